@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  createJsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import pkg from '../../package.json' with { type: 'json' };
+import type { Config } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Store } from '../store/connect.ts';
+import { API_PREFIX } from './dto.ts';
+import { installErrorHandlers } from './errors.ts';
+import { useProjectScope } from './project-scope.ts';
+import { environmentRoutes } from './routes/environments.ts';
+import { healthRoutes } from './routes/health.ts';
+import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
+import { runRoutes } from './routes/runs.ts';
+import { schemaRoutes } from './routes/schemas.ts';
+import { testRoutes } from './routes/tests.ts';
+import { SseStreams } from './sse.ts';
+
+/** What the HTTP layer needs from the rest of the server. */
+export interface ApiDeps {
+  store: Store;
+  engine: Engine;
+  events: EventBus;
+  config: Config;
+  /** A pino logger to use, `false` for none; default: a new one at config.logLevel. */
+  logger?: Logger | false;
+  /** Interval of the SSE heartbeat comment (default 15 s; tests shorten it). */
+  sseHeartbeatMs?: number;
+}
+
+/** Options every route plugin receives. */
+export interface RouteOptions {
+  deps: ApiDeps;
+  streams: SseStreams;
+}
+
+function createFastify(deps: ApiDeps): FastifyInstance {
+  const options = {
+    bodyLimit: deps.config.bodyLimit,
+    // A caller's x-request-id is kept for tracing across CI and server logs, but only when it is
+    // a plain token: it is written into every log line of the request.
+    requestIdHeader: false as const,
+    genReqId: (req: IncomingMessage): string => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given)
+        ? given
+        : randomUUID();
+    },
+    // Long-lived SSE streams must not hold `close()` open; they are ended in preClose below.
+    forceCloseConnections: 'idle' as const,
+  };
+  if (deps.logger === false) return Fastify({ ...options, logger: false });
+  if (deps.logger) {
+    // A caller's pino instance types the app with its own logger generic; routes only need the base.
+    return Fastify({ ...options, loggerInstance: deps.logger }) as unknown as FastifyInstance;
+  }
+  return Fastify({ ...options, logger: { level: deps.config.logLevel } });
+}
+
+/** Build the Fastify app with every route under /api/v1, the OpenAPI document and Swagger UI. */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = createFastify(deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+  installBodyParsers(app);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const streams = new SseStreams(deps.sseHeartbeatMs);
+  app.addHook('preClose', async () => streams.closeAll());
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Greenlight API',
+        version: pkg.version,
+        description: 'Self-hosted quality gate: projects, tests as data, runs and their results.',
+      },
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const opts: RouteOptions = { deps, streams };
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, opts);
+      await api.register(schemaRoutes, opts);
+      await api.register(projectRoutes, opts);
+      await api.register(
+        async (scope) => {
+          useProjectScope(scope, deps.store);
+          await scope.register(projectItemRoutes, opts);
+          await scope.register(environmentRoutes, opts);
+          await scope.register(testRoutes, opts);
+          await scope.register(runRoutes, opts);
+        },
+        { prefix: '/projects/:id' },
+      );
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}
+
+/**
+ * JSON only (text/plain → 415). An empty body sent as application/json is read as "no body":
+ * generic CI snippets send that header on bodyless POSTs such as /cancel.
+ */
+function installBodyParsers(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(req, text, done);
+  });
+}

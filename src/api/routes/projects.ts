@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MAX_WORKERS, MIN_WORKERS, slugify, slugPattern } from '../../domain/project.ts';
+import type { RouteOptions } from '../app.ts';
+import { projectDto, toProjectDto } from '../dto.ts';
+import { errorResponses } from '../errors.ts';
+import { projectIdParam, projectOf } from '../project-scope.ts';
+
+/** An absolute http(s) URL: the site under test. */
+export const baseUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .max(2000);
+
+const slugSchema = z
+  .string()
+  .regex(slugPattern, 'lower-case letters, digits and dashes, at most 64 characters');
+
+const workersSchema = z.number().int().min(MIN_WORKERS).max(MAX_WORKERS);
+
+const createBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  slug: slugSchema.optional().describe('Defaults to a slug of the name'),
+  baseUrl: baseUrlSchema,
+  parallelWorkers: workersSchema.optional(),
+});
+
+const patchBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  slug: slugSchema.optional(),
+  baseUrl: baseUrlSchema.optional(),
+  parallelWorkers: workersSchema.optional(),
+});
+
+/** POST /projects and GET /projects. */
+export const projectRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  const { store } = deps;
+
+  app.post(
+    '/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Create a project',
+        body: createBody,
+        response: { 201: projectDto, ...errorResponses(400, 409) },
+      },
+    },
+    async (req, reply) => {
+      // A taken slug is a 409 from the store (unique index), not a check-then-insert race here.
+      const project = await store.projects.create({
+        slug: req.body.slug ?? slugify(req.body.name),
+        name: req.body.name,
+        baseUrl: req.body.baseUrl,
+        ...(req.body.parallelWorkers !== undefined
+          ? { parallelWorkers: req.body.parallelWorkers }
+          : {}),
+      });
+      return reply.code(201).send(toProjectDto(project));
+    },
+  );
+
+  app.get(
+    '/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'List projects',
+        response: { 200: z.object({ items: z.array(projectDto) }) },
+      },
+    },
+    async () => ({ items: (await store.projects.list()).map(toProjectDto) }),
+  );
+};
+
+const params = z.object({ id: projectIdParam });
+
+/** GET, PATCH and DELETE /projects/:id (inside the project scope). */
+export const projectItemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  const { store } = deps;
+
+  app.get(
+    '',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Get a project',
+        params,
+        response: { 200: projectDto, ...errorResponses(404) },
+      },
+    },
+    async (req) => toProjectDto(projectOf(req)),
+  );
+
+  app.patch(
+    '',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Change a project',
+        params,
+        body: patchBody,
+        response: { 200: projectDto, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (req) => {
+      const project = projectOf(req);
+      const patch = Object.fromEntries(
+        Object.entries(req.body).filter(([, v]) => v !== undefined),
+      ) as typeof req.body;
+      return toProjectDto(await store.projects.update(project.id, patch));
+    },
+  );
+
+  app.delete(
+    '',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Delete a project (soft delete: hidden from every route)',
+        params,
+        response: { 204: z.undefined(), ...errorResponses(404) },
+      },
+    },
+    async (req, reply) => {
+      await store.projects.softDelete(projectOf(req).id);
+      return reply.code(204).send();
+    },
+  );
+};

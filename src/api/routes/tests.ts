@@ -1,0 +1,203 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { testStatuses, type TestDocument } from '../../domain/test-definition.ts';
+import { reviewActions, reviewTest, reviewTests } from '../../engine/review.ts';
+import { isUniqueViolation } from '../../store/sql-helpers.ts';
+import type { RouteOptions } from '../app.ts';
+import { pageOf, pageQuery, testDto, toTestDto } from '../dto.ts';
+import { errorResponses } from '../errors.ts';
+import { projectIdParam, projectOf } from '../project-scope.ts';
+import { testCreateBody, testPatchBody, testValidatorCompiler } from '../test-body.ts';
+
+const tags = ['tests'];
+const listParams = z.object({ id: projectIdParam });
+const itemParams = z.object({ id: projectIdParam, testId: z.string().min(1).max(200) });
+
+const listQuery = z.object({
+  status: z.enum(testStatuses).optional(),
+  tag: z.string().min(1).optional(),
+  suite: z.string().min(1).optional(),
+  ...pageQuery,
+});
+
+const bulkBody = z.strictObject({
+  ids: z.array(z.string().min(1).max(200)).min(1).max(1000),
+  action: z.enum(reviewActions),
+});
+
+/** Keys are unique per project; the store's unique index is the arbiter, reported as a 409. */
+async function keyConflict<T>(key: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (key !== undefined && isUniqueViolation(e)) {
+      throw new AppError('conflict', `a test with key "${key}" already exists`, { key });
+    }
+    throw e;
+  }
+}
+
+const countsDto = z.object({
+  draft: z.number().int(),
+  approved: z.number().int(),
+  rejected: z.number().int(),
+  total: z.number().int(),
+});
+
+/** Tests of a project: create, list, edit, delete, and review (approve / reject / restore). */
+export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  const { store } = deps;
+  // No user accounts yet: reviews are recorded without a reviewer until auth lands.
+  const reviewer = null;
+
+  app.post(
+    '/tests',
+    {
+      schema: {
+        tags,
+        summary: 'Create a test from a test document (status draft unless given)',
+        params: listParams,
+        body: testCreateBody,
+        response: { 201: testDto, ...errorResponses(400, 404, 409) },
+      },
+      validatorCompiler: testValidatorCompiler,
+    },
+    async (req, reply) => {
+      const doc = req.body as TestDocument;
+      const test = await keyConflict(doc.key, () =>
+        store.tests.create(projectOf(req).id, doc, {
+          status: doc.status ?? 'draft',
+          source: 'api',
+        }),
+      );
+      return reply.code(201).send(toTestDto(test));
+    },
+  );
+
+  app.get(
+    '/tests',
+    {
+      schema: {
+        tags,
+        summary: 'List tests, filtered by status, tag or suite',
+        params: listParams,
+        querystring: listQuery,
+        response: { 200: pageOf(testDto), ...errorResponses(400, 404) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = await store.tests.list(projectOf(req).id, q);
+      return {
+        items: page.items.map(toTestDto),
+        total: page.total,
+        limit: q.limit,
+        offset: q.offset,
+      };
+    },
+  );
+
+  app.get(
+    '/tests/counts',
+    {
+      schema: {
+        tags,
+        summary: 'Number of tests by review status',
+        params: listParams,
+        response: { 200: countsDto, ...errorResponses(404) },
+      },
+    },
+    async (req) => store.tests.counts(projectOf(req).id),
+  );
+
+  app.post(
+    '/tests/bulk-review',
+    {
+      schema: {
+        tags,
+        summary: 'Approve, reject or restore many tests at once',
+        params: listParams,
+        body: bulkBody,
+        response: {
+          200: z.object({ updated: z.number().int().describe('Tests whose status changed') }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (req) => ({
+      updated: await reviewTests(store, projectOf(req).id, req.body.ids, req.body.action, reviewer),
+    }),
+  );
+
+  app.get(
+    '/tests/:testId',
+    {
+      schema: {
+        tags,
+        summary: 'Get a test',
+        params: itemParams,
+        response: { 200: testDto, ...errorResponses(404) },
+      },
+    },
+    async (req) => {
+      const test = await store.tests.get(projectOf(req).id, req.params.testId);
+      if (!test) throw notFound('test');
+      return toTestDto(test);
+    },
+  );
+
+  app.patch(
+    '/tests/:testId',
+    {
+      schema: {
+        tags,
+        summary: 'Change fields of a test (the others are kept)',
+        params: itemParams,
+        body: testPatchBody,
+        response: { 200: testDto, ...errorResponses(400, 404, 409) },
+      },
+      validatorCompiler: testValidatorCompiler,
+    },
+    async (req) => {
+      const patch = req.body as Partial<TestDocument>;
+      const test = await keyConflict(patch.key, () =>
+        store.tests.update(projectOf(req).id, req.params.testId, patch),
+      );
+      if (!test) throw notFound('test');
+      return toTestDto(test);
+    },
+  );
+
+  app.delete(
+    '/tests/:testId',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a test',
+        params: itemParams,
+        response: { 204: z.undefined(), ...errorResponses(404) },
+      },
+    },
+    async (req, reply) => {
+      if (!(await store.tests.delete(projectOf(req).id, req.params.testId))) throw notFound('test');
+      return reply.code(204).send();
+    },
+  );
+
+  for (const action of reviewActions) {
+    app.post(
+      `/tests/:testId/${action}`,
+      {
+        schema: {
+          tags,
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} a test`,
+          params: itemParams,
+          response: { 200: testDto, ...errorResponses(404) },
+        },
+      },
+      async (req) =>
+        toTestDto(await reviewTest(store, projectOf(req).id, req.params.testId, action, reviewer)),
+    );
+  }
+};

@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { Run } from '../../domain/run.ts';
+import { exitCodeFor } from '../../domain/verdict.ts';
+import {
+  DEMO_ENV,
+  DEMO_SLUG,
+  ensureDemoProject,
+  ensureDemoSite,
+  type DemoSiteHandle,
+} from '../demo-project.ts';
+import { createProgress, formatSummary } from '../progress.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+export interface RunOptions {
+  suite?: string[];
+  tag?: string[];
+  test?: string[];
+  workers?: number;
+  baseUrl?: string;
+  env?: string;
+  trace?: boolean;
+  json?: boolean;
+}
+
+const demoPort = (): number => Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100);
+
+/** Run a project's approved tests in this process and print progress and the verdict. */
+export async function runProject(rt: Runtime, projectRef: string, o: RunOptions): Promise<Run> {
+  let demo: DemoSiteHandle | undefined;
+  try {
+    let project = await rt.store.projects.get(projectRef);
+    let environment = o.env;
+    if (projectRef === DEMO_SLUG && !o.baseUrl) {
+      demo = await ensureDemoSite(demoPort());
+      project = await ensureDemoProject(rt.store, rt.config.dataDir, demo.url);
+      environment ??= DEMO_ENV;
+    }
+    if (!project)
+      throw new AppError(
+        'not_found',
+        `project "${projectRef}" not found (greenlight projects lists them)`,
+      );
+    const run = await rt.engine.createRun(project.id, {
+      selection: {
+        ...(o.suite?.length ? { suites: o.suite } : {}),
+        ...(o.tag?.length ? { tags: o.tag } : {}),
+        ...(o.test?.length ? { testIds: o.test } : {}),
+      },
+      trigger: { source: 'cli', actor: process.env.USER ?? 'cli' },
+      ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+      ...(environment ? { environment } : {}),
+      ...(o.workers ? { parallelWorkers: o.workers } : {}),
+      ...(o.trace ? { trace: true } : {}),
+    });
+    const out = o.json ? process.stderr : process.stdout;
+    out.write(
+      `Greenlight · ${project.slug} · run ${run.id} · ${run.total} tests · ${run.parallelWorkers} workers · ${run.baseUrl}\n`,
+    );
+    const progress = createProgress(out, run.total);
+    const unsubscribe = rt.events.subscribe(run.id, (e) => {
+      if (e.type === 'test.started') progress.testStarted(String(e.testName ?? e.testId));
+      if (e.type === 'test.finished') {
+        progress.testFinished({
+          testName: String(e.testName ?? e.testId),
+          status: String(e.status),
+          durationMs: Number(e.durationMs ?? 0),
+        });
+      }
+    });
+    const stop = (): void => void rt.engine.cancelRun(project.id, run.id);
+    process.once('SIGINT', stop);
+    let finished: Run;
+    try {
+      finished = await rt.engine.waitForRun(run.id);
+    } finally {
+      unsubscribe();
+      process.off('SIGINT', stop);
+      progress.done();
+    }
+    const results = await rt.store.results.listByRun(run.id);
+    if (o.json) process.stdout.write(`${JSON.stringify({ run: finished, results }, null, 2)}\n`);
+    else out.write(`${formatSummary(finished, results, out.isTTY === true, rt.config.dataDir)}\n`);
+    return finished;
+  } finally {
+    await demo?.close();
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run a project’s approved tests here and print the verdict (exit 0 passed, 1 failed, 2 error)',
+    )
+    .argument('<project>', 'project slug or id (`demo` starts the bundled demo site when needed)')
+    .option('--suite <name...>', 'only tests of these suites')
+    .option('--tag <tag...>', 'only tests with any of these tags')
+    .option('--test <id...>', 'only these test ids')
+    .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
+    .option('--base-url <url>', 'run against this URL instead of the project’s')
+    .option('--env <name>', 'environment (variables and base URL) to use')
+    .option('--trace', 'record a Playwright trace for every test')
+    .option('--json', 'print the run and its results as JSON on stdout')
+    .action(async (projectRef: string, o: RunOptions) => {
+      const rt = await openRuntime(loadConfig(process.env, quietLogs()));
+      try {
+        const run = await runProject(rt, projectRef, o);
+        process.exitCode = exitCodeFor(run.status);
+      } finally {
+        await rt.close();
+      }
+    });
+}
+
+export function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new AppError(
+      'validation_failed',
+      `--workers must be an integer from 1 to 16, got "${v}"`,
+    );
+  return n;
+}
+
+/** Commands that print their own progress keep server logs to warnings unless asked. */
+export function quietLogs(): { logLevel: string } {
+  return { logLevel: process.env.GREENLIGHT_LOG_LEVEL ?? 'warn' };
+}

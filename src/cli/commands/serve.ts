@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../config.ts';
+import { buildApp } from '../../api/app.ts';
+import { ensureDemoProject, ensureDemoSite, type DemoSiteHandle } from '../demo-project.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+export interface Server {
+  rt: Runtime;
+  url: string;
+  demo: DemoSiteHandle | null;
+  close(): Promise<void>;
+}
+
+/** Start the API (and the bundled demo site unless disabled) on this process's runtime. */
+export async function startServer(config: Config, opts: { demo: boolean }): Promise<Server> {
+  const rt = await openRuntime(config);
+  let demo: DemoSiteHandle | null = null;
+  try {
+    if (opts.demo) {
+      demo = await ensureDemoSite(Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100), config.host);
+      await ensureDemoProject(rt.store, config.dataDir, demo.url);
+    }
+    const app = await buildApp({
+      store: rt.store,
+      engine: rt.engine,
+      events: rt.events,
+      config,
+      logger: rt.logger,
+    });
+    const url = await app.listen({ host: config.host, port: config.port });
+    return {
+      rt,
+      url,
+      demo,
+      async close() {
+        await app.close();
+        await demo?.close();
+        await rt.close();
+      },
+    };
+  } catch (e) {
+    await demo?.close();
+    await rt.close();
+    throw e;
+  }
+}
+
+/** Close cleanly on SIGINT/SIGTERM so running tests are recorded and the store is flushed. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: string): void => {
+    if (closing) process.exit(130);
+    closing = true;
+    process.stderr.write(`\n${signal}: shutting down…\n`);
+    void close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the Greenlight server (API, docs) and the bundled demo site')
+    .option('-p, --port <port>', 'port (default 3001, GREENLIGHT_PORT)', Number)
+    .option('-H, --host <host>', 'address to bind (default 127.0.0.1, GREENLIGHT_HOST)')
+    .option('--no-demo', 'do not serve or seed the bundled demo project')
+    .action(async (o: { port?: number; host?: string; demo: boolean }) => {
+      const config = loadConfig(process.env, {
+        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...(o.host ? { host: o.host } : {}),
+      });
+      const server = await startServer(config, { demo: o.demo });
+      process.stdout.write(
+        `Greenlight listening on ${server.url} (API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
+      );
+      if (server.demo) process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
+      closeOnSignals(server.close);
+    });
+}

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import type { Run, TestResult } from '../domain/run.ts';
+
+/** Something that receives live run events and prints them. */
+export interface ProgressPrinter {
+  testStarted(name: string): void;
+  testFinished(r: { testName: string; status: string; durationMs: number }): void;
+  done(): void;
+}
+
+const symbols: Record<string, string> = { passed: '✓', failed: '✗', error: '!', skipped: '-' };
+const colors: Record<string, string> = { passed: '32', failed: '31', error: '33', skipped: '90' };
+
+export function colorize(enabled: boolean, code: string, text: string): string {
+  return enabled ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/**
+ * On a TTY: one status line rewritten in place (done/total, failures, what is running). Else one
+ * plain line per finished test, which reads well in CI logs.
+ */
+export function createProgress(out: NodeJS.WriteStream, total: number): ProgressPrinter {
+  const tty = out.isTTY === true;
+  const running = new Set<string>();
+  let done = 0;
+  let failed = 0;
+  const render = (): void => {
+    if (!tty) return;
+    const current = [...running].slice(0, 2).join(', ');
+    const line = `  ${done}/${total} done${failed ? `, ${failed} failed` : ''}${current ? ` · running: ${current}` : ''}`;
+    const width = out.columns ?? 100;
+    out.write(`\r\x1b[2K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
+  };
+  return {
+    testStarted(name) {
+      running.add(name);
+      render();
+    },
+    testFinished(r) {
+      running.delete(r.testName);
+      done++;
+      if (r.status !== 'passed') failed++;
+      const mark = colorize(tty, colors[r.status] ?? '0', symbols[r.status] ?? '?');
+      const line = `  ${mark} ${r.testName} ${colorize(tty, '90', formatMs(r.durationMs))}`;
+      if (tty) out.write(`\r\x1b[2K${line}\n`);
+      else out.write(`${line}\n`);
+      render();
+    },
+    done() {
+      if (tty) out.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** The end-of-run summary: failures with their step and screenshot, counts and the verdict. */
+export function formatSummary(
+  run: Run,
+  results: TestResult[],
+  color: boolean,
+  dataDir: string,
+): string {
+  const lines: string[] = [];
+  const bad = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
+  if (bad.length > 0) {
+    lines.push('', 'Failures:');
+    for (const r of bad) {
+      lines.push(
+        `  ${colorize(color, colors[r.status] ?? '0', symbols[r.status] ?? '?')} ${r.testName}`,
+      );
+      if (r.failedStep !== null) {
+        const step = r.steps[r.failedStep];
+        lines.push(`      at step ${r.failedStep + 1}${step ? `: ${step.description}` : ''}`);
+      }
+      if (r.error)
+        lines.push(
+          ...r.error
+            .split('\n')
+            .slice(0, 6)
+            .map((l) => `      ${l}`),
+        );
+      if (r.artifacts.screenshot)
+        lines.push(`      screenshot: ${join(dataDir, r.artifacts.screenshot)}`);
+      if (r.artifacts.trace) lines.push(`      trace: ${join(dataDir, r.artifacts.trace)}`);
+    }
+  }
+  const wall =
+    run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : 0;
+  const work = results.reduce((s, r) => s + r.durationMs, 0);
+  lines.push('');
+  lines.push(
+    `${run.total} tests: ${run.passed} passed, ${run.failed} failed` +
+      (run.errored ? `, ${run.errored} errored` : '') +
+      (run.skipped ? `, ${run.skipped} skipped` : '') +
+      ` · wall ${formatMs(wall)} (test time ${formatMs(work)}, ${run.parallelWorkers} workers)`,
+  );
+  const verdictColor = run.status === 'passed' ? '32' : run.status === 'failed' ? '31' : '33';
+  lines.push(
+    `Verdict: ${colorize(color, verdictColor, run.status.toUpperCase())}${run.error ? ` — ${run.error}` : ''}`,
+  );
+  return lines.join('\n');
+}

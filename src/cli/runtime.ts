@@ -1,0 +1,68 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { BrowserPool } from '../browser/browser-pool.ts';
+import { chromiumExecutor } from '../engine/chromium-executor.ts';
+import { Engine } from '../engine/engine.ts';
+import { InProcessEventBus } from '../events/event-bus.ts';
+import { LocalQueue } from '../queue/local-queue.ts';
+import { openStore, type Store } from '../store/connect.ts';
+
+/** The wired-up parts of one Greenlight process. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  events: InProcessEventBus;
+  engine: Engine;
+  pool: BrowserPool;
+  close(): Promise<void>;
+}
+
+/** Logs go to stderr so command output on stdout stays clean. */
+export function createLogger(config: Config, level?: string): Logger {
+  return pino(
+    {
+      level: level ?? config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    pino.destination(2),
+  );
+}
+
+/** Open the store, wire queue, events, browser pool and engine, and start the engine's workers. */
+export async function openRuntime(
+  config: Config,
+  opts: { logger?: Logger } = {},
+): Promise<Runtime> {
+  const logger = opts.logger ?? createLogger(config);
+  const store = await openStore({ databaseUrl: config.databaseUrl });
+  const events = new InProcessEventBus();
+  const queue = new LocalQueue(store);
+  const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
+  const engine = new Engine({
+    store,
+    queue,
+    events,
+    executor: chromiumExecutor(pool, config.dataDir),
+    dataDir: config.dataDir,
+    workers: config.workers,
+    logger,
+  });
+  await engine.start();
+  let closed = false;
+  return {
+    config,
+    logger,
+    store,
+    events,
+    engine,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await engine.stop();
+      await pool.close();
+      await store.close();
+    },
+  };
+}

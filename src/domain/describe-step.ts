@@ -1,0 +1,146 @@
+import { describeLocator as loc, type Locator } from './locator.ts';
+import {
+  stepAction,
+  type CheckStep,
+  type ClickStep,
+  type DblclickStep,
+  type ExpectStep,
+  type FillStep,
+  type GotoStep,
+  type HoverStep,
+  type PressStep,
+  type RequestStep,
+  type SelectStep,
+  type SetStep,
+  type Step,
+  type TextMatch,
+  type UncheckStep,
+  type UploadStep,
+} from './steps.ts';
+
+/** A wait step's conditions, whichever form (`wait: 500` or an object) it was written in. */
+export interface WaitSpec {
+  ms?: number;
+  url?: TextMatch;
+  loadState?: 'load' | 'domcontentloaded' | 'networkidle';
+  visible?: Locator;
+  hidden?: Locator;
+  attached?: Locator;
+  detached?: Locator;
+}
+
+/** A screenshot step's options, whichever form (a name or an object) it was written in. */
+export interface ScreenshotSpec {
+  name: string;
+  fullPage?: boolean;
+  locator?: Locator;
+}
+
+const q = (s: string): string => JSON.stringify(s);
+
+function match(m: TextMatch): string {
+  const parts: string[] = [];
+  if (m.equals !== undefined) parts.push(`= ${q(m.equals)}`);
+  if (m.contains !== undefined) parts.push(`contains ${q(m.contains)}`);
+  if (m.matches !== undefined) parts.push(`matches /${m.matches}/`);
+  return (parts.join(' and ') || 'is not empty') + (m.ignoreCase ? ' (ignore case)' : '');
+}
+
+/** One line saying what a step does, e.g. `click role=button[name="Save"]`; secrets not yet masked. */
+export function describeStep(step: Step): string {
+  if (step.name) return step.name;
+  switch (stepAction(step)) {
+    case 'goto':
+      return `goto ${(step as GotoStep).goto}`;
+    case 'click': {
+      const s = step as ClickStep;
+      const mods = [...(s.modifiers ?? []), ...(s.button && s.button !== 'left' ? [s.button] : [])];
+      return `click ${loc(s.click)}${mods.length ? ` (${mods.join('+')})` : ''}`;
+    }
+    case 'dblclick':
+      return `double-click ${loc((step as DblclickStep).dblclick)}`;
+    case 'fill': {
+      const s = step as FillStep;
+      return `fill ${loc(s.fill)} with ${q(s.value)}`;
+    }
+    case 'select': {
+      const s = step as SelectStep;
+      const opts = Array.isArray(s.option) ? s.option : [s.option];
+      return `select ${opts.map(q).join(', ')} in ${loc(s.select)}`;
+    }
+    case 'check':
+      return `check ${loc((step as CheckStep).check)}`;
+    case 'uncheck':
+      return `uncheck ${loc((step as UncheckStep).uncheck)}`;
+    case 'press': {
+      const s = step as PressStep;
+      return `press ${s.press}${s.on ? ` on ${loc(s.on)}` : ''}`;
+    }
+    case 'hover':
+      return `hover ${loc((step as HoverStep).hover)}`;
+    case 'upload': {
+      const s = step as UploadStep;
+      const files = Array.isArray(s.files) ? s.files : [s.files];
+      return `upload ${files.join(', ')} to ${loc(s.upload)}`;
+    }
+    case 'wait':
+      return describeWait((step as Extract<Step, { wait: unknown }>).wait);
+    case 'expect':
+      return describeExpect((step as ExpectStep).expect);
+    case 'screenshot': {
+      const s: ScreenshotSpec = (step as Extract<Step, { screenshot: unknown }>).screenshot;
+      return `screenshot ${q(s.name)}${s.locator ? ` of ${loc(s.locator)}` : ''}${s.fullPage ? ' (full page)' : ''}`;
+    }
+    case 'request': {
+      const r = (step as RequestStep).request;
+      return `request ${r.method} ${r.url}`;
+    }
+    case 'set': {
+      const s = step as SetStep;
+      if (s.value !== undefined) return `set ${s.set} = ${q(s.value)}`;
+      const what = s.attribute ? `attribute ${q(s.attribute)} of` : 'text of';
+      return `set ${s.set} from ${what} ${s.from ? loc(s.from) : '?'}`;
+    }
+  }
+}
+
+function describeWait(w: WaitSpec): string {
+  const parts: string[] = [];
+  if (w.ms !== undefined) parts.push(`${w.ms} ms`);
+  if (w.url !== undefined) parts.push(`url ${match(w.url)}`);
+  if (w.loadState !== undefined) parts.push(`load state ${w.loadState}`);
+  for (const state of ['visible', 'hidden', 'attached', 'detached'] as const) {
+    const l = w[state];
+    if (l) parts.push(`${loc(l)} ${state}`);
+  }
+  return `wait ${parts.join(', ')}`;
+}
+
+function describeExpect(e: ExpectStep['expect']): string {
+  const parts: string[] = [];
+  if (e.url) parts.push(`url ${match(e.url)}`);
+  if (e.title) parts.push(`title ${match(e.title)}`);
+  for (const state of ['visible', 'hidden', 'enabled', 'disabled', 'checked'] as const) {
+    const l = e[state];
+    if (l) parts.push(`${loc(l)} ${state}`);
+  }
+  if (e.text) parts.push(`text of ${loc(e.text.locator)} ${match(e.text)}`);
+  if (e.value) parts.push(`value of ${loc(e.value.locator)} ${match(e.value)}`);
+  if (e.attribute) {
+    const a = e.attribute;
+    const present = a.equals === undefined && a.contains === undefined && a.matches === undefined;
+    parts.push(
+      `attribute ${q(a.attribute)} of ${loc(a.locator)} ${present ? 'is present' : match(a)}`,
+    );
+  }
+  if (e.count) {
+    const c = e.count;
+    const bounds = [
+      c.equals !== undefined ? `= ${c.equals}` : '',
+      c.min !== undefined ? `>= ${c.min}` : '',
+      c.max !== undefined ? `<= ${c.max}` : '',
+    ].filter(Boolean);
+    parts.push(`count of ${loc(c.locator)} ${bounds.join(' and ') || '> 0'}`);
+  }
+  return `expect ${parts.join(', ')}`;
+}

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { AppError, notFound } from '../domain/errors.ts';
+import { MAX_WORKERS, MIN_WORKERS } from '../domain/project.ts';
+import { isTerminal, type Run, type Selection, type TriggerInfo } from '../domain/run.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import type { Store } from '../store/connect.ts';
+import type { TestExecutor } from './executor.ts';
+import { JobRunner } from './job-runner.ts';
+import { noTestsError, normalizeSelection, planOrder } from './plan.ts';
+import { recoverRuns } from './recovery.ts';
+
+export type { ExecutorJob, TestExecutor, TestOutcome } from './executor.ts';
+
+export interface EngineDeps {
+  store: Store;
+  queue: JobQueue;
+  events: EventBus;
+  executor: TestExecutor;
+  /** Artifacts go to `<dataDir>/artifacts/<runId>/<testId>-<attempt>/`. */
+  dataDir: string;
+  /** Tests this process executes at once, across all runs. */
+  workers: number;
+  clock?: () => Date;
+  logger?: Logger;
+  /** On stop, how long running tests may finish before they are aborted and re-queued. */
+  stopGraceMs?: number;
+}
+
+export interface CreateRunRequest {
+  selection?: Selection;
+  trigger: TriggerInfo;
+  baseUrl?: string;
+  environment?: string;
+  parallelWorkers?: number;
+  trace?: boolean;
+}
+
+export interface WaitOptions {
+  /** Aborting rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** After this long, resolves with the run as it is then (check `isTerminal`). */
+  timeoutMs?: number;
+}
+
+/**
+ * Orchestrates runs: turns a request into a planned run and its jobs, runs `workers` loops
+ * that take jobs from the queue, and recovers unfinished runs at start-up.
+ */
+export class Engine {
+  readonly #d: Required<Omit<EngineDeps, 'logger' | 'clock'>> & {
+    clock: () => Date;
+    logger: Logger;
+  };
+  readonly #runner: JobRunner;
+  #stopping = new AbortController();
+  #loops: Promise<void>[] = [];
+  #unsubscribe: (() => void) | null = null;
+  #started = false;
+
+  constructor(deps: EngineDeps) {
+    this.#d = {
+      ...deps,
+      clock: deps.clock ?? (() => new Date()),
+      logger: deps.logger ?? pino({ level: 'silent' }),
+      stopGraceMs: deps.stopGraceMs ?? 5_000,
+    };
+    this.#runner = new JobRunner(this.#d);
+  }
+
+  /** Recover unfinished runs, then start the worker loops. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#stopping = new AbortController();
+    const { store, queue, events, logger } = this.#d;
+    await recoverRuns(store, queue, (id) => this.#runner.finishRun(id), logger);
+    // A run cancelled elsewhere (another process, via a shared bus) stops its tests here too.
+    this.#unsubscribe = events.subscribe('*', (e) => {
+      if (e.type === 'run.finished' && e.status === 'cancelled') {
+        this.#runner.abort(e.runId, 'cancelled');
+      }
+    });
+    const n = Math.max(1, Math.floor(this.#d.workers));
+    for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
+  }
+
+  /** Stop taking jobs; running tests get stopGraceMs to finish, then are aborted and re-queued. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stopping.abort();
+    if (this.#runner.activeCount > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, this.#d.stopGraceMs)));
+      await Promise.race([this.#runner.settled(), grace]);
+      clearTimeout(timer);
+      this.#runner.abort(null, 'stopping');
+    }
+    await Promise.all(this.#loops);
+    this.#loops = [];
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  /**
+   * Plan and queue a run of the project's approved tests matching the selection. The run and
+   * one job per test are written in one transaction; the run is returned queued.
+   */
+  async createRun(projectId: string, req: CreateRunRequest): Promise<Run> {
+    const { store, queue } = this.#d;
+    const project = await store.projects.get(projectId);
+    if (!project) throw notFound('project');
+    const env = req.environment
+      ? await store.environments.get(project.id, req.environment)
+      : undefined;
+    if (req.environment && !env) {
+      throw new AppError('not_found', `environment "${req.environment}" not found`, {
+        environment: req.environment,
+      });
+    }
+    const selection = normalizeSelection(req.selection);
+    const tests = await store.tests.forSelection(project.id, selection);
+    if (tests.length === 0) throw noTestsError(selection);
+    const durations = await store.results.meanDurations(
+      project.id,
+      tests.map((t) => t.id),
+    );
+    const testIds = planOrder(tests, durations);
+    const workers = req.parallelWorkers ?? project.parallelWorkers;
+    const run: Run = {
+      id: randomUUID(),
+      projectId: project.id,
+      status: 'queued',
+      trigger: req.trigger,
+      selection,
+      testIds,
+      baseUrl: req.baseUrl ?? env?.baseUrl ?? project.baseUrl,
+      environment: env?.name ?? null,
+      parallelWorkers: Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.floor(workers))),
+      error: null,
+      total: testIds.length,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      errored: 0,
+      createdAt: this.#d.clock().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    await store.transaction(async (tx) => {
+      await tx.runs.create(run, { trace: req.trace === true });
+      await queue.enqueue(run, testIds, { tx });
+    });
+    this.#d.events.publish({
+      type: 'run.queued',
+      runId: run.id,
+      projectId: run.projectId,
+      at: run.createdAt,
+      counts: { total: run.total, passed: 0, failed: 0, skipped: 0, errored: 0 },
+    });
+    this.#d.logger.info(
+      { runId: run.id, projectId: run.projectId, tests: run.total },
+      'run queued',
+    );
+    return run;
+  }
+
+  /**
+   * Cancel a run: queued tests never start, running ones are aborted and their results dropped,
+   * and the run is marked `cancelled` with the counts of what had finished. A finished run is
+   * returned unchanged.
+   */
+  async cancelRun(projectId: string, runId: string): Promise<Run> {
+    const { store, queue } = this.#d;
+    const run = await store.runs.get(projectId, runId);
+    if (!run) throw notFound('run');
+    if (isTerminal(run.status)) return run;
+    const finishedAt = this.#d.clock().toISOString();
+    const { changed, counts } = await store.transaction(async (tx) => {
+      await queue.cancelRun(run.id, { tx });
+      const counts = { total: run.testIds.length, ...(await tx.results.tally(run.id)) };
+      const error = 'the run was cancelled';
+      const changed = await tx.runs.finish(run.id, {
+        status: 'cancelled',
+        error,
+        counts,
+        finishedAt,
+      });
+      return { changed, counts };
+    });
+    this.#runner.abort(run.id, 'cancelled');
+    if (changed) {
+      this.#d.events.publish({
+        type: 'run.finished',
+        runId: run.id,
+        projectId: run.projectId,
+        at: finishedAt,
+        status: 'cancelled',
+        error: 'the run was cancelled',
+        counts,
+      });
+    }
+    const after = await store.runs.get(projectId, runId);
+    if (!after) throw notFound('run');
+    return after;
+  }
+
+  /**
+   * Resolve with the run once it is finished (passed, failed, error, cancelled). Driven by the
+   * run's `run.finished` event; the store is read once up front so a run that already finished
+   * resolves at once.
+   */
+  waitForRun(runId: string, opts: WaitOptions = {}): Promise<Run> {
+    const { store, events } = this.#d;
+    return new Promise<Run>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const read = async (resolveAnyway: boolean): Promise<void> => {
+        try {
+          const run = await store.runs.get(null, runId);
+          if (!run) finish(() => reject(notFound('run')));
+          else if (resolveAnyway || isTerminal(run.status)) finish(() => resolve(run));
+        } catch (e) {
+          finish(() => reject(e));
+        }
+      };
+      const onAbort = (): void => finish(() => reject(opts.signal?.reason));
+      const unsubscribe = events.subscribe(runId, (e) => {
+        if (e.type === 'run.finished') void read(false);
+      });
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => void read(true), Math.max(0, opts.timeoutMs));
+      }
+      void read(false);
+    });
+  }
+
+  async #loop(workerId: string): Promise<void> {
+    const { queue, logger } = this.#d;
+    const signal = this.#stopping.signal;
+    while (!signal.aborted) {
+      let job;
+      try {
+        job = await queue.claim(workerId, signal);
+      } catch (e) {
+        logger.error({ err: e, workerId }, 'claiming a job failed');
+        await pause(1_000, signal);
+        continue;
+      }
+      if (!job) break;
+      if (signal.aborted) {
+        await queue.release(job).catch(() => {});
+        break;
+      }
+      try {
+        await this.#runner.run(job);
+      } catch (e) {
+        // A store failure mid-job: give the job back for another try rather than lose it.
+        logger.error({ err: e, jobId: job.id, runId: job.runId }, 'running a job failed');
+        await queue
+          .retry(job, { delayMs: 1_000, error: e instanceof Error ? e.message : String(e) })
+          .catch((err: unknown) => logger.error({ err, jobId: job.id }, 'could not requeue job'));
+      }
+    }
+  }
+}
+
+/** An abortable pause, only used to back off after a store error. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

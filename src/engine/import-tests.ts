@@ -1,0 +1,121 @@
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { slugify } from '../domain/project.ts';
+import { parseTestFile } from '../domain/test-file.ts';
+import {
+  TestValidationError,
+  type TestDocument,
+  type TestIssue,
+} from '../domain/test-definition.ts';
+import type { TestStatus } from '../domain/test-definition.ts';
+import type { Store } from '../store/connect.ts';
+
+export interface ImportSummary {
+  files: number;
+  created: number;
+  updated: number;
+}
+
+const testFilePattern = /\.(ya?ml|json)$/i;
+
+/** Every test file under a folder (or the file itself), sorted for a stable import order. */
+export async function findTestFiles(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (info.isFile()) return [path];
+  const entries = await readdir(path, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && testFilePattern.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Parse every file first: one bad file aborts the import before anything is written. */
+export async function readTestFiles(
+  root: string,
+  files: string[],
+): Promise<{ file: string; tests: TestDocument[] }[]> {
+  const out: { file: string; tests: TestDocument[] }[] = [];
+  const problems: string[] = [];
+  const issues: TestIssue[] = [];
+  for (const file of files) {
+    const rel = relative(root, file) || file;
+    try {
+      out.push({ file: rel, tests: parseTestFile(await readFile(file, 'utf8'), rel) });
+    } catch (e) {
+      if (!(e instanceof TestValidationError)) throw e;
+      problems.push(e.message);
+      issues.push(...e.issues);
+    }
+  }
+  if (problems.length > 0) {
+    const err = new TestValidationError(issues);
+    err.message = problems.join('\n');
+    throw err;
+  }
+  return out;
+}
+
+/**
+ * Import YAML/JSON tests from a folder into a project, in one transaction. Each test is keyed
+ * (its `key`, else file path + name) so importing the same files again updates them in place.
+ */
+export async function importTests(
+  store: Store,
+  projectId: string,
+  path: string,
+  opts: { source?: string; defaultStatus?: TestStatus } = {},
+): Promise<ImportSummary> {
+  const files = await findTestFiles(path);
+  if (files.length === 0) {
+    throw new TestValidationError([
+      { path: '', message: `no .yaml, .yml or .json test files under ${path}` },
+    ]);
+  }
+  const info = await stat(path);
+  const root = info.isFile() ? join(path, '..') : path;
+  const parsed = await readTestFiles(root, files);
+  const summary: ImportSummary = { files: parsed.length, created: 0, updated: 0 };
+  await store.transaction(async (tx) => {
+    for (const { file, tests } of parsed) {
+      for (const doc of tests) {
+        const key = doc.key ?? `${file.replace(/\\/g, '/')}#${slugify(doc.name)}`;
+        const { created } = await tx.tests.upsertByKey(
+          projectId,
+          { ...doc, key },
+          { source: opts.source ?? 'import', status: doc.status ?? opts.defaultStatus ?? 'draft' },
+        );
+        if (created) summary.created++;
+        else summary.updated++;
+      }
+    }
+  });
+  return summary;
+}
+
+/** Folder that holds a project's upload files (`upload` steps resolve inside it). */
+export function testDataDir(dataDir: string, projectId: string): string {
+  return join(dataDir, 'test-data', projectId);
+}
+
+/**
+ * Copy the `data/` folder that sits beside imported tests into the project's test-data folder,
+ * so `upload` steps find their files on whichever machine runs them.
+ */
+export async function importTestData(
+  dataDir: string,
+  projectId: string,
+  testsPath: string,
+): Promise<number> {
+  const info = await stat(testsPath);
+  const source = join(info.isFile() ? join(testsPath, '..') : testsPath, 'data');
+  try {
+    if (!(await stat(source)).isDirectory()) return 0;
+  } catch {
+    return 0;
+  }
+  const files = (await readdir(source, { recursive: true, withFileTypes: true })).filter((e) =>
+    e.isFile(),
+  );
+  await cp(source, testDataDir(dataDir, projectId), { recursive: true });
+  return files.length;
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { JobQueue } from '../queue/job-queue.ts';
+import type { Store } from '../store/connect.ts';
+
+export interface RecoveryReport {
+  /** Jobs a dead process left running, now queued again. */
+  requeuedJobs: number;
+  /** Unfinished runs with nothing left to do, given their verdict now. */
+  finishedRuns: number;
+  /** Unfinished runs whose remaining jobs the workers will take. */
+  resumedRuns: number;
+}
+
+/**
+ * Make a restarted process pick up where the dead one stopped. Results already recorded stay
+ * (each was committed with its job's `done`); jobs that were running go back to the queue; a
+ * run whose jobs are all done but that never got its verdict (the process died in between) is
+ * finished now. After this, no run can stay `running` forever.
+ */
+export async function recoverRuns(
+  store: Store,
+  queue: JobQueue,
+  finishRun: (runId: string) => Promise<void>,
+  logger: Logger,
+): Promise<RecoveryReport> {
+  const requeued = await queue.recover();
+  const report: RecoveryReport = { requeuedJobs: requeued.length, finishedRuns: 0, resumedRuns: 0 };
+  for (const run of await store.runs.unfinished()) {
+    if ((await queue.pending(run.id)) === 0) {
+      await finishRun(run.id);
+      report.finishedRuns++;
+    } else {
+      report.resumedRuns++;
+    }
+  }
+  if (report.requeuedJobs + report.finishedRuns + report.resumedRuns > 0) {
+    logger.info(report, 'recovered unfinished runs');
+  }
+  return report;
+}

@@ -1,0 +1,328 @@
+import { locatorKinds, type Locator } from '../domain/locator.ts';
+import {
+  stepAction,
+  type ExpectStep,
+  type RequestStep,
+  type Step,
+  type TextMatch,
+} from '../domain/steps.ts';
+import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
+import { parseJsonPath } from '../domain/json-path.ts';
+import { ident, jsValue, options, quote, regex, str, type Helper } from './codegen.ts';
+
+/** What translating a step needs: its timeout (if not the config's) and a way to ask for helpers. */
+export interface CodeContext {
+  timeout: number | undefined;
+  use: (h: Helper) => void;
+}
+
+/** Playwright code for a locator: `page.getByRole('button', { name: 'Save' })`. */
+export function locatorCode(loc: Locator): string {
+  const exact = loc.exact !== undefined ? String(loc.exact) : undefined;
+  const kind = locatorKinds.find((k) => loc[k] !== undefined) ?? 'css';
+  const v = str(String(loc[kind] ?? ''));
+  let code: string;
+  if (kind === 'role') {
+    const o = options({ name: loc.name !== undefined ? str(loc.name) : undefined, exact });
+    code = `page.getByRole(${quote(loc.role ?? '')}${o ? `, ${o}` : ''})`;
+  } else if (kind === 'css') code = `page.locator(${v})`;
+  else if (kind === 'xpath') code = `page.locator(${str(`xpath=${loc.xpath ?? ''}`)})`;
+  else if (kind === 'testId') code = `page.getByTestId(${v})`;
+  else {
+    const fn = {
+      label: 'getByLabel',
+      placeholder: 'getByPlaceholder',
+      text: 'getByText',
+      alt: 'getByAltText',
+      title: 'getByTitle',
+    }[kind];
+    const o = options({ exact });
+    code = `page.${fn}(${v}${o ? `, ${o}` : ''})`;
+  }
+  if (loc.hasText !== undefined) code += `.filter({ hasText: ${str(loc.hasText)} })`;
+  if (loc.nth !== undefined) code += loc.nth === -1 ? '.last()' : `.nth(${loc.nth})`;
+  return code;
+}
+
+const args = (...xs: string[]): string => xs.filter(Boolean).join(', ');
+const timeoutOpt = (c: CodeContext): string | undefined =>
+  c.timeout !== undefined ? String(c.timeout) : undefined;
+
+/** The statements that perform one step (variables already declared by the caller). */
+export function stepCode(step: Step, c: CodeContext): string[] {
+  const t = timeoutOpt(c);
+  const to = options({ timeout: t });
+  const s = step as Record<string, unknown> & Step;
+  switch (stepAction(step)) {
+    case 'goto':
+      return [`await page.goto(${args(str(s.goto as string), to)});`];
+    case 'click': {
+      const o = options({
+        button: typeof s.button === 'string' && s.button !== 'left' ? quote(s.button) : undefined,
+        modifiers: Array.isArray(s.modifiers)
+          ? `[${(s.modifiers as string[]).map(quote).join(', ')}]`
+          : undefined,
+        force: s.force ? 'true' : undefined,
+        timeout: t,
+      });
+      return [`await ${locatorCode(s.click as Locator)}.click(${o});`];
+    }
+    case 'dblclick':
+      return [`await ${locatorCode(s.dblclick as Locator)}.dblclick(${to});`];
+    case 'fill':
+      return [`await ${locatorCode(s.fill as Locator)}.fill(${args(str(s.value as string), to)});`];
+    case 'select': {
+      const o = s.option as string | string[];
+      const opt = Array.isArray(o) ? `[${o.map(str).join(', ')}]` : str(o);
+      return [`await ${locatorCode(s.select as Locator)}.selectOption(${args(opt, to)});`];
+    }
+    case 'check':
+      return [`await ${locatorCode(s.check as Locator)}.check(${to});`];
+    case 'uncheck':
+      return [`await ${locatorCode(s.uncheck as Locator)}.uncheck(${to});`];
+    case 'press':
+      return s.on
+        ? [`await ${locatorCode(s.on as Locator)}.press(${args(str(s.press as string), to)});`]
+        : [`await page.keyboard.press(${str(s.press as string)});`];
+    case 'hover':
+      return [`await ${locatorCode(s.hover as Locator)}.hover(${to});`];
+    case 'upload': {
+      c.use('path');
+      const files = Array.isArray(s.files) ? (s.files as string[]) : [s.files as string];
+      const list = files.map((f) => `path.resolve(TEST_DATA_DIR, ${str(f)})`).join(', ');
+      return [`await ${locatorCode(s.upload as Locator)}.setInputFiles(${args(`[${list}]`, to)});`];
+    }
+    case 'wait':
+      return waitCode(s.wait as WaitSpec, c);
+    case 'expect':
+      return expectCode((s as ExpectStep).expect, c);
+    case 'screenshot': {
+      const sc = s.screenshot as ScreenshotSpec;
+      const file = `test.info().outputPath(${str(`${sc.name.replace(/[^\w.{}-]+/g, '_')}.png`)})`;
+      if (sc.locator) {
+        return [
+          `await ${locatorCode(sc.locator)}.screenshot(${options({ path: file, timeout: t })});`,
+        ];
+      }
+      const o = options({ path: file, fullPage: sc.fullPage ? 'true' : undefined, timeout: t });
+      return [`await page.screenshot(${o});`];
+    }
+    case 'request':
+      return requestCode((s as RequestStep).request, c);
+    case 'set': {
+      const name = ident(s.set as string);
+      if (s.value !== undefined) return [`${name} = ${str(s.value as string)};`];
+      const l = locatorCode(s.from as Locator);
+      return s.attribute
+        ? [`${name} = (await ${l}.getAttribute(${args(str(s.attribute as string), to)})) ?? '';`]
+        : [`${name} = ((await ${l}.textContent(${to})) ?? '').replace(/\\s+/g, ' ').trim();`];
+    }
+  }
+}
+
+function waitCode(w: WaitSpec, c: CodeContext): string[] {
+  const out: string[] = [];
+  const t = timeoutOpt(c);
+  if (w.ms !== undefined) out.push(`await page.waitForTimeout(${w.ms});`);
+  if (w.url) out.push(...urlCode(w.url, c));
+  if (w.loadState) {
+    out.push(`await page.waitForLoadState(${args(quote(w.loadState), options({ timeout: t }))});`);
+  }
+  for (const state of ['visible', 'hidden', 'attached', 'detached'] as const) {
+    const l = w[state];
+    if (l)
+      out.push(`await ${locatorCode(l)}.waitFor(${options({ state: quote(state), timeout: t })});`);
+  }
+  return out;
+}
+
+/** `expect(page).toHaveURL(...)` lines: equals is resolved against baseURL like the runner does. */
+function urlCode(m: TextMatch, c: CodeContext): string[] {
+  const t = timeoutOpt(c);
+  const out: string[] = [];
+  if (m.equals !== undefined) {
+    const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
+    out.push(`await expect(page).toHaveURL(${args(str(m.equals), o)});`);
+  }
+  for (const re of containsAndMatches(m, c)) {
+    out.push(`await expect(page).toHaveURL(${args(re, options({ timeout: t }))});`);
+  }
+  if (out.length === 0)
+    out.push(`await expect(page).toHaveURL(${args('/\\S/', options({ timeout: t }))});`);
+  return out;
+}
+
+function containsAndMatches(m: TextMatch, c: CodeContext): string[] {
+  const out: string[] = [];
+  if (m.contains !== undefined) out.push(regex(m.contains, 'contains', m.ignoreCase, c.use));
+  if (m.matches !== undefined) out.push(regex(m.matches, 'matches', m.ignoreCase, c.use));
+  return out;
+}
+
+function expectCode(e: ExpectStep['expect'], c: CodeContext): string[] {
+  const t = timeoutOpt(c);
+  const to = options({ timeout: t });
+  const out: string[] = [];
+  const assert = (target: string, matcher: string, ...a: string[]): void => {
+    out.push(`await expect(${target}).${matcher}(${args(...a)});`);
+  };
+  if (e.url) out.push(...urlCode(e.url, c));
+  if (e.title) {
+    const m: TextMatch = e.title;
+    if (m.equals !== undefined) {
+      assert(
+        'page',
+        'toHaveTitle',
+        m.ignoreCase ? regex(m.equals, 'equals', true, c.use) : str(m.equals),
+        to,
+      );
+    }
+    for (const re of containsAndMatches(m, c)) assert('page', 'toHaveTitle', re, to);
+  }
+  const states = {
+    visible: 'toBeVisible',
+    hidden: 'toBeHidden',
+    enabled: 'toBeEnabled',
+    disabled: 'toBeDisabled',
+    checked: 'toBeChecked',
+  } as const;
+  for (const [key, matcher] of Object.entries(states) as [keyof typeof states, string][]) {
+    const l = e[key];
+    if (l) assert(locatorCode(l), matcher, to);
+  }
+  if (e.text) {
+    const m = e.text;
+    const l = locatorCode(m.locator);
+    const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
+    if (m.equals !== undefined) assert(l, 'toHaveText', str(m.equals), o);
+    if (m.contains !== undefined) assert(l, 'toContainText', str(m.contains), o);
+    if (m.matches !== undefined)
+      assert(l, 'toHaveText', regex(m.matches, 'matches', m.ignoreCase, c.use), to);
+    if (isEmpty(m)) assert(l, 'toHaveText', '/\\S/', to);
+  }
+  if (e.value) {
+    const m = e.value;
+    const l = locatorCode(m.locator);
+    if (m.equals !== undefined) {
+      assert(
+        l,
+        'toHaveValue',
+        m.ignoreCase ? regex(m.equals, 'equals', true, c.use) : str(m.equals),
+        to,
+      );
+    }
+    for (const re of containsAndMatches(m, c)) assert(l, 'toHaveValue', re, to);
+    if (isEmpty(m)) assert(l, 'toHaveValue', '/\\S/', to);
+  }
+  if (e.attribute) {
+    const m = e.attribute;
+    const l = locatorCode(m.locator);
+    const name = str(m.attribute);
+    if (m.equals !== undefined) {
+      const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
+      assert(l, 'toHaveAttribute', name, str(m.equals), o);
+    }
+    for (const re of containsAndMatches(m, c)) assert(l, 'toHaveAttribute', name, re, to);
+    if (isEmpty(m)) assert(l, 'toHaveAttribute', name, to);
+  }
+  if (e.count) {
+    const { locator, equals, max } = e.count;
+    const min =
+      equals === undefined && max === undefined && e.count.min === undefined ? 1 : e.count.min;
+    const l = locatorCode(locator);
+    if (equals !== undefined) assert(l, 'toHaveCount', String(equals), to);
+    // toHaveCount has no bounds; expect.poll retries the count the same way.
+    const poll = `await expect.poll(() => ${l}.count()${to ? `, ${to}` : ''})`;
+    if (min !== undefined) out.push(`${poll}.toBeGreaterThanOrEqual(${min});`);
+    if (max !== undefined) out.push(`${poll}.toBeLessThanOrEqual(${max});`);
+  }
+  return out;
+}
+
+const isEmpty = (m: TextMatch): boolean =>
+  m.equals === undefined && m.contains === undefined && m.matches === undefined;
+
+/** JS access for a JSON path: `$.items[0].id` → `body?.items?.[0]?.id`. */
+function accessor(path: string): string {
+  return (
+    'body' +
+    parseJsonPath(path)
+      .map((s) =>
+        'index' in s
+          ? s.index < 0
+            ? `?.at(${s.index})`
+            : `?.[${s.index}]`
+          : /^[A-Za-z_$][\w$]*$/.test(s.key)
+            ? `?.${s.key}`
+            : `?.[${quote(s.key)}]`,
+      )
+      .join('')
+  );
+}
+
+function requestCode(r: RequestStep['request'], c: CodeContext): string[] {
+  const headers = { ...r.headers };
+  let data: string | undefined;
+  if (r.json !== undefined) {
+    // Playwright sends an object or array as JSON with its content type; other values are
+    // serialized here and labelled, as the runner does.
+    const isObject = typeof r.json === 'object' && r.json !== null;
+    data = isObject ? jsValue(r.json) : `JSON.stringify(${jsValue(r.json)})`;
+    if (!isObject && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+  } else if (r.body !== undefined) data = str(r.body);
+  const o = options({
+    method: quote(r.method),
+    headers: Object.keys(headers).length ? jsValue(headers) : undefined,
+    data,
+    timeout: timeoutOpt(c),
+  });
+  const out = [`const res = await page.request.fetch(${str(r.url)}, ${o});`];
+  const ex = r.expect;
+  if (ex?.status !== undefined) {
+    out.push(
+      Array.isArray(ex.status)
+        ? `expect([${ex.status.join(', ')}]).toContain(res.status());`
+        : `expect(res.status()).toBe(${ex.status});`,
+    );
+  }
+  for (const [name, m] of Object.entries(ex?.headers ?? {}) as [string, TextMatch][]) {
+    const h = `res.headers()[${quote(name.toLowerCase())}]`;
+    if (m.equals !== undefined) {
+      out.push(
+        m.ignoreCase
+          ? `expect(${h}).toMatch(${regex(m.equals, 'equals', true, c.use)});`
+          : `expect(${h}).toBe(${str(m.equals)});`,
+      );
+    }
+    for (const re of containsAndMatches(m, c)) out.push(`expect(${h}).toMatch(${re});`);
+  }
+  const captures = Object.entries(r.capture ?? {});
+  const needsJson =
+    Object.keys(ex?.json ?? {}).length > 0 ||
+    captures.some(([, src]) => src.trim().startsWith('$'));
+  if (needsJson) out.push('const body = await res.json();');
+  for (const [path, expected] of Object.entries(ex?.json ?? {})) {
+    // The runner compares a string expectation with a number or boolean by its text.
+    out.push(
+      typeof expected === 'string'
+        ? `expect(String(${accessor(path)})).toBe(${str(expected)});`
+        : `expect(${accessor(path)}).toEqual(${jsValue(expected)});`,
+    );
+  }
+  if (ex?.bodyContains !== undefined)
+    out.push(`expect(await res.text()).toContain(${str(ex.bodyContains)});`);
+  for (const [name, src] of captures) {
+    const s = src.trim();
+    if (s === 'status') out.push(`${ident(name)} = String(res.status());`);
+    else if (s.toLowerCase().startsWith('header:')) {
+      const h = s.slice('header:'.length).trim().toLowerCase();
+      out.push(`${ident(name)} = res.headers()[${quote(h)}] ?? '';`);
+    } else {
+      c.use('asText');
+      out.push(`${ident(name)} = asText(${accessor(s)});`);
+    }
+  }
+  return ['{', ...out.map((l) => `  ${l}`), '}'];
+}

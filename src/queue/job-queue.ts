@@ -1,0 +1,51 @@
+import type { Run, TestResult } from '../domain/run.ts';
+import type { Store } from '../store/connect.ts';
+import type { Job } from '../store/jobs.ts';
+
+export type { Job, JobStatus } from '../store/jobs.ts';
+
+export interface InTransaction {
+  /** Do the write inside this open store transaction (it becomes visible on commit). */
+  tx?: Store;
+}
+
+/**
+ * Where a run's work waits for a worker. One job is one test of one run. Implementations: the
+ * embedded LocalQueue (durable in the store's jobs table) and, later, pg-boss for many processes;
+ * the engine only talks to this interface.
+ */
+export interface JobQueue {
+  /** One job per test, in plan order. With `tx`, the jobs appear when that transaction commits. */
+  enqueue(
+    run: Pick<Run, 'id' | 'projectId'>,
+    testIds: readonly string[],
+    opts?: InTransaction,
+  ): Promise<Job[]>;
+  /**
+   * Wait for and lock the next job, never exceeding a run's parallelWorkers running jobs.
+   * Resolves null once `signal` aborts or the queue closes.
+   */
+  claim(workerId: string, signal: AbortSignal): Promise<Job | null>;
+  /**
+   * Record the job's result and mark it done in one transaction. False when the job was no
+   * longer ours (recovered by another process); then nothing is written.
+   */
+  complete(job: Job, result: TestResult): Promise<boolean>;
+  /** Give the job back as a new attempt, claimable after `delayMs`. */
+  retry(job: Job, opts: { delayMs: number; error: string }): Promise<boolean>;
+  /** Give the job back untouched (a worker stopping cleanly); it keeps its attempt number. */
+  release(job: Job): Promise<boolean>;
+  /** Drop a claimed or queued job that must not run (its run has already finished). */
+  discard(job: Job): Promise<void>;
+  /** Cancel every queued job of a run; running ones are left to finish. Returns how many. */
+  cancelRun(runId: string, opts?: InTransaction): Promise<number>;
+  /** Jobs of a run still queued or running. */
+  pending(runId: string): Promise<number>;
+  /**
+   * At start-up: jobs left running by a process that died go back to the queue as a new
+   * attempt. Returns the jobs recovered.
+   */
+  recover(): Promise<Job[]>;
+  /** Stop handing out jobs; pending claims resolve null. */
+  close(): Promise<void>;
+}

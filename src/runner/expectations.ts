@@ -1,0 +1,192 @@
+import type { Locator as PwLocator } from 'playwright-core';
+import { describeLocator, type Locator } from '../domain/locator.ts';
+import type { ExpectStep, TextMatch } from '../domain/steps.ts';
+import { isTimeoutError, StepFailure } from './errors.ts';
+import { toPlaywright } from './locators.ts';
+import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
+import {
+  describeMatch,
+  isEmptyMatch,
+  matchesText,
+  matchRegExp,
+  normalizeWhitespace,
+  shown,
+} from './text-match.ts';
+
+type ExpectSpec = ExpectStep['expect'];
+
+/** Check every assertion of an expect step, in a fixed order, within one step timeout. */
+export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<void> {
+  const deadline = performance.now() + ctx.timeout;
+  // Each assertion gets what is left of the step's time, so the step as a whole keeps its timeout.
+  const sub = (): StepContext => ({
+    ...ctx,
+    timeout: Math.max(1, Math.round(deadline - performance.now())),
+  });
+  if (spec.url) await expectUrl(sub(), spec.url);
+  if (spec.title) await expectTitle(sub(), spec.title);
+  if (spec.visible) await expectVisible(sub(), spec.visible);
+  if (spec.hidden) await expectHidden(sub(), spec.hidden);
+  if (spec.enabled) await expectState(sub(), spec.enabled, 'enabled');
+  if (spec.disabled) await expectState(sub(), spec.disabled, 'disabled');
+  if (spec.checked) await expectState(sub(), spec.checked, 'checked');
+  if (spec.text) await expectText(sub(), spec.text, 'text');
+  if (spec.value) await expectText(sub(), spec.value, 'value');
+  if (spec.attribute) await expectAttribute(sub(), spec.attribute);
+  if (spec.count) await expectCount(sub(), spec.count);
+}
+
+/** A predicate for a URL match: `equals` is resolved against baseUrl, others see the full URL. */
+export function urlPredicate(m: TextMatch, baseUrl: string): (url: string) => boolean {
+  const equals = m.equals !== undefined ? resolveUrl(m.equals, baseUrl) : undefined;
+  const rest: TextMatch = { ...m, equals };
+  return (url) => matchesText(url, rest);
+}
+
+function resolveUrl(url: string, baseUrl: string): string {
+  try {
+    return new URL(url, baseUrl || undefined).href;
+  } catch {
+    return url;
+  }
+}
+
+/** Wait until the page URL matches; used by `expect: url` and `wait: url`. */
+export async function waitForUrl(ctx: StepContext, m: TextMatch): Promise<void> {
+  matchRegExp(m); // a bad pattern fails now, not after the timeout
+  const ok = urlPredicate(m, ctx.baseUrl);
+  if (ok(ctx.page.url())) return;
+  try {
+    await ctx.page.waitForURL((u) => ok(u.href), { timeout: ctx.timeout, waitUntil: 'commit' });
+  } catch (e) {
+    if (!isTimeoutError(e)) throw e;
+    const expected: TextMatch = {
+      ...m,
+      ...(m.equals !== undefined ? { equals: resolveUrl(m.equals, ctx.baseUrl) } : {}),
+    };
+    throw new StepFailure(`expected URL ${describeMatch(expected)}, got ${shown(ctx.page.url())}`);
+  }
+}
+
+const expectUrl = waitForUrl;
+
+async function expectTitle(ctx: StepContext, m: TextMatch): Promise<void> {
+  matchRegExp(m);
+  const title = await poll(
+    ctx,
+    async () => normalizeWhitespace(await ctx.page.title()),
+    (t) => matchesText(t, m),
+  );
+  if (!matchesText(title, m)) {
+    throw new StepFailure(`expected title ${describeMatch(m)}, got ${shown(title)}`);
+  }
+}
+
+async function expectVisible(ctx: StepContext, loc: Locator): Promise<void> {
+  const l = toPlaywright(ctx.page, loc);
+  try {
+    await l.waitFor({ state: 'visible', timeout: ctx.timeout });
+  } catch (e) {
+    if (!isTimeoutError(e)) throw e;
+    const n = await l.count().catch(() => 0);
+    const why = n === 0 ? 'no element matched' : 'it was hidden';
+    throw new StepFailure(
+      `expected ${describeLocator(loc)} to be visible, but ${why} after ${ctx.timeout} ms`,
+    );
+  }
+}
+
+async function expectHidden(ctx: StepContext, loc: Locator): Promise<void> {
+  try {
+    await toPlaywright(ctx.page, loc).waitFor({ state: 'hidden', timeout: ctx.timeout });
+  } catch (e) {
+    if (!isTimeoutError(e)) throw e;
+    throw new StepFailure(
+      `expected ${describeLocator(loc)} to be hidden, but it was still visible after ${ctx.timeout} ms`,
+    );
+  }
+}
+
+async function expectState(
+  ctx: StepContext,
+  loc: Locator,
+  state: 'enabled' | 'disabled' | 'checked',
+): Promise<void> {
+  const l = toPlaywright(ctx.page, loc);
+  const read = (timeout: number): Promise<boolean> =>
+    state === 'checked'
+      ? l.isChecked({ timeout })
+      : state === 'enabled'
+        ? l.isEnabled({ timeout })
+        : l.isDisabled({ timeout });
+  const last = await pollElement(ctx, read, (v) => v);
+  if (last.found && last.value) return;
+  const opposite = { enabled: 'disabled', disabled: 'enabled', checked: 'not checked' }[state];
+  const why = last.found ? `it was ${opposite}` : `no element matched within ${ctx.timeout} ms`;
+  throw new StepFailure(`expected ${describeLocator(loc)} to be ${state}, but ${why}`);
+}
+
+async function expectText(
+  ctx: StepContext,
+  spec: TextMatch & { locator: Locator },
+  what: 'text' | 'value',
+): Promise<void> {
+  matchRegExp(spec);
+  const l = toPlaywright(ctx.page, spec.locator);
+  const read = async (timeout: number): Promise<string> =>
+    what === 'text'
+      ? normalizeWhitespace((await l.textContent({ timeout })) ?? '')
+      : l.inputValue({ timeout });
+  const last = await pollElement(ctx, read, (v) => matchesText(v, spec));
+  if (last.found && matchesText(last.value, spec)) return;
+  throw new StepFailure(
+    `expected ${what} of ${describeLocator(spec.locator)} ${describeMatch(spec)}, ${gotText(last, ctx.timeout)}`,
+  );
+}
+
+function gotText(r: Found<string | null>, timeout: number): string {
+  if (!r.found) return `but no element matched within ${timeout} ms`;
+  return r.value === null ? 'but the attribute is missing' : `got ${shown(r.value)}`;
+}
+
+async function expectAttribute(
+  ctx: StepContext,
+  spec: TextMatch & { locator: Locator; attribute: string },
+): Promise<void> {
+  matchRegExp(spec);
+  const l = toPlaywright(ctx.page, spec.locator);
+  // With no comparison the attribute only has to be present (like toHaveAttribute(name)).
+  const ok = (v: string | null): boolean =>
+    v !== null && (isEmptyMatch(spec) || matchesText(v, spec));
+  const last = await pollElement(ctx, (timeout) => l.getAttribute(spec.attribute, { timeout }), ok);
+  if (last.found && ok(last.value)) return;
+  const expected = isEmptyMatch(spec) ? 'to be present' : describeMatch(spec);
+  throw new StepFailure(
+    `expected attribute ${JSON.stringify(spec.attribute)} of ${describeLocator(spec.locator)} ${expected}, ${gotText(last, ctx.timeout)}`,
+  );
+}
+
+async function expectCount(
+  ctx: StepContext,
+  spec: { locator: Locator; equals?: number; min?: number; max?: number },
+): Promise<void> {
+  const l: PwLocator = toPlaywright(ctx.page, spec.locator);
+  const bounds = { ...spec };
+  if (bounds.equals === undefined && bounds.min === undefined && bounds.max === undefined) {
+    bounds.min = 1;
+  }
+  const ok = (n: number): boolean =>
+    (bounds.equals === undefined || n === bounds.equals) &&
+    (bounds.min === undefined || n >= bounds.min) &&
+    (bounds.max === undefined || n <= bounds.max);
+  const n = await poll(ctx, () => l.count(), ok);
+  if (ok(n)) return;
+  const want = [
+    bounds.equals !== undefined ? `${bounds.equals}` : '',
+    bounds.min !== undefined ? `at least ${bounds.min}` : '',
+    bounds.max !== undefined ? `at most ${bounds.max}` : '',
+  ].filter(Boolean);
+  throw new StepFailure(
+    `expected count of ${describeLocator(spec.locator)} to be ${want.join(' and ')}, got ${n}`,
+  );
+}

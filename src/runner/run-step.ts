@@ -1,0 +1,84 @@
+import type {
+  CheckStep,
+  ClickStep,
+  DblclickStep,
+  ExpectStep,
+  FillStep,
+  GotoStep,
+  HoverStep,
+  PressStep,
+  RequestStep,
+  ScreenshotStep,
+  SelectStep,
+  SetStep,
+  Step,
+  UncheckStep,
+  UploadStep,
+  WaitStep,
+} from '../domain/steps.ts';
+import { stepAction } from '../domain/steps.ts';
+import { click, goto, press, screenshot, select, setVariable, upload, wait } from './actions.ts';
+import { runExpect } from './expectations.ts';
+import { toPlaywright } from './locators.ts';
+import { runRequest } from './request-step.ts';
+import type { StepContext } from './step-context.ts';
+
+/** What a step leaves behind besides its status. */
+export interface StepOutput {
+  screenshot?: { name: string; path: string };
+}
+
+/** Run one step (variables already substituted); throws on failure. */
+export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput> {
+  const t = { timeout: ctx.timeout };
+  const el = (loc: Parameters<typeof toPlaywright>[1]): ReturnType<typeof toPlaywright> =>
+    toPlaywright(ctx.page, loc);
+  // stepAction tells which member of the union this is; the casts only restate it.
+  switch (stepAction(step)) {
+    case 'goto':
+      await goto(ctx, (step as GotoStep).goto);
+      break;
+    case 'click':
+      await click(ctx, step as ClickStep);
+      break;
+    case 'dblclick':
+      await el((step as DblclickStep).dblclick).dblclick(t);
+      break;
+    case 'fill':
+      await el((step as FillStep).fill).fill((step as FillStep).value, t);
+      break;
+    case 'select':
+      await select(ctx, step as SelectStep);
+      break;
+    case 'check':
+      await el((step as CheckStep).check).check(t);
+      break;
+    case 'uncheck':
+      await el((step as UncheckStep).uncheck).uncheck(t);
+      break;
+    case 'press':
+      await press(ctx, step as PressStep);
+      break;
+    case 'hover':
+      await el((step as HoverStep).hover).hover(t);
+      break;
+    case 'upload':
+      await upload(ctx, step as UploadStep);
+      break;
+    case 'wait':
+      await wait(ctx, (step as WaitStep).wait);
+      break;
+    case 'expect':
+      await runExpect(ctx, (step as ExpectStep).expect);
+      break;
+    case 'screenshot':
+      return { screenshot: await screenshot(ctx, (step as ScreenshotStep).screenshot) };
+    case 'request':
+      await runRequest(ctx, (step as RequestStep).request);
+      break;
+    case 'set':
+      await setVariable(ctx, step as SetStep);
+      break;
+  }
+  return {};
+}

@@ -1,0 +1,53 @@
+import type { TextMatch } from '../domain/steps.ts';
+import { StepFailure } from './errors.ts';
+
+/** Whitespace as Playwright's toHaveText sees it: zero-width spaces gone, runs collapsed, trimmed. */
+export function normalizeWhitespace(text: string): string {
+  return text
+    .replace(/\u200b/g, '')
+    .trim()
+    .replace(/\s+/g, ' ');
+}
+
+/** True when the match object has no comparison: then any non-blank text passes. */
+export function isEmptyMatch(m: TextMatch): boolean {
+  return m.equals === undefined && m.contains === undefined && m.matches === undefined;
+}
+
+/** Build the RegExp of `matches`; a bad pattern is the test author's mistake, said plainly. */
+export function matchRegExp(m: TextMatch): RegExp | undefined {
+  if (m.matches === undefined) return undefined;
+  try {
+    return new RegExp(m.matches, m.ignoreCase ? 'i' : '');
+  } catch (e) {
+    throw new StepFailure(`invalid regular expression /${m.matches}/: ${(e as Error).message}`);
+  }
+}
+
+/** Whether `actual` passes every comparison given in `m` (all must hold). */
+export function matchesText(actual: string, m: TextMatch): boolean {
+  const fold = (s: string): string => (m.ignoreCase ? s.toLowerCase() : s);
+  if (isEmptyMatch(m)) return /\S/.test(actual);
+  if (m.equals !== undefined && fold(actual) !== fold(m.equals)) return false;
+  if (m.contains !== undefined && !fold(actual).includes(fold(m.contains))) return false;
+  const re = matchRegExp(m);
+  if (re && !re.test(actual)) return false;
+  return true;
+}
+
+/** `to equal "x"`, `to contain "x" and to match /y/ (ignoring case)`. */
+export function describeMatch(m: TextMatch): string {
+  const parts: string[] = [];
+  if (m.equals !== undefined) parts.push(`to equal ${JSON.stringify(m.equals)}`);
+  if (m.contains !== undefined) parts.push(`to contain ${JSON.stringify(m.contains)}`);
+  if (m.matches !== undefined) parts.push(`to match /${m.matches}/`);
+  if (parts.length === 0) parts.push('to be non-empty');
+  return parts.join(' and ') + (m.ignoreCase ? ' (ignoring case)' : '');
+}
+
+/** Quote a value for an error message, shortening long texts. */
+export function shown(value: string | null | undefined, max = 200): string {
+  if (value === null || value === undefined) return String(value);
+  const v = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(v);
+}

@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { environmentRepository, type EnvironmentRepository } from './environments.ts';
+import { jobRepository, type JobRepository } from './jobs.ts';
+import { migrate } from './migrate.ts';
+import { projectRepository, type ProjectRepository } from './projects.ts';
+import { resultRepository, type ResultRepository } from './results.ts';
+import { runRepository, type RunRepository } from './runs.ts';
+import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
+import { testRepository, type TestRepository } from './tests.ts';
+
+/** The one door to the database: a repository per aggregate, transactions, and close. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  projects: ProjectRepository;
+  environments: EnvironmentRepository;
+  tests: TestRepository;
+  runs: RunRepository;
+  results: ResultRepository;
+  jobs: JobRepository;
+  /** Run fn with a store whose every query is in one transaction (nested calls join it). */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Run fn after the current transaction commits (at once outside a transaction). */
+  afterCommit(fn: () => void): void;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** `sqlite:<path>`, a plain file path, or `postgres://…` / `postgresql://…`. */
+  databaseUrl: string;
+  /** PostgreSQL schema to use (sets search_path); for tests and shared databases. */
+  schema?: string;
+  /** Clock for row timestamps (tests pin it). */
+  clock?: () => Date;
+}
+
+function buildStore(
+  db: Db,
+  dialect: Dialect,
+  now: () => string,
+  onClose: () => Promise<void>,
+  pendingAfterCommit: (() => void)[] | null,
+): Store {
+  const ctx: RepoContext = { db, dialect, now };
+  const store: Store = {
+    db,
+    dialect,
+    projects: projectRepository(ctx),
+    environments: environmentRepository(ctx),
+    tests: testRepository(ctx),
+    runs: runRepository(ctx),
+    results: resultRepository(ctx),
+    jobs: jobRepository(ctx),
+    async transaction(fn) {
+      if (pendingAfterCommit) return fn(store);
+      const callbacks: (() => void)[] = [];
+      const result = await db
+        .transaction()
+        .execute((trx) => fn(buildStore(trx, dialect, now, onClose, callbacks)));
+      for (const cb of callbacks) cb();
+      return result;
+    },
+    afterCommit(fn) {
+      if (pendingAfterCommit) pendingAfterCommit.push(fn);
+      else fn();
+    },
+    close: onClose,
+  };
+  return store;
+}
+
+const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
+
+/** The SQLite file path of a `sqlite:` URL or a plain path (`sqlite::memory:` stays in memory). */
+export function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/i, '');
+  return path === ':memory:' ? path : resolve(path);
+}
+
+function openSqlite(url: string): Kysely<Database> {
+  const path = sqlitePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL lets readers (the dashboard, a second CLI) work while a run writes; NORMAL sync is
+  // durable across process crashes in WAL mode, which is the failure recovery must survive.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string, schema: string | undefined): Kysely<Database> {
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Open the database named by the URL and bring its schema up to date. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const dialect: Dialect = isPostgresUrl(opts.databaseUrl) ? 'postgres' : 'sqlite';
+  const db =
+    dialect === 'postgres'
+      ? openPostgres(opts.databaseUrl, opts.schema)
+      : openSqlite(opts.databaseUrl);
+  try {
+    await migrate(db, dialect);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const clock = opts.clock ?? (() => new Date());
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await db.destroy();
+  };
+  return buildStore(db, dialect, () => clock().toISOString(), close, null);
+}

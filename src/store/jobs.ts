@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import type { JobsTable } from './database.ts';
+import { toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+
+export const jobStatuses = ['queued', 'running', 'done', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+/** One test of one run, as the queue stores it. */
+export interface Job {
+  id: string;
+  runId: string;
+  projectId: string;
+  testId: string;
+  /** Position in the run's plan. */
+  seq: number;
+  status: JobStatus;
+  /** 1 for the first try; +1 each time the job is given back (crash, retry). */
+  attempt: number;
+  runAfter: string;
+  lockedAt: string | null;
+  lockedBy: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewJob {
+  runId: string;
+  projectId: string;
+  testId: string;
+  seq: number;
+}
+
+export interface Requeue {
+  /** Earliest time to claim it again (ISO); by default it keeps its place in the queue. */
+  runAfter?: string;
+  /** Count this as a new attempt (a crash or a retry) or not (a clean hand-back). */
+  newAttempt: boolean;
+  error: string | null;
+}
+
+export interface JobRepository {
+  insertMany(jobs: NewJob[]): Promise<Job[]>;
+  get(id: string): Promise<Job | undefined>;
+  listByRun(runId: string): Promise<Job[]>;
+  /**
+   * Lock the next claimable job: queued, due, and of a run with fewer running jobs than its
+   * parallelWorkers. Runs are served in the order they were queued, tests in plan order.
+   */
+  claimNext(lockedBy: string): Promise<Job | undefined>;
+  /** running → done, only while `lockedBy` still holds it; false means the lock was lost. */
+  markDone(id: string, lockedBy: string): Promise<boolean>;
+  /** running → queued again (only while `lockedBy` holds it). */
+  requeue(id: string, lockedBy: string, r: Requeue): Promise<boolean>;
+  /** A job that must not run (its run already finished): → cancelled. */
+  discard(id: string): Promise<void>;
+  /** Queued jobs of a run → cancelled; returns how many. */
+  cancelQueued(runId: string): Promise<number>;
+  /** Jobs of a run not yet done (queued or running). */
+  pending(runId: string): Promise<number>;
+  /** Running jobs not held by `ownerPrefix…` go back to the queue as a new attempt. */
+  requeueAbandoned(ownerPrefix: string | null, error: string): Promise<Job[]>;
+}
+
+function toJob(r: Selectable<JobsTable>): Job {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    projectId: r.project_id,
+    testId: r.test_id,
+    seq: r.seq,
+    status: r.status as JobStatus,
+    attempt: r.attempt,
+    runAfter: r.run_after,
+    lockedAt: r.locked_at,
+    lockedBy: r.locked_by,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+let lastEnqueuedAt = '';
+/**
+ * Enqueue times strictly increase within a process, so two runs queued in the same millisecond
+ * are still served first-come first-served (claims order by run_after).
+ */
+function enqueueStamp(at: string): string {
+  if (at <= lastEnqueuedAt) at = new Date(Date.parse(lastEnqueuedAt) + 1).toISOString();
+  lastEnqueuedAt = at;
+  return at;
+}
+
+/** Key of the PostgreSQL advisory lock that serialises claims across processes. */
+const CLAIM_LOCK = 0x67_6c_63_6c; // "glcl"
+
+export function jobRepository({ db, dialect, now }: RepoContext): JobRepository {
+  const claimIn = async (tx: Db, lockedBy: string): Promise<Job | undefined> => {
+    const at = now();
+    // Jobs stamped a millisecond ahead by enqueueStamp are due already.
+    const due = lastEnqueuedAt > at ? lastEnqueuedAt : at;
+    // On PostgreSQL two claimers could both count "1 running < 2" and both take a job; the
+    // transaction-scoped advisory lock makes the count-and-take one step. SQLite has a single
+    // writer and runs the one statement below atomically.
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(tx);
+    const next = tx
+      .selectFrom('jobs as j')
+      .innerJoin('runs as r', 'r.id', 'j.run_id')
+      .select('j.id')
+      .where('j.status', '=', 'queued')
+      .where('j.run_after', '<=', due)
+      .where((eb) =>
+        eb(
+          'r.parallel_workers',
+          '>',
+          eb
+            .selectFrom('jobs as k')
+            .select((k) => k.fn.countAll<number>().as('n'))
+            .whereRef('k.run_id', '=', 'j.run_id')
+            .where('k.status', '=', 'running'),
+        ),
+      )
+      .orderBy('j.run_after')
+      .orderBy('j.run_id')
+      .orderBy('j.seq')
+      .limit(1);
+    const row = await tx
+      .updateTable('jobs')
+      .set({ status: 'running', locked_at: at, locked_by: lockedBy, updated_at: at })
+      .where('id', '=', next)
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return row && toJob(row);
+  };
+
+  return {
+    async insertMany(jobs) {
+      if (jobs.length === 0) return [];
+      const at = enqueueStamp(now());
+      const rows: Selectable<JobsTable>[] = jobs.map((j) => ({
+        id: randomUUID(),
+        run_id: j.runId,
+        project_id: j.projectId,
+        test_id: j.testId,
+        seq: j.seq,
+        status: 'queued',
+        attempt: 1,
+        run_after: at,
+        locked_at: null,
+        locked_by: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+      }));
+      // Chunks keep each statement under SQLite's bound-parameter limit.
+      for (let i = 0; i < rows.length; i += 500) {
+        await db
+          .insertInto('jobs')
+          .values(rows.slice(i, i + 500))
+          .execute();
+      }
+      return rows.map(toJob);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toJob(row);
+    },
+
+    async listByRun(runId) {
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .orderBy('seq')
+        .execute();
+      return rows.map(toJob);
+    },
+
+    async claimNext(lockedBy) {
+      if (db.isTransaction || dialect === 'sqlite') return claimIn(db, lockedBy);
+      return db.transaction().execute((tx) => claimIn(tx, lockedBy));
+    },
+
+    async markDone(id, lockedBy) {
+      const r = await db
+        .updateTable('jobs')
+        .set({ status: 'done', updated_at: now() })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .where('locked_by', '=', lockedBy)
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    },
+
+    async requeue(id, lockedBy, r) {
+      const at = now();
+      const res = await db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          attempt: r.newAttempt ? eb('attempt', '+', 1) : eb.ref('attempt'),
+          run_after: r.runAfter ?? eb.ref('run_after'),
+          locked_at: null,
+          locked_by: null,
+          last_error: r.error,
+          updated_at: at,
+        }))
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .where('locked_by', '=', lockedBy)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+
+    async discard(id) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'cancelled', locked_at: null, locked_by: null, updated_at: now() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+    },
+
+    async cancelQueued(runId) {
+      const r = await db
+        .updateTable('jobs')
+        .set({ status: 'cancelled', updated_at: now() })
+        .where('run_id', '=', runId)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+
+    async pending(runId) {
+      const r = await db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirstOrThrow();
+      return toNumber(r.n);
+    },
+
+    async requeueAbandoned(ownerPrefix, error) {
+      const at = now();
+      let q = db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          attempt: eb('attempt', '+', 1),
+          locked_at: null,
+          locked_by: null,
+          last_error: error,
+          updated_at: at,
+        }))
+        .where('status', '=', 'running');
+      if (ownerPrefix !== null) {
+        q = q.where((eb) =>
+          eb.or([eb('locked_by', 'is', null), eb('locked_by', 'not like', `${ownerPrefix}%`)]),
+        );
+      }
+      const rows = await q.returningAll().execute();
+      return rows.map(toJob);
+    },
+  };
+}

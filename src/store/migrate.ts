@@ -1,0 +1,45 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import type { Database } from './database.ts';
+import type { Dialect } from './sql-helpers.ts';
+import * as m001 from './migrations/001-initial.ts';
+
+/**
+ * Migrations are listed in code, not read from a folder, so they ship inside the build and run
+ * the same under `node src/…` and compiled output. Add new ones here in order.
+ */
+const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+};
+
+/** Bring the schema up to date; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    // Kysely's PostgreSQL introspection reads every schema's catalog; a schema another client
+    // drops meanwhile fails that read. The migrator is idempotent (and locked), so try again.
+    if (attempt < 3 && (error as { code?: unknown }).code === '3F000') continue;
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Kysely looks for its bookkeeping tables in every schema unless told which one, so a second
+ * Kysely app (or a second Greenlight) in another schema of the same database would make it skip
+ * creating ours. Pin them to the schema our tables go to.
+ */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: check search_path');
+  return schema;
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { AppError, notFound } from '../domain/errors.ts';
+import type { Project } from '../domain/project.ts';
+import type { ProjectsTable } from './database.ts';
+import { isUniqueViolation, type RepoContext } from './sql-helpers.ts';
+
+/** Parallel browser contexts of a new project when the caller does not say. */
+export const DEFAULT_PARALLEL_WORKERS = 2;
+
+export interface NewProject {
+  slug: string;
+  name: string;
+  baseUrl: string;
+  parallelWorkers?: number;
+}
+
+export type ProjectPatch = Partial<Pick<Project, 'name' | 'baseUrl' | 'parallelWorkers' | 'slug'>>;
+
+export interface ProjectRepository {
+  create(i: NewProject): Promise<Project>;
+  /** Live (not deleted) projects, by name. */
+  list(): Promise<Project[]>;
+  /** A live project by id or slug. */
+  get(idOrSlug: string): Promise<Project | undefined>;
+  /** Throws not_found for a missing or deleted project, conflict for a taken slug. */
+  update(id: string, patch: ProjectPatch): Promise<Project>;
+  softDelete(id: string): Promise<void>;
+}
+
+function toProject(r: Selectable<ProjectsTable>): Project {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    baseUrl: r.base_url,
+    parallelWorkers: r.parallel_workers,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+const slugTaken = (slug: string): AppError =>
+  new AppError('conflict', `a project with slug "${slug}" already exists`, { slug });
+
+export function projectRepository({ db, now }: RepoContext): ProjectRepository {
+  const repo: ProjectRepository = {
+    async create(i) {
+      const at = now();
+      const row: Selectable<ProjectsTable> = {
+        id: randomUUID(),
+        slug: i.slug,
+        name: i.name,
+        base_url: i.baseUrl,
+        parallel_workers: i.parallelWorkers ?? DEFAULT_PARALLEL_WORKERS,
+        created_at: at,
+        updated_at: at,
+        deleted_at: null,
+      };
+      try {
+        await db.insertInto('projects').values(row).execute();
+      } catch (e) {
+        if (isUniqueViolation(e)) throw slugTaken(i.slug);
+        throw e;
+      }
+      return toProject(row);
+    },
+
+    async list() {
+      const rows = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('deleted_at', 'is', null)
+        .orderBy('name')
+        .orderBy('id')
+        .execute();
+      return rows.map(toProject);
+    },
+
+    async get(idOrSlug) {
+      const row = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('id', '=', idOrSlug), eb('slug', '=', idOrSlug)]))
+        .executeTakeFirst();
+      return row && toProject(row);
+    },
+
+    async update(id, patch) {
+      const set: Partial<ProjectsTable> = { updated_at: now() };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.baseUrl !== undefined) set.base_url = patch.baseUrl;
+      if (patch.parallelWorkers !== undefined) set.parallel_workers = patch.parallelWorkers;
+      if (patch.slug !== undefined) set.slug = patch.slug;
+      let row: Selectable<ProjectsTable> | undefined;
+      try {
+        row = await db
+          .updateTable('projects')
+          .set(set)
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+      } catch (e) {
+        if (isUniqueViolation(e)) throw slugTaken(patch.slug ?? '');
+        throw e;
+      }
+      if (!row) throw notFound('project');
+      return toProject(row);
+    },
+
+    async softDelete(id) {
+      const at = now();
+      await db
+        .updateTable('projects')
+        .set({ deleted_at: at, updated_at: at })
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .execute();
+    },
+  };
+  return repo;
+}

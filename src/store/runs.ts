@@ -1,0 +1,179 @@
+import type { Selectable } from 'kysely';
+import type { Run, RunCounts, RunStatus, Selection, TriggerInfo } from '../domain/run.ts';
+import { isTerminal } from '../domain/run.ts';
+import type { RunsTable } from './database.ts';
+import { tallyRuns, type ResultTally } from './results.ts';
+import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
+
+export interface RunListQuery {
+  limit: number;
+  offset: number;
+  status?: RunStatus;
+}
+
+export interface RunFinish {
+  status: RunStatus;
+  error: string | null;
+  counts: RunCounts;
+  finishedAt: string;
+}
+
+/** How a run executes, beyond what the Run type shows. */
+export interface RunOptions {
+  trace: boolean;
+}
+
+export interface RunRepository {
+  create(run: Run, opts?: Partial<RunOptions>): Promise<Run>;
+  options(id: string): Promise<RunOptions | undefined>;
+  /** projectId null reads across projects (engine-internal use only). */
+  get(projectId: string | null, id: string): Promise<Run | undefined>;
+  /** Newest first. */
+  list(projectId: string, q: RunListQuery): Promise<{ items: Run[]; total: number }>;
+  /** queued → running; false when the run was not queued (already started or finished). */
+  markRunning(id: string, at: string): Promise<boolean>;
+  /** Set the verdict once; false when the run had already finished (idempotent). */
+  finish(id: string, f: RunFinish): Promise<boolean>;
+  /** Runs of every project still queued or running (recovery at start-up). */
+  unfinished(): Promise<Run[]>;
+}
+
+const unfinishedStatuses: RunStatus[] = ['queued', 'running'];
+
+function toRun(r: Selectable<RunsTable>): Run {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    status: r.status as RunStatus,
+    trigger: fromJson<TriggerInfo>(r.trigger, 'runs.trigger'),
+    selection: fromJson<Selection>(r.selection, 'runs.selection'),
+    testIds: fromJson<string[]>(r.test_ids, 'runs.test_ids'),
+    baseUrl: r.base_url,
+    environment: r.environment,
+    parallelWorkers: r.parallel_workers,
+    error: r.error,
+    total: r.total,
+    passed: r.passed,
+    failed: r.failed,
+    skipped: r.skipped,
+    errored: r.errored,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+/** Stored counts are written when a run finishes; until then they come from the results. */
+const withTally = (run: Run, t: ResultTally | undefined): Run => (t ? { ...run, ...t } : run);
+
+export function runRepository({ db }: RepoContext): RunRepository {
+  const live = async (runs: Run[]): Promise<Run[]> => {
+    const open = runs.filter((r) => !isTerminal(r.status)).map((r) => r.id);
+    const tallies = await tallyRuns(db, open);
+    return runs.map((r) => withTally(r, tallies.get(r.id)));
+  };
+
+  return {
+    async create(run, opts = {}) {
+      await db
+        .insertInto('runs')
+        .values({
+          id: run.id,
+          project_id: run.projectId,
+          status: run.status,
+          trigger: toJson(run.trigger),
+          selection: toJson(run.selection),
+          test_ids: toJson(run.testIds),
+          base_url: run.baseUrl,
+          environment: run.environment,
+          parallel_workers: run.parallelWorkers,
+          trace: opts.trace ? 1 : 0,
+          error: run.error,
+          total: run.total,
+          passed: run.passed,
+          failed: run.failed,
+          skipped: run.skipped,
+          errored: run.errored,
+          created_at: run.createdAt,
+          started_at: run.startedAt,
+          finished_at: run.finishedAt,
+        })
+        .execute();
+      return run;
+    },
+
+    async options(id) {
+      const row = await db
+        .selectFrom('runs')
+        .select('trace')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && { trace: row.trace === 1 };
+    },
+
+    async get(projectId, id) {
+      let q = db.selectFrom('runs').selectAll().where('id', '=', id);
+      if (projectId !== null) q = q.where('project_id', '=', projectId);
+      const row = await q.executeTakeFirst();
+      if (!row) return undefined;
+      const [run] = await live([toRun(row)]);
+      return run;
+    },
+
+    async list(projectId, q) {
+      let base = db.selectFrom('runs').where('project_id', '=', projectId);
+      if (q.status) base = base.where('status', '=', q.status);
+      const [rows, count] = await Promise.all([
+        base
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: await live(rows.map(toRun)), total: toNumber(count.n) };
+    },
+
+    async markRunning(id, at) {
+      const r = await db
+        .updateTable('runs')
+        .set({ status: 'running', started_at: at })
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    },
+
+    async finish(id, f) {
+      const r = await db
+        .updateTable('runs')
+        .set({
+          status: f.status,
+          error: f.error,
+          total: f.counts.total,
+          passed: f.counts.passed,
+          failed: f.counts.failed,
+          skipped: f.counts.skipped,
+          errored: f.counts.errored,
+          finished_at: f.finishedAt,
+        })
+        .where('id', '=', id)
+        .where('status', 'in', unfinishedStatuses)
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    },
+
+    async unfinished() {
+      const rows = await db
+        .selectFrom('runs')
+        .selectAll()
+        .where('status', 'in', unfinishedStatuses)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return live(rows.map(toRun));
+    },
+  };
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Selectable,
+  type SqlBool,
+} from 'kysely';
+import type { Selection } from '../domain/run.ts';
+import type { Step } from '../domain/steps.ts';
+import type { TestDocument, TestStatus } from '../domain/test-definition.ts';
+import type { Test } from '../domain/test.ts';
+import type { Database, TestsTable } from './database.ts';
+import {
+  escapeLike,
+  fromJson,
+  isUniqueViolation,
+  toJson,
+  toNumber,
+  type RepoContext,
+} from './sql-helpers.ts';
+
+export interface TestCreateOptions {
+  /** Wins over the document's own status; default `draft`. */
+  status?: TestStatus;
+  /** `import`, `api`, `demo`, `crawl`. */
+  source: string;
+}
+
+export interface TestListQuery {
+  status?: TestStatus;
+  tag?: string;
+  suite?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface TestCounts {
+  draft: number;
+  approved: number;
+  rejected: number;
+  total: number;
+}
+
+export interface TestRepository {
+  create(projectId: string, doc: TestDocument, opts: TestCreateOptions): Promise<Test>;
+  /** Insert, or update the test with the same key (its status kept unless one is given). */
+  upsertByKey(
+    projectId: string,
+    doc: TestDocument & { key: string },
+    opts: TestCreateOptions,
+  ): Promise<{ test: Test; created: boolean }>;
+  list(projectId: string, q: TestListQuery): Promise<{ items: Test[]; total: number }>;
+  get(projectId: string, id: string): Promise<Test | undefined>;
+  update(projectId: string, id: string, patch: Partial<TestDocument>): Promise<Test | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+  /** Review: set the status of many tests; returns how many actually changed. */
+  setStatus(
+    projectId: string,
+    ids: string[],
+    status: TestStatus,
+    reviewer: string | null,
+  ): Promise<number>;
+  counts(projectId: string): Promise<TestCounts>;
+  /** Approved tests matching a selection (criteria combine with AND, values with OR). */
+  forSelection(projectId: string, sel: Selection): Promise<Test[]>;
+}
+
+function toTest(r: Selectable<TestsTable>): Test {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    key: r.key,
+    name: r.name,
+    description: r.description,
+    suite: r.suite,
+    tags: fromJson<string[]>(r.tags, 'tests.tags'),
+    status: r.status as TestStatus,
+    steps: fromJson<Step[]>(r.steps, 'tests.steps'),
+    variables: fromJson<Record<string, string>>(r.variables, 'tests.variables'),
+    timeoutMs: r.timeout_ms,
+    stepTimeoutMs: r.step_timeout_ms,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    reviewedAt: r.reviewed_at,
+    reviewedBy: r.reviewed_by,
+  };
+}
+
+/** Columns a document sets; absent optional fields become NULL / empty. */
+function documentColumns(doc: TestDocument) {
+  return {
+    name: doc.name,
+    description: doc.description ?? null,
+    suite: doc.suite ?? null,
+    tags: toJson(doc.tags ?? []),
+    steps: toJson(doc.steps),
+    variables: toJson(doc.variables ?? {}),
+    timeout_ms: doc.timeout ?? null,
+    step_timeout_ms: doc.stepTimeout ?? null,
+  };
+}
+
+/** Columns a partial document changes; only the given fields. */
+function patchColumns(patch: Partial<TestDocument>): Partial<TestsTable> {
+  const set: Partial<TestsTable> = {};
+  if (patch.key !== undefined) set.key = patch.key;
+  if (patch.name !== undefined) set.name = patch.name;
+  if ('description' in patch) set.description = patch.description ?? null;
+  if ('suite' in patch) set.suite = patch.suite ?? null;
+  if (patch.tags !== undefined) set.tags = toJson(patch.tags);
+  if (patch.status !== undefined) set.status = patch.status;
+  if ('timeout' in patch) set.timeout_ms = patch.timeout ?? null;
+  if ('stepTimeout' in patch) set.step_timeout_ms = patch.stepTimeout ?? null;
+  if ('variables' in patch) set.variables = toJson(patch.variables ?? {});
+  if (patch.steps !== undefined) set.steps = toJson(patch.steps);
+  return set;
+}
+
+/**
+ * Tags live in a JSON array column; tags cannot contain quotes (schema rule), so `"tag"` inside
+ * the text is an exact element match. Case-insensitive on both engines.
+ */
+function hasTag(eb: ExpressionBuilder<Database, 'tests'>, tag: string): Expression<SqlBool> {
+  const pattern = `%"${escapeLike(tag.toLowerCase())}"%`;
+  return sql<SqlBool>`lower(${eb.ref('tests.tags')}) like ${pattern} escape '\\'`;
+}
+
+/** Tests without a suite sort first on both engines (their NULL ordering differs). */
+const suiteOrder = sql<string>`coalesce(suite, '')`;
+
+export function testRepository({ db, now }: RepoContext): TestRepository {
+  const get = async (projectId: string, id: string): Promise<Test | undefined> => {
+    const row = await db
+      .selectFrom('tests')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toTest(row);
+  };
+
+  const repo: TestRepository = {
+    async create(projectId, doc, opts) {
+      const at = now();
+      const row: Selectable<TestsTable> = {
+        id: randomUUID(),
+        project_id: projectId,
+        key: doc.key ?? null,
+        ...documentColumns(doc),
+        status: opts.status ?? doc.status ?? 'draft',
+        source: opts.source,
+        created_at: at,
+        updated_at: at,
+        reviewed_at: null,
+        reviewed_by: null,
+      };
+      await db.insertInto('tests').values(row).execute();
+      return toTest(row);
+    },
+
+    async upsertByKey(projectId, doc, opts) {
+      const update = async (): Promise<Test | undefined> => {
+        const status = opts.status ?? doc.status;
+        const row = await db
+          .updateTable('tests')
+          .set({
+            ...documentColumns(doc),
+            ...(status ? { status } : {}),
+            source: opts.source,
+            updated_at: now(),
+          })
+          .where('project_id', '=', projectId)
+          .where('key', '=', doc.key)
+          .returningAll()
+          .executeTakeFirst();
+        return row && toTest(row);
+      };
+      const updated = await update();
+      if (updated) return { test: updated, created: false };
+      try {
+        return { test: await repo.create(projectId, doc, opts), created: true };
+      } catch (e) {
+        // Another import inserted the same key between our update and insert.
+        if (!isUniqueViolation(e)) throw e;
+        const again = await update();
+        if (!again) throw e;
+        return { test: again, created: false };
+      }
+    },
+
+    async list(projectId, q) {
+      let base = db.selectFrom('tests').where('project_id', '=', projectId);
+      if (q.status) base = base.where('status', '=', q.status);
+      if (q.suite) base = base.where('suite', '=', q.suite);
+      if (q.tag) {
+        const tag = q.tag;
+        base = base.where((eb) => hasTag(eb, tag));
+      }
+      const [rows, count] = await Promise.all([
+        base
+          .selectAll()
+          .orderBy(suiteOrder)
+          .orderBy('name')
+          .orderBy('id')
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map(toTest), total: toNumber(count.n) };
+    },
+
+    get,
+
+    async update(projectId, id, patch) {
+      const set = patchColumns(patch);
+      const row = await db
+        .updateTable('tests')
+        .set({ ...set, updated_at: now() })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toTest(row);
+    },
+
+    async delete(projectId, id) {
+      const r = await db
+        .deleteFrom('tests')
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return r.numDeletedRows > 0n;
+    },
+
+    async setStatus(projectId, ids, status, reviewer) {
+      if (ids.length === 0) return 0;
+      const at = now();
+      const r = await db
+        .updateTable('tests')
+        .set({ status, reviewed_at: at, reviewed_by: reviewer, updated_at: at })
+        .where('project_id', '=', projectId)
+        .where('id', 'in', ids)
+        .where('status', '<>', status)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+
+    async counts(projectId) {
+      const rows = await db
+        .selectFrom('tests')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('project_id', '=', projectId)
+        .groupBy('status')
+        .execute();
+      const c: TestCounts = { draft: 0, approved: 0, rejected: 0, total: 0 };
+      for (const r of rows) {
+        const n = toNumber(r.n);
+        if (r.status === 'draft' || r.status === 'approved' || r.status === 'rejected') {
+          c[r.status] += n;
+        }
+        c.total += n;
+      }
+      return c;
+    },
+
+    async forSelection(projectId, sel) {
+      let q = db
+        .selectFrom('tests')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'approved');
+      const suites = sel.suites ?? [];
+      const tags = sel.tags ?? [];
+      const ids = sel.testIds ?? [];
+      if (suites.length > 0) q = q.where('suite', 'in', suites);
+      if (ids.length > 0) q = q.where('id', 'in', ids);
+      if (tags.length > 0) q = q.where((eb) => eb.or(tags.map((t) => hasTag(eb, t))));
+      const rows = await q.orderBy(suiteOrder).orderBy('name').orderBy('id').execute();
+      return rows.map(toTest);
+    },
+  };
+  return repo;
+}

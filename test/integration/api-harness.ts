@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import { startServer } from '../../src/api/server.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
+import { InProcessEventBus } from '../../src/events/event-bus.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import { openStore, type Store } from '../../src/store/connect.ts';
+
+/** A canned passing outcome: the engine's executor boundary, without a browser. */
+export const passingExecutor: TestExecutor = async (job) => {
+  const at = new Date().toISOString();
+  const outcome: TestOutcome = {
+    testId: job.test.id,
+    testName: job.test.name,
+    status: 'passed',
+    durationMs: 1,
+    failedStep: null,
+    error: null,
+    steps: [{ index: 0, action: 'goto', description: 'go to /', status: 'passed', durationMs: 1 }],
+    consoleErrors: [],
+    failedRequests: [],
+    artifacts: {},
+    startedAt: at,
+    finishedAt: at,
+  };
+  return outcome;
+};
+
+/** An executor whose tests wait until `release()` (or until the run is cancelled). */
+export function gatedExecutor(): { executor: TestExecutor; release: () => void } {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const executor: TestExecutor = async (job) => {
+    await new Promise<void>((resolve, reject) => {
+      if (job.signal.aborted) return reject(new Error('aborted'));
+      job.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      void gate.then(resolve);
+    });
+    return passingExecutor(job);
+  };
+  return { executor, release: () => open() };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the body is JSON, else the text ('' for none). */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+}
+
+export interface Harness {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  engine: Engine;
+  events: InProcessEventBus;
+  config: Config;
+  /** One request; `body` objects are sent as JSON, strings as they are. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+/** A real app on 127.0.0.1 (port 0) with a real SQLite store and engine in a temp folder. */
+export async function startHarness(
+  opts: { executor?: TestExecutor; bodyLimit?: number; sseHeartbeatMs?: number } = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'gl-api-'));
+  const config = loadConfig(
+    {},
+    {
+      dataDir: dir,
+      databaseUrl: `sqlite:${join(dir, 'greenlight.db')}`,
+      host: '127.0.0.1',
+      port: 0,
+      ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+    },
+  );
+  const store = await openStore({ databaseUrl: config.databaseUrl });
+  const events = new InProcessEventBus();
+  const queue = new LocalQueue(store, { pollIntervalMs: 50 });
+  const engine = new Engine({
+    store,
+    queue,
+    events,
+    executor: opts.executor ?? passingExecutor,
+    dataDir: dir,
+    workers: 2,
+    stopGraceMs: 200,
+  });
+  await engine.start();
+  const app = await buildApp({
+    store,
+    engine,
+    events,
+    config,
+    logger: false,
+    ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+  });
+  const url = await startServer(app, config);
+
+  const call: Harness['call'] = async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      if (typeof body !== 'string') {
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+    }
+    const res = await fetch(url + path, init);
+    const text = await res.text();
+    const isJson = (res.headers.get('content-type') ?? '').includes('json') && text !== '';
+    return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
+  };
+
+  return {
+    url,
+    app,
+    store,
+    engine,
+    events,
+    config,
+    call,
+    async close() {
+      await app.close();
+      await engine.stop();
+      await queue.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Expect the one error shape; returns the body for further checks. */
+export function errorBody(res: ApiResponse, status: number, code: string): ApiResponse['body'] {
+  if (res.status !== status || res.body?.code !== code || typeof res.body?.error !== 'string') {
+    throw new Error(
+      `expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`,
+    );
+  }
+  return res.body;
+}

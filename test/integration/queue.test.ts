@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Run, TestResult } from '../../src/domain/run.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import type { Job } from '../../src/queue/job-queue.ts';
+import type { Store } from '../../src/store/connect.ts';
+import {
+  dialects,
+  newProject,
+  openTestStore,
+  type TestStore,
+} from '../fixtures/engine/test-stores.ts';
+
+async function queuedRun(store: Store, queue: LocalQueue, n: number, parallelWorkers: number) {
+  const p = await newProject(store);
+  const testIds = Array.from({ length: n }, (_, i) => `t${i}`);
+  const run: Run = {
+    id: randomUUID(),
+    projectId: p.id,
+    status: 'queued',
+    trigger: { source: 'api' },
+    selection: {},
+    testIds,
+    baseUrl: 'http://x',
+    environment: null,
+    parallelWorkers,
+    error: null,
+    total: n,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    errored: 0,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+  };
+  await store.transaction(async (tx) => {
+    await tx.runs.create(run);
+    await queue.enqueue(run, testIds, { tx });
+  });
+  return run;
+}
+
+function resultFor(job: Job): TestResult {
+  const at = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    runId: job.runId,
+    testId: job.testId,
+    testName: job.testId,
+    status: 'passed',
+    attempt: job.attempt,
+    durationMs: 1,
+    failedStep: null,
+    error: null,
+    steps: [],
+    consoleErrors: [],
+    failedRequests: [],
+    artifacts: {},
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+const signal = (): AbortSignal => AbortSignal.timeout(10_000);
+
+describe.each(dialects)('LocalQueue on %s', (dialect) => {
+  let t: TestStore | undefined;
+  let store: Store;
+  beforeEach(async () => {
+    t = await openTestStore(dialect);
+    store = t.store;
+  });
+  afterEach(async () => {
+    await t?.dispose();
+    t = undefined;
+  });
+
+  it('hands out jobs in plan order within the run parallelism limit', async () => {
+    // A long poll interval proves completions wake waiting claimers directly.
+    const queue = new LocalQueue(store, { pollIntervalMs: 60_000 });
+    const run = await queuedRun(store, queue, 4, 2);
+    const a = await queue.claim('w1', signal());
+    const b = await queue.claim('w2', signal());
+    expect([a?.testId, b?.testId]).toEqual(['t0', 't1']);
+    expect(a).toMatchObject({ status: 'running', attempt: 1 });
+
+    let third: Job | null | undefined;
+    const waiting = queue.claim('w3', signal()).then((j) => (third = j));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(third).toBeUndefined();
+    expect(await queue.pending(run.id)).toBe(4);
+
+    expect(await queue.complete(a!, resultFor(a!))).toBe(true);
+    await waiting;
+    expect(third?.testId).toBe('t2');
+    expect(await queue.pending(run.id)).toBe(3);
+    expect(await store.results.listByRun(run.id)).toHaveLength(1);
+    await queue.close();
+  });
+
+  it('serves another run while one is at its limit', async () => {
+    const queue = new LocalQueue(store);
+    const first = await queuedRun(store, queue, 3, 1);
+    const second = await queuedRun(store, queue, 1, 1);
+    const a = await queue.claim('w1', signal());
+    const b = await queue.claim('w2', signal());
+    expect(a?.runId).toBe(first.id);
+    expect(b?.runId).toBe(second.id);
+  });
+
+  it('wakes a waiting claimer on enqueue without polling', async () => {
+    const queue = new LocalQueue(store, { pollIntervalMs: 60_000 });
+    const started = Date.now();
+    const claimed = queue.claim('w1', signal());
+    await new Promise((r) => setTimeout(r, 20));
+    await queuedRun(store, queue, 1, 1);
+    expect((await claimed)?.testId).toBe('t0');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('writes nothing when completing a job whose lock was lost', async () => {
+    const queue = new LocalQueue(store);
+    const run = await queuedRun(store, queue, 1, 1);
+    const job = (await queue.claim('w1', signal()))!;
+    // Another process recovers it (as after our supposed death) and takes it.
+    const other = new LocalQueue(store);
+    const [recovered] = await other.recover();
+    expect(recovered).toMatchObject({ id: job.id, status: 'queued', attempt: 2 });
+    const again = (await other.claim('w9', signal()))!;
+    expect(again.id).toBe(job.id);
+    expect(await queue.complete(job, resultFor(job))).toBe(false);
+    expect(await store.results.listByRun(run.id)).toEqual([]);
+    expect(await other.complete(again, resultFor(again))).toBe(true);
+    expect((await store.results.listByRun(run.id))[0]?.attempt).toBe(2);
+    expect(await queue.pending(run.id)).toBe(0);
+  });
+
+  it('retries after a delay, releases, discards and cancels', async () => {
+    // No polling: the due retry must wake its claimer by itself.
+    const queue = new LocalQueue(store, { pollIntervalMs: 60_000 });
+    const run = await queuedRun(store, queue, 3, 3);
+    const a = (await queue.claim('w1', signal()))!;
+    const before = Date.now();
+    expect(await queue.retry(a, { delayMs: 300, error: 'flaky infra' })).toBe(true);
+    const b = (await queue.claim('w2', signal()))!;
+    expect(b.testId).toBe('t1');
+    expect(await queue.release(b)).toBe(true);
+    const b2 = (await queue.claim('w2', signal()))!;
+    expect(b2).toMatchObject({ testId: 't1', attempt: 1 });
+    const c = (await queue.claim('w3', signal()))!;
+    expect(c.testId).toBe('t2');
+    const a2 = (await queue.claim('w1', signal()))!;
+    expect(a2).toMatchObject({ testId: 't0', attempt: 2, lastError: 'flaky infra' });
+    expect(Date.now() - before).toBeGreaterThanOrEqual(250);
+    await queue.discard(c);
+    expect(await queue.pending(run.id)).toBe(2);
+
+    const other = await queuedRun(store, queue, 3, 1);
+    await queue.claim('w4', signal());
+    expect(await queue.cancelRun(other.id)).toBe(2);
+    expect(await queue.pending(other.id)).toBe(1);
+  });
+
+  it('never exceeds the limit with many concurrent claimers on two queues', async () => {
+    const q1 = new LocalQueue(store, { pollIntervalMs: 10 });
+    const q2 = new LocalQueue(store, { pollIntervalMs: 10 });
+    const run = await queuedRun(store, q1, 12, 3);
+    let running = 0;
+    let max = 0;
+    const worker = async (q: LocalQueue, id: string): Promise<void> => {
+      for (;;) {
+        if ((await q.pending(run.id)) === 0) return;
+        const ctl = new AbortController();
+        const timer = setTimeout(() => ctl.abort(), 200);
+        const job = await q.claim(id, ctl.signal);
+        clearTimeout(timer);
+        if (!job) continue;
+        running++;
+        max = Math.max(max, running);
+        await new Promise((r) => setTimeout(r, 5));
+        expect(await q.complete(job, resultFor(job))).toBe(true);
+        running--;
+      }
+    };
+    await Promise.all([
+      worker(q1, 'a'),
+      worker(q1, 'b'),
+      worker(q1, 'c'),
+      worker(q2, 'd'),
+      worker(q2, 'e'),
+      worker(q2, 'f'),
+    ]);
+    expect(max).toBeLessThanOrEqual(3);
+    expect(await store.results.listByRun(run.id)).toHaveLength(12);
+  });
+});

@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/domain/errors.ts';
+import type { Run, TestResult } from '../../src/domain/run.ts';
+import { openStore, type Store } from '../../src/store/connect.ts';
+import {
+  dialects,
+  doc,
+  newProject,
+  openTestStore,
+  type TestStore,
+} from '../fixtures/engine/test-stores.ts';
+
+function makeRun(projectId: string, testIds: string[], over: Partial<Run> = {}): Run {
+  return {
+    id: randomUUID(),
+    projectId,
+    status: 'queued',
+    trigger: { source: 'api', actor: 'tester' },
+    selection: { tags: ['smoke'] },
+    testIds,
+    baseUrl: 'http://127.0.0.1:1',
+    environment: null,
+    parallelWorkers: 2,
+    error: null,
+    total: testIds.length,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    errored: 0,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    ...over,
+  };
+}
+
+function makeResult(runId: string, testId: string, status: TestResult['status']): TestResult {
+  const at = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    runId,
+    testId,
+    testName: `test ${testId.slice(0, 4)}`,
+    status,
+    attempt: 1,
+    durationMs: 12,
+    failedStep: status === 'failed' ? 0 : null,
+    error: status === 'failed' ? 'boom' : null,
+    steps: [{ index: 0, action: 'goto', description: 'go to /', status: 'passed', durationMs: 3 }],
+    consoleErrors: [{ type: 'error', text: 'x' }],
+    failedRequests: [{ url: 'http://x/', method: 'GET', status: 500 }],
+    artifacts: { screenshot: 'artifacts/a.png' },
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+describe.each(dialects)('store on %s', (dialect) => {
+  let t: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    t = await openTestStore(dialect);
+    store = t.store;
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('creates, finds, updates and soft-deletes projects', async () => {
+    const p = await newProject(store, 3);
+    expect(p.parallelWorkers).toBe(3);
+    expect(await store.projects.get(p.id)).toEqual(p);
+    expect(await store.projects.get(p.slug)).toEqual(p);
+    const updated = await store.projects.update(p.id, { name: 'Renamed', parallelWorkers: 4 });
+    expect(updated).toMatchObject({ name: 'Renamed', parallelWorkers: 4, slug: p.slug });
+
+    const other = await newProject(store);
+    const conflict = await store.projects.update(other.id, { slug: p.slug }).catch((e) => e);
+    expect(conflict).toBeInstanceOf(AppError);
+    expect((conflict as AppError).code).toBe('conflict');
+    const dup = await store.projects
+      .create({ slug: p.slug, name: 'x', baseUrl: 'http://x' })
+      .catch((e) => e);
+    expect((dup as AppError).code).toBe('conflict');
+
+    await store.projects.softDelete(p.id);
+    expect(await store.projects.get(p.id)).toBeUndefined();
+    expect((await store.projects.list()).map((x) => x.id)).not.toContain(p.id);
+    const missing = await store.projects.update(p.id, { name: 'x' }).catch((e) => e);
+    expect((missing as AppError).code).toBe('not_found');
+    // The slug of a deleted project is free again.
+    const reused = await store.projects.create({
+      slug: p.slug,
+      name: 'again',
+      baseUrl: 'http://x',
+    });
+    expect(reused.id).not.toBe(p.id);
+  });
+
+  it('upserts environments per project', async () => {
+    const p = await newProject(store);
+    const q = await newProject(store);
+    const e1 = await store.environments.upsert(p.id, {
+      name: 'staging',
+      baseUrl: 'http://staging',
+      variables: { USER: 'u', PASS: 'p' },
+      secretNames: ['PASS', 'PASS'],
+    });
+    expect(e1.secretNames).toEqual(['PASS']);
+    const e2 = await store.environments.upsert(p.id, {
+      name: 'staging',
+      baseUrl: null,
+      variables: { USER: 'v' },
+      secretNames: [],
+    });
+    expect(e2.id).toBe(e1.id);
+    expect(e2.createdAt).toBe(e1.createdAt);
+    expect(e2).toMatchObject({ baseUrl: null, variables: { USER: 'v' }, secretNames: [] });
+    expect(await store.environments.get(q.id, 'staging')).toBeUndefined();
+    expect(await store.environments.list(p.id)).toHaveLength(1);
+    expect(await store.environments.delete(q.id, 'staging')).toBe(false);
+    expect(await store.environments.delete(p.id, 'staging')).toBe(true);
+    expect(await store.environments.list(p.id)).toEqual([]);
+  });
+
+  it('stores tests, filters, reviews and selects them', async () => {
+    const p = await newProject(store);
+    const q = await newProject(store);
+    const a = await store.tests.create(
+      p.id,
+      doc('A login', { tags: ['smoke', 'auth'], suite: 'auth' }),
+      {
+        source: 'api',
+      },
+    );
+    expect(a).toMatchObject({ status: 'draft', tags: ['smoke', 'auth'], suite: 'auth', key: null });
+    expect(a.steps).toEqual([{ goto: '/' }]);
+    const b = await store.tests.create(p.id, doc('B cart', { tags: ['Smoke'], suite: 'shop' }), {
+      source: 'api',
+      status: 'approved',
+    });
+    const c = await store.tests.create(p.id, doc('C pay', { tags: ['smoke_x'] }), {
+      source: 'import',
+      status: 'approved',
+    });
+    await store.tests.create(q.id, doc('other project', { tags: ['smoke'] }), {
+      source: 'api',
+      status: 'approved',
+    });
+
+    expect(await store.tests.get(q.id, a.id)).toBeUndefined();
+    const page = await store.tests.list(p.id, { limit: 2, offset: 0 });
+    expect(page.total).toBe(3);
+    expect(page.items).toHaveLength(2);
+    const bySmoke = await store.tests.list(p.id, { tag: 'smoke', limit: 10, offset: 0 });
+    // Tags match whole and case-insensitively; `_` is not a wildcard.
+    expect(bySmoke.items.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
+    expect((await store.tests.list(p.id, { tag: 'smoke_x', limit: 10, offset: 0 })).total).toBe(1);
+    expect((await store.tests.list(p.id, { tag: 'smokeax', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await store.tests.list(p.id, { status: 'approved', limit: 10, offset: 0 })).total).toBe(
+      2,
+    );
+    expect((await store.tests.list(p.id, { suite: 'auth', limit: 10, offset: 0 })).items).toEqual([
+      a,
+    ]);
+
+    expect(await store.tests.setStatus(p.id, [a.id, b.id], 'approved', 'rev')).toBe(1);
+    expect(await store.tests.setStatus(q.id, [c.id], 'rejected', 'rev')).toBe(0);
+    const reviewed = await store.tests.get(p.id, a.id);
+    expect(reviewed).toMatchObject({ status: 'approved', reviewedBy: 'rev' });
+    expect(await store.tests.counts(p.id)).toEqual({
+      draft: 0,
+      approved: 3,
+      rejected: 0,
+      total: 3,
+    });
+
+    const all = await store.tests.forSelection(p.id, {});
+    expect(all.map((x) => x.name)).toEqual(['C pay', 'A login', 'B cart']);
+    const smokeInAuth = await store.tests.forSelection(p.id, { tags: ['smoke'], suites: ['auth'] });
+    expect(smokeInAuth.map((x) => x.id)).toEqual([a.id]);
+    const anyTag = await store.tests.forSelection(p.id, { tags: ['auth', 'smoke_x'] });
+    expect(anyTag.map((x) => x.id).sort()).toEqual([a.id, c.id].sort());
+    expect(await store.tests.forSelection(p.id, { testIds: [c.id, 'nope'] })).toHaveLength(1);
+    await store.tests.setStatus(p.id, [c.id], 'rejected', null);
+    expect(await store.tests.forSelection(p.id, { testIds: [c.id] })).toEqual([]);
+
+    const patched = await store.tests.update(p.id, a.id, {
+      name: 'A2',
+      suite: undefined,
+      tags: [],
+    });
+    expect(patched).toMatchObject({ name: 'A2', suite: null, tags: [], status: 'approved' });
+    expect(await store.tests.update(q.id, a.id, { name: 'x' })).toBeUndefined();
+    expect(await store.tests.delete(q.id, a.id)).toBe(false);
+    expect(await store.tests.delete(p.id, a.id)).toBe(true);
+    expect(await store.tests.get(p.id, a.id)).toBeUndefined();
+  });
+
+  it('upserts tests by key, keeping review status', async () => {
+    const p = await newProject(store);
+    const first = await store.tests.upsertByKey(
+      p.id,
+      { ...doc('Keyed'), key: 'k1' },
+      { source: 'import' },
+    );
+    expect(first.created).toBe(true);
+    await store.tests.setStatus(p.id, [first.test.id], 'approved', 'me');
+    const again = await store.tests.upsertByKey(
+      p.id,
+      { ...doc('Keyed v2', { tags: ['t'] }), key: 'k1' },
+      { source: 'import' },
+    );
+    expect(again.created).toBe(false);
+    expect(again.test).toMatchObject({
+      id: first.test.id,
+      name: 'Keyed v2',
+      status: 'approved',
+      tags: ['t'],
+    });
+    const forced = await store.tests.upsertByKey(
+      p.id,
+      { ...doc('Keyed'), key: 'k1' },
+      {
+        source: 'import',
+        status: 'draft',
+      },
+    );
+    expect(forced.test.status).toBe('draft');
+    // Same key in another project is another test.
+    const q = await newProject(store);
+    expect(
+      (await store.tests.upsertByKey(q.id, { ...doc('K'), key: 'k1' }, { source: 'import' }))
+        .created,
+    ).toBe(true);
+  });
+
+  it('records runs and results, scoped by project, with counts from the results', async () => {
+    const p = await newProject(store);
+    const q = await newProject(store);
+    const run = await store.runs.create(makeRun(p.id, ['t1', 't2', 't3']), { trace: true });
+    expect(await store.runs.options(run.id)).toEqual({ trace: true });
+    expect(await store.runs.get(q.id, run.id)).toBeUndefined();
+    expect(await store.runs.get(null, run.id)).toEqual(run);
+    expect(await store.runs.get(p.id, run.id)).toEqual(run);
+
+    expect(await store.runs.markRunning(run.id, '2030-01-01T00:00:00.000Z')).toBe(true);
+    expect(await store.runs.markRunning(run.id, '2031-01-01T00:00:00.000Z')).toBe(false);
+
+    await store.results.insert(p.id, makeResult(run.id, 't1', 'passed'));
+    await store.results.insert(p.id, makeResult(run.id, 't2', 'failed'));
+    const dup = await store.results
+      .insert(p.id, makeResult(run.id, 't2', 'passed'))
+      .catch((e) => e);
+    expect(dup).toBeInstanceOf(Error);
+
+    const live = await store.runs.get(p.id, run.id);
+    expect(live).toMatchObject({
+      status: 'running',
+      passed: 1,
+      failed: 1,
+      startedAt: '2030-01-01T00:00:00.000Z',
+    });
+    const results = await store.results.listByRun(run.id, p.id);
+    expect(results).toHaveLength(2);
+    expect(results[0]).toMatchObject({
+      steps: [{ action: 'goto' }],
+      artifacts: { screenshot: 'artifacts/a.png' },
+    });
+    expect(await store.results.listByRun(run.id, q.id)).toEqual([]);
+    expect(await store.results.tally(run.id)).toEqual({
+      passed: 1,
+      failed: 1,
+      skipped: 0,
+      errored: 0,
+    });
+    expect((await store.results.meanDurations(p.id, ['t1', 't2', 'zz'])).get('t1')).toBe(12);
+
+    expect((await store.runs.unfinished()).map((r) => r.id)).toContain(run.id);
+    const counts = { total: 3, passed: 1, failed: 1, skipped: 0, errored: 0 };
+    const fin = {
+      status: 'failed' as const,
+      error: '1 failed',
+      counts,
+      finishedAt: new Date().toISOString(),
+    };
+    expect(await store.runs.finish(run.id, fin)).toBe(true);
+    expect(await store.runs.finish(run.id, { ...fin, status: 'passed' })).toBe(false);
+    expect(await store.runs.get(p.id, run.id)).toMatchObject({
+      status: 'failed',
+      error: '1 failed',
+      total: 3,
+    });
+    expect((await store.runs.unfinished()).map((r) => r.id)).not.toContain(run.id);
+
+    const second = await store.runs.create(
+      makeRun(p.id, ['t1'], { createdAt: '2099-01-01T00:00:00.000Z' }),
+    );
+    const list = await store.runs.list(p.id, { limit: 10, offset: 0 });
+    expect(list.total).toBe(2);
+    expect(list.items.map((r) => r.id)).toEqual([second.id, run.id]);
+    expect(
+      (await store.runs.list(p.id, { limit: 10, offset: 0, status: 'failed' })).items,
+    ).toHaveLength(1);
+    expect((await store.runs.list(q.id, { limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('rolls back a failed transaction and runs afterCommit hooks only on commit', async () => {
+    const p = await newProject(store);
+    const hooks: string[] = [];
+    const err = await store
+      .transaction(async (tx) => {
+        await tx.tests.create(p.id, doc('rolled back'), { source: 'api' });
+        tx.afterCommit(() => hooks.push('rolled'));
+        // A nested transaction joins the outer one.
+        await tx.transaction(async (inner) =>
+          inner.tests.create(p.id, doc('inner'), { source: 'api' }),
+        );
+        throw new Error('abort');
+      })
+      .catch((e) => e);
+    expect((err as Error).message).toBe('abort');
+    expect((await store.tests.counts(p.id)).total).toBe(0);
+    expect(hooks).toEqual([]);
+
+    await store.transaction(async (tx) => {
+      await tx.tests.create(p.id, doc('kept'), { source: 'api' });
+      tx.afterCommit(() => hooks.push('committed'));
+      expect(hooks).toEqual([]);
+    });
+    expect(hooks).toEqual(['committed']);
+    expect((await store.tests.counts(p.id)).total).toBe(1);
+  });
+});
+
+describe('openStore', () => {
+  it('creates the SQLite folder and migrates an existing file idempotently', async () => {
+    const t = await openTestStore('sqlite');
+    const path = join(t.dir, 'nested', 'deeper', 'g.db');
+    const a = await openStore({ databaseUrl: path });
+    const p = await newProject(a);
+    await a.close();
+    const b = await openStore({ databaseUrl: `sqlite:${path}` });
+    expect(b.dialect).toBe('sqlite');
+    expect(await b.projects.get(p.slug)).toEqual(p);
+    await b.close();
+    await t.dispose();
+  });
+});
