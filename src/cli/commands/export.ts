@@ -73,6 +73,8 @@ export function registerExport(program: Command): void {
                 // Environment values win over the test's own, as in a Greenlight run.
                 variables: { ...t.variables, ...(env?.variables ?? {}) },
                 tags: t.tags,
+                timeoutMs: t.timeoutMs,
+                stepTimeoutMs: t.stepTimeoutMs,
               },
               // Secrets are read from the environment at run time, never written into the files.
               {

@@ -1,0 +1,103 @@
+// Benchmark: the demo suite run by Greenlight with 1, 2 and 4 workers, and the same suite exported
+// with `greenlight export` and run by Playwright Test with the same Chromium and workers, in one
+// script so both see the same machine state. Prints a table and writes bench/out/results.json.
+//   node bench/run.ts [--workers 1,2,4] [--repeat 1]
+import { exec } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../src/config.ts';
+import { DEMO_ENV, ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
+import { openRuntime } from '../src/cli/runtime.ts';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const workerCounts = arg('workers', '1,2,4').split(',').map(Number);
+const repeat = Number(arg('repeat', '1'));
+const root = join(import.meta.dirname, '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
+const run = promisify(exec);
+
+interface Row {
+  tool: string;
+  workers: number;
+  wallMs: number;
+  testMs?: number;
+  idealMs?: number;
+}
+const rows: Row[] = [];
+
+const config = loadConfig(process.env, { dataDir, workers: 16, logLevel: 'warn' });
+const site = await ensureDemoSite(0);
+const rt = await openRuntime(config);
+try {
+  const project = await ensureDemoProject(rt.store, dataDir, site.url);
+  // Warm-up: launch the browser once so the first measured run does not pay for it.
+  await rt.engine.waitForRun(
+    (
+      await rt.engine.createRun(project.id, {
+        selection: { tags: ['api'] },
+        trigger: { source: 'bench' },
+        environment: DEMO_ENV,
+      })
+    ).id,
+  );
+  const exportDir = join(root, 'bench', 'out', 'export');
+  rmSync(exportDir, { recursive: true, force: true });
+  mkdirSync(exportDir, { recursive: true });
+  await run(`node bin/greenlight.js export demo --out ${exportDir} --base-url ${site.url}`, {
+    cwd: root,
+    env: { ...process.env, GREENLIGHT_DATA_DIR: dataDir },
+  });
+  for (let i = 0; i < repeat; i++) {
+    for (const w of workerCounts) {
+      const t0 = performance.now();
+      const created = await rt.engine.createRun(project.id, {
+        trigger: { source: 'bench' },
+        environment: DEMO_ENV,
+        parallelWorkers: w,
+      });
+      await rt.engine.waitForRun(created.id);
+      const wallMs = performance.now() - t0;
+      const results = await rt.store.results.listByRun(created.id);
+      const testMs = results.reduce((s, r) => s + r.durationMs, 0);
+      rows.push({ tool: 'greenlight', workers: w, wallMs, testMs, idealMs: testMs / w });
+
+      const p0 = performance.now();
+      await run(
+        `npx playwright test --config ${join(exportDir, 'playwright.config.ts')} --workers ${w} --reporter=dot`,
+        {
+          cwd: root,
+          env: { ...process.env, DEMO_PASSWORD: 'greenlight123' },
+        },
+      ).catch(() => undefined); // the demo has one failing test on purpose: a non-zero exit is expected
+      rows.push({ tool: 'playwright-test', workers: w, wallMs: performance.now() - p0 });
+    }
+  }
+} finally {
+  await rt.close();
+  await site.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+console.log(
+  '| workers | Greenlight wall | test time / workers | wall ÷ ideal | Playwright Test wall | Greenlight ÷ Playwright |',
+);
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const w of workerCounts) {
+  const g = rows.filter((r) => r.tool === 'greenlight' && r.workers === w);
+  const p = rows.filter((r) => r.tool === 'playwright-test' && r.workers === w);
+  const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const gw = avg(g.map((r) => r.wallMs));
+  const ideal = avg(g.map((r) => r.idealMs ?? 0));
+  const pw = avg(p.map((r) => r.wallMs));
+  console.log(
+    `| ${w} | ${s(gw)} | ${s(ideal)} | ${(gw / ideal).toFixed(2)} | ${s(pw)} | ${(gw / pw).toFixed(2)} |`,
+  );
+}
+mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify(rows, null, 2));
