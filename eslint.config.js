@@ -73,6 +73,22 @@ const forbidden = {
     'export',
   ],
   api: ['cli', 'browser', 'runner'],
+  // Callbacks and other outbound integrations: domain, store, events and config only.
+  integrations: ['api', 'cli', 'browser', 'runner', 'engine', 'queue', 'demo', 'export'],
+  // Account logic: passwords, tokens, sessions. It may use domain and store only.
+  auth: [
+    'api',
+    'cli',
+    'browser',
+    'runner',
+    'queue',
+    'events',
+    'engine',
+    'report',
+    'export',
+    'demo',
+    'integrations',
+  ],
 };
 
 const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({

@@ -20,7 +20,50 @@ export interface Config {
   /** Largest accepted request body in bytes (GREENLIGHT_BODY_LIMIT). */
   bodyLimit: number;
   logLevel: string;
+  /** Whether anyone may register after the first user (each gets an own workspace) (GREENLIGHT_OPEN_REGISTRATION=1). */
+  openRegistration: boolean;
+  /** Private/loopback callback targets allowed anyway: `loopback`, `private`, hosts, CIDRs (GREENLIGHT_ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls: string[];
+  /** `off` disables every rate limit, for local testing (GREENLIGHT_RATE_LIMIT). */
+  rateLimit: 'on' | 'off';
+  /** Per-tier limits overriding the defaults (GREENLIGHT_RATE_LIMIT_<TIER>=<max>/<window>). */
+  rateLimits: Partial<Record<RateLimitTier, RateLimitSpec>>;
+  /** Proxy addresses/CIDRs whose X-Forwarded-For is believed (GREENLIGHT_TRUSTED_PROXIES). */
+  trustedProxies: string[];
+  /** Longest a `wait: true` trigger holds the request, in ms (GREENLIGHT_WAIT_TIMEOUT_MS, default 10 min). */
+  waitTimeoutMs: number;
 }
+
+/** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
+export const rateLimitTiers = [
+  'general',
+  'auth',
+  'expensive',
+  'token',
+  'token_general',
+  'bad_credential',
+] as const;
+export type RateLimitTier = (typeof rateLimitTiers)[number];
+export interface RateLimitSpec {
+  max: number;
+  windowMs: number;
+}
+
+const windowUnits: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };
+/** `300/15m` → { max: 300, windowMs: 900000 }; units s, m, h. */
+const rateSpec = z
+  .string()
+  .regex(/^\d+\/\d+[smh]$/, 'expected <max>/<window>, e.g. 300/15m')
+  .transform((v): RateLimitSpec => {
+    const [max, win] = v.split('/') as [string, string];
+    return { max: Number(max), windowMs: Number(win.slice(0, -1)) * windowUnits[win.slice(-1)]! };
+  });
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const envSchema = z.object({
   GREENLIGHT_DATA_DIR: z.string().min(1).optional(),
@@ -33,9 +76,17 @@ const envSchema = z.object({
   GREENLIGHT_BROWSER_WS: z.string().min(1).optional(),
   GREENLIGHT_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
   GREENLIGHT_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
+  GREENLIGHT_OPEN_REGISTRATION: z.enum(['0', '1', 'true', 'false']).optional(),
   GREENLIGHT_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
+  GREENLIGHT_ALLOW_PRIVATE_URLS: commaList.optional(),
+  GREENLIGHT_RATE_LIMIT: z.enum(['on', 'off']).optional(),
+  GREENLIGHT_TRUSTED_PROXIES: commaList.optional(),
+  GREENLIGHT_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  ...Object.fromEntries(
+    rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
+  ),
 });
 
 /** Parse configuration from an environment (process.env by default); throws naming the bad variable. */
@@ -62,5 +113,22 @@ export function loadConfig(
     workers: overrides.workers ?? e.GREENLIGHT_WORKERS ?? 4,
     bodyLimit: overrides.bodyLimit ?? e.GREENLIGHT_BODY_LIMIT ?? 1024 * 1024,
     logLevel: overrides.logLevel ?? e.GREENLIGHT_LOG_LEVEL ?? 'info',
+    openRegistration:
+      overrides.openRegistration ??
+      (e.GREENLIGHT_OPEN_REGISTRATION === '1' || e.GREENLIGHT_OPEN_REGISTRATION === 'true'),
+    allowPrivateUrls: overrides.allowPrivateUrls ?? e.GREENLIGHT_ALLOW_PRIVATE_URLS ?? [],
+    rateLimit: overrides.rateLimit ?? e.GREENLIGHT_RATE_LIMIT ?? 'on',
+    rateLimits: overrides.rateLimits ?? rateLimitsFrom(e as Record<string, unknown>),
+    trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],
+    waitTimeoutMs: overrides.waitTimeoutMs ?? e.GREENLIGHT_WAIT_TIMEOUT_MS ?? 600_000,
   };
+}
+
+function rateLimitsFrom(e: Record<string, unknown>): Partial<Record<RateLimitTier, RateLimitSpec>> {
+  const out: Partial<Record<RateLimitTier, RateLimitSpec>> = {};
+  for (const t of rateLimitTiers) {
+    const v = e[`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`];
+    if (v) out[t] = v as RateLimitSpec;
+  }
+  return out;
 }

@@ -13,17 +13,27 @@ import type { Logger } from 'pino';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { RunCallbackRegistry } from '../engine/trigger.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
+import { registerAuth } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
 import { installErrorHandlers } from './errors.ts';
 import { useProjectScope } from './project-scope.ts';
+import { registerRateLimits } from './rate-limit.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { authRoutes } from './routes/auth.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
 import { runRoutes } from './routes/runs.ts';
+import { runEventRoutes } from './routes/run-events.ts';
+import { registerTriggerApi, triggerRoutes } from './routes/trigger.ts';
 import { schemaRoutes } from './routes/schemas.ts';
 import { testRoutes } from './routes/tests.ts';
+import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
+import { workspaceRoutes } from './routes/workspace.ts';
 import { SseStreams } from './sse.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
@@ -36,7 +46,18 @@ export interface ApiDeps {
   logger?: Logger | false;
   /** Interval of the SSE heartbeat comment (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
+  /** Where triggers register their callbackUrl (CALLBACKS' dispatcher); none: callbacks refused. */
+  callbacks?: RunCallbackRegistry;
 }
+
+/** Request and reply headers that carry credentials: redacted from every log line. */
+const SECRET_HEADERS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
 
 /** Options every route plugin receives. */
 export interface RouteOptions {
@@ -64,7 +85,7 @@ function createFastify(deps: ApiDeps): FastifyInstance {
     // A caller's pino instance types the app with its own logger generic; routes only need the base.
     return Fastify({ ...options, loggerInstance: deps.logger }) as unknown as FastifyInstance;
   }
-  return Fastify({ ...options, logger: { level: deps.config.logLevel } });
+  return Fastify({ ...options, logger: { level: deps.config.logLevel, redact: SECRET_HEADERS } });
 }
 
 /** Build the Fastify app with every route under /api/v1, the OpenAPI document and Swagger UI. */
@@ -74,6 +95,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
   installBodyParsers(app);
+  // Before auth, so an anonymous flood is counted before any credential lookup.
+  registerRateLimits(app, deps.config);
+  registerAuth(app, deps);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -102,6 +126,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(healthRoutes, opts);
       await api.register(schemaRoutes, opts);
       await api.register(projectRoutes, opts);
+      await api.register(authRoutes, opts);
+      await api.register(apiKeyRoutes, opts);
+      await api.register(workspaceRoutes, opts);
+      await api.register(runEventRoutes, opts);
       await api.register(
         async (scope) => {
           useProjectScope(scope, deps.store);
@@ -109,12 +137,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(environmentRoutes, opts);
           await scope.register(testRoutes, opts);
           await scope.register(runRoutes, opts);
+          await scope.register(triggerTokenRoutes, opts);
+          await scope.register(triggerRoutes, opts);
+          await scope.register(deliveryRoutes, opts);
         },
         { prefix: '/projects/:id' },
       );
     },
     { prefix: API_PREFIX },
   );
+  await registerTriggerApi(app, opts);
   return app;
 }
 

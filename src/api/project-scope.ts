@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../domain/errors.ts';
 import type { Project } from '../domain/project.ts';
 import type { Store } from '../store/connect.ts';
+import { authorizeProjectRoute } from './auth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,8 +17,8 @@ export const projectIdParam = z.string().min(1).describe('Project id or slug');
 
 /**
  * Every route under `/projects/:id` is registered inside this scope, so resolving the project
- * (404 when it does not exist or was deleted) happens in exactly one place — and so will the
- * project-scoped authorization check once tokens exist.
+ * (404 when it does not exist, was deleted or belongs to another workspace) and the caller's
+ * role and scope check (src/api/auth.ts) happen in exactly one place.
  */
 export function useProjectScope(scope: FastifyInstance, store: Store): void {
   scope.decorateRequest('project', null);
@@ -27,6 +28,7 @@ export function useProjectScope(scope: FastifyInstance, store: Store): void {
     const id = (req.params as { id?: unknown }).id;
     const project = typeof id === 'string' ? await store.projects.get(id) : undefined;
     if (!project) throw notFound('project');
+    authorizeProjectRoute(req, project);
     req.project = project;
   });
 }

@@ -31,10 +31,11 @@ export class SseStream {
     return this.#closed;
   }
 
-  /** Send one event; `data` is serialized as one line of JSON. */
-  send(event: string, data: unknown): void {
+  /** Send one event; `data` is serialized as one line of JSON; `id` enables Last-Event-ID. */
+  send(event: string, data: unknown, id?: number | string): void {
     if (this.#closed) return;
-    this.#reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const idLine = id === undefined ? '' : `id: ${id}\n`;
+    this.#reply.raw.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   comment(text: string): void {

@@ -1,12 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { TestValidationError } from '../domain/test-definition.ts';
+import { registerCi } from './commands/ci.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExport } from './commands/export.ts';
 import { registerImport } from './commands/import.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerProjects } from './commands/projects.ts';
+import { registerToken } from './commands/token.ts';
+import { registerUser } from './commands/user.ts';
 
 const program = new Command()
   .name('greenlight')
@@ -23,6 +26,9 @@ registerRun(program);
 registerImport(program);
 registerExport(program);
 registerProjects(program);
+registerUser(program);
+registerToken(program);
+registerCi(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,12 +18,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Where secrets could appear in a log line: never written (credentials, cookies). */
+export const SECRET_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
 /** Logs go to stderr so command output on stdout stays clean. */
 export function createLogger(config: Config, level?: string): Logger {
   return pino(
     {
       level: level ?? config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      redact: SECRET_LOG_PATHS,
     },
     pino.destination(2),
   );

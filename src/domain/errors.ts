@@ -5,6 +5,7 @@ export const errorStatus = {
   no_tests: 400,
   unauthorized: 401,
   forbidden: 403,
+  csrf_failed: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
@@ -13,6 +14,11 @@ export const errorStatus = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  // CI triggers (listed after the generic codes so those stay the default for their status).
+  unsupported_field: 400,
+  idempotency_mismatch: 422,
+  run_failed: 422,
+  wait_timeout: 504,
 } as const;
 export type ErrorCode = keyof typeof errorStatus;
 

@@ -9,6 +9,8 @@ export interface Project {
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
+  /** Owning workspace; null only before the first user exists (then the default one adopts it). */
+  workspaceId: string | null;
 }
 
 /** A named target of a project (staging, production, a preview) with its own variables. */

@@ -35,6 +35,11 @@ export interface CreateRunRequest {
   environment?: string;
   parallelWorkers?: number;
   trace?: boolean;
+  /**
+   * Extra writes committed atomically with the run and its jobs (trigger metadata, an
+   * Idempotency-Key, holding the jobs of a queued run); throwing rolls the run back.
+   */
+  onCreate?: (tx: Store, run: Run) => Promise<void>;
 }
 
 export interface WaitOptions {
@@ -152,6 +157,7 @@ export class Engine {
     await store.transaction(async (tx) => {
       await tx.runs.create(run, { trace: req.trace === true });
       await queue.enqueue(run, testIds, { tx });
+      await req.onCreate?.(tx, run);
     });
     this.#d.events.publish({
       type: 'run.queued',
@@ -170,18 +176,19 @@ export class Engine {
   /**
    * Cancel a run: queued tests never start, running ones are aborted and their results dropped,
    * and the run is marked `cancelled` with the counts of what had finished. A finished run is
-   * returned unchanged.
+   * returned unchanged. `reason` (who or why, never a secret) becomes the run's error.
    */
-  async cancelRun(projectId: string, runId: string): Promise<Run> {
+  async cancelRun(projectId: string, runId: string, opts: { reason?: string } = {}): Promise<Run> {
     const { store, queue } = this.#d;
     const run = await store.runs.get(projectId, runId);
     if (!run) throw notFound('run');
     if (isTerminal(run.status)) return run;
     const finishedAt = this.#d.clock().toISOString();
+    const reason = opts.reason?.trim().slice(0, 500);
+    const error = reason ? `the run was cancelled: ${reason}` : 'the run was cancelled';
     const { changed, counts } = await store.transaction(async (tx) => {
       await queue.cancelRun(run.id, { tx });
       const counts = { total: run.testIds.length, ...(await tx.results.tally(run.id)) };
-      const error = 'the run was cancelled';
       const changed = await tx.runs.finish(run.id, {
         status: 'cancelled',
         error,
@@ -198,7 +205,7 @@ export class Engine {
         projectId: run.projectId,
         at: finishedAt,
         status: 'cancelled',
-        error: 'the run was cancelled',
+        error,
         counts,
       });
     }

@@ -146,6 +146,8 @@ export class JobRunner {
       attempt: result.attempt,
       status: result.status,
       durationMs: result.durationMs,
+      // Live streams show why a test failed without reading the result back.
+      error: result.error,
       counts,
     });
     if ((await queue.pending(run.id)) === 0) await this.finishRun(run.id);

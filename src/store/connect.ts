@@ -3,15 +3,23 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { accountRepository, type AccountRepository } from './accounts.ts';
+import { apiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
 import type { Database } from './database.ts';
 import { environmentRepository, type EnvironmentRepository } from './environments.ts';
 import { jobRepository, type JobRepository } from './jobs.ts';
+import { idempotencyRepository, type IdempotencyRepository } from './idempotency.ts';
 import { migrate } from './migrate.ts';
+import { outboxRepository, type OutboxRepository } from './outbox.ts';
+import { projectSecretRepository, type ProjectSecretRepository } from './project-secrets.ts';
 import { projectRepository, type ProjectRepository } from './projects.ts';
 import { resultRepository, type ResultRepository } from './results.ts';
+import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
+import { sessionRepository, type SessionRepository } from './sessions.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testRepository, type TestRepository } from './tests.ts';
+import { triggerTokenRepository, type TriggerTokenRepository } from './trigger-tokens.ts';
 
 /** The one door to the database: a repository per aggregate, transactions, and close. */
 export interface Store {
@@ -23,6 +31,18 @@ export interface Store {
   runs: RunRepository;
   results: ResultRepository;
   jobs: JobRepository;
+  accounts: AccountRepository;
+  sessions: SessionRepository;
+  apiKeys: ApiKeyRepository;
+  triggerTokens: TriggerTokenRepository;
+  /** CI trigger metadata per run (TRIGGER). */
+  runTriggers: RunTriggerRepository;
+  /** Idempotency-Key records of triggers (TRIGGER). */
+  idempotency: IdempotencyRepository;
+  /** Run callbacks, the delivery outbox and its attempt log (CALLBACKS). */
+  outbox: OutboxRepository;
+  /** Per-project callback signing secrets (CALLBACKS). */
+  projectSecrets: ProjectSecretRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
@@ -56,6 +76,14 @@ function buildStore(
     runs: runRepository(ctx),
     results: resultRepository(ctx),
     jobs: jobRepository(ctx),
+    accounts: accountRepository(ctx),
+    sessions: sessionRepository(ctx),
+    apiKeys: apiKeyRepository(ctx),
+    triggerTokens: triggerTokenRepository(ctx),
+    runTriggers: runTriggerRepository(ctx),
+    idempotency: idempotencyRepository(ctx),
+    outbox: outboxRepository(ctx),
+    projectSecrets: projectSecretRepository(ctx),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);
       const callbacks: (() => void)[] = [];

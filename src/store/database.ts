@@ -13,6 +13,7 @@ export interface ProjectsTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  workspace_id: string | null;
 }
 
 export interface EnvironmentsTable {
@@ -120,6 +121,150 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  is_default: number;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string | null;
+  /** scrypt$N$r$p$salt$hash (base64url). */
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipsTable {
+  workspace_id: string;
+  user_id: string;
+  /** viewer | editor | admin */
+  role: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the cookie value. */
+  token_hash: string;
+  user_id: string;
+  workspace_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TriggerTokensTable {
+  id: string;
+  project_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface RunTriggersTable {
+  run_id: string;
+  project_id: string;
+  /** sentri | aegis | certyn */
+  shape: string;
+  concurrency_key: string;
+  /** reject | queue | supersede */
+  policy: string;
+  /** The run this one waits for (policy queue); NULL once released. */
+  blocked_by: string | null;
+  strategy: string | null;
+  browser: string | null;
+  device: string | null;
+  git_repository: string | null;
+  git_ref: string | null;
+  git_commit_sha: string | null;
+  git_pr_number: number | null;
+  event: string | null;
+  external_url: string | null;
+  has_callback: number;
+  idempotency_key: string | null;
+  cancel_reason: string | null;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  project_id: string;
+  key: string;
+  request_hash: string;
+  run_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ProjectSecretsTable {
+  project_id: string;
+  callback_secret: string;
+  created_at: string;
+  rotated_at: string | null;
+}
+
+export interface RunCallbacksTable {
+  id: string;
+  project_id: string;
+  run_id: string;
+  url: string;
+  created_at: string;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  project_id: string;
+  run_id: string;
+  callback_id: string;
+  /** The delivery this one re-sends (manual redeliver); null for the original. */
+  redelivery_of: string | null;
+  url: string;
+  event: string;
+  /** The JSON body exactly as sent (signed at each attempt with a fresh timestamp). */
+  payload: string;
+  /** pending | delivered | failed */
+  status: string;
+  attempts: number;
+  /** Due time of the next attempt; also the lease of an attempt in flight. */
+  next_attempt_at: string;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
@@ -127,4 +272,16 @@ export interface Database {
   runs: RunsTable;
   results: ResultsTable;
   jobs: JobsTable;
+  workspaces: WorkspacesTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  trigger_tokens: TriggerTokensTable;
+  run_triggers: RunTriggersTable;
+  idempotency_keys: IdempotencyKeysTable;
+  project_secrets: ProjectSecretsTable;
+  run_callbacks: RunCallbacksTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }

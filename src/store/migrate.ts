@@ -3,6 +3,9 @@ import { Migrator, type Migration } from 'kysely/migration';
 import type { Database } from './database.ts';
 import type { Dialect } from './sql-helpers.ts';
 import * as m001 from './migrations/001-initial.ts';
+import * as m002 from './migrations/002-accounts.ts';
+import * as m003 from './migrations/003-triggers.ts';
+import * as m004 from './migrations/004-outbox.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -10,6 +13,9 @@ import * as m001 from './migrations/001-initial.ts';
  */
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
+  '002-accounts': m002,
+  '003-triggers': m003,
+  '004-outbox': m004,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

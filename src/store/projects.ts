@@ -13,18 +13,21 @@ export interface NewProject {
   name: string;
   baseUrl: string;
   parallelWorkers?: number;
+  /** Owning workspace; default: the default workspace (none before the first user exists). */
+  workspaceId?: string;
 }
 
 export type ProjectPatch = Partial<Pick<Project, 'name' | 'baseUrl' | 'parallelWorkers' | 'slug'>>;
 
 export interface ProjectRepository {
   create(i: NewProject): Promise<Project>;
-  /** Live (not deleted) projects, by name. */
-  list(): Promise<Project[]>;
+  /** Live (not deleted) projects, by name; only those of `workspaceId` when given. */
+  list(workspaceId?: string): Promise<Project[]>;
   /** A live project by id or slug. */
   get(idOrSlug: string): Promise<Project | undefined>;
   /** Throws not_found for a missing or deleted project, conflict for a taken slug. */
   update(id: string, patch: ProjectPatch): Promise<Project>;
+  /** Hide the project and hard-delete its trigger tokens (a deleted project opens nothing). */
   softDelete(id: string): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
+    workspaceId: r.workspace_id,
   };
 }
 
@@ -48,6 +52,16 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
   const repo: ProjectRepository = {
     async create(i) {
       const at = now();
+      const workspaceId =
+        i.workspaceId ??
+        (
+          await db
+            .selectFrom('workspaces')
+            .select('id')
+            .where('is_default', '=', 1)
+            .executeTakeFirst()
+        )?.id ??
+        null;
       const row: Selectable<ProjectsTable> = {
         id: randomUUID(),
         slug: i.slug,
@@ -57,6 +71,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         created_at: at,
         updated_at: at,
         deleted_at: null,
+        workspace_id: workspaceId,
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -67,14 +82,10 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       return toProject(row);
     },
 
-    async list() {
-      const rows = await db
-        .selectFrom('projects')
-        .selectAll()
-        .where('deleted_at', 'is', null)
-        .orderBy('name')
-        .orderBy('id')
-        .execute();
+    async list(workspaceId) {
+      let q = db.selectFrom('projects').selectAll().where('deleted_at', 'is', null);
+      if (workspaceId !== undefined) q = q.where('workspace_id', '=', workspaceId);
+      const rows = await q.orderBy('name').orderBy('id').execute();
       return rows.map(toProject);
     },
 
@@ -113,6 +124,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
 
     async softDelete(id) {
       const at = now();
+      await db.deleteFrom('trigger_tokens').where('project_id', '=', id).execute();
       await db
         .updateTable('projects')
         .set({ deleted_at: at, updated_at: at })

@@ -10,6 +10,7 @@ import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
+import { createAdmin, type TestUser } from './auth-helpers.ts';
 
 /** A canned passing outcome: the engine's executor boundary, without a browser. */
 export const passingExecutor: TestExecutor = async (job) => {
@@ -60,6 +61,8 @@ export interface Harness {
   engine: Engine;
   events: InProcessEventBus;
   config: Config;
+  /** The admin whose API key `call` sends unless the caller gives its own credentials. */
+  admin: TestUser;
   /** One request; `body` objects are sent as JSON, strings as they are. */
   call(
     method: string,
@@ -72,7 +75,13 @@ export interface Harness {
 
 /** A real app on 127.0.0.1 (port 0) with a real SQLite store and engine in a temp folder. */
 export async function startHarness(
-  opts: { executor?: TestExecutor; bodyLimit?: number; sseHeartbeatMs?: number } = {},
+  opts: {
+    executor?: TestExecutor;
+    bodyLimit?: number;
+    sseHeartbeatMs?: number;
+    /** Further configuration overrides (auth tests open registration, for example). */
+    config?: Partial<Config>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-api-'));
   const config = loadConfig(
@@ -83,9 +92,13 @@ export async function startHarness(
       host: '127.0.0.1',
       port: 0,
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+      // Suites make many calls from 127.0.0.1; rate-limit tests turn limits on themselves.
+      rateLimit: 'off',
+      ...opts.config,
     },
   );
   const store = await openStore({ databaseUrl: config.databaseUrl });
+  const admin = await createAdmin(store);
   const events = new InProcessEventBus();
   const queue = new LocalQueue(store, { pollIntervalMs: 50 });
   const engine = new Engine({
@@ -109,7 +122,12 @@ export async function startHarness(
   const url = await startServer(app, config);
 
   const call: Harness['call'] = async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const given = Object.keys(headers).map((k) => k.toLowerCase());
+    const hasCredentials = ['authorization', 'x-api-key', 'cookie'].some((k) => given.includes(k));
+    const auth: Record<string, string> = hasCredentials
+      ? {}
+      : { authorization: `Bearer ${admin.apiKey}` };
+    const init: RequestInit = { method, headers: { ...auth, ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       if (typeof body !== 'string') {
@@ -129,6 +147,7 @@ export async function startHarness(
     engine,
     events,
     config,
+    admin,
     call,
     async close() {
       await app.close();
@@ -138,6 +157,11 @@ export async function startHarness(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Fetch options carrying the harness admin's API key, for requests made with plain fetch. */
+export function authOf(h: Harness): RequestInit {
+  return { headers: { authorization: `Bearer ${h.admin.apiKey}` } };
 }
 
 /** Expect the one error shape; returns the body for further checks. */

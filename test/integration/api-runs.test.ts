@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
-import { errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
+import { authOf, errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
 
 // Executor by test name: `block …` runs until cancelled, `gate …` until the gate opens, others pass.
 function newGate(): { promise: Promise<void>; resolve: () => void } {
@@ -180,7 +180,7 @@ describe('run events (SSE)', () => {
     await addApproved(A, 'gate one', ['gated']);
     await addApproved(A, 'gate two', ['gated']);
     const created = await h.call('POST', `${A}/runs`, { tags: ['gated'] });
-    const res = await fetch(`${h.url}${A}/runs/${created.body.id}/events`);
+    const res = await fetch(`${h.url}${A}/runs/${created.body.id}/events`, authOf(h));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const sse = sseReader(res);
@@ -210,7 +210,7 @@ describe('run events (SSE)', () => {
   it('gives a late subscriber the final state and ends at once', async () => {
     const created = await h.call('POST', `${A}/runs`, { tags: ['smoke'] });
     await finished(A, created.body.id);
-    const sse = sseReader(await fetch(`${h.url}${A}/runs/${created.body.id}/events`));
+    const sse = sseReader(await fetch(`${h.url}${A}/runs/${created.body.id}/events`, authOf(h)));
     const state = await sse.next();
     expect(state?.event).toBe('run.state');
     expect(state?.data).toMatchObject({
@@ -238,7 +238,10 @@ describe('run events (SSE)', () => {
         testIds: [t.body.id],
       });
       const sse = sseReader(
-        await fetch(`${other.url}/api/v1/projects/closing/runs/${run.body.id}/events`),
+        await fetch(
+          `${other.url}/api/v1/projects/closing/runs/${run.body.id}/events`,
+          authOf(other),
+        ),
       );
       expect((await sse.next())?.event).toBe('run.state');
       await other.close();

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_WORKERS, MIN_WORKERS, slugify, slugPattern } from '../../domain/project.ts';
 import type { RouteOptions } from '../app.ts';
+import { requireUser } from '../auth.ts';
 import { projectDto, toProjectDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
@@ -42,15 +43,17 @@ export const projectRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         tags: ['projects'],
         summary: 'Create a project',
         body: createBody,
-        response: { 201: projectDto, ...errorResponses(400, 409) },
+        response: { 201: projectDto, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {
+      const caller = requireUser(req, 'editor', 'tests:write');
       // A taken slug is a 409 from the store (unique index), not a check-then-insert race here.
       const project = await store.projects.create({
         slug: req.body.slug ?? slugify(req.body.name),
         name: req.body.name,
         baseUrl: req.body.baseUrl,
+        workspaceId: caller.workspaceId,
         ...(req.body.parallelWorkers !== undefined
           ? { parallelWorkers: req.body.parallelWorkers }
           : {}),
@@ -64,11 +67,14 @@ export const projectRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     {
       schema: {
         tags: ['projects'],
-        summary: 'List projects',
-        response: { 200: z.object({ items: z.array(projectDto) }) },
+        summary: "List the projects of the caller's workspace",
+        response: { 200: z.object({ items: z.array(projectDto) }), ...errorResponses(401, 403) },
       },
     },
-    async () => ({ items: (await store.projects.list()).map(toProjectDto) }),
+    async (req) => {
+      const caller = requireUser(req, 'viewer', 'runs:read');
+      return { items: (await store.projects.list(caller.workspaceId)).map(toProjectDto) };
+    },
   );
 };
 
@@ -114,9 +120,11 @@ export const projectItemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
   app.delete(
     '',
     {
+      config: { role: 'admin', scope: 'admin' },
       schema: {
         tags: ['projects'],
-        summary: 'Delete a project (soft delete: hidden from every route)',
+        summary:
+          'Delete a project (soft delete: hidden from every route; its trigger tokens are hard-deleted)',
         params,
         response: { 204: z.undefined(), ...errorResponses(404) },
       },

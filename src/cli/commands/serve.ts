@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
+import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { ensureDemoProject, ensureDemoSite, type DemoSiteHandle } from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
@@ -15,7 +16,14 @@ export interface Server {
 export async function startServer(config: Config, opts: { demo: boolean }): Promise<Server> {
   const rt = await openRuntime(config);
   let demo: DemoSiteHandle | null = null;
+  const callbacks = new CallbackDispatcher({
+    store: rt.store,
+    events: rt.events,
+    config,
+    logger: rt.logger,
+  });
   try {
+    await callbacks.start();
     if (opts.demo) {
       demo = await ensureDemoSite(Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100), config.host);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
@@ -26,6 +34,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       events: rt.events,
       config,
       logger: rt.logger,
+      callbacks,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     return {
@@ -34,11 +43,13 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       demo,
       async close() {
         await app.close();
+        await callbacks.stop();
         await demo?.close();
         await rt.close();
       },
     };
   } catch (e) {
+    await callbacks.stop();
     await demo?.close();
     await rt.close();
     throw e;

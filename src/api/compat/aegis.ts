@@ -1,0 +1,267 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, notFound } from '../../domain/errors.ts';
+import type { Principal } from '../../domain/principal.ts';
+import type { Project } from '../../domain/project.ts';
+import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
+import { strategies, trigger, type Strategy } from '../../engine/trigger.ts';
+import type { ApiDeps, RouteOptions } from '../app.ts';
+import { requireTriggerAccess } from '../auth.ts';
+import { API_PREFIX } from '../dto.ts';
+import { errorResponses, errorSchema } from '../errors.ts';
+import {
+  callerOf,
+  idempotencyHeaders,
+  markReplay,
+  publicBase,
+  queryWants,
+  readableRun,
+  RETRY_AFTER_SECONDS,
+  setRetryAfter,
+  triggerDeps,
+  waitForAnswer,
+  waitQuery,
+} from '../trigger-http.ts';
+
+// AegisRunner's CI API (seed 002) translated onto the one trigger core. The token names the
+// project. Every field of Aegis' table is accepted by the schema; the ones this server cannot
+// honour are refused by name (400 unsupported_field), never dropped silently.
+
+const tags = ['ci (AegisRunner)'];
+const ids = z.array(z.string().min(1).max(200)).max(5000);
+
+export const aegisTriggerBody = z
+  .strictObject({
+    suiteIds: ids.optional().describe('Suites to run (suite names); omit for all'),
+    caseIds: ids.optional().describe('Test ids to run'),
+    browserProfile: z.string().min(1).max(40).optional().describe('Only chromium is installed'),
+    environmentId: z.string().min(1).max(63).optional().describe('Environment name'),
+    testDataSetId: z.string().max(200).optional().describe('Not supported'),
+    wait: z.boolean().optional(),
+    crawl: z.boolean().optional().describe('Not supported when true'),
+    crawlPages: z.array(z.string().max(2000)).max(1000).optional().describe('Not supported'),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    generateTests: z.boolean().optional().describe('Not supported when true'),
+    selectionStrategy: z.string().min(1).max(40).optional().describe('Only `failed` so far'),
+    maxPages: z.number().int().optional().describe('Not supported (crawl option)'),
+    maxDepth: z.number().int().optional().describe('Not supported (crawl option)'),
+    device: z.string().min(1).max(40).optional().describe('Only desktop so far'),
+    fillForms: z.boolean().optional().describe('Not supported (scan option)'),
+    respectRobots: z.boolean().optional().describe('Not supported (scan option)'),
+    githubRepo: z.string().min(1).max(300).optional(),
+    githubPrNumber: z.number().int().positive().optional(),
+    githubCommitSha: z.string().min(4).max(64).optional(),
+    githubToken: z.string().max(2000).optional().describe('Not supported yet (PR comments)'),
+  })
+  .meta({ id: 'AegisTrigger' });
+type AegisTriggerBody = z.output<typeof aegisTriggerBody>;
+
+const noCrawl = 'site crawling is not available; this server runs existing approved tests only';
+const noScanOptions = 'crawl and scan options are not available (no crawling)';
+
+/** Aegis fields this server cannot honour, refused only when the request asks for something. */
+const unsupported: [keyof AegisTriggerBody, (b: AegisTriggerBody) => boolean, string][] = [
+  ['crawl', (b) => b.crawl === true, noCrawl],
+  ['crawlPages', (b) => (b.crawlPages?.length ?? 0) > 0, noCrawl],
+  ['generateTests', (b) => b.generateTests === true, 'test generation is not available'],
+  ['maxPages', (b) => b.maxPages !== undefined, noScanOptions],
+  ['maxDepth', (b) => b.maxDepth !== undefined, noScanOptions],
+  ['fillForms', (b) => b.fillForms !== undefined, noScanOptions],
+  ['respectRobots', (b) => b.respectRobots !== undefined, noScanOptions],
+  [
+    'testDataSetId',
+    (b) => b.testDataSetId !== undefined,
+    'test-data sets are not available; use environmentId (an environment with its variables)',
+  ],
+  [
+    'githubToken',
+    (b) => b.githubToken !== undefined,
+    'PR comments and commit statuses are not available yet; remove githubToken ' +
+      '(githubRepo, githubPrNumber and githubCommitSha are kept as run metadata)',
+  ],
+];
+
+function refuseUnsupported(b: AegisTriggerBody): void {
+  for (const [field, asks, why] of unsupported) {
+    if (asks(b)) {
+      throw new AppError('unsupported_field', `field "${field}" is not supported: ${why}`, {
+        field,
+      });
+    }
+  }
+}
+
+function strategyOf(s: string | undefined): Strategy | undefined {
+  if (s === undefined) return undefined;
+  if ((strategies as readonly string[]).includes(s)) return s as Strategy;
+  throw new AppError('unsupported_field', `selectionStrategy "${s}" is not known`, {
+    field: 'selectionStrategy',
+    value: s,
+  });
+}
+
+const ackDto = z
+  .object({
+    runId: z.string(),
+    status: z.literal('queued'),
+    runType: z.literal('manual').describe('A test run (crawl runs are not available)'),
+    url: z.string().describe('Status URL of the run (GET it with the same token)'),
+  })
+  .meta({ id: 'AegisTriggerAck' });
+
+export const aegisRunDto = z
+  .object({
+    runId: z.string(),
+    projectId: z.string(),
+    status: z.enum(runStatuses).describe('queued, running, passed, failed, error, cancelled'),
+    runType: z.literal('manual'),
+    passed: z.number().int(),
+    failed: z.number().int().describe('Failed tests plus tests that could not run'),
+    skipped: z.number().int(),
+    total: z.number().int(),
+    durationMs: z.number().int().nullable(),
+    error: z.string().nullable(),
+    url: z.string(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    retryAfterSeconds: z.number().int().optional().describe('While unfinished: when to poll'),
+  })
+  .meta({ id: 'AegisRun' });
+type AegisRun = z.output<typeof aegisRunDto>;
+const waitFailure = aegisRunDto.extend({ code: z.string() });
+
+const aegisStatusUrl = (req: FastifyRequest, deps: ApiDeps, run: Run): string =>
+  `${publicBase(req, deps)}${API_PREFIX}/ci/runs/${encodeURIComponent(run.id)}`;
+
+function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
+  const duration =
+    run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
+  return {
+    runId: run.id,
+    projectId: run.projectId,
+    status: run.status,
+    runType: 'manual',
+    passed: run.passed,
+    failed: run.failed + run.errored,
+    skipped: run.skipped,
+    total: run.total,
+    durationMs: duration,
+    error: run.error,
+    url: aegisStatusUrl(req, deps, run),
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    ...(isTerminal(run.status) ? {} : { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+  };
+}
+
+/** The project a trigger token names; a user key names none, so it cannot use this shape. */
+async function projectOfCaller(
+  req: FastifyRequest,
+  deps: ApiDeps,
+): Promise<{ project: Project; principal: Principal }> {
+  const caller = callerOf(req);
+  if (caller.kind !== 'trigger') {
+    throw new AppError(
+      'bad_request',
+      'this endpoint needs a project trigger token (the token names the project); with a ' +
+        'personal API key use POST /api/v1/projects/:id/trigger',
+    );
+  }
+  const project = await deps.store.projects.get(caller.projectId);
+  if (!project) throw notFound('project');
+  return { project, principal: requireTriggerAccess(req, project) };
+}
+
+/** `POST /api/v1/ci/trigger` and `GET /api/v1/ci/runs/:runId` (AegisRunner shape). */
+export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  app.post(
+    '/trigger',
+    {
+      config: { auth: 'trigger' },
+      schema: {
+        tags,
+        summary: 'Trigger a run (AegisRunner shape): { runId, status: "queued", runType, url }',
+        description:
+          'Bearer trigger token (an `aegis_` prefix is accepted). Runs of one PR ' +
+          '(githubPrNumber), else of the project, queue behind each other. `wait: true` answers ' +
+          '200 when the run passed, 422 run_failed otherwise, 504 wait_timeout.',
+        querystring: waitQuery,
+        headers: idempotencyHeaders,
+        body: aegisTriggerBody.nullish(),
+        response: {
+          202: ackDto,
+          200: z.union([aegisRunDto, ackDto]),
+          422: z.union([waitFailure, errorSchema]),
+          504: waitFailure,
+          ...errorResponses(400, 401, 403, 404, 409, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { project, principal } = await projectOfCaller(req, deps);
+      const b: AegisTriggerBody = req.body ?? {};
+      refuseUnsupported(b);
+      const git = {
+        ...(b.githubRepo !== undefined ? { repository: b.githubRepo } : {}),
+        ...(b.githubPrNumber !== undefined ? { prNumber: b.githubPrNumber } : {}),
+        ...(b.githubCommitSha !== undefined ? { commitSha: b.githubCommitSha } : {}),
+      };
+      const { run, replayed } = await trigger(
+        triggerDeps(deps),
+        project,
+        {
+          shape: 'aegis',
+          body: b,
+          idempotencyKey: req.headers['idempotency-key'],
+          selection: { suites: b.suiteIds, testIds: b.caseIds },
+          strategy: strategyOf(b.selectionStrategy),
+          baseUrl: b.baseUrl,
+          environment: b.environmentId,
+          browser: b.browserProfile,
+          device: b.device,
+          git,
+          // AegisRunner documents parallel calls (one per browser) each getting its run: queue
+          // them rather than refuse, so no Aegis pipeline meets a 409 it never had.
+          concurrency: { policy: 'queue' },
+        },
+        principal,
+      );
+      if (replayed) markReplay(reply);
+      if (b.wait === true || queryWants(req.query)) {
+        const answer = await waitForAnswer(req, reply, deps, run, (r) => toAegisRun(req, deps, r));
+        if (!answer) return reply;
+        return reply.code(answer.status).send(answer.body);
+      }
+      return reply.code(replayed ? 200 : 202).send({
+        runId: run.id,
+        status: 'queued' as const,
+        runType: 'manual' as const,
+        url: aegisStatusUrl(req, deps, run),
+      });
+    },
+  );
+
+  app.get(
+    '/runs/:runId',
+    {
+      config: { auth: 'trigger' },
+      schema: {
+        tags,
+        summary: 'Status of a run (AegisRunner shape): status, counts, duration, link',
+        params: z.object({ runId: z.string().min(1).max(200) }),
+        response: { 200: aegisRunDto, ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      const { run } = await readableRun(req, deps, req.params.runId);
+      setRetryAfter(reply, run);
+      return toAegisRun(req, deps, run);
+    },
+  );
+};

@@ -1,0 +1,57 @@
+import type { FastifyReply } from 'fastify';
+
+/** The session cookie (HttpOnly): an opaque random id whose SHA-256 is the session's key. */
+export const SESSION_COOKIE = 'access_token';
+/** The CSRF cookie (readable by scripts): its value must come back in X-CSRF-Token. */
+export const CSRF_COOKIE = '_csrf';
+
+/** Parse a Cookie header; a malformed pair is skipped, never an error. */
+export function readCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      if (!(name in out)) out[name] = decodeURIComponent(value);
+    } catch {
+      // not percent-encoded properly: ignore this cookie
+    }
+  }
+  return out;
+}
+
+function cookie(
+  name: string,
+  value: string,
+  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number },
+): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'SameSite=Lax'];
+  parts.push(`Max-Age=${o.maxAgeSeconds}`);
+  if (o.maxAgeSeconds === 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+  if (o.httpOnly) parts.push('HttpOnly');
+  if (o.secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+/** Set the session and CSRF cookies of a new session. */
+export function setSessionCookies(
+  reply: FastifyReply,
+  o: { session: string; csrf: string; maxAgeSeconds: number; secure: boolean },
+): void {
+  reply.header('set-cookie', [
+    cookie(SESSION_COOKIE, o.session, { httpOnly: true, ...o }),
+    cookie(CSRF_COOKIE, o.csrf, { httpOnly: false, ...o }),
+  ]);
+}
+
+/** Expire both cookies (sign-out). */
+export function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
+  reply.header('set-cookie', [
+    cookie(SESSION_COOKIE, '', { httpOnly: true, secure, maxAgeSeconds: 0 }),
+    cookie(CSRF_COOKIE, '', { httpOnly: false, secure, maxAgeSeconds: 0 }),
+  ]);
+}

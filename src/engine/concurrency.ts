@@ -1,0 +1,102 @@
+import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Store } from '../store/connect.ts';
+import type { GitInfo } from '../store/run-triggers.ts';
+
+/**
+ * The default concurrency key: the PR when there is one, else the git ref, else the whole
+ * project — so by default one run per project at a time, as Sentri answers 409 (seed 000).
+ */
+export function defaultConcurrencyKey(git: GitInfo | undefined): string {
+  if (git?.prNumber !== undefined) return `pr:${git.prNumber}`;
+  if (git?.ref) return `ref:${git.ref}`;
+  return 'project';
+}
+
+export function runInProgress(key: string, runId: string): AppError {
+  return new AppError(
+    'conflict',
+    `Another run is already in progress for concurrency key "${key}" (run ${runId}); ` +
+      'wait for it, or send concurrency.policy "queue" or "supersede"',
+    { runId, concurrencyKey: key },
+  );
+}
+
+/**
+ * Serialises check-then-create per key inside this process, so two simultaneous triggers of
+ * one key cannot both see "nothing running". (Several processes sharing one database can still
+ * race; that needs a database lock and is left for the scale-out queue.)
+ */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#tails.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => {});
+    this.#tails.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
+/**
+ * Release held runs (policy queue) whose blocker has finished: their jobs become claimable.
+ * With `blockerId`, only the runs waiting for that run. Returns the released run ids.
+ */
+export async function releaseReadyRuns(
+  store: Store,
+  now: () => Date,
+  blockerId?: string,
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const runId of await store.runTriggers.releasable(blockerId)) {
+    if (await store.runTriggers.release(runId, now().toISOString())) released.push(runId);
+  }
+  return released;
+}
+
+/**
+ * Starts queued runs when the run ahead of them ends. Listens for `run.finished`; at start it
+ * also sweeps once, so runs held when the process stopped are released after a restart.
+ */
+export class QueuedRunReleaser {
+  readonly #store: Store;
+  readonly #events: EventBus;
+  readonly #logger: Logger | undefined;
+  readonly #now: () => Date;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(deps: { store: Store; events: EventBus; logger?: Logger; clock?: () => Date }) {
+    this.#store = deps.store;
+    this.#events = deps.events;
+    this.#logger = deps.logger;
+    this.#now = deps.clock ?? (() => new Date());
+  }
+
+  async start(): Promise<void> {
+    if (this.#unsubscribe) return;
+    this.#unsubscribe = this.#events.subscribe('*', (e) => {
+      if (e.type === 'run.finished') void this.#release(e.runId);
+    });
+    await this.#release(undefined);
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  async #release(blockerId: string | undefined): Promise<void> {
+    try {
+      const ids = await releaseReadyRuns(this.#store, this.#now, blockerId);
+      if (ids.length > 0) this.#logger?.info({ runIds: ids, blockerId }, 'released queued runs');
+    } catch (err) {
+      this.#logger?.error({ err, blockerId }, 'releasing queued runs failed');
+    }
+  }
+}

@@ -1,0 +1,318 @@
+import type { Logger } from 'pino';
+import { isTerminal, type ResultStatus, type Run, type TestResult } from '../domain/run.ts';
+import type { EventBus, RunEvent } from '../events/event-bus.ts';
+import type { Store } from '../store/connect.ts';
+
+/** Event names of the seed-001 run stream (`frame`, the screencast, is not produced). */
+export type StreamEventType = 'log' | 'result' | 'snapshot' | 'done';
+
+/** What a `result` event says about one test, and what a snapshot lists per result. */
+export interface ResultLine {
+  testId: string;
+  testName: string;
+  status: ResultStatus;
+  attempt: number;
+  durationMs: number;
+  error: string | null;
+}
+
+/** The full state of a run at one moment: the run (with its counts) and its results so far. */
+export interface RunSnapshot {
+  run: Run;
+  results: ResultLine[];
+}
+
+export type StreamEvent =
+  | {
+      id: number;
+      type: 'log';
+      data: { message: string; at: string; testId?: string; testName?: string; started?: boolean };
+    }
+  | { id: number; type: 'result'; data: ResultLine & { at: string } }
+  | { id: number; type: 'snapshot'; data: RunSnapshot }
+  | { id: number; type: 'done'; data: { run: Run } };
+
+/** A snapshot keeps the prefix length of the run's result list, not a copy of it. */
+type Stored =
+  | Exclude<StreamEvent, { type: 'snapshot' }>
+  | { id: number; type: 'snapshot'; run: Run; resultCount: number };
+
+export type StreamListener = (e: StreamEvent) => void;
+
+interface RunLog {
+  /** Every id of this log is above it; chosen from the clock so ids keep rising after a restart. */
+  base: number;
+  lastId: number;
+  events: Stored[];
+  run: Run | null;
+  results: ResultLine[];
+  seen: Set<string>;
+  listeners: Set<StreamListener>;
+  chain: Promise<void>;
+  touchedAt: number;
+  finished: boolean;
+}
+
+export interface RunStreamOptions {
+  store: Store;
+  events: EventBus;
+  /** Events kept per run for resuming; older ones are answered by a snapshot. */
+  maxEvents?: number;
+  /** A run's log is dropped this long after its last event (when nobody listens). */
+  retentionMs?: number;
+  /** Logs kept at most; the least recently active unwatched ones go first. */
+  maxRuns?: number;
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+/** What `attach` gives a new listener: the events it missed, or null when only a snapshot can tell. */
+export interface Attachment {
+  backlog: StreamEvent[] | null;
+  /** The newest id in the log when attaching; a snapshot sent now carries it. */
+  lastId: number;
+  detach: () => void;
+}
+
+const keyOf = (r: { testId: string; attempt: number }): string => `${r.testId}#${r.attempt}`;
+
+export function resultLineOf(r: TestResult): ResultLine {
+  const { testId, testName, status, attempt, durationMs, error } = r;
+  return { testId, testName, status, attempt, durationMs, error };
+}
+
+/**
+ * The numbered event log behind `GET /runs/:runId/events`. One log per run, built once from the
+ * bus (not per client), so every client sees the same ids and a client that reconnects with
+ * `Last-Event-ID` is sent exactly what it missed. Bounded: the last `maxEvents` events of runs
+ * active within `retentionMs`; anything older is answered with a snapshot read from the store.
+ */
+export class RunStream {
+  readonly #o: Required<Omit<RunStreamOptions, 'logger'>> & { logger: Logger | undefined };
+  readonly #logs = new Map<string, RunLog>();
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(opts: RunStreamOptions) {
+    this.#o = {
+      maxEvents: 1000,
+      retentionMs: 60 * 60_000,
+      maxRuns: 500,
+      clock: () => new Date(),
+      ...opts,
+      logger: opts.logger,
+    };
+  }
+
+  start(): void {
+    this.#unsubscribe ??= this.#o.events.subscribe('*', (e) => this.#onBusEvent(e));
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    for (const log of this.#logs.values()) log.listeners.clear();
+    this.#logs.clear();
+  }
+
+  /**
+   * Start listening to a run. With `afterId`, the events after it are returned as backlog when
+   * the log still holds them all; otherwise backlog is null and the caller sends a snapshot.
+   * Events appended from now on go to `listener`, in order.
+   */
+  attach(runId: string, afterId: number | null, listener: StreamListener): Attachment {
+    const log = this.#log(runId);
+    log.listeners.add(listener);
+    const detach = (): void => {
+      log.listeners.delete(listener);
+    };
+    const oldest = log.events[0]?.id ?? log.lastId + 1;
+    let backlog: StreamEvent[] | null = null;
+    if (afterId !== null && afterId >= oldest - 1 && afterId <= log.lastId) {
+      backlog = log.events.filter((e) => e.id > afterId).map((e) => this.#materialize(log, e));
+    }
+    return { backlog, lastId: log.lastId, detach };
+  }
+
+  /** The run and its results as stored now, for a client that cannot be caught up from the log. */
+  async snapshotFromStore(run: Run): Promise<RunSnapshot> {
+    const { store } = this.#o;
+    const [fresh, results] = await Promise.all([
+      store.runs.get(run.projectId, run.id),
+      store.results.listByRun(run.id, run.projectId),
+    ]);
+    return { run: fresh ?? run, results: results.map(resultLineOf) };
+  }
+
+  /** Resolves once every bus event of the run seen so far is in its log. */
+  async drain(runId: string): Promise<void> {
+    await this.#logs.get(runId)?.chain;
+  }
+
+  /** Listeners of one run's log (for leak checks). */
+  listenerCount(runId: string): number {
+    return this.#logs.get(runId)?.listeners.size ?? 0;
+  }
+
+  /** Runs with a log in memory. */
+  get size(): number {
+    return this.#logs.size;
+  }
+
+  #log(runId: string): RunLog {
+    let log = this.#logs.get(runId);
+    if (!log) {
+      this.#sweep();
+      const now = this.#o.clock().getTime();
+      // Ids are <ms at creation>·1000 + n: numbers a client can compare, and a log rebuilt after a
+      // restart starts above every id the previous process handed out for the run.
+      const base = now * 1000;
+      log = {
+        base,
+        lastId: base,
+        events: [],
+        run: null,
+        results: [],
+        seen: new Set(),
+        listeners: new Set(),
+        chain: Promise.resolve(),
+        touchedAt: now,
+        finished: false,
+      };
+      this.#logs.set(runId, log);
+    }
+    return log;
+  }
+
+  /** Drop logs nobody watches that are idle past retention, then the oldest over maxRuns. */
+  #sweep(): void {
+    const now = this.#o.clock().getTime();
+    const idle = [...this.#logs.entries()].filter(([, l]) => l.listeners.size === 0);
+    for (const [id, l] of idle) {
+      if (now - l.touchedAt > this.#o.retentionMs) this.#logs.delete(id);
+    }
+    if (this.#logs.size < this.#o.maxRuns) return;
+    const victims = idle
+      .filter(([id]) => this.#logs.has(id))
+      .sort(
+        (a, b) => Number(b[1].finished) - Number(a[1].finished) || a[1].touchedAt - b[1].touchedAt,
+      );
+    for (const [id] of victims.slice(0, this.#logs.size - this.#o.maxRuns + 1)) {
+      this.#logs.delete(id);
+    }
+  }
+
+  #onBusEvent(e: RunEvent): void {
+    const log = this.#log(e.runId);
+    // One chain per run: loading the run from the store must not reorder its events.
+    log.chain = log.chain
+      .then(() => this.#apply(log, e))
+      .catch((err: unknown) => this.#o.logger?.error({ err, runId: e.runId }, 'run stream failed'));
+  }
+
+  async #apply(log: RunLog, e: RunEvent): Promise<void> {
+    if (!log.run) await this.#load(log, e);
+    const run = log.run;
+    if (!run) return;
+    log.touchedAt = this.#o.clock().getTime();
+    if (e.counts) Object.assign(run, e.counts);
+    switch (e.type) {
+      case 'run.queued':
+        this.#append(log, {
+          type: 'log',
+          data: { message: `queued ${run.total} tests`, at: e.at },
+        });
+        return;
+      case 'run.started':
+        run.status = 'running';
+        run.startedAt ??= e.at;
+        this.#append(log, { type: 'log', data: { message: 'run started', at: e.at } });
+        return;
+      case 'test.started': {
+        const attempt = e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
+        const message = `started ${e.testName ?? e.testId}${attempt}`;
+        const data = { message, at: e.at, testId: e.testId, testName: e.testName, started: true };
+        this.#append(log, { type: 'log', data });
+        return;
+      }
+      case 'test.finished':
+        this.#onResult(log, run, e);
+        return;
+      case 'run.finished':
+        run.status = (e.status as Run['status'] | undefined) ?? run.status;
+        run.error = e.error ?? null;
+        run.finishedAt = e.at;
+        log.finished = true;
+        this.#append(log, {
+          type: 'log',
+          data: { message: `run ${run.status}${run.error ? `: ${run.error}` : ''}`, at: e.at },
+        });
+        this.#append(log, { type: 'done', data: { run: { ...run } } });
+        return;
+    }
+  }
+
+  #onResult(log: RunLog, run: Run, e: RunEvent): void {
+    const line: ResultLine = {
+      testId: e.testId ?? '',
+      testName: e.testName ?? e.testId ?? '',
+      status: (e.status as ResultStatus | undefined) ?? 'error',
+      attempt: e.attempt ?? 1,
+      durationMs: e.durationMs ?? 0,
+      error: e.error ?? null,
+    };
+    if (log.seen.has(keyOf(line))) return;
+    if (line.status === 'failed' || line.status === 'error') {
+      const message = `${line.status} ${line.testName}${line.error ? `: ${line.error}` : ''}`;
+      this.#append(log, { type: 'log', data: { message, at: e.at, testId: line.testId } });
+    }
+    log.seen.add(keyOf(line));
+    log.results.push(line);
+    this.#append(log, { type: 'result', data: { ...line, at: e.at } });
+    this.#append(log, { type: 'snapshot', run: { ...run }, resultCount: log.results.length });
+  }
+
+  /** First event of a run in this process: its stored state, with the results already written. */
+  async #load(log: RunLog, e: RunEvent): Promise<void> {
+    const { store } = this.#o;
+    const run = await store.runs.get(e.projectId, e.runId);
+    if (!run) return;
+    const results = await store.results.listByRun(run.id, run.projectId);
+    log.run = run;
+    for (const r of results) {
+      // The result this event announces is already stored: leave it for #onResult to add.
+      if (e.type === 'test.finished' && r.testId === e.testId && r.attempt === e.attempt) continue;
+      log.seen.add(keyOf(r));
+      log.results.push(resultLineOf(r));
+    }
+    if (isTerminal(run.status) && e.type !== 'run.finished') log.finished = true;
+  }
+
+  #append(log: RunLog, e: DistributiveOmit<Stored, 'id'>): void {
+    const stored = { ...e, id: ++log.lastId } as Stored;
+    log.events.push(stored);
+    // Trim in chunks so a long run does not shift the array on every event.
+    if (log.events.length > this.#o.maxEvents + 64) {
+      log.events.splice(0, log.events.length - this.#o.maxEvents);
+    }
+    if (log.listeners.size === 0) return;
+    const out = this.#materialize(log, stored);
+    for (const l of [...log.listeners]) {
+      try {
+        l(out);
+      } catch (err) {
+        this.#o.logger?.error({ err }, 'run stream listener failed');
+      }
+    }
+  }
+
+  #materialize(log: RunLog, e: Stored): StreamEvent {
+    if (e.type !== 'snapshot') return e;
+    return {
+      id: e.id,
+      type: 'snapshot',
+      data: { run: e.run, results: log.results.slice(0, e.resultCount) },
+    };
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,66 @@
+import type { RepoContext } from './sql-helpers.ts';
+
+/** A project's callback signing secret as stored. */
+export interface ProjectSecret {
+  projectId: string;
+  secret: string;
+  createdAt: string;
+  rotatedAt: string | null;
+}
+
+export interface ProjectSecretRepository {
+  get(projectId: string): Promise<ProjectSecret | undefined>;
+  /** The stored secret, or `candidate` stored now when there is none (first use wins a race). */
+  getOrCreate(projectId: string, candidate: string): Promise<ProjectSecret>;
+  /** Replace (or create) the secret. */
+  rotate(projectId: string, secret: string): Promise<ProjectSecret>;
+}
+
+export function projectSecretRepository({ db, now }: RepoContext): ProjectSecretRepository {
+  const get = async (projectId: string): Promise<ProjectSecret | undefined> => {
+    const r = await db
+      .selectFrom('project_secrets')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+    return r
+      ? {
+          projectId: r.project_id,
+          secret: r.callback_secret,
+          createdAt: r.created_at,
+          rotatedAt: r.rotated_at,
+        }
+      : undefined;
+  };
+  return {
+    get,
+    async getOrCreate(projectId, candidate) {
+      await db
+        .insertInto('project_secrets')
+        .values({
+          project_id: projectId,
+          callback_secret: candidate,
+          created_at: now(),
+          rotated_at: null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      const s = await get(projectId);
+      if (!s) throw new Error('project secret vanished after insert');
+      return s;
+    },
+    async rotate(projectId, secret) {
+      const at = now();
+      await db
+        .insertInto('project_secrets')
+        .values({ project_id: projectId, callback_secret: secret, created_at: at, rotated_at: at })
+        .onConflict((oc) =>
+          oc.column('project_id').doUpdateSet({ callback_secret: secret, rotated_at: at }),
+        )
+        .execute();
+      const s = await get(projectId);
+      if (!s) throw new Error('project secret vanished after rotate');
+      return s;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntilDone, startTriggerHarness, type TriggerHarness } from './trigger-harness.ts';
+
+// AegisRunner's CI API (seed 002): the token names the project, `aegis_` prefix accepted,
+// `{ runId, status: "queued", runType, url }`, the status endpoint, `wait: true` failing curl -f,
+// and unsupported fields refused by name.
+
+let h: TriggerHarness;
+let green: { id: string; slug: string; token: string };
+let red: { id: string; slug: string; token: string };
+const aegis = (token: string) => ({ authorization: `Bearer aegis_${token}` });
+
+beforeAll(async () => {
+  h = await startTriggerHarness();
+  green = await h.project('aegis-green', ['checkout/pass buy', 'pass home']);
+  red = await h.project('aegis-red', ['fail cart']);
+});
+afterAll(async () => h?.close());
+
+describe('AegisRunner trigger (seed 002)', () => {
+  it('queues a run and reports it on the status endpoint', async () => {
+    const res = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      {
+        baseUrl: 'https://pr-123.preview.example.com',
+        suiteIds: ['checkout'],
+        browserProfile: 'chromium',
+        device: 'desktop',
+        githubRepo: 'org/app',
+        githubPrNumber: 123,
+        githubCommitSha: 'abc1234',
+      },
+      aegis(green.token),
+    );
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      runId: expect.any(String),
+      status: 'queued',
+      runType: 'manual',
+      url: `${h.url}/api/v1/ci/runs/${res.body.runId}`,
+    });
+    const done = await pollUntilDone(h, res.body.url, `aegis_${green.token}`, 'status', [
+      'queued',
+      'running',
+    ]);
+    expect(done.body).toMatchObject({
+      runId: res.body.runId,
+      status: 'passed',
+      passed: 1,
+      failed: 0,
+      total: 1,
+      runType: 'manual',
+    });
+    expect(typeof done.body.durationMs).toBe('number');
+    const run = await h.store.runs.get(null, res.body.runId);
+    expect(run?.baseUrl).toBe('https://pr-123.preview.example.com');
+    const meta = await h.store.runTriggers.get(res.body.runId);
+    expect(meta).toMatchObject({
+      shape: 'aegis',
+      concurrencyKey: 'pr:123',
+      git: { repository: 'org/app', prNumber: 123, commitSha: 'abc1234' },
+    });
+    // The plain token works too.
+    const plain = await h.call('GET', res.body.url, undefined, {
+      authorization: `Bearer ${green.token}`,
+    });
+    expect(plain.status).toBe(200);
+  });
+
+  it("fails seed 002's `curl -fsSL … wait: true` when the run fails", async (ctx) => {
+    const curl = async (token: string): Promise<number> => {
+      try {
+        await promisify(execFile)('curl', [
+          '-fsSL',
+          '-X',
+          'POST',
+          `${h.url}/api/v1/ci/trigger`,
+          '-H',
+          `Authorization: Bearer aegis_${token}`,
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          '{ "wait": true, "githubRepo": "org/app", "githubPrNumber": 5 }',
+        ]);
+        return 0;
+      } catch (e) {
+        const code = (e as { code?: number | string }).code;
+        if (code === 'ENOENT') return -2;
+        return typeof code === 'number' ? code : -1;
+      }
+    };
+    const ok = await curl(green.token);
+    if (ok === -2) return ctx.skip();
+    expect(ok).toBe(0);
+    expect(await curl(red.token)).toBe(22); // curl -f: HTTP error
+    const res = await h.call('POST', '/api/v1/ci/trigger', { wait: true }, aegis(red.token));
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'run_failed', status: 'failed', failed: 1 });
+  });
+
+  it('refuses each field it cannot honour with 400 unsupported_field naming it', async () => {
+    const cases: Record<string, unknown>[] = [
+      { crawl: true },
+      { crawlPages: ['/a'] },
+      { generateTests: true },
+      { maxPages: 10 },
+      { maxDepth: 2 },
+      { fillForms: true },
+      { respectRobots: false },
+      { testDataSetId: 'ds-1' },
+      { githubToken: 'ghp_x' },
+      { selectionStrategy: 'changed' },
+      { browserProfile: 'webkit' },
+      { device: 'mobile' },
+    ];
+    for (const body of cases) {
+      const res = await h.call('POST', '/api/v1/ci/trigger', body, aegis(green.token));
+      const field = Object.keys(body)[0]!;
+      expect([res.status, res.body.code], field).toEqual([400, 'unsupported_field']);
+      const named = { selectionStrategy: 'strategy', browserProfile: 'browser' }[field] ?? field;
+      expect(res.body.details.field).toBe(named);
+    }
+    // Asking for nothing is fine: crawl false is no crawl.
+    const ok = await h.call('POST', '/api/v1/ci/trigger', { crawl: false }, aegis(green.token));
+    expect(ok.status).toBe(202);
+    await pollUntilDone(h, ok.body.url, green.token, 'status', ['queued', 'running']);
+  });
+
+  it('answers 401 without a token, 403 for another project, 404 for an unknown run', async () => {
+    expect((await h.call('POST', '/api/v1/ci/trigger', {})).status).toBe(401);
+    const res = await h.call('POST', '/api/v1/ci/trigger', {}, aegis(green.token));
+    const other = await h.call('GET', res.body.url, undefined, aegis(red.token));
+    expect([other.status, other.body.error]).toEqual([403, 'Token belongs to a different project']);
+    const unknown = await h.call('GET', '/api/v1/ci/runs/nope', undefined, aegis(green.token));
+    expect(unknown.status).toBe(404);
+    // A personal key names no project: told to use the project path.
+    const user = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      {},
+      {
+        authorization: `Bearer ${h.admin.apiKey}`,
+      },
+    );
+    expect([user.status, user.body.code]).toEqual([400, 'bad_request']);
+    await pollUntilDone(h, res.body.url, green.token, 'status', ['queued', 'running']);
+  });
+
+  it('replays an Idempotency-Key in the Aegis shape', async () => {
+    const headers = { ...aegis(green.token), 'idempotency-key': 'gha-77' };
+    const a = await h.call('POST', '/api/v1/ci/trigger', { suiteIds: ['checkout'] }, headers);
+    const b = await h.call('POST', '/api/v1/ci/trigger', { suiteIds: ['checkout'] }, headers);
+    expect([a.status, b.status]).toEqual([202, 200]);
+    expect(b.body).toEqual(a.body);
+    expect(b.headers.get('idempotent-replayed')).toBe('true');
+    const c = await h.call('POST', '/api/v1/ci/trigger', {}, headers);
+    expect([c.status, c.body.code]).toEqual([422, 'idempotency_mismatch']);
+    await pollUntilDone(h, a.body.url, green.token, 'status', ['queued', 'running']);
+  });
+});
