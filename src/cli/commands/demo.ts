@@ -13,7 +13,8 @@ export function registerDemo(program: Command): void {
     .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
     .option('--serve', 'keep the server running afterwards (API on :3001, demo site on :3100)')
     .action(async (o: { workers?: number; serve?: boolean }) => {
-      const config = loadConfig(process.env, quietLogs());
+      const base = loadConfig(process.env, quietLogs());
+      const config = { ...base, workers: Math.max(base.workers, o.workers ?? 0) };
       const server = await startServer(config, { demo: true });
       process.stdout.write(
         `Greenlight ${server.url} · demo site ${server.demo?.url} · data in ${config.dataDir}\n`,

@@ -104,7 +104,9 @@ export function registerRun(program: Command): void {
     .option('--trace', 'record a Playwright trace for every test')
     .option('--json', 'print the run and its results as JSON on stdout')
     .action(async (projectRef: string, o: RunOptions) => {
-      const rt = await openRuntime(loadConfig(process.env, quietLogs()));
+      const base = loadConfig(process.env, quietLogs());
+      // This process exists for this run: give it as many browser slots as the run asks for.
+      const rt = await openRuntime({ ...base, workers: Math.max(base.workers, o.workers ?? 0) });
       try {
         const run = await runProject(rt, projectRef, o);
         process.exitCode = exitCodeFor(run.status);
