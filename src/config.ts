@@ -32,6 +32,14 @@ export interface Config {
   trustedProxies: string[];
   /** Longest a `wait: true` trigger holds the request, in ms (GREENLIGHT_WAIT_TIMEOUT_MS, default 10 min). */
   waitTimeoutMs: number;
+  /** SMTP server for e-mail notifications, `smtp(s)://user:pass@host:port` (GREENLIGHT_SMTP_URL). */
+  smtpUrl: string | null;
+  /** Sender of e-mail notifications (GREENLIGHT_SMTP_FROM, default `Greenlight <greenlight@localhost>`). */
+  smtpFrom: string;
+  /** GitHub REST API base for PR comments and commit statuses; GitHub Enterprise: `https://host/api/v3` (GREENLIGHT_GITHUB_API_URL). */
+  githubApiUrl: string;
+  /** GitLab REST API base for MR notes and commit statuses (GREENLIGHT_GITLAB_API_URL). */
+  gitlabApiUrl: string;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -84,6 +92,10 @@ const envSchema = z.object({
   GREENLIGHT_RATE_LIMIT: z.enum(['on', 'off']).optional(),
   GREENLIGHT_TRUSTED_PROXIES: commaList.optional(),
   GREENLIGHT_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  GREENLIGHT_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  GREENLIGHT_SMTP_FROM: z.string().min(3).optional(),
+  GREENLIGHT_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GREENLIGHT_GITLAB_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -121,6 +133,11 @@ export function loadConfig(
     rateLimits: overrides.rateLimits ?? rateLimitsFrom(e as Record<string, unknown>),
     trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],
     waitTimeoutMs: overrides.waitTimeoutMs ?? e.GREENLIGHT_WAIT_TIMEOUT_MS ?? 600_000,
+    smtpUrl: overrides.smtpUrl ?? e.GREENLIGHT_SMTP_URL ?? null,
+    smtpFrom: overrides.smtpFrom ?? e.GREENLIGHT_SMTP_FROM ?? 'Greenlight <greenlight@localhost>',
+    githubApiUrl: overrides.githubApiUrl ?? e.GREENLIGHT_GITHUB_API_URL ?? 'https://api.github.com',
+    gitlabApiUrl:
+      overrides.gitlabApiUrl ?? e.GREENLIGHT_GITLAB_API_URL ?? 'https://gitlab.com/api/v4',
   };
 }
 

@@ -15,6 +15,7 @@ import type { Config } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
 import { registerAuth } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
@@ -27,10 +28,14 @@ import { environmentRoutes } from './routes/environments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { runEventRoutes } from './routes/run-events.ts';
+import { runNoteRoutes } from './routes/run-notes.ts';
 import { registerTriggerApi, triggerRoutes } from './routes/trigger.ts';
 import { schemaRoutes } from './routes/schemas.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { testRoutes } from './routes/tests.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
@@ -48,6 +53,8 @@ export interface ApiDeps {
   sseHeartbeatMs?: number;
   /** Where triggers register their callbackUrl (CALLBACKS' dispatcher); none: callbacks refused. */
   callbacks?: RunCallbackRegistry;
+  /** Where triggers hand over PR-feedback tokens (PRFEEDBACK's listener); none: tokens refused. */
+  feedback?: RunFeedbackRegistry;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -130,6 +137,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(apiKeyRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(runEventRoutes, opts);
+      await api.register(reportRoutes, opts);
       await api.register(
         async (scope) => {
           useProjectScope(scope, deps.store);
@@ -137,9 +145,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(environmentRoutes, opts);
           await scope.register(testRoutes, opts);
           await scope.register(runRoutes, opts);
+          await scope.register(projectReportRoutes, opts);
+          await scope.register(runNoteRoutes, opts);
           await scope.register(triggerTokenRoutes, opts);
           await scope.register(triggerRoutes, opts);
           await scope.register(deliveryRoutes, opts);
+          await scope.register(notificationRoutes, opts);
+          await scope.register(scheduleRoutes, opts);
         },
         { prefix: '/projects/:id' },
       );

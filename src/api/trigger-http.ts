@@ -67,6 +67,7 @@ export function triggerDeps(deps: ApiDeps): TriggerDeps {
     engine: deps.engine,
     config: deps.config,
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
+    ...(deps.feedback ? { feedback: deps.feedback } : {}),
     checkCallbackUrl: (url, config) => assertPublicUrl(url, config),
   };
 }

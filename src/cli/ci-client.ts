@@ -97,6 +97,12 @@ export class CiClient {
     return (await this.#json<{ items: ResultItem[] }>('GET', path)).items;
   }
 
+  /** GET /api/v1/runs/:runId/report?format=…: a report rendered by the server, as text. */
+  async report(runId: string, format: string): Promise<string> {
+    const path = `/api/v1/runs/${encodeURIComponent(runId)}/report?format=${encodeURIComponent(format)}`;
+    return (await this.#fetch('GET', path)).text();
+  }
+
   async abort(runId: string, reason?: string): Promise<CiRun> {
     const path = `/api/v1/runs/${encodeURIComponent(runId)}/abort`;
     return this.#json<CiRun>('POST', path, reason ? { reason } : {});

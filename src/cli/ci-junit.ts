@@ -1,60 +1,112 @@
-/** What a JUnit test case needs from a result. */
-export interface JunitCase {
-  testName: string;
-  status: string;
-  durationMs: number;
-  error: string | null;
-  suite?: string | null;
+import { writeFileSync } from 'node:fs';
+import type { RunStatus, TestResult } from '../domain/run.ts';
+import { renderJunit } from '../report/junit.ts';
+import { CiHttpError, type CiClient, type CiRun, type ResultItem } from './ci-client.ts';
+
+/** Report files `greenlight ci run` can write, by server report format. */
+export interface CiReportFiles {
+  junit?: string;
+  html?: string;
+  sarif?: string;
+  markdown?: string;
+  json?: string;
 }
 
-// XML 1.0 forbids most control characters even when escaped; drop them.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const invalidXml = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
-export function xmlEscape(text: string): string {
-  return text
-    .replace(invalidXml, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
-const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
+const labels: Record<keyof CiReportFiles, string> = {
+  junit: 'JUnit',
+  html: 'HTML',
+  sarif: 'SARIF',
+  markdown: 'Markdown',
+  json: 'JSON report',
+};
 
 /**
- * A minimal JUnit XML report (the subset CI servers read: testsuites › testsuite › testcase
- * with time, failure, error and skipped), one suite for the whole run.
+ * Write the requested reports of a finished run. The server renders them (src/report, with the
+ * suites, steps and screenshots only it has); a server without the report route still gets a
+ * JUnit file, rendered here by the same renderer from the results the pipeline API returns.
+ * Returns one `Label: file` line per file written; failures are reported on stderr.
  */
-export function junitXml(runName: string, cases: JunitCase[], timestamp?: string): string {
-  const failures = cases.filter((c) => c.status === 'failed').length;
-  const errors = cases.filter((c) => c.status === 'error').length;
-  const skipped = cases.filter((c) => c.status === 'skipped').length;
-  const time = seconds(cases.reduce((s, c) => s + c.durationMs, 0));
-  const counts = `tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}"`;
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="greenlight" ${counts}>`,
-    `  <testsuite name="${xmlEscape(runName)}" ${counts}${timestamp ? ` timestamp="${xmlEscape(timestamp)}"` : ''}>`,
-  ];
-  for (const c of cases) {
-    const attrs = `name="${xmlEscape(c.testName)}" classname="${xmlEscape(c.suite ?? 'greenlight')}" time="${seconds(c.durationMs)}"`;
-    const message = c.error ?? c.status;
-    const firstLine = message.split('\n')[0] ?? message;
-    if (c.status === 'failed' || c.status === 'error') {
-      const tag = c.status === 'failed' ? 'failure' : 'error';
-      lines.push(
-        `    <testcase ${attrs}>`,
-        `      <${tag} message="${xmlEscape(firstLine)}">${xmlEscape(message)}</${tag}>`,
-        '    </testcase>',
+export async function writeCiReports(
+  client: CiClient,
+  files: CiReportFiles,
+  fallback: { project: string; run: CiRun; results: ResultItem[] },
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const format of Object.keys(labels) as (keyof CiReportFiles)[]) {
+    const file = files[format];
+    if (!file) continue;
+    try {
+      let body: string;
+      try {
+        body = await client.report(fallback.run.runId, format);
+      } catch (e) {
+        if (format !== 'junit' || !(e instanceof CiHttpError) || e.status !== 404) throw e;
+        body = localJunit(fallback.project, fallback.run, fallback.results);
+      }
+      writeFileSync(file, body);
+      written.push(`${labels[format]}: ${file}`);
+    } catch (e) {
+      // A report that cannot be written is said loudly but does not replace the run's verdict.
+      const message = e instanceof Error ? e.message : String(e);
+      process.stderr.write(
+        `greenlight: could not write the ${labels[format]} report: ${message}\n`,
       );
-    } else if (c.status === 'skipped') {
-      lines.push(`    <testcase ${attrs}>`, '      <skipped/>', '    </testcase>');
-    } else {
-      lines.push(`    <testcase ${attrs}/>`);
     }
   }
-  lines.push('  </testsuite>', '</testsuites>', '');
-  return lines.join('\n');
+  return written;
+}
+
+const statusOf = (s: string): TestResult['status'] =>
+  s === 'passed' || s === 'failed' || s === 'skipped' ? s : 'error';
+
+/** JUnit from the pipeline API's result items (no suites or artifacts: they are not in them). */
+export function localJunit(project: string, run: CiRun, results: ResultItem[]): string {
+  const now = new Date().toISOString();
+  const runStatus: RunStatus = run.runStatus ?? (run.status === 'completed' ? 'passed' : 'failed');
+  return renderJunit({
+    project: { slug: project, name: project },
+    run: {
+      id: run.runId,
+      projectId: project,
+      status: runStatus,
+      trigger: { source: 'ci' },
+      selection: {},
+      testIds: results.map((r) => r.testId),
+      baseUrl: '',
+      environment: null,
+      parallelWorkers: 1,
+      error: run.error,
+      total: run.total,
+      passed: run.passed,
+      failed: run.failed,
+      skipped: 0,
+      errored: 0,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    },
+    results: results.map((r, i) => ({
+      id: `${r.testId}-${i}`,
+      runId: run.runId,
+      testId: r.testId,
+      testName: r.testName,
+      status: statusOf(r.status),
+      attempt: 1,
+      durationMs: r.durationMs,
+      failedStep: r.failedStep ?? null,
+      error: r.error,
+      steps: (r.steps ?? []).map((s, index) => ({
+        index,
+        action: '',
+        description: s.description,
+        status: index === r.failedStep ? 'failed' : 'passed',
+        durationMs: 0,
+      })),
+      consoleErrors: [],
+      failedRequests: [],
+      artifacts: {},
+      startedAt: now,
+      finishedAt: now,
+    })),
+  });
 }

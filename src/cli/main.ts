@@ -8,6 +8,7 @@ import { registerImport } from './commands/import.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerProjects } from './commands/projects.ts';
+import { registerSchedule } from './commands/schedule.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
 
@@ -26,6 +27,7 @@ registerRun(program);
 registerImport(program);
 registerExport(program);
 registerProjects(program);
+registerSchedule(program);
 registerUser(program);
 registerToken(program);
 registerCi(program);

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Project } from '../domain/project.ts';
 import { isTerminal, type Run, type Selection } from '../domain/run.ts';
+import type { FeedbackTarget, RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
 import type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 import { isUniqueViolation } from '../store/sql-helpers.ts';
@@ -44,6 +45,8 @@ export interface TriggerRequest {
   externalUrl?: string;
   concurrency?: { key?: string; policy?: ConcurrencyPolicy };
   callbackUrl?: string;
+  /** PR feedback (commit status, sticky comment) with its request-scoped token; never stored. */
+  feedback?: { target: FeedbackTarget; runUrl?: (run: Run) => string };
 }
 
 /** CALLBACKS' registry of callback URLs, delivered on the run's terminal state. */
@@ -56,6 +59,8 @@ export interface TriggerDeps {
   engine: Engine;
   config: Config;
   callbacks?: RunCallbackRegistry;
+  /** PRFEEDBACK's listener, holding each run's forge token in memory; none: tokens refused. */
+  feedback?: RunFeedbackRegistry;
   /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
@@ -89,6 +94,12 @@ export async function trigger(
       });
     }
     await deps.checkCallbackUrl?.(req.callbackUrl, deps.config);
+  }
+  if (req.feedback !== undefined && !deps.feedback) {
+    const field = req.feedback.target.provider === 'gitlab' ? 'gitlabToken' : 'githubToken';
+    throw new AppError('unsupported_field', 'pull-request feedback is not enabled on this server', {
+      field,
+    });
   }
   const hash = requestHash(req.shape, req.body);
   const key = req.concurrency?.key ?? defaultConcurrencyKey(req.git);
@@ -182,6 +193,15 @@ export async function trigger(
         projectId: project.id,
         runId: created.run.id,
         url: req.callbackUrl,
+      });
+    }
+    if (req.feedback !== undefined && deps.feedback) {
+      deps.feedback.registerRunFeedback({
+        projectId: project.id,
+        projectSlug: project.slug,
+        runId: created.run.id,
+        runUrl: req.feedback.runUrl?.(created.run) ?? null,
+        target: req.feedback.target,
       });
     }
   }

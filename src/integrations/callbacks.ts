@@ -6,9 +6,11 @@ import { AppError, notFound } from '../domain/errors.ts';
 import { isTerminal } from '../domain/run.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
-import type { Delivery, DeliveryAttempt } from '../store/outbox.ts';
+import type { Delivery, DeliveryAttempt, DeliveryKind } from '../store/outbox.ts';
 import {
   defaultRetryPolicy,
+  type AttemptResult,
+  type DeliveryKindHandler,
   judgeStatus,
   postPinned,
   retryDelayMs,
@@ -42,6 +44,8 @@ export interface CallbackDispatcherOptions {
   /** Deliveries in flight at once (default 4). */
   concurrency?: number;
   random?: () => number;
+  /** Other kinds of delivery carried by the same outbox and loop (notifications). */
+  kinds?: DeliveryKindHandler[];
 }
 
 /**
@@ -64,6 +68,8 @@ export class CallbackDispatcher {
   readonly #sweepMs: number;
   readonly #concurrency: number;
   readonly #random: () => number;
+  readonly #kinds: Map<DeliveryKind, DeliveryKindHandler>;
+  readonly #kindNames: DeliveryKind[];
   readonly #inflight = new Set<Promise<void>>();
   #abort = new AbortController();
   #running = false;
@@ -86,6 +92,8 @@ export class CallbackDispatcher {
     this.#sweepMs = o.sweepIntervalMs ?? 60_000;
     this.#concurrency = Math.max(1, o.concurrency ?? 4);
     this.#random = o.random ?? Math.random;
+    this.#kinds = new Map((o.kinds ?? []).map((k) => [k.kind, k]));
+    this.#kindNames = ['callback', ...this.#kinds.keys()];
   }
 
   /** Enqueue what a crash left behind, follow run.finished events, and start delivering. */
@@ -100,6 +108,13 @@ export class CallbackDispatcher {
         (err: unknown) =>
           this.#logger.error({ err, runId: e.runId }, 'enqueueing callbacks failed'),
       );
+      for (const k of this.#kinds.values()) {
+        k.enqueueForRun(e.runId).then(
+          (n) => n > 0 && this.#wakeUp(),
+          (err: unknown) =>
+            this.#logger.error({ err, runId: e.runId }, `enqueueing ${k.kind} deliveries failed`),
+        );
+      }
     });
     await this.#sweep();
     this.#loopDone = this.#loop();
@@ -185,7 +200,7 @@ export class CallbackDispatcher {
       try {
         if (Date.now() - this.#lastSweep >= this.#sweepMs) await this.#sweep();
         await this.#pump();
-        const due = await this.#store.outbox.nextDueAt();
+        const due = await this.#store.outbox.nextDueAt(this.#kindNames);
         if (due) sleepMs = Math.min(sleepMs, Math.max(0, Date.parse(due) - this.#now()));
       } catch (err) {
         this.#logger.error({ err }, 'callback dispatcher loop failed');
@@ -208,6 +223,14 @@ export class CallbackDispatcher {
     this.#lastSweep = Date.now();
     const missing = await this.#store.outbox.callbacksAwaitingDelivery();
     for (const runId of new Set(missing.map((c) => c.runId))) await this.enqueueForRun(runId);
+    for (const k of this.#kinds.values()) {
+      // One kind failing to sweep must not keep the others (or callbacks) from being delivered.
+      await k
+        .sweep()
+        .catch((err: unknown) =>
+          this.#logger.error({ err }, `sweeping ${k.kind} deliveries failed`),
+        );
+    }
   }
 
   /** Lease due deliveries up to the free slots and start them; returns how many started. */
@@ -215,7 +238,7 @@ export class CallbackDispatcher {
     const free = this.#concurrency - this.#inflight.size;
     if (free <= 0) return 0;
     const leaseUntil = new Date(this.#now() + this.#timeoutMs + 30_000).toISOString();
-    const due = await this.#store.outbox.claimDue(free, leaseUntil);
+    const due = await this.#store.outbox.claimDue(free, leaseUntil, this.#kindNames);
     for (const d of due) {
       const p: Promise<void> = this.#attempt(d)
         .catch((err: unknown) =>
@@ -238,32 +261,21 @@ export class CallbackDispatcher {
     const attempt = d.attempts + 1;
     const startedAt = this.#now();
     let statusCode: number | null = null;
-    let error: string | null = null;
+    let error: string | null;
     let verdict: StatusVerdict;
     try {
-      // Checked again at send time: DNS may have changed since the trigger.
-      const target = await resolvePublicTarget(d.url, this.#config, this.#opts());
-      const secret = await this.#store.projectSecrets.getOrCreate(
-        d.projectId,
-        generateCallbackSecret(),
-      );
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': `Greenlight-Callback/${pkg.version}`,
-        [signatureHeaders.event]: d.event,
-        [signatureHeaders.delivery]: d.id,
-        ...signedHeaders(secret.secret, d.payload, Math.floor(this.#now() / 1000)),
-      };
-      const res = await this.#post({
-        target,
-        headers,
-        body: d.payload,
-        timeoutMs: this.#timeoutMs,
-        signal: this.#abort.signal,
-      });
-      statusCode = res.status;
-      verdict = judgeStatus(res.status);
-      if (verdict !== 'delivered') error = `receiver answered HTTP ${res.status}`;
+      const handler = d.kind === 'callback' ? undefined : this.#kinds.get(d.kind);
+      // claimDue only leases kinds this dispatcher carries; never send one as a callback.
+      if (d.kind !== 'callback' && !handler) throw new Error(`no sender for ${d.kind} deliveries`);
+      const result: AttemptResult = handler
+        ? await handler.send(d, {
+            timeoutMs: this.#timeoutMs,
+            signal: this.#abort.signal,
+            post: this.#post,
+            ...this.#opts(),
+          })
+        : await this.#sendCallback(d);
+      ({ statusCode, verdict, error } = result);
     } catch (err) {
       // Stopping is not the receiver's fault: leave the lease to expire, then try again.
       if (this.#abort.signal.aborted) return;
@@ -291,9 +303,37 @@ export class CallbackDispatcher {
       }),
     );
     const log = { deliveryId: d.id, runId: d.runId, attempt, statusCode, status };
-    if (status === 'failed') this.#logger.warn({ ...log, error }, 'callback delivery gave up');
-    else if (status === 'pending') this.#logger.info({ ...log, error }, 'callback delivery failed');
-    else this.#logger.info(log, 'callback delivered');
+    if (status === 'failed') this.#logger.warn({ ...log, error }, `${d.kind} delivery gave up`);
+    else if (status === 'pending')
+      this.#logger.info({ ...log, error }, `${d.kind} delivery failed`);
+    else this.#logger.info(log, `${d.kind} delivered`);
+  }
+
+  /** POST a callback's payload, signed with the project's secret. */
+  async #sendCallback(d: Delivery): Promise<AttemptResult> {
+    // Checked again at send time: DNS may have changed since the trigger.
+    const target = await resolvePublicTarget(d.url, this.#config, this.#opts());
+    const secret = await this.#store.projectSecrets.getOrCreate(
+      d.projectId,
+      generateCallbackSecret(),
+    );
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': `Greenlight-Callback/${pkg.version}`,
+      [signatureHeaders.event]: d.event,
+      [signatureHeaders.delivery]: d.id,
+      ...signedHeaders(secret.secret, d.payload, Math.floor(this.#now() / 1000)),
+    };
+    const res = await this.#post({
+      target,
+      headers,
+      body: d.payload,
+      timeoutMs: this.#timeoutMs,
+      signal: this.#abort.signal,
+    });
+    const verdict = judgeStatus(res.status);
+    const error = verdict === 'delivered' ? null : `receiver answered HTTP ${res.status}`;
+    return { statusCode: res.status, verdict, error };
   }
 }
 
@@ -316,6 +356,8 @@ export async function redeliver(
     event: d.event,
     payload: d.payload,
     redeliveryOf: d.redeliveryOf ?? d.id,
+    kind: d.kind,
+    channelId: d.channelId,
   });
   if (!copy) throw new AppError('conflict', 'delivery could not be queued again');
   return copy;

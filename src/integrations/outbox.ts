@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupAddress } from 'node:dns';
-import type { PublicTarget } from './ssrf.ts';
+import type { Delivery, DeliveryKind } from '../store/outbox.ts';
+import type { LookupAll, PublicTarget } from './ssrf.ts';
 
 /** When to try a failed delivery again. */
 export interface RetryPolicy {
@@ -28,6 +29,37 @@ export function retryDelayMs(policy: RetryPolicy, failedAttempts: number, random
 }
 
 export type StatusVerdict = 'delivered' | 'retry' | 'give_up';
+
+/** What one attempt at a delivery came to. */
+export interface AttemptResult {
+  /** HTTP status (or SMTP reply code for e-mail) of the answer; null when none came. */
+  statusCode: number | null;
+  verdict: StatusVerdict;
+  error: string | null;
+}
+
+/** What the dispatcher lends a kind's sender for one attempt. */
+export interface SendContext {
+  timeoutMs: number;
+  /** Aborted when the dispatcher stops; the attempt is then retried after its lease. */
+  signal: AbortSignal;
+  post: PostFn;
+  lookup?: LookupAll;
+}
+
+/**
+ * A kind of delivery the callback dispatcher carries besides callbacks (notifications): it
+ * enqueues into the same outbox, and sends one attempt when the dispatcher leases a row of its
+ * kind. A thrown AppError is a refusal (given up), any other throw a failure to retry.
+ */
+export interface DeliveryKindHandler {
+  kind: Exclude<DeliveryKind, 'callback'>;
+  /** Enqueue what a finished run owes; how many deliveries were enqueued. */
+  enqueueForRun(runId: string): Promise<number>;
+  /** Enqueue what a crash left behind (at start and now and then). */
+  sweep(): Promise<void>;
+  send(d: Delivery, ctx: SendContext): Promise<AttemptResult>;
+}
 
 /**
  * 2xx delivered. 408 and 429 are the receiver asking for later, 5xx a receiver in trouble: retry.

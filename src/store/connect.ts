@@ -10,12 +10,18 @@ import { environmentRepository, type EnvironmentRepository } from './environment
 import { jobRepository, type JobRepository } from './jobs.ts';
 import { idempotencyRepository, type IdempotencyRepository } from './idempotency.ts';
 import { migrate } from './migrate.ts';
+import {
+  notificationChannelRepository,
+  type NotificationChannelRepository,
+} from './notification-channels.ts';
 import { outboxRepository, type OutboxRepository } from './outbox.ts';
 import { projectSecretRepository, type ProjectSecretRepository } from './project-secrets.ts';
 import { projectRepository, type ProjectRepository } from './projects.ts';
 import { resultRepository, type ResultRepository } from './results.ts';
+import { runNoteRepository, type RunNoteRepository } from './run-notes.ts';
 import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
+import { scheduleRepository, type ScheduleRepository } from './schedules.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testRepository, type TestRepository } from './tests.ts';
@@ -43,6 +49,12 @@ export interface Store {
   outbox: OutboxRepository;
   /** Per-project callback signing secrets (CALLBACKS). */
   projectSecrets: ProjectSecretRepository;
+  /** Notes beside a run, e.g. PR feedback that failed (PRFEEDBACK). */
+  runNotes: RunNoteRepository;
+  /** Cron schedules of projects (SCHEDULES). */
+  schedules: ScheduleRepository;
+  /** Notification channels and which finished runs were evaluated (NOTIFY). */
+  notificationChannels: NotificationChannelRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
@@ -84,6 +96,9 @@ function buildStore(
     idempotency: idempotencyRepository(ctx),
     outbox: outboxRepository(ctx),
     projectSecrets: projectSecretRepository(ctx),
+    runNotes: runNoteRepository(ctx),
+    schedules: scheduleRepository(ctx),
+    notificationChannels: notificationChannelRepository(ctx),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);
       const callbacks: (() => void)[] = [];

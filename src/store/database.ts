@@ -253,6 +253,10 @@ export interface DeliveriesTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** callback | notification (NOTIFY). */
+  kind: string;
+  /** The notification channel of a `notification` delivery; null for callbacks. */
+  channel_id: string | null;
 }
 
 export interface DeliveryAttemptsTable {
@@ -263,6 +267,66 @@ export interface DeliveryAttemptsTable {
   duration_ms: number;
   status_code: number | null;
   error: string | null;
+}
+
+/** A note beside a run (PR feedback that failed, …); never holds a secret. */
+export interface RunNotesTable {
+  id: string;
+  project_id: string;
+  run_id: string;
+  level: string;
+  source: string;
+  message: string;
+  created_at: string;
+}
+
+/** A cron schedule of a project; `last_fired_at` doubles as the claim of a firing. */
+export interface SchedulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  cron: string;
+  /** IANA time zone name. */
+  timezone: string;
+  enabled: number;
+  /** JSON Selection. */
+  selection: string;
+  environment: string | null;
+  base_url: string | null;
+  parallel_workers: number | null;
+  /** Occurrences at or before this instant never fire. */
+  anchor_at: string;
+  last_fired_at: string | null;
+  last_run_id: string | null;
+  last_error: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A project's notification channel (NOTIFY). */
+export interface NotificationChannelsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** slack | teams | webhook | email */
+  type: string;
+  /** JSON array of event names. */
+  events: string;
+  /** JSON object, per type (webhook URL or recipients). */
+  config: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A finished run whose notifications were worked out and enqueued (NOTIFY). */
+export interface NotificationEvaluationsTable {
+  run_id: string;
+  project_id: string;
+  /** JSON array of the events that applied. */
+  events: string;
+  evaluated_at: string;
 }
 
 export interface Database {
@@ -283,5 +347,9 @@ export interface Database {
   project_secrets: ProjectSecretsTable;
   run_callbacks: RunCallbacksTable;
   deliveries: DeliveriesTable;
+  notification_channels: NotificationChannelsTable;
+  notification_evaluations: NotificationEvaluationsTable;
   delivery_attempts: DeliveryAttemptsTable;
+  run_notes: RunNotesTable;
+  schedules: SchedulesTable;
 }

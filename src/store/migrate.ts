@@ -6,6 +6,9 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-accounts.ts';
 import * as m003 from './migrations/003-triggers.ts';
 import * as m004 from './migrations/004-outbox.ts';
+import * as m006 from './migrations/006-notifications.ts';
+import * as m007 from './migrations/007-schedules.ts';
+import * as m008 from './migrations/008-pr-feedback.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -16,6 +19,9 @@ const migrations: Record<string, Migration> = {
   '002-accounts': m002,
   '003-triggers': m003,
   '004-outbox': m004,
+  '006-notifications': m006,
+  '007-schedules': m007,
+  '008-pr-feedback': m008,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */
@@ -23,6 +29,9 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<v
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // Features land in parallel and number their migrations up front, so a database may have
+    // applied a later one first; each migration only adds its own tables and columns.
+    allowUnorderedMigrations: true,
     ...(dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   for (let attempt = 1; ; attempt++) {

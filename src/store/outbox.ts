@@ -7,6 +7,9 @@ import { toNumber, type RepoContext } from './sql-helpers.ts';
 export const deliveryStatuses = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
+/** What a delivery carries: a run's callback, or a project notification (see integrations/). */
+export type DeliveryKind = 'callback' | 'notification';
+
 /** A URL a run reports to when it ends. */
 export interface RunCallback {
   id: string;
@@ -21,6 +24,10 @@ export interface Delivery {
   id: string;
   projectId: string;
   runId: string;
+  /**
+   * The run callback it serves; for a notification `notify:<channelId>:<runId>`, so the unique
+   * original-delivery index makes enqueueing a channel's message for a run idempotent too.
+   */
   callbackId: string;
   redeliveryOf: string | null;
   url: string;
@@ -34,6 +41,9 @@ export interface Delivery {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
+  kind: DeliveryKind;
+  /** The notification channel (kind `notification`); null for callbacks. */
+  channelId: string | null;
 }
 
 export interface DeliveryAttempt {
@@ -53,6 +63,9 @@ export interface NewDelivery {
   event: string;
   payload: string;
   redeliveryOf?: string;
+  /** Default `callback`. */
+  kind?: DeliveryKind;
+  channelId?: string | null;
 }
 
 /** How an attempt left the delivery. */
@@ -77,12 +90,15 @@ export interface OutboxRepository {
   callbacksAwaitingDelivery(runId?: string): Promise<RunCallback[]>;
   /** Insert a pending delivery due now; false when the callback already has its original one. */
   enqueue(d: NewDelivery): Promise<Delivery | null>;
-  /** Lease up to `limit` due deliveries until `leaseUntil` so no other loop takes them. */
-  claimDue(limit: number, leaseUntil: string): Promise<Delivery[]>;
+  /**
+   * Lease up to `limit` due deliveries (of the given kinds; default all) until `leaseUntil` so no
+   * other loop takes them.
+   */
+  claimDue(limit: number, leaseUntil: string, kinds?: DeliveryKind[]): Promise<Delivery[]>;
   /** Log an attempt and move the delivery to its next state. */
   recordAttempt(id: string, a: DeliveryAttempt, o: AttemptOutcome): Promise<void>;
-  /** Earliest due time of a pending delivery, to sleep until then. */
-  nextDueAt(): Promise<string | null>;
+  /** Earliest due time of a pending delivery (of the given kinds), to sleep until then. */
+  nextDueAt(kinds?: DeliveryKind[]): Promise<string | null>;
   /** Newest first. */
   list(projectId: string, q: DeliveryListQuery): Promise<{ items: Delivery[]; total: number }>;
   get(projectId: string, id: string): Promise<Delivery | undefined>;
@@ -106,6 +122,8 @@ function toDelivery(r: Selectable<DeliveriesTable>): Delivery {
     lastError: r.last_error,
     createdAt: r.created_at,
     deliveredAt: r.delivered_at,
+    kind: r.kind === 'notification' ? 'notification' : 'callback',
+    channelId: r.channel_id,
   };
 }
 
@@ -192,6 +210,8 @@ export function outboxRepository({ db, now }: RepoContext): OutboxRepository {
         last_error: null,
         created_at: at,
         delivered_at: null,
+        kind: d.kind ?? 'callback',
+        channel_id: d.channelId ?? null,
       };
       const res = await db
         .insertInto('deliveries')
@@ -201,15 +221,14 @@ export function outboxRepository({ db, now }: RepoContext): OutboxRepository {
       return toNumber(res.numInsertedOrUpdatedRows) === 1 ? toDelivery(row) : null;
     },
 
-    async claimDue(limit, leaseUntil) {
-      const due = await db
+    async claimDue(limit, leaseUntil, kinds) {
+      let q = db
         .selectFrom('deliveries')
         .selectAll()
         .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now())
-        .orderBy('next_attempt_at')
-        .limit(limit)
-        .execute();
+        .where('next_attempt_at', '<=', now());
+      if (kinds) q = q.where('kind', 'in', kinds);
+      const due = await q.orderBy('next_attempt_at').limit(limit).execute();
       const claimed: Delivery[] = [];
       for (const r of due) {
         // Optimistic lease: only the loop whose update still sees the old due time wins.
@@ -254,12 +273,13 @@ export function outboxRepository({ db, now }: RepoContext): OutboxRepository {
         .execute();
     },
 
-    async nextDueAt() {
-      const row = await db
+    async nextDueAt(kinds) {
+      let q = db
         .selectFrom('deliveries')
         .select(({ fn }) => fn.min('next_attempt_at').as('due'))
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+        .where('status', '=', 'pending');
+      if (kinds) q = q.where('kind', 'in', kinds);
+      const row = await q.executeTakeFirst();
       return row?.due ?? null;
     },
 

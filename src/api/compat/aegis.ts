@@ -6,7 +6,9 @@ import type { Principal } from '../../domain/principal.ts';
 import type { Project } from '../../domain/project.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
 import { strategies, trigger, type Strategy } from '../../engine/trigger.ts';
+import { withoutTokens, type FeedbackFields } from '../../integrations/pr-feedback-target.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
+import { feedbackOf } from '../feedback-fields.ts';
 import { requireTriggerAccess } from '../auth.ts';
 import { API_PREFIX } from '../dto.ts';
 import { errorResponses, errorSchema } from '../errors.ts';
@@ -18,6 +20,7 @@ import {
   queryWants,
   readableRun,
   RETRY_AFTER_SECONDS,
+  runUrlOf,
   setRetryAfter,
   triggerDeps,
   waitForAnswer,
@@ -55,10 +58,34 @@ export const aegisTriggerBody = z
     githubRepo: z.string().min(1).max(300).optional(),
     githubPrNumber: z.number().int().positive().optional(),
     githubCommitSha: z.string().min(4).max(64).optional(),
-    githubToken: z.string().max(2000).optional().describe('Not supported yet (PR comments)'),
+    githubToken: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe(
+        'Posts a commit status (githubCommitSha) and a sticky PR comment (githubPrNumber); ' +
+          'held in memory for the run only, never stored or logged',
+      ),
+    checks: z.boolean().optional().describe('Greenlight: also create a GitHub check run'),
   })
   .meta({ id: 'AegisTrigger' });
 type AegisTriggerBody = z.output<typeof aegisTriggerBody>;
+
+/** Aegis' GitHub fields in the feedback target's terms, and their names for error messages. */
+const aegisFeedbackFields = (b: AegisTriggerBody): FeedbackFields => ({
+  provider: 'github',
+  ...(b.githubRepo !== undefined ? { repository: b.githubRepo } : {}),
+  ...(b.githubPrNumber !== undefined ? { prNumber: b.githubPrNumber } : {}),
+  ...(b.githubCommitSha !== undefined ? { commitSha: b.githubCommitSha } : {}),
+  ...(b.githubToken !== undefined ? { githubToken: b.githubToken } : {}),
+  ...(b.checks !== undefined ? { checks: b.checks } : {}),
+});
+const aegisNames = {
+  repository: 'githubRepo',
+  prNumber: 'githubPrNumber',
+  commitSha: 'githubCommitSha',
+};
 
 const noCrawl = 'site crawling is not available; this server runs existing approved tests only';
 const noScanOptions = 'crawl and scan options are not available (no crawling)';
@@ -76,12 +103,6 @@ const unsupported: [keyof AegisTriggerBody, (b: AegisTriggerBody) => boolean, st
     'testDataSetId',
     (b) => b.testDataSetId !== undefined,
     'test-data sets are not available; use environmentId (an environment with its variables)',
-  ],
-  [
-    'githubToken',
-    (b) => b.githubToken !== undefined,
-    'PR comments and commit statuses are not available yet; remove githubToken ' +
-      '(githubRepo, githubPrNumber and githubCommitSha are kept as run metadata)',
   ],
 ];
 
@@ -217,7 +238,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
         project,
         {
           shape: 'aegis',
-          body: b,
+          body: withoutTokens(b),
           idempotencyKey: req.headers['idempotency-key'],
           selection: { suites: b.suiteIds, testIds: b.caseIds },
           strategy: strategyOf(b.selectionStrategy),
@@ -229,6 +250,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
           // AegisRunner documents parallel calls (one per browser) each getting its run: queue
           // them rather than refuse, so no Aegis pipeline meets a 409 it never had.
           concurrency: { policy: 'queue' },
+          ...feedbackOf(deps, aegisFeedbackFields(b), (r) => runUrlOf(req, deps, r), aegisNames),
         },
         principal,
       );

@@ -2,14 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
-import type { Project } from '../../domain/project.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
 import { RunStream, type ResultLine, type StreamEvent } from '../../engine/run-stream.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
-import { requireTriggerAccess } from '../auth.ts';
+import { authorizedRun } from '../run-access.ts';
 import { runDto, testResultDto, toRunDto, toTestResultDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import type { SseStream } from '../sse.ts';
@@ -78,32 +76,6 @@ function release(events: EventBus): void {
   if (!entry || --entry.users > 0) return;
   entry.stream.stop();
   streamsByBus.delete(events);
-}
-
-type Need = 'read' | 'cancel';
-
-/**
- * The run and its project, when the caller may see (read) or stop (cancel) it: a trigger token
- * of the run's project, or a user of its workspace (viewer+ to read, editor+ to cancel).
- * Anonymous callers get 401 before anything is looked up, so run ids do not leak.
- */
-async function authorizedRun(
-  req: FastifyRequest,
-  store: Store,
-  runId: string,
-  need: Need,
-): Promise<{ run: Run; project: Project }> {
-  const principal = req.principal;
-  if (!principal) throw new AppError('unauthorized', 'Missing or invalid credentials');
-  const run = await store.runs.get(null, runId);
-  const project = run ? await store.projects.get(run.projectId) : undefined;
-  if (!run || !project) throw notFound('run');
-  if (principal.kind === 'trigger' && principal.workspaceId !== project.workspaceId) {
-    throw notFound('run');
-  }
-  if (need === 'read') requireTriggerAccess(req, project, 'viewer', 'runs:read');
-  else requireTriggerAccess(req, project, 'editor', 'runs:cancel');
-  return { run, project };
 }
 
 /** `Last-Event-ID` header, else `?lastEventId=`; anything not a number counts as unknown. */

@@ -27,6 +27,8 @@ import {
   waitForAnswer,
   waitQuery,
 } from '../trigger-http.ts';
+import { feedbackGitFields, feedbackOf, gitInfoOf } from '../feedback-fields.ts';
+import { withoutTokens } from '../../integrations/pr-feedback-target.ts';
 import { baseUrlSchema } from './projects.ts';
 
 const tags = ['ci'];
@@ -58,8 +60,14 @@ export const sentriTriggerBody = z
         ref: z.string().min(1).max(300).optional(),
         commitSha: z.string().min(4).max(64).optional(),
         prNumber: z.number().int().positive().optional(),
+        ...feedbackGitFields,
       })
-      .optional(),
+      .optional()
+      .describe(
+        'Git metadata. With githubToken (or provider gitlab + gitlabToken) Greenlight posts a ' +
+          'commit status and one sticky PR/MR comment; the token is held in memory for the run ' +
+          'only, never stored or logged',
+      ),
     concurrency: z
       .strictObject({
         key: z.string().min(1).max(200).optional(),
@@ -142,7 +150,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         project,
         {
           shape: 'sentri',
-          body: b,
+          body: withoutTokens(b),
           idempotencyKey: req.headers['idempotency-key'],
           selection: { suites: b.suites, tags: b.tags, testIds: b.tests },
           strategy: b.strategy,
@@ -151,9 +159,10 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
           parallelWorkers: b.dialsConfig?.parallelWorkers,
           browser: b.browser,
           device: b.device,
-          git: b.git,
+          git: gitInfoOf(b.git),
           concurrency: b.concurrency,
           callbackUrl: b.callbackUrl,
+          ...feedbackOf(deps, b.git, (r) => runUrlOf(req, deps, r)),
         },
         principal,
       );

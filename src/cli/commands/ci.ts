@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import {
   CiClient,
@@ -8,7 +7,7 @@ import {
   type ResultItem,
   type SseMessage,
 } from '../ci-client.ts';
-import { junitXml } from '../ci-junit.ts';
+import { writeCiReports } from '../ci-junit.ts';
 import { colorize, createProgress, formatMs, type ProgressPrinter } from '../progress.ts';
 
 /** Exit codes of the pipeline CLI (README "Pipeline CLI"). */
@@ -30,6 +29,10 @@ interface RunCmdOptions extends Connection {
   wait?: boolean;
   timeout: number;
   junit?: string;
+  html?: string;
+  sarif?: string;
+  markdown?: string;
+  reportJson?: string;
 }
 
 /** A message for the user and the exit code that goes with it. */
@@ -257,13 +260,24 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
   // The stream's `done` has the verdict; the run read adds Greenlight's own status when allowed.
   const run = await client.run(runId).catch(() => final);
   const results = await client.results(runId).catch(() => [...printer.results.values()]);
-  if (o.junit) writeFileSync(o.junit, junitXml(`greenlight run ${runId}`, results));
+  const files = {
+    ...(o.junit ? { junit: o.junit } : {}),
+    ...(o.html ? { html: o.html } : {}),
+    ...(o.sarif ? { sarif: o.sarif } : {}),
+    ...(o.markdown ? { markdown: o.markdown } : {}),
+    ...(o.reportJson ? { json: o.reportJson } : {}),
+  };
+  const written = await writeCiReports(client, files, {
+    project: o.project,
+    run: { ...run, runId },
+    results,
+  });
   if (o.json) {
     process.stdout.write(`${JSON.stringify({ ...run, ...links, results }, null, 2)}\n`);
   } else {
     const lines = summaryLines(run, results, out.isTTY === true);
     lines.push(`Status: ${statusUrl}`);
-    if (o.junit) lines.push(`JUnit: ${o.junit}`);
+    lines.push(...written);
     out.write(`${lines.join('\n')}\n`);
   }
   return exitCodeForRun(run);
@@ -339,6 +353,10 @@ export function registerCi(program: Command): void {
         .default(1800),
     )
     .option('--junit <file>', 'write a JUnit XML report of the results')
+    .option('--html <file>', 'write the self-contained HTML report')
+    .option('--sarif <file>', 'write a SARIF 2.1.0 report of failed tests')
+    .option('--markdown <file>', 'write the Markdown summary (e.g. $GITHUB_STEP_SUMMARY)')
+    .option('--report-json <file>', 'write the versioned JSON report')
     .option('--json', 'print the final run and results as JSON on stdout')
     .action((o: RunCmdOptions) => exitWith(() => ciRun(o)));
 

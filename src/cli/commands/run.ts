@@ -12,6 +12,7 @@ import {
 } from '../demo-project.ts';
 import { createProgress, formatSummary } from '../progress.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { writeReports } from '../write-reports.ts';
 
 export interface RunOptions {
   suite?: string[];
@@ -22,6 +23,11 @@ export interface RunOptions {
   env?: string;
   trace?: boolean;
   json?: boolean;
+  junit?: string;
+  html?: string;
+  sarif?: string;
+  reportJson?: string;
+  markdown?: string;
 }
 
 const demoPort = (): number => Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100);
@@ -82,6 +88,20 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
     const results = await rt.store.results.listByRun(run.id);
     if (o.json) process.stdout.write(`${JSON.stringify({ run: finished, results }, null, 2)}\n`);
     else out.write(`${formatSummary(finished, results, out.isTTY === true, rt.config.dataDir)}\n`);
+    const files = {
+      junit: o.junit,
+      html: o.html,
+      sarif: o.sarif,
+      json: o.reportJson,
+      markdown: o.markdown,
+    };
+    const written = await writeReports(
+      rt.store,
+      { run: finished, project },
+      files,
+      rt.config.dataDir,
+    );
+    for (const line of written) out.write(`Report ${line}\n`);
     return finished;
   } finally {
     await demo?.close();
@@ -103,6 +123,11 @@ export function registerRun(program: Command): void {
     .option('--env <name>', 'environment (variables and base URL) to use')
     .option('--trace', 'record a Playwright trace for every test')
     .option('--json', 'print the run and its results as JSON on stdout')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--sarif <file>', 'write a SARIF 2.1.0 report of failed tests')
+    .option('--report-json <file>', 'write the versioned JSON report')
+    .option('--markdown <file>', 'write the Markdown summary (PR comment, job summary)')
     .action(async (projectRef: string, o: RunOptions) => {
       const base = loadConfig(process.env, quietLogs());
       // This process exists for this run: give it as many browser slots as the run asks for.

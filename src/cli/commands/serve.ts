@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
+import { Scheduler } from '../../engine/scheduler.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
+import { Notifier } from '../../integrations/notifications.ts';
+import { PrFeedback } from '../../integrations/pr-feedback.ts';
 import { ensureDemoProject, ensureDemoSite, type DemoSiteHandle } from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
@@ -16,7 +19,17 @@ export interface Server {
 export async function startServer(config: Config, opts: { demo: boolean }): Promise<Server> {
   const rt = await openRuntime(config);
   let demo: DemoSiteHandle | null = null;
+  // Notifications ride the callbacks' outbox and loop: same retries, backoff and attempt log.
+  const notifier = new Notifier({ store: rt.store, config, logger: rt.logger });
   const callbacks = new CallbackDispatcher({
+    store: rt.store,
+    events: rt.events,
+    config,
+    logger: rt.logger,
+    kinds: [notifier],
+  });
+  // PR feedback tokens live in this process only: a restart mid-run loses that run's feedback.
+  const feedback = new PrFeedback({
     store: rt.store,
     events: rt.events,
     config,
@@ -24,6 +37,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
   });
   try {
     await callbacks.start();
+    feedback.start();
     if (opts.demo) {
       demo = await ensureDemoSite(Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100), config.host);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
@@ -35,21 +49,28 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       config,
       logger: rt.logger,
       callbacks,
+      feedback,
     });
     const url = await app.listen({ host: config.host, port: config.port });
+    // Every server process runs one; firings are claimed in the database, so none runs twice.
+    const scheduler = new Scheduler({ store: rt.store, engine: rt.engine, logger: rt.logger });
+    scheduler.start();
     return {
       rt,
       url,
       demo,
       async close() {
+        await scheduler.stop();
         await app.close();
         await callbacks.stop();
+        await feedback.stop();
         await demo?.close();
         await rt.close();
       },
     };
   } catch (e) {
     await callbacks.stop();
+    await feedback.stop();
     await demo?.close();
     await rt.close();
     throw e;

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import pkg from '../../package.json' with { type: 'json' };
+import { ciStatusOf } from '../domain/ci-status.ts';
+import { resultStatuses, runStatuses, type TestResult } from '../domain/run.ts';
+import {
+  finalResults,
+  summarize,
+  testFile,
+  type FinalResult,
+  type ReportInput,
+} from './report-model.ts';
+
+/**
+ * The JSON report, version 1. Additive changes (new optional fields) keep `schemaVersion: '1'`;
+ * renaming, removing or retyping a field makes it `'2'`. The JSON Schema is published at
+ * GET /api/v1/schemas/report.json.
+ */
+const artifactSchema = z.object({
+  kind: z.enum(['screenshot', 'trace', 'named-screenshot']),
+  name: z.string().optional(),
+  /** Path relative to the server's data dir. */
+  path: z.string(),
+  url: z.string().optional(),
+});
+
+const stepSchema = z.object({
+  /** 1-based, as people count steps. */
+  number: z.number().int().positive(),
+  action: z.string(),
+  description: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number().nonnegative(),
+  error: z.string().optional(),
+});
+
+const attemptSchema = z.object({
+  attempt: z.number().int().positive(),
+  status: z.enum(resultStatuses),
+  durationMs: z.number().nonnegative(),
+  error: z.string().nullable(),
+  failedStep: z.number().int().positive().nullable(),
+});
+
+const resultSchema = z.object({
+  testId: z.string(),
+  testName: z.string(),
+  suite: z.string().nullable(),
+  tags: z.array(z.string()),
+  key: z.string().nullable(),
+  file: z.string().nullable(),
+  status: z.enum(resultStatuses),
+  /** Passed only after an earlier attempt failed. */
+  flaky: z.boolean(),
+  attempt: z.number().int().positive(),
+  durationMs: z.number().nonnegative(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  error: z.string().nullable(),
+  /** 1-based number of the failing step. */
+  failedStep: z.number().int().positive().nullable(),
+  steps: z.array(stepSchema),
+  consoleErrors: z.array(
+    z.object({ type: z.string(), text: z.string(), url: z.string().optional() }),
+  ),
+  failedRequests: z.array(
+    z.object({
+      url: z.string(),
+      method: z.string(),
+      status: z.number().int().optional(),
+      failure: z.string().optional(),
+    }),
+  ),
+  artifacts: z.array(artifactSchema),
+  previousAttempts: z.array(attemptSchema),
+});
+
+const summarySchema = z.object({
+  total: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errored: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  flaky: z.number().int().nonnegative(),
+  missing: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+
+export const jsonReportSchema = z
+  .object({
+    schemaVersion: z.literal('1'),
+    generator: z.object({ name: z.literal('Greenlight'), version: z.string() }),
+    project: z.object({ slug: z.string(), name: z.string() }),
+    run: z.object({
+      id: z.string(),
+      projectId: z.string(),
+      status: z.enum(runStatuses),
+      /** Sentri-style pipeline status: running, completed, failed, aborted. */
+      ciStatus: z.enum(['running', 'completed', 'failed', 'aborted']),
+      error: z.string().nullable(),
+      trigger: z.object({ source: z.string(), actor: z.string().optional() }),
+      selection: z.object({
+        suites: z.array(z.string()).optional(),
+        tags: z.array(z.string()).optional(),
+        testIds: z.array(z.string()).optional(),
+      }),
+      baseUrl: z.string(),
+      environment: z.string().nullable(),
+      parallelWorkers: z.number().int().positive(),
+      createdAt: z.string(),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      url: z.string().optional(),
+    }),
+    summary: summarySchema,
+    results: z.array(resultSchema),
+    healed: z
+      .array(z.object({ testId: z.string(), testName: z.string(), detail: z.string() }))
+      .optional(),
+  })
+  .meta({
+    title: 'Greenlight run report',
+    description: 'One run of a Greenlight project: verdict, counts and every test result.',
+  });
+
+export type JsonReport = z.infer<typeof jsonReportSchema>;
+
+/** The published JSON Schema (draft 2020-12) of the JSON report. */
+export function jsonReportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(jsonReportSchema, { io: 'output' }),
+    $id: 'greenlight:report/1',
+  };
+}
+
+function artifactsOf(r: TestResult, input: ReportInput): z.infer<typeof artifactSchema>[] {
+  const url = (path: string): { url?: string } => {
+    const u = input.links?.artifactUrl?.(path);
+    return u ? { url: u } : {};
+  };
+  const a = r.artifacts;
+  return [
+    ...(a.screenshot
+      ? [{ kind: 'screenshot' as const, path: a.screenshot, ...url(a.screenshot) }]
+      : []),
+    ...(a.trace ? [{ kind: 'trace' as const, path: a.trace, ...url(a.trace) }] : []),
+    ...(a.screenshots ?? []).map((s) => ({
+      kind: 'named-screenshot' as const,
+      name: s.name,
+      path: s.path,
+      ...url(s.path),
+    })),
+  ];
+}
+
+const stepNumber = (i: number | null): number | null => (i === null ? null : i + 1);
+
+function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultSchema> {
+  const r = f.result;
+  const info = input.tests?.get(r.testId);
+  return {
+    testId: r.testId,
+    testName: r.testName,
+    suite: info?.suite ?? null,
+    tags: info?.tags ?? [],
+    key: info?.key ?? null,
+    file: testFile(info) ?? null,
+    status: r.status,
+    flaky: f.flaky,
+    attempt: r.attempt,
+    durationMs: Math.max(0, r.durationMs),
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
+    failedStep: stepNumber(r.failedStep),
+    steps: r.steps.map((s) => ({
+      number: s.index + 1,
+      action: s.action,
+      description: s.description,
+      status: s.status,
+      durationMs: Math.max(0, s.durationMs),
+      ...(s.error !== undefined ? { error: s.error } : {}),
+    })),
+    consoleErrors: r.consoleErrors.map((c) => ({ ...c })),
+    failedRequests: r.failedRequests.map((q) => ({ ...q })),
+    artifacts: artifactsOf(r, input),
+    previousAttempts: f.previous.map((p) => ({
+      attempt: p.attempt,
+      status: p.status,
+      durationMs: Math.max(0, p.durationMs),
+      error: p.error,
+      failedStep: stepNumber(p.failedStep),
+    })),
+  };
+}
+
+/** The run as the versioned JSON report (an object; serialize with JSON.stringify). */
+export function renderJsonReport(input: ReportInput): JsonReport {
+  const { run } = input;
+  return {
+    schemaVersion: '1',
+    generator: { name: 'Greenlight', version: input.toolVersion ?? pkg.version },
+    project: { slug: input.project.slug, name: input.project.name },
+    run: {
+      id: run.id,
+      projectId: run.projectId,
+      status: run.status,
+      ciStatus: ciStatusOf(run.status),
+      error: run.error,
+      trigger: { ...run.trigger },
+      selection: { ...run.selection },
+      baseUrl: run.baseUrl,
+      environment: run.environment,
+      parallelWorkers: run.parallelWorkers,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      ...(input.links?.runUrl ? { url: input.links.runUrl } : {}),
+    },
+    summary: summarize(input),
+    results: finalResults(input.results).map((f) => resultEntry(input, f)),
+    ...(input.healed?.length ? { healed: input.healed.map((h) => ({ ...h })) } : {}),
+  };
+}

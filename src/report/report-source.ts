@@ -1,0 +1,74 @@
+import type { Project } from '../domain/project.ts';
+import type { Run, TestResult } from '../domain/run.ts';
+import type { Test } from '../domain/test.ts';
+import type { ReportInput, ReportLinks, ReportTestInfo } from './report-model.ts';
+
+/**
+ * What building a report needs to read. The store satisfies it structurally, so the report layer
+ * stays free of store imports (see the layer rules in eslint.config.js) and tests can hand in
+ * plain objects.
+ */
+export interface ReportSource {
+  runs: { get(projectId: string | null, id: string): Promise<Run | undefined> };
+  results: { listByRun(runId: string, projectId?: string): Promise<TestResult[]> };
+  tests: { get(projectId: string, id: string): Promise<Test | undefined> };
+  projects: { get(idOrSlug: string): Promise<Project | undefined> };
+}
+
+/** The run's project and run, or undefined when either is unknown. */
+export async function findRun(
+  source: ReportSource,
+  runId: string,
+  projectId: string | null = null,
+): Promise<{ run: Run; project: Project } | undefined> {
+  const run = await source.runs.get(projectId, runId);
+  const project = run ? await source.projects.get(run.projectId) : undefined;
+  return run && project ? { run, project } : undefined;
+}
+
+const TEST_LOOKUPS_AT_ONCE = 20;
+
+/** Suite, tags and key of each test of the results (tests deleted since are simply absent). */
+async function testInfos(
+  source: ReportSource,
+  projectId: string,
+  ids: string[],
+): Promise<Map<string, ReportTestInfo>> {
+  const map = new Map<string, ReportTestInfo>();
+  for (let i = 0; i < ids.length; i += TEST_LOOKUPS_AT_ONCE) {
+    const batch = ids.slice(i, i + TEST_LOOKUPS_AT_ONCE);
+    const tests = await Promise.all(batch.map((id) => source.tests.get(projectId, id)));
+    for (const t of tests) {
+      if (t) map.set(t.id, { suite: t.suite, tags: t.tags, key: t.key });
+    }
+  }
+  return map;
+}
+
+/** Results in the run's planned order, attempts in order, so every report lists tests alike. */
+function plannedOrder(run: Run, results: TestResult[]): TestResult[] {
+  const pos = new Map(run.testIds.map((id, i) => [id, i]));
+  const at = (r: TestResult): number => pos.get(r.testId) ?? Number.MAX_SAFE_INTEGER;
+  return [...results].sort(
+    (a, b) => at(a) - at(b) || a.attempt - b.attempt || a.startedAt.localeCompare(b.startedAt),
+  );
+}
+
+/** Read everything a report of this run needs into a ReportInput. */
+export async function loadReportInput(
+  source: ReportSource,
+  found: { run: Run; project: Project },
+  extra: { links?: ReportLinks; toolVersion?: string } = {},
+): Promise<ReportInput> {
+  const { run, project } = found;
+  const results = plannedOrder(run, await source.results.listByRun(run.id, run.projectId));
+  const ids = [...new Set(results.map((r) => r.testId))];
+  return {
+    run,
+    results,
+    tests: await testInfos(source, run.projectId, ids),
+    project: { slug: project.slug, name: project.name },
+    ...(extra.links ? { links: extra.links } : {}),
+    ...(extra.toolVersion ? { toolVersion: extra.toolVersion } : {}),
+  };
+}

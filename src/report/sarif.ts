@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import pkg from '../../package.json' with { type: 'json' };
+import type { TestResult } from '../domain/run.ts';
+import {
+  failingStep,
+  finalResults,
+  oneLine,
+  suiteOf,
+  testFile,
+  type FinalResult,
+  type ReportInput,
+} from './report-model.ts';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+/** The SARIF subset Greenlight writes (SARIF 2.1.0; checked against the official schema). */
+export interface SarifLog {
+  $schema: string;
+  version: '2.1.0';
+  runs: SarifRun[];
+}
+
+interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  fullDescription: { text: string };
+  defaultConfiguration: { level: 'error' | 'warning' | 'note' };
+}
+
+interface SarifLocation {
+  physicalLocation?: { artifactLocation: { uri: string } };
+  logicalLocations: { name: string; fullyQualifiedName: string; kind: string }[];
+}
+
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: 'error' | 'warning';
+  message: { text: string };
+  locations: SarifLocation[];
+  partialFingerprints: Record<string, string>;
+  properties: Record<string, unknown>;
+}
+
+interface SarifRun {
+  tool: {
+    driver: {
+      name: 'Greenlight';
+      version: string;
+      semanticVersion: string;
+      informationUri?: string;
+      rules: SarifRule[];
+    };
+  };
+  automationDetails: { id: string };
+  invocations: { executionSuccessful: boolean; startTimeUtc?: string; endTimeUtc?: string }[];
+  results: SarifResult[];
+  properties: Record<string, unknown>;
+}
+
+/** One rule per kind of test problem; ids are stable so code-scanning history stays linked. */
+export const sarifRules: SarifRule[] = [
+  {
+    id: 'GL-TEST-FAILED',
+    name: 'TestFailed',
+    shortDescription: { text: 'An end-to-end test failed' },
+    fullDescription: {
+      text: 'A Greenlight test ran and one of its steps or expectations did not hold.',
+    },
+    defaultConfiguration: { level: 'error' },
+  },
+  {
+    id: 'GL-TEST-ERROR',
+    name: 'TestError',
+    shortDescription: { text: 'An end-to-end test could not run' },
+    fullDescription: {
+      text: 'A Greenlight test could not be run to the end (browser, infrastructure or timeout).',
+    },
+    defaultConfiguration: { level: 'error' },
+  },
+  {
+    id: 'GL-TEST-FLAKY',
+    name: 'TestFlaky',
+    shortDescription: { text: 'An end-to-end test passed only on a retry' },
+    fullDescription: { text: 'A Greenlight test failed at first and passed when retried.' },
+    defaultConfiguration: { level: 'warning' },
+  },
+];
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+const ruleIndex = (id: string): number => sarifRules.findIndex((r) => r.id === id);
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+function sarifResult(input: ReportInput, f: FinalResult): SarifResult | undefined {
+  const r: TestResult = f.flaky ? (f.previous[0] ?? f.result) : f.result;
+  const ruleId = f.flaky
+    ? 'GL-TEST-FLAKY'
+    : r.status === 'failed'
+      ? 'GL-TEST-FAILED'
+      : r.status === 'error'
+        ? 'GL-TEST-ERROR'
+        : undefined;
+  if (!ruleId) return undefined;
+  const info = input.tests?.get(r.testId);
+  const suite = suiteOf(input, r.testId);
+  const step = failingStep(r);
+  const stepLabel = step ? `step ${step.index + 1}` : undefined;
+  const where = step ? ` at ${stepLabel} (${step.description})` : '';
+  const verb = f.flaky
+    ? 'passed only on a retry; it failed'
+    : r.status === 'error'
+      ? 'could not run'
+      : 'failed';
+  const reason = oneLine(r.error, 500);
+  const file = testFile(info);
+  const fqn = [suite, r.testName, ...(stepLabel ? [stepLabel] : [])].join(' › ');
+  return {
+    ruleId,
+    ruleIndex: ruleIndex(ruleId),
+    level: f.flaky ? 'warning' : 'error',
+    message: { text: `Test "${r.testName}" ${verb}${where}${reason ? `: ${reason}` : ''}` },
+    locations: [
+      {
+        ...(file ? { physicalLocation: { artifactLocation: { uri: encodeURI(file) } } } : {}),
+        logicalLocations: [
+          {
+            name: step ? `${r.testName} › ${stepLabel}` : r.testName,
+            fullyQualifiedName: fqn,
+            kind: 'function',
+          },
+        ],
+      },
+    ],
+    // Stable across runs for the same test and step, so code scanning tracks one alert per place.
+    partialFingerprints: {
+      'greenlightTest/v1': sha256(`${info?.key ?? r.testId}\u0000${step?.index ?? ''}`),
+    },
+    properties: {
+      testId: r.testId,
+      ...(info?.key ? { testKey: info.key } : {}),
+      suite,
+      attempt: f.result.attempt,
+      ...(step ? { step: step.index + 1, stepDescription: step.description } : {}),
+      ...(f.result.artifacts.screenshot ? { screenshot: f.result.artifacts.screenshot } : {}),
+      ...(f.result.artifacts.trace ? { trace: f.result.artifacts.trace } : {}),
+    },
+  };
+}
+
+/**
+ * The run's failed, errored and flaky tests as a SARIF 2.1.0 log: one result per test, located
+ * at the test's source file with a logical location naming the test and the failing step.
+ */
+export function renderSarif(input: ReportInput): SarifLog {
+  const version = input.toolVersion ?? pkg.version;
+  const home = originOf(input.links?.runUrl);
+  const { run } = input;
+  const results = finalResults(input.results)
+    .map((f) => sarifResult(input, f))
+    .filter((r): r is SarifResult => r !== undefined);
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'Greenlight',
+            version,
+            semanticVersion: version,
+            // The server that made the report is the only home page we can vouch for.
+            ...(home ? { informationUri: home } : {}),
+            rules: sarifRules,
+          },
+        },
+        automationDetails: { id: `greenlight/${input.project.slug}/${run.id}` },
+        invocations: [
+          {
+            executionSuccessful: run.status === 'passed' || run.status === 'failed',
+            ...(run.startedAt ? { startTimeUtc: run.startedAt } : {}),
+            ...(run.finishedAt ? { endTimeUtc: run.finishedAt } : {}),
+          },
+        ],
+        results,
+        properties: {
+          runId: run.id,
+          project: input.project.slug,
+          status: run.status,
+          baseUrl: run.baseUrl,
+          ...(input.links?.runUrl ? { runUrl: input.links.runUrl } : {}),
+        },
+      },
+    ],
+  };
+}
