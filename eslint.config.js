@@ -73,6 +73,8 @@ const forbidden = {
     'export',
   ],
   api: ['cli', 'browser', 'runner'],
+  // Discovery and test generation: domain, store, browser, integrations (SSRF guard) and config.
+  crawl: ['api', 'cli', 'runner', 'engine', 'queue', 'events', 'report', 'export', 'demo'],
   // Callbacks and other outbound integrations: domain, store, events and config only.
   integrations: ['api', 'cli', 'browser', 'runner', 'engine', 'queue', 'demo', 'export'],
   // Account logic: passwords, tokens, sessions. It may use domain and store only.

@@ -40,6 +40,14 @@ export interface Config {
   githubApiUrl: string;
   /** GitLab REST API base for MR notes and commit statuses (GREENLIGHT_GITLAB_API_URL). */
   gitlabApiUrl: string;
+  /** LLM API flavour for test drafting: `openai` (chat completions) or `ollama` (GREENLIGHT_LLM_PROVIDER). */
+  llmProvider: 'openai' | 'ollama';
+  /** LLM API base, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434` (GREENLIGHT_LLM_BASE_URL). */
+  llmBaseUrl: string | null;
+  /** Bearer key of an OpenAI-compatible API; unset (and no ollama) means heuristics only (GREENLIGHT_LLM_API_KEY). */
+  llmApiKey: string | null;
+  /** Model name sent with every request (GREENLIGHT_LLM_MODEL). */
+  llmModel: string | null;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -96,6 +104,10 @@ const envSchema = z.object({
   GREENLIGHT_SMTP_FROM: z.string().min(3).optional(),
   GREENLIGHT_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   GREENLIGHT_GITLAB_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GREENLIGHT_LLM_PROVIDER: z.enum(['openai', 'ollama']).optional(),
+  GREENLIGHT_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GREENLIGHT_LLM_API_KEY: z.string().min(1).optional(),
+  GREENLIGHT_LLM_MODEL: z.string().min(1).optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -138,6 +150,10 @@ export function loadConfig(
     githubApiUrl: overrides.githubApiUrl ?? e.GREENLIGHT_GITHUB_API_URL ?? 'https://api.github.com',
     gitlabApiUrl:
       overrides.gitlabApiUrl ?? e.GREENLIGHT_GITLAB_API_URL ?? 'https://gitlab.com/api/v4',
+    llmProvider: overrides.llmProvider ?? e.GREENLIGHT_LLM_PROVIDER ?? 'openai',
+    llmBaseUrl: overrides.llmBaseUrl ?? e.GREENLIGHT_LLM_BASE_URL ?? null,
+    llmApiKey: overrides.llmApiKey ?? e.GREENLIGHT_LLM_API_KEY ?? null,
+    llmModel: overrides.llmModel ?? e.GREENLIGHT_LLM_MODEL ?? null,
   };
 }
 

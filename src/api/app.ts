@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
+import type { CrawlJobs } from '../crawl/crawl-jobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -23,8 +24,10 @@ import { installErrorHandlers } from './errors.ts';
 import { useProjectScope } from './project-scope.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { crawlRoutes } from './routes/crawls.ts';
 import { authRoutes } from './routes/auth.ts';
 import { environmentRoutes } from './routes/environments.ts';
+import { generateRoutes } from './routes/generate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -36,6 +39,7 @@ import { runNoteRoutes } from './routes/run-notes.ts';
 import { registerTriggerApi, triggerRoutes } from './routes/trigger.ts';
 import { schemaRoutes } from './routes/schemas.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { testHistoryRoutes } from './routes/test-history.ts';
 import { testRoutes } from './routes/tests.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
@@ -55,6 +59,8 @@ export interface ApiDeps {
   callbacks?: RunCallbackRegistry;
   /** Where triggers hand over PR-feedback tokens (PRFEEDBACK's listener); none: tokens refused. */
   feedback?: RunFeedbackRegistry;
+  /** Crawl jobs run in this process (CRAWL's CrawlService); none: crawl routes answer 503. */
+  crawls?: CrawlJobs;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -144,6 +150,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(projectItemRoutes, opts);
           await scope.register(environmentRoutes, opts);
           await scope.register(testRoutes, opts);
+          await scope.register(testHistoryRoutes, opts);
+          await scope.register(generateRoutes, opts);
           await scope.register(runRoutes, opts);
           await scope.register(projectReportRoutes, opts);
           await scope.register(runNoteRoutes, opts);
@@ -152,6 +160,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(deliveryRoutes, opts);
           await scope.register(notificationRoutes, opts);
           await scope.register(scheduleRoutes, opts);
+          await scope.register(crawlRoutes, opts);
         },
         { prefix: '/projects/:id' },
       );

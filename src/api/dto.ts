@@ -92,6 +92,12 @@ export const testDto = z
     updatedAt: timestamp,
     reviewedAt: timestamp.nullable(),
     reviewedBy: z.string().nullable(),
+    stale: z
+      .object({ reason: z.string(), at: timestamp })
+      .nullable()
+      .describe(
+        'Set when a crawl found its page gone or a locator unmatched; approve or edit clears it',
+      ),
   })
   .meta({ id: 'Test' });
 export type TestDto = z.output<typeof testDto>;
@@ -116,6 +122,7 @@ export function toTestDto(t: Test): TestDto {
     updatedAt: t.updatedAt,
     reviewedAt: t.reviewedAt,
     reviewedBy: t.reviewedBy,
+    stale: t.stale ?? null,
   };
 }
 

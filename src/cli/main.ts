@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { TestValidationError } from '../domain/test-definition.ts';
 import { registerCi } from './commands/ci.ts';
+import { registerCrawl } from './commands/crawl.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExport } from './commands/export.ts';
 import { registerImport } from './commands/import.ts';
@@ -31,6 +32,7 @@ registerSchedule(program);
 registerUser(program);
 registerToken(program);
 registerCi(program);
+registerCrawl(program);
 
 try {
   await program.parseAsync(process.argv);

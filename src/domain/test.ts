@@ -22,4 +22,6 @@ export interface Test {
   updatedAt: string;
   reviewedAt: string | null;
   reviewedBy: string | null;
+  /** Set when a crawl found the test's page gone or its locators unmatched; cleared by approve/edit. */
+  stale?: { reason: string; at: string } | null;
 }

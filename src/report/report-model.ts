@@ -1,4 +1,5 @@
 import type { Run, StepResult, TestResult } from '../domain/run.ts';
+import type { ScanFinding } from '../domain/scan.ts';
 
 /** What a report knows of a test beyond its result (from the store; optional in every format). */
 export interface ReportTestInfo {
@@ -33,6 +34,8 @@ export interface ReportInput {
   project: { slug: string; name: string };
   links?: ReportLinks;
   healed?: HealedTest[];
+  /** Static scan findings of the same run (the scan gate); absent when no scan ran. */
+  findings?: ScanFinding[];
   /** Greenlight's version for tool metadata (SARIF driver, JSON report). */
   toolVersion?: string;
 }

@@ -10,6 +10,7 @@ import {
   type FinalResult,
   type ReportInput,
 } from './report-model.ts';
+import { findingResult, findingRules, originalUriBaseIds } from './sarif-findings.ts';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -20,27 +21,40 @@ export interface SarifLog {
   runs: SarifRun[];
 }
 
-interface SarifRule {
+export interface SarifRule {
   id: string;
-  name: string;
-  shortDescription: { text: string };
-  fullDescription: { text: string };
-  defaultConfiguration: { level: 'error' | 'warning' | 'note' };
+  name?: string;
+  shortDescription?: { text: string };
+  fullDescription?: { text: string };
+  helpUri?: string;
+  defaultConfiguration?: { level: 'error' | 'warning' | 'note' };
 }
 
-interface SarifLocation {
-  physicalLocation?: { artifactLocation: { uri: string } };
-  logicalLocations: { name: string; fullyQualifiedName: string; kind: string }[];
+interface SarifRegion {
+  startLine: number;
+  startColumn?: number;
+  endLine?: number;
+  endColumn?: number;
+  snippet?: { text: string };
+}
+
+export interface SarifLocation {
+  physicalLocation?: {
+    artifactLocation: { uri: string; uriBaseId?: string };
+    region?: SarifRegion;
+  };
+  logicalLocations?: { name: string; fullyQualifiedName: string; kind: string }[];
 }
 
 export interface SarifResult {
   ruleId: string;
   ruleIndex: number;
-  level: 'error' | 'warning';
+  level: 'error' | 'warning' | 'note';
   message: { text: string };
   locations: SarifLocation[];
   partialFingerprints: Record<string, string>;
-  properties: Record<string, unknown>;
+  suppressions?: { kind: 'inSource' | 'external'; justification?: string }[];
+  properties?: Record<string, unknown>;
 }
 
 interface SarifRun {
@@ -54,6 +68,7 @@ interface SarifRun {
     };
   };
   automationDetails: { id: string };
+  originalUriBaseIds?: Record<string, { uri?: string; description?: { text: string } }>;
   invocations: { executionSuccessful: boolean; startTimeUtc?: string; endTimeUtc?: string }[];
   results: SarifResult[];
   properties: Record<string, unknown>;
@@ -159,15 +174,22 @@ function sarifResult(input: ReportInput, f: FinalResult): SarifResult | undefine
 
 /**
  * The run's failed, errored and flaky tests as a SARIF 2.1.0 log: one result per test, located
- * at the test's source file with a logical location naming the test and the failing step.
+ * at the test's source file with a logical location naming the test and the failing step; then
+ * one result per scan finding, located in the repository relative to `%SRCROOT%`.
  */
 export function renderSarif(input: ReportInput): SarifLog {
   const version = input.toolVersion ?? pkg.version;
   const home = originOf(input.links?.runUrl);
   const { run } = input;
-  const results = finalResults(input.results)
-    .map((f) => sarifResult(input, f))
-    .filter((r): r is SarifResult => r !== undefined);
+  const findings = input.findings ?? [];
+  const rules = [...sarifRules, ...findingRules(findings, sarifRules)];
+  const indexOf = new Map(rules.map((r, i) => [r.id, i]));
+  const results = [
+    ...finalResults(input.results)
+      .map((f) => sarifResult(input, f))
+      .filter((r): r is SarifResult => r !== undefined),
+    ...findings.map((f) => findingResult(f, indexOf.get(f.ruleId) ?? -1)),
+  ];
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -180,10 +202,12 @@ export function renderSarif(input: ReportInput): SarifLog {
             semanticVersion: version,
             // The server that made the report is the only home page we can vouch for.
             ...(home ? { informationUri: home } : {}),
-            rules: sarifRules,
+            rules,
           },
         },
         automationDetails: { id: `greenlight/${input.project.slug}/${run.id}` },
+        // Only findings use the base id; test locations stay as before.
+        ...(findings.length > 0 ? { originalUriBaseIds } : {}),
         invocations: [
           {
             executionSuccessful: run.status === 'passed' || run.status === 'failed',

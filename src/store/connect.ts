@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { accountRepository, type AccountRepository } from './accounts.ts';
 import { apiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
+import { crawlRepository, type CrawlRepository } from './crawls.ts';
 import type { Database } from './database.ts';
 import { environmentRepository, type EnvironmentRepository } from './environments.ts';
 import { jobRepository, type JobRepository } from './jobs.ts';
@@ -24,6 +25,7 @@ import { runRepository, type RunRepository } from './runs.ts';
 import { scheduleRepository, type ScheduleRepository } from './schedules.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
+import { testHistoryRepository, type TestHistoryRepository } from './test-history.ts';
 import { testRepository, type TestRepository } from './tests.ts';
 import { triggerTokenRepository, type TriggerTokenRepository } from './trigger-tokens.ts';
 
@@ -34,6 +36,10 @@ export interface Store {
   projects: ProjectRepository;
   environments: EnvironmentRepository;
   tests: TestRepository;
+  /** Versions of tests: the review queue's history (REVIEW). */
+  testHistory: TestHistoryRepository;
+  /** Site crawls and their site maps (CRAWL). */
+  crawls: CrawlRepository;
   runs: RunRepository;
   results: ResultRepository;
   jobs: JobRepository;
@@ -85,6 +91,8 @@ function buildStore(
     projects: projectRepository(ctx),
     environments: environmentRepository(ctx),
     tests: testRepository(ctx),
+    testHistory: testHistoryRepository(ctx),
+    crawls: crawlRepository(ctx),
     runs: runRepository(ctx),
     results: resultRepository(ctx),
     jobs: jobRepository(ctx),

@@ -50,6 +50,25 @@ export interface TestsTable {
   updated_at: string;
   reviewed_at: string | null;
   reviewed_by: string | null;
+  /** Why a crawl flagged the test for review (REVIEW); null when not stale. */
+  stale_reason: string | null;
+  stale_at: string | null;
+}
+
+/** One recorded state of a test: the review queue's history (REVIEW). */
+export interface TestVersionsTable {
+  id: string;
+  project_id: string;
+  test_id: string;
+  version: number;
+  /** JSON TestSnapshot (the document without its status). */
+  document: string;
+  status: string;
+  /** created | edited | approved | rejected | restored | flagged_stale */
+  action: string;
+  actor: string;
+  note: string | null;
+  at: string;
 }
 
 export interface RunsTable {
@@ -329,10 +348,30 @@ export interface NotificationEvaluationsTable {
   evaluated_at: string;
 }
 
+/** One site crawl (CRAWL); the site map is JSON text written once at the end. */
+export interface CrawlsTable {
+  id: string;
+  project_id: string;
+  /** queued | running | done | failed | cancelled */
+  status: string;
+  /** JSON of the crawl options. */
+  options: string;
+  pages: number;
+  site_map: string | null;
+  generated: number;
+  error: string | null;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
+  crawls: CrawlsTable;
   projects: ProjectsTable;
   environments: EnvironmentsTable;
   tests: TestsTable;
+  test_versions: TestVersionsTable;
   runs: RunsTable;
   results: ResultsTable;
   jobs: JobsTable;

@@ -9,6 +9,8 @@ import * as m004 from './migrations/004-outbox.ts';
 import * as m006 from './migrations/006-notifications.ts';
 import * as m007 from './migrations/007-schedules.ts';
 import * as m008 from './migrations/008-pr-feedback.ts';
+import * as m009 from './migrations/009-crawls.ts';
+import * as m010 from './migrations/010-test-history.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -22,6 +24,8 @@ const migrations: Record<string, Migration> = {
   '006-notifications': m006,
   '007-schedules': m007,
   '008-pr-feedback': m008,
+  '009-crawls': m009,
+  '010-test-history': m010,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

@@ -12,11 +12,19 @@ import type { TestDocument, TestStatus } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import type { Database, TestsTable } from './database.ts';
 import {
+  actionOfChange,
+  inTransaction,
+  recordVersions,
+  snapshotOf,
+  statusAction,
+} from './test-history.ts';
+import {
   escapeLike,
   fromJson,
   isUniqueViolation,
   toJson,
   toNumber,
+  type Db,
   type RepoContext,
 } from './sql-helpers.ts';
 
@@ -25,12 +33,23 @@ export interface TestCreateOptions {
   status?: TestStatus;
   /** `import`, `api`, `demo`, `crawl`. */
   source: string;
+  /** Who made the change, for the test's history; default: the source. */
+  actor?: string;
+}
+
+/** Who changed a test and why, for its history. */
+export interface TestChangeOptions {
+  /** A user's email, or `cli` / `crawl` / `system`; default `system`. */
+  actor?: string;
+  note?: string;
 }
 
 export interface TestListQuery {
   status?: TestStatus;
   tag?: string;
   suite?: string;
+  /** true: only tests a crawl flagged as stale; false: only the others. */
+  stale?: boolean;
   limit: number;
   offset: number;
 }
@@ -52,14 +71,32 @@ export interface TestRepository {
   ): Promise<{ test: Test; created: boolean }>;
   list(projectId: string, q: TestListQuery): Promise<{ items: Test[]; total: number }>;
   get(projectId: string, id: string): Promise<Test | undefined>;
-  update(projectId: string, id: string, patch: Partial<TestDocument>): Promise<Test | undefined>;
+  /** Change fields; a document change clears the stale flag. Unchanged: no write, no version. */
+  update(
+    projectId: string,
+    id: string,
+    patch: Partial<TestDocument>,
+    opts?: TestChangeOptions,
+  ): Promise<Test | undefined>;
   delete(projectId: string, id: string): Promise<boolean>;
-  /** Review: set the status of many tests; returns how many actually changed. */
+  /**
+   * Review: set the status of many tests; returns how many actually changed (approving a stale
+   * approved test counts: it clears the flag). Each change is recorded as a version.
+   */
   setStatus(
     projectId: string,
     ids: string[],
     status: TestStatus,
     reviewer: string | null,
+    opts?: { note?: string },
+  ): Promise<number>;
+  /** Ids of the list that are not tests of the project. */
+  missingIds(projectId: string, ids: string[]): Promise<string[]>;
+  /** Flag tests as stale with a reason; a test already flagged for the same reason is skipped. */
+  flagStale(
+    projectId: string,
+    flags: { id: string; reason: string }[],
+    actor: string,
   ): Promise<number>;
   counts(projectId: string): Promise<TestCounts>;
   /** Approved tests matching a selection (criteria combine with AND, values with OR). */
@@ -85,6 +122,7 @@ function toTest(r: Selectable<TestsTable>): Test {
     updatedAt: r.updated_at,
     reviewedAt: r.reviewed_at,
     reviewedBy: r.reviewed_by,
+    stale: r.stale_at !== null ? { reason: r.stale_reason ?? '', at: r.stale_at } : null,
   };
 }
 
@@ -131,52 +169,100 @@ function hasTag(eb: ExpressionBuilder<Database, 'tests'>, tag: string): Expressi
 const suiteOrder = sql<string>`coalesce(suite, '')`;
 
 export function testRepository({ db, now }: RepoContext): TestRepository {
-  const get = async (projectId: string, id: string): Promise<Test | undefined> => {
-    const row = await db
+  const rowOf = (tx: Db, projectId: string, id: string) =>
+    tx
       .selectFrom('tests')
       .selectAll()
       .where('project_id', '=', projectId)
       .where('id', '=', id)
       .executeTakeFirst();
+
+  const get = async (projectId: string, id: string): Promise<Test | undefined> => {
+    const row = await rowOf(db, projectId, id);
     return row && toTest(row);
   };
 
-  const repo: TestRepository = {
-    async create(projectId, doc, opts) {
+  /**
+   * Apply column changes to one test and record the change as a version, in one transaction.
+   * A document change (or an approval) clears the stale flag; a change that changes nothing is
+   * not written at all, so re-importing the same files leaves no trail.
+   */
+  const change = (
+    projectId: string,
+    find: (tx: Db) => Promise<Selectable<TestsTable> | undefined>,
+    set: Partial<TestsTable>,
+    opts: TestChangeOptions,
+  ): Promise<Test | undefined> =>
+    inTransaction(db, async (tx) => {
+      const before = await find(tx);
+      if (!before) return undefined;
+      const planned = { ...before, ...set };
+      const docChanged = toJson(snapshotOf(before)) !== toJson(snapshotOf(planned));
+      const statusChanged = planned.status !== before.status;
+      if (!docChanged && !statusChanged && planned.source === before.source) return toTest(before);
       const at = now();
-      const row: Selectable<TestsTable> = {
-        id: randomUUID(),
-        project_id: projectId,
-        key: doc.key ?? null,
-        ...documentColumns(doc),
-        status: opts.status ?? doc.status ?? 'draft',
-        source: opts.source,
-        created_at: at,
-        updated_at: at,
-        reviewed_at: null,
-        reviewed_by: null,
-      };
-      await db.insertInto('tests').values(row).execute();
-      return toTest(row);
+      const actor = opts.actor ?? 'system';
+      const after = await tx
+        .updateTable('tests')
+        .set({
+          ...set,
+          updated_at: at,
+          ...(statusChanged ? { reviewed_at: at, reviewed_by: actor } : {}),
+          ...(docChanged || planned.status === 'approved'
+            ? { stale_reason: null, stale_at: null }
+            : {}),
+        })
+        .where('project_id', '=', projectId)
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const action = actionOfChange(before, after);
+      if (action)
+        await recordVersions(tx, at, [{ row: after, action, actor, note: opts.note ?? null }]);
+      return toTest(after);
+    });
+
+  const repo: TestRepository = {
+    create(projectId, doc, opts) {
+      return inTransaction(db, async (tx) => {
+        const at = now();
+        const row: Selectable<TestsTable> = {
+          id: randomUUID(),
+          project_id: projectId,
+          key: doc.key ?? null,
+          ...documentColumns(doc),
+          status: opts.status ?? doc.status ?? 'draft',
+          source: opts.source,
+          created_at: at,
+          updated_at: at,
+          reviewed_at: null,
+          reviewed_by: null,
+          stale_reason: null,
+          stale_at: null,
+        };
+        await tx.insertInto('tests').values(row).execute();
+        await recordVersions(tx, at, [
+          { row, action: 'created', actor: opts.actor ?? opts.source },
+        ]);
+        return toTest(row);
+      });
     },
 
     async upsertByKey(projectId, doc, opts) {
-      const update = async (): Promise<Test | undefined> => {
-        const status = opts.status ?? doc.status;
-        const row = await db
-          .updateTable('tests')
-          .set({
-            ...documentColumns(doc),
-            ...(status ? { status } : {}),
-            source: opts.source,
-            updated_at: now(),
-          })
-          .where('project_id', '=', projectId)
-          .where('key', '=', doc.key)
-          .returningAll()
-          .executeTakeFirst();
-        return row && toTest(row);
-      };
+      const status = opts.status ?? doc.status;
+      const update = (): Promise<Test | undefined> =>
+        change(
+          projectId,
+          (tx) =>
+            tx
+              .selectFrom('tests')
+              .selectAll()
+              .where('project_id', '=', projectId)
+              .where('key', '=', doc.key)
+              .executeTakeFirst(),
+          { ...documentColumns(doc), ...(status ? { status } : {}), source: opts.source },
+          { actor: opts.actor ?? opts.source },
+        );
       const updated = await update();
       if (updated) return { test: updated, created: false };
       try {
@@ -194,6 +280,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
       let base = db.selectFrom('tests').where('project_id', '=', projectId);
       if (q.status) base = base.where('status', '=', q.status);
       if (q.suite) base = base.where('suite', '=', q.suite);
+      if (q.stale !== undefined) base = base.where('stale_at', q.stale ? 'is not' : 'is', null);
       if (q.tag) {
         const tag = q.tag;
         base = base.where((eb) => hasTag(eb, tag));
@@ -214,16 +301,8 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
 
     get,
 
-    async update(projectId, id, patch) {
-      const set = patchColumns(patch);
-      const row = await db
-        .updateTable('tests')
-        .set({ ...set, updated_at: now() })
-        .where('project_id', '=', projectId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toTest(row);
+    update(projectId, id, patch, opts = {}) {
+      return change(projectId, (tx) => rowOf(tx, projectId, id), patchColumns(patch), opts);
     },
 
     async delete(projectId, id) {
@@ -235,17 +314,73 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
       return r.numDeletedRows > 0n;
     },
 
-    async setStatus(projectId, ids, status, reviewer) {
-      if (ids.length === 0) return 0;
-      const at = now();
-      const r = await db
-        .updateTable('tests')
-        .set({ status, reviewed_at: at, reviewed_by: reviewer, updated_at: at })
+    setStatus(projectId, ids, status, reviewer, opts = {}) {
+      if (ids.length === 0) return Promise.resolve(0);
+      return inTransaction(db, async (tx) => {
+        const at = now();
+        const rows = await tx
+          .updateTable('tests')
+          .set({
+            status,
+            reviewed_at: at,
+            reviewed_by: reviewer,
+            updated_at: at,
+            ...(status === 'approved' ? { stale_reason: null, stale_at: null } : {}),
+          })
+          .where('project_id', '=', projectId)
+          .where('id', 'in', ids)
+          .where((eb) =>
+            status === 'approved'
+              ? eb.or([eb('status', '<>', status), eb('stale_at', 'is not', null)])
+              : eb('status', '<>', status),
+          )
+          .returningAll()
+          .execute();
+        const actor = reviewer ?? 'system';
+        const action = statusAction(status);
+        await recordVersions(
+          tx,
+          at,
+          rows.map((row) => ({ row, action, actor, note: opts.note ?? null })),
+        );
+        return rows.length;
+      });
+    },
+
+    async missingIds(projectId, ids) {
+      if (ids.length === 0) return [];
+      const found = await db
+        .selectFrom('tests')
+        .select('id')
         .where('project_id', '=', projectId)
         .where('id', 'in', ids)
-        .where('status', '<>', status)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
+        .execute();
+      const known = new Set(found.map((r) => r.id));
+      return ids.filter((id) => !known.has(id));
+    },
+
+    flagStale(projectId, flags, actor) {
+      if (flags.length === 0) return Promise.resolve(0);
+      return inTransaction(db, async (tx) => {
+        const at = now();
+        let flagged = 0;
+        for (const { id, reason } of flags) {
+          const row = await tx
+            .updateTable('tests')
+            .set({ stale_reason: reason, stale_at: at })
+            .where('project_id', '=', projectId)
+            .where('id', '=', id)
+            .where((eb) =>
+              eb.or([eb('stale_reason', 'is', null), eb('stale_reason', '<>', reason)]),
+            )
+            .returningAll()
+            .executeTakeFirst();
+          if (!row) continue;
+          await recordVersions(tx, at, [{ row, action: 'flagged_stale', actor, note: reason }]);
+          flagged++;
+        }
+        return flagged;
+      });
     },
 
     async counts(projectId) {

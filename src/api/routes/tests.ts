@@ -1,8 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { testStatuses, type TestDocument } from '../../domain/test-definition.ts';
-import { reviewActions, reviewTest, reviewTests } from '../../engine/review.ts';
+import { editTest, reviewActions, reviewTest, reviewTests } from '../../engine/review.ts';
 import { isUniqueViolation } from '../../store/sql-helpers.ts';
 import type { RouteOptions } from '../app.ts';
 import { pageOf, pageQuery, testDto, toTestDto } from '../dto.ts';
@@ -18,8 +19,37 @@ const listQuery = z.object({
   status: z.enum(testStatuses).optional(),
   tag: z.string().min(1).optional(),
   suite: z.string().min(1).optional(),
+  stale: z.stringbool().optional().describe('true: only tests a crawl flagged as stale'),
   ...pageQuery,
 });
+
+const patchQuery = z.object({
+  keepApproved: z
+    .stringbool()
+    .optional()
+    .describe('Admins only: keep an approved test approved although its steps change'),
+});
+
+/** Who is acting, for the test's history and `reviewedBy`: the user's email. */
+function actorOf(req: FastifyRequest): string {
+  return req.principal?.kind === 'user' ? req.principal.email : 'api';
+}
+
+// `keepApproved` may also come in the PATCH body (it is a flag, not part of the test document):
+// taken out before the document parser sees the body.
+const keepApprovedInBody = new WeakMap<FastifyRequest, boolean>();
+async function takeKeepApproved(req: FastifyRequest): Promise<void> {
+  const body = req.body;
+  if (typeof body !== 'object' || body === null || !('keepApproved' in body)) return;
+  const { keepApproved, ...rest } = body as Record<string, unknown>;
+  if (typeof keepApproved !== 'boolean') {
+    throw new AppError('validation_failed', 'keepApproved must be true or false', [
+      { path: 'keepApproved', message: 'expected a boolean' },
+    ]);
+  }
+  keepApprovedInBody.set(req, keepApproved);
+  req.body = rest;
+}
 
 const bulkBody = z.strictObject({
   ids: z.array(z.string().min(1).max(200)).min(1).max(1000),
@@ -48,8 +78,6 @@ const countsDto = z.object({
 /** Tests of a project: create, list, edit, delete, and review (approve / reject / restore). */
 export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
   const { store } = deps;
-  // No user accounts yet: reviews are recorded without a reviewer until auth lands.
-  const reviewer = null;
 
   app.post(
     '/tests',
@@ -69,6 +97,7 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
         store.tests.create(projectOf(req).id, doc, {
           status: doc.status ?? 'draft',
           source: 'api',
+          actor: actorOf(req),
         }),
       );
       return reply.code(201).send(toTestDto(test));
@@ -80,7 +109,7 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     {
       schema: {
         tags,
-        summary: 'List tests, filtered by status, tag or suite',
+        summary: 'List tests, filtered by status, tag, suite or stale flag',
         params: listParams,
         querystring: listQuery,
         response: { 200: pageOf(testDto), ...errorResponses(400, 404) },
@@ -116,7 +145,7 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     {
       schema: {
         tags,
-        summary: 'Approve, reject or restore many tests at once',
+        summary: 'Approve, reject or restore many tests at once (all or nothing)',
         params: listParams,
         body: bulkBody,
         response: {
@@ -126,7 +155,13 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       },
     },
     async (req) => ({
-      updated: await reviewTests(store, projectOf(req).id, req.body.ids, req.body.action, reviewer),
+      updated: await reviewTests(
+        store,
+        projectOf(req).id,
+        req.body.ids,
+        req.body.action,
+        actorOf(req),
+      ),
     }),
   );
 
@@ -153,19 +188,30 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       schema: {
         tags,
         summary: 'Change fields of a test (the others are kept)',
+        description:
+          'Changing the steps of an approved test sends it back to draft, unless an admin ' +
+          'passes keepApproved (query or body).',
         params: itemParams,
+        querystring: patchQuery,
         body: testPatchBody,
-        response: { 200: testDto, ...errorResponses(400, 404, 409) },
+        response: { 200: testDto, ...errorResponses(400, 403, 404, 409) },
       },
       validatorCompiler: testValidatorCompiler,
+      preValidation: takeKeepApproved,
     },
     async (req) => {
       const patch = req.body as Partial<TestDocument>;
-      const test = await keyConflict(patch.key, () =>
-        store.tests.update(projectOf(req).id, req.params.testId, patch),
+      const principal = req.principal;
+      const editor = {
+        actor: actorOf(req),
+        isAdmin: principal?.kind === 'user' && principal.role === 'admin',
+      };
+      const keepApproved = req.query.keepApproved ?? keepApprovedInBody.get(req) ?? false;
+      return toTestDto(
+        await keyConflict(patch.key, () =>
+          editTest(store, projectOf(req).id, req.params.testId, patch, editor, { keepApproved }),
+        ),
       );
-      if (!test) throw notFound('test');
-      return toTestDto(test);
     },
   );
 
@@ -197,7 +243,9 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
         },
       },
       async (req) =>
-        toTestDto(await reviewTest(store, projectOf(req).id, req.params.testId, action, reviewer)),
+        toTestDto(
+          await reviewTest(store, projectOf(req).id, req.params.testId, action, actorOf(req)),
+        ),
     );
   }
 };

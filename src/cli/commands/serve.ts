@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
+import { CrawlService } from '../../crawl/crawl-service.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
@@ -35,7 +36,10 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     config,
     logger: rt.logger,
   });
+  // Crawls run in this process on the runtime's browser; one left running by a dead process is over.
+  const crawls = new CrawlService({ store: rt.store, pool: rt.pool, config, logger: rt.logger });
   try {
+    await rt.store.crawls.failUnfinished('the server stopped during the crawl');
     await callbacks.start();
     feedback.start();
     if (opts.demo) {
@@ -50,6 +54,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       logger: rt.logger,
       callbacks,
       feedback,
+      crawls,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // Every server process runs one; firings are claimed in the database, so none runs twice.
@@ -61,6 +66,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       demo,
       async close() {
         await scheduler.stop();
+        await crawls.close();
         await app.close();
         await callbacks.stop();
         await feedback.stop();

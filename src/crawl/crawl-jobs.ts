@@ -1,0 +1,50 @@
+/**
+ * What the HTTP layer sees of crawl jobs: types only, so src/api never pulls in the browser.
+ * The implementation is CrawlService (crawl-service.ts), handed to buildApp as ApiDeps.crawls.
+ */
+import type { Project } from '../domain/project.ts';
+import type { CrawlRecord } from '../store/crawls.ts';
+
+/** What a caller may ask of a crawl; every field optional, the crawler clamps and defaults. */
+export interface CrawlRequest {
+  /** Default: the project's baseUrl. */
+  startUrl?: string;
+  maxPages?: number;
+  maxDepth?: number;
+  concurrency?: number;
+  respectRobots?: boolean;
+  sameOrigin?: boolean;
+  useSitemap?: boolean;
+  /** Create draft tests from the site map when the crawl ends (default true). */
+  generate?: boolean;
+}
+
+/** Live events of one crawl, in order; `done` is the last. */
+export type CrawlEvent =
+  | { type: 'progress'; data: { visited: number; queued: number; current: string } }
+  | { type: 'page'; data: { url: string; path: string; status: number; title: string } }
+  | {
+      type: 'done';
+      data: {
+        status: CrawlRecord['status'];
+        pages: number;
+        generated: number;
+        error: string | null;
+      };
+    };
+
+export interface CrawlJobs {
+  /** Check the target (SSRF), record the crawl and run it in the background. */
+  start(input: {
+    project: Project;
+    request: CrawlRequest;
+    actor?: string | null;
+  }): Promise<CrawlRecord>;
+  /**
+   * Listen to a running crawl: `listener` gets the latest progress at once, then every event.
+   * Returns the unsubscribe function, or null when the crawl is not running in this process.
+   */
+  subscribe(crawlId: string, listener: (e: CrawlEvent) => void): (() => void) | null;
+  /** Ask a running crawl to stop; false when it is not running here. */
+  abort(crawlId: string): boolean;
+}

@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import type { BrowserPool } from '../browser/browser-pool.ts';
+import type { Config } from '../config.ts';
+import { AppError } from '../domain/errors.ts';
+import type { Project } from '../domain/project.ts';
+import { assertPublicUrl } from '../integrations/ssrf.ts';
+import type { Store } from '../store/connect.ts';
+import { isUniqueViolation } from '../store/sql-helpers.ts';
+import type { CrawlRecord } from '../store/crawls.ts';
+import type { CrawlEvent, CrawlJobs, CrawlRequest } from './crawl-jobs.ts';
+import { crawl } from './crawler.ts';
+import { generateTests, type ExistingTest } from './generate.ts';
+import type { SiteMap } from './site-map.ts';
+
+export interface CrawlServiceDeps {
+  store: Store;
+  pool: BrowserPool;
+  config: Pick<Config, 'allowPrivateUrls'>;
+  logger?: Logger;
+}
+
+interface Live {
+  controller: AbortController;
+  listeners: Set<(e: CrawlEvent) => void>;
+  last: CrawlEvent | null;
+  finished: Promise<void>;
+}
+
+/** Crawls running in this process: started by the API, observed over SSE, aborted on request. */
+export class CrawlService implements CrawlJobs {
+  readonly #deps: CrawlServiceDeps;
+  readonly #live = new Map<string, Live>();
+  readonly #byProject = new Map<string, string>();
+
+  constructor(deps: CrawlServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async start(input: {
+    project: Project;
+    request: CrawlRequest;
+    actor?: string | null;
+  }): Promise<CrawlRecord> {
+    const { project, request } = input;
+    const startUrl = request.startUrl ?? project.baseUrl;
+    // Refused here, before a row exists or anything connects: 400 to the caller.
+    await assertPublicUrl(startUrl, this.#deps.config);
+    const running = this.#byProject.get(project.id);
+    if (running) {
+      throw new AppError('conflict', 'a crawl of this project is already running', {
+        crawlId: running,
+      });
+    }
+    const options = { ...request, startUrl };
+    const record = await this.#deps.store.crawls.create({
+      projectId: project.id,
+      options,
+      createdBy: input.actor ?? null,
+    });
+    const live: Live = {
+      controller: new AbortController(),
+      listeners: new Set(),
+      last: null,
+      finished: Promise.resolve(),
+    };
+    this.#live.set(record.id, live);
+    this.#byProject.set(project.id, record.id);
+    live.finished = this.#run(record, project, options, input.actor ?? 'crawl', live).finally(
+      () => {
+        this.#live.delete(record.id);
+        if (this.#byProject.get(project.id) === record.id) this.#byProject.delete(project.id);
+      },
+    );
+    return record;
+  }
+
+  subscribe(crawlId: string, listener: (e: CrawlEvent) => void): (() => void) | null {
+    const live = this.#live.get(crawlId);
+    if (!live) return null;
+    if (live.last) listener(live.last);
+    live.listeners.add(listener);
+    return () => live.listeners.delete(listener);
+  }
+
+  abort(crawlId: string): boolean {
+    const live = this.#live.get(crawlId);
+    if (!live) return false;
+    live.controller.abort();
+    return true;
+  }
+
+  /** Wait for a crawl to end (tests, shutdown). */
+  async settled(crawlId: string): Promise<void> {
+    await this.#live.get(crawlId)?.finished;
+  }
+
+  /** Abort every running crawl and wait for them to record their end. */
+  async close(): Promise<void> {
+    const all = [...this.#live.values()];
+    for (const l of all) l.controller.abort();
+    await Promise.all(all.map((l) => l.finished));
+  }
+
+  async #run(
+    record: CrawlRecord,
+    project: Project,
+    options: CrawlRequest & { startUrl: string },
+    actor: string,
+    live: Live,
+  ): Promise<void> {
+    const { store } = this.#deps;
+    const emit = (e: CrawlEvent): void => {
+      if (e.type === 'progress') live.last = e;
+      for (const l of live.listeners) l(e);
+    };
+    let status: CrawlRecord['status'];
+    let error: string | null = null;
+    let pages = 0;
+    let generated = 0;
+    try {
+      await store.crawls.markRunning(record.id);
+      const siteMap = await crawl(this.#deps.pool, {
+        startUrl: options.startUrl,
+        maxPages: options.maxPages,
+        maxDepth: options.maxDepth,
+        concurrency: options.concurrency,
+        respectRobots: options.respectRobots,
+        sameOrigin: options.sameOrigin,
+        useSitemap: options.useSitemap,
+        allowPrivateUrls: this.#deps.config.allowPrivateUrls,
+        signal: live.controller.signal,
+        onProgress: (p) => emit({ type: 'progress', data: p }),
+        onPage: (p) =>
+          emit({
+            type: 'page',
+            data: { url: p.url, path: p.path, status: p.status, title: p.title },
+          }),
+      });
+      pages = siteMap.pages.length;
+      status = live.controller.signal.aborted ? 'cancelled' : 'done';
+      await store.crawls.finish(record.id, { status, siteMap, pages });
+      if (status === 'done' && options.generate !== false) {
+        generated = await this.#generate(project.id, siteMap, actor);
+        await store.crawls.setGenerated(record.id, generated);
+      }
+    } catch (e) {
+      status = 'failed';
+      error = e instanceof Error ? e.message : String(e);
+      this.#deps.logger?.warn({ err: e, crawlId: record.id }, 'crawl failed');
+      await store.crawls
+        .finish(record.id, { status, pages, error })
+        .catch((err: unknown) =>
+          this.#deps.logger?.error({ err, crawlId: record.id }, 'crawl end not recorded'),
+        );
+    }
+    emit({ type: 'done', data: { status, pages, generated, error } });
+  }
+
+  /** Draft tests from the site map, leaving out those the project already has (by key or steps). */
+  async #generate(projectId: string, siteMap: SiteMap, actor: string): Promise<number> {
+    const { store } = this.#deps;
+    const existing: ExistingTest[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const { items } = await store.tests.list(projectId, { limit: 500, offset });
+      existing.push(...items.map((t) => ({ key: t.key, name: t.name, steps: t.steps })));
+      if (items.length < 500) break;
+    }
+    let created = 0;
+    for (const doc of generateTests(siteMap, existing)) {
+      try {
+        await store.tests.create(projectId, doc, { status: 'draft', source: 'crawl', actor });
+        created++;
+      } catch (e) {
+        // A test with this key appeared meanwhile (another crawl, an import): keep that one.
+        if (!isUniqueViolation(e)) throw e;
+      }
+    }
+    return created;
+  }
+}

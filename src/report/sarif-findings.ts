@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { ScanFinding } from '../domain/scan.ts';
+import type { SarifLocation, SarifResult, SarifRule } from './sarif.ts';
+
+/** The base id finding paths are relative to; consumers map it to their checkout. */
+export const SRCROOT = '%SRCROOT%';
+
+/** `run.originalUriBaseIds`: the root is unknown to us, so only described (SARIF §3.14.14). */
+export const originalUriBaseIds = {
+  [SRCROOT]: { description: { text: 'The root of the scanned repository.' } },
+};
+
+const FINGERPRINT_KEY = 'greenlightFinding/v1';
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** Whitespace-insensitive so re-indenting or reformatting the line keeps the same identity. */
+const normaliseSnippet = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * The finding's identity across runs: the engine's own when given; else rule + file + snippet
+ * (so an unchanged line that moves keeps its alert), or rule + file + line without a snippet.
+ */
+export function findingFingerprint(f: ScanFinding): string {
+  if (f.fingerprint) return f.fingerprint;
+  const snippet = f.snippet ? normaliseSnippet(f.snippet) : '';
+  const where = snippet ? `snippet:${snippet}` : `line:${f.startLine ?? ''}`;
+  return sha256(`${f.ruleId}\u0000${f.file}\u0000${where}`);
+}
+
+/**
+ * One rule per distinct finding rule id not already in `existing`, in order of first appearance;
+ * each descriptive field is the first one any finding of that rule carries.
+ */
+export function findingRules(
+  findings: readonly ScanFinding[],
+  existing: readonly SarifRule[],
+): SarifRule[] {
+  const taken = new Set(existing.map((r) => r.id));
+  const byId = new Map<string, ScanFinding[]>();
+  for (const f of findings) {
+    if (taken.has(f.ruleId)) continue;
+    const list = byId.get(f.ruleId);
+    if (list) list.push(f);
+    else byId.set(f.ruleId, [f]);
+  }
+  return [...byId].map(([id, list]) => {
+    const name = list.find((f) => f.ruleName)?.ruleName;
+    const description = list.find((f) => f.ruleDescription)?.ruleDescription;
+    const helpUri = list.find((f) => f.helpUri)?.helpUri;
+    return {
+      id,
+      ...(name ? { name } : {}),
+      // Code-scanning UIs list rules by this text, so fall back rather than leave it blank.
+      shortDescription: { text: description ?? name ?? id },
+      ...(helpUri ? { helpUri } : {}),
+    };
+  });
+}
+
+function findingLocation(f: ScanFinding): SarifLocation {
+  // SARIF regions start at a line; without one the finding is about the whole file.
+  const region =
+    f.startLine !== undefined
+      ? {
+          startLine: f.startLine,
+          ...(f.startColumn !== undefined ? { startColumn: f.startColumn } : {}),
+          ...(f.endLine !== undefined ? { endLine: f.endLine } : {}),
+          ...(f.endColumn !== undefined ? { endColumn: f.endColumn } : {}),
+          ...(f.snippet !== undefined ? { snippet: { text: f.snippet } } : {}),
+        }
+      : undefined;
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: encodeURI(f.file), uriBaseId: SRCROOT },
+      ...(region ? { region } : {}),
+    },
+  };
+}
+
+/** One SARIF result for a scan finding; `ruleIndex` points into the run's combined rules. */
+export function findingResult(f: ScanFinding, ruleIndex: number): SarifResult {
+  const snippetWithoutRegion = f.startLine === undefined && f.snippet !== undefined;
+  return {
+    ruleId: f.ruleId,
+    ruleIndex,
+    level: f.severity,
+    message: { text: f.message },
+    locations: [findingLocation(f)],
+    partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(f) },
+    // A suppressed finding stays in the log so reviewers see what was waived and why.
+    ...(f.suppressed
+      ? {
+          suppressions: [
+            {
+              kind: f.suppressed.kind,
+              ...(f.suppressed.justification !== undefined
+                ? { justification: f.suppressed.justification }
+                : {}),
+            },
+          ],
+        }
+      : {}),
+    // A region needs a start line; the snippet is still worth showing without one.
+    ...(snippetWithoutRegion ? { properties: { snippet: f.snippet } } : {}),
+  };
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { startServer } from '../../src/api/server.ts';
+import { BrowserPool } from '../../src/browser/browser-pool.ts';
+import { loadConfig } from '../../src/config.ts';
+import { CrawlService } from '../../src/crawl/crawl-service.ts';
+import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { InProcessEventBus } from '../../src/events/event-bus.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import { openStore, type Store } from '../../src/store/connect.ts';
+import { passingExecutor } from './api-harness.ts';
+import { createAdmin } from './auth-helpers.ts';
+
+let dir: string;
+let store: Store;
+let engine: Engine;
+let queue: LocalQueue;
+let app: FastifyInstance;
+let pool: BrowserPool;
+let crawls: CrawlService;
+let demo: DemoSite;
+let url: string;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gl-crawl-api-'));
+  const config = loadConfig(
+    {},
+    {
+      dataDir: dir,
+      databaseUrl: `sqlite:${join(dir, 'greenlight.db')}`,
+      host: '127.0.0.1',
+      port: 0,
+      rateLimit: 'off',
+      allowPrivateUrls: ['loopback'],
+    },
+  );
+  store = await openStore({ databaseUrl: config.databaseUrl });
+  const admin = await createAdmin(store);
+  auth = { authorization: `Bearer ${admin.apiKey}`, 'content-type': 'application/json' };
+  const events = new InProcessEventBus();
+  queue = new LocalQueue(store, { pollIntervalMs: 50 });
+  engine = new Engine({
+    store,
+    queue,
+    events,
+    executor: passingExecutor,
+    dataDir: dir,
+    workers: 1,
+  });
+  await engine.start();
+  pool = new BrowserPool({ chromiumPath: null, browserWs: null });
+  crawls = new CrawlService({ store, pool, config });
+  app = await buildApp({ store, engine, events, config, logger: false, crawls });
+  url = await startServer(app, config);
+  demo = await startDemoSite({ slowMs: 20 });
+});
+
+afterAll(async () => {
+  await crawls.close();
+  await app.close();
+  await engine.stop();
+  await queue.close();
+  await pool.close();
+  await demo.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${url}/api/v1${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+
+/** Read an SSE stream to its end: the events in order. */
+async function readEvents(
+  path: string,
+): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    headers: auth,
+    signal: AbortSignal.timeout(60_000),
+  });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return event && data ? { event, data: JSON.parse(data) as Record<string, unknown> } : null;
+    })
+    .filter((e): e is { event: string; data: Record<string, unknown> } => e !== null);
+}
+
+describe('crawl API', () => {
+  it('202, progress over SSE, the result by GET, and draft tests generated', async () => {
+    const project = await (await post('/projects', { name: 'Demo', baseUrl: demo.url })).json();
+    const res = await post(`/projects/${project.id}/crawl`, { maxPages: 20, concurrency: 2 });
+    expect(res.status).toBe(202);
+    const { crawlId, eventsUrl } = await res.json();
+    expect(eventsUrl).toBe(`/api/v1/projects/${project.id}/crawls/${crawlId}/events`);
+
+    const events = await readEvents(eventsUrl.replace('/api/v1', ''));
+    const kinds = events.map((e) => e.event);
+    expect(kinds).toContain('progress');
+    expect(kinds.filter((k) => k === 'page')).toHaveLength(10);
+    expect(kinds.at(-1)).toBe('done');
+    const done = events.at(-1)?.data;
+    expect(done).toMatchObject({ crawlId, status: 'done', pages: 10, error: null });
+    expect(Number(done?.generated)).toBeGreaterThan(0);
+
+    const got = await (
+      await fetch(`${url}/api/v1/projects/${project.id}/crawls/${crawlId}`, { headers: auth })
+    ).json();
+    expect(got).toMatchObject({ id: crawlId, status: 'done', pages: 10 });
+    expect(got.pageList.map((p: { path: string }) => p.path)).toContain('/products/paper-planner');
+    expect(got.brokenLinks).toEqual([]);
+
+    const drafts = await store.tests.list(project.id, { status: 'draft', limit: 500, offset: 0 });
+    expect(drafts.total).toBe(done?.generated);
+    expect(drafts.items.every((t) => t.source === 'crawl')).toBe(true);
+
+    // A second crawl proposes nothing new: generated tests are deduplicated by key.
+    const second = await (await post(`/projects/${project.id}/crawl`, {})).json();
+    const again = await readEvents(second.eventsUrl.replace('/api/v1', ''));
+    expect(again.at(-1)?.data).toMatchObject({ status: 'done', generated: 0 });
+  });
+
+  it('refuses metadata addresses, and aborts a running crawl', async () => {
+    const project = await (await post('/projects', { name: 'Other', baseUrl: demo.url })).json();
+    const refused = await post(`/projects/${project.id}/crawl`, {
+      startUrl: 'http://169.254.169.254/',
+    });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).code).toBe('validation_failed');
+
+    const started = await (await post(`/projects/${project.id}/crawl`, { concurrency: 1 })).json();
+    const abort = await post(`/projects/${project.id}/crawls/${started.crawlId}/abort`, {});
+    expect(abort.status).toBe(202);
+    const events = await readEvents(started.eventsUrl.replace('/api/v1', ''));
+    expect(events.at(-1)?.data).toMatchObject({ status: 'cancelled' });
+    const after = await post(`/projects/${project.id}/crawls/${started.crawlId}/abort`, {});
+    expect(after.status).toBe(409);
+  });
+});

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserPool } from '../../src/browser/browser-pool.ts';
+import { crawl } from '../../src/crawl/crawler.ts';
+import { generateTests } from '../../src/crawl/generate.ts';
+import { existingTests, storeDrafts } from '../../src/crawl/generate-store.ts';
+import type { SiteMap } from '../../src/crawl/site-map.ts';
+import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
+import type { Project } from '../../src/domain/project.ts';
+import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { reviewTests } from '../../src/engine/review.ts';
+import { InProcessEventBus } from '../../src/events/event-bus.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import { newProject, openTestStore, type TestStore } from '../fixtures/engine/test-stores.ts';
+
+// The issue's "done means": crawl the bundled demo, generate, approve everything, and the suite
+// passes against the app and fails when the app is broken on purpose. Real crawler, real
+// Chromium, real engine and store; nothing about the demo is known to the generator.
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/crawl/demo-site.json', import.meta.url), 'utf8'),
+) as SiteMap;
+
+/** What broken mode breaks that generated tests can see: the relabelled sign-in button. */
+const EXPECTED_BROKEN = [
+  'crawl:form-validation:/login#1',
+  'crawl:smoke:/login',
+  'crawl:smoke:/login?next=%2Fdashboard',
+];
+
+describe('generated suite on the demo site', () => {
+  let site: DemoSite;
+  let broken: DemoSite;
+  let pool: BrowserPool;
+  let t: TestStore;
+  let engine: Engine;
+  let queue: LocalQueue;
+  let project: Project;
+  let siteMap: SiteMap;
+
+  beforeAll(async () => {
+    [site, broken] = await Promise.all([
+      startDemoSite({ slowMs: 50 }),
+      startDemoSite({ slowMs: 50, broken: true }),
+    ]);
+    pool = new BrowserPool({ chromiumPath: null, browserWs: null });
+    t = await openTestStore('sqlite');
+    queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
+    engine = new Engine({
+      store: t.store,
+      queue,
+      events: new InProcessEventBus(),
+      executor: chromiumExecutor(pool, t.dir),
+      dataDir: t.dir,
+      workers: 2,
+      stopGraceMs: 1_000,
+    });
+    await engine.start();
+    project = await newProject(t.store, 2);
+    siteMap = await crawl(pool, { startUrl: `${site.url}/`, allowPrivateUrls: ['loopback'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await queue?.close();
+    await t?.dispose();
+    await pool?.close();
+    await Promise.all([site?.close(), broken?.close()]);
+  });
+
+  async function runAgainst(baseUrl: string) {
+    const run = await engine.createRun(project.id, {
+      trigger: { source: 'api', actor: 'test' },
+      baseUrl,
+    });
+    const done = await engine.waitForRun(run.id, { timeoutMs: 180_000 });
+    const tests = new Map(
+      (await t.store.tests.list(project.id, { limit: 500, offset: 0 })).items.map((x) => [x.id, x]),
+    );
+    const results = await t.store.results.listByRun(run.id);
+    const failedKeys = results
+      .filter((r) => r.status !== 'passed')
+      .map((r) => tests.get(r.testId)?.key)
+      .sort();
+    return { done, results, failedKeys };
+  }
+
+  it('generates from the real crawl what the hand-written fixture predicts', () => {
+    const fromCrawl = generateTests(siteMap, []).map((d) => d.key);
+    const fromFixture = generateTests(fixture, []).map((d) => d.key);
+    expect(fromCrawl.sort()).toEqual(fromFixture.sort());
+  });
+
+  it('approved, the suite passes against the demo and catches the broken demo', async () => {
+    // Failing steps wait their whole timeout; a shorter one keeps the broken run quick.
+    const docs = generateTests(siteMap, await existingTests(t.store, project.id)).map((d) => ({
+      ...d,
+      stepTimeout: 4_000,
+    }));
+    const stored = await storeDrafts(t.store, project.id, docs, { source: 'crawl', actor: 'test' });
+    expect(stored).toHaveLength(docs.length);
+    expect(stored.every((s) => s.status === 'draft' && s.source === 'crawl')).toBe(true);
+    const approved = await reviewTests(
+      t.store,
+      project.id,
+      stored.map((s) => s.id),
+      'approve',
+      'reviewer@example.test',
+    );
+    expect(approved).toBe(stored.length);
+
+    const good = await runAgainst(site.url);
+    const why = good.results
+      .filter((r) => r.status !== 'passed')
+      .map((r) => `${r.testName}: ${r.error}`);
+    expect(why).toEqual([]);
+    expect(good.done.status).toBe('passed');
+    expect(good.done.total).toBe(stored.length);
+
+    const bad = await runAgainst(broken.url);
+    expect(bad.done.status).toBe('failed');
+    expect(bad.failedKeys).toEqual(EXPECTED_BROKEN);
+  }, 240_000);
+
+  it('a second crawl proposes nothing new', async () => {
+    const again = generateTests(siteMap, await existingTests(t.store, project.id));
+    expect(again).toEqual([]);
+  });
+});
