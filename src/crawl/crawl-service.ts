@@ -5,11 +5,11 @@ import { AppError } from '../domain/errors.ts';
 import type { Project } from '../domain/project.ts';
 import { assertPublicUrl } from '../integrations/ssrf.ts';
 import type { Store } from '../store/connect.ts';
-import { isUniqueViolation } from '../store/sql-helpers.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
 import type { CrawlEvent, CrawlJobs, CrawlRequest } from './crawl-jobs.ts';
 import { crawl } from './crawler.ts';
-import { generateTests, type ExistingTest } from './generate.ts';
+import { generateTests } from './generate.ts';
+import { existingTests, storeDrafts } from './generate-store.ts';
 import type { SiteMap } from './site-map.ts';
 
 export interface CrawlServiceDeps {
@@ -17,6 +17,8 @@ export interface CrawlServiceDeps {
   pool: BrowserPool;
   config: Pick<Config, 'allowPrivateUrls'>;
   logger?: Logger;
+  /** Runs after a finished crawl is stored, before drafts are generated (stale-test flagging). */
+  afterCrawl?: (projectId: string, siteMap: SiteMap, actor: string) => Promise<unknown>;
 }
 
 interface Live {
@@ -139,6 +141,7 @@ export class CrawlService implements CrawlJobs {
       pages = siteMap.pages.length;
       status = live.controller.signal.aborted ? 'cancelled' : 'done';
       await store.crawls.finish(record.id, { status, siteMap, pages });
+      if (status === 'done') await this.#deps.afterCrawl?.(project.id, siteMap, actor);
       if (status === 'done' && options.generate !== false) {
         generated = await this.#generate(project.id, siteMap, actor);
         await store.crawls.setGenerated(record.id, generated);
@@ -159,22 +162,7 @@ export class CrawlService implements CrawlJobs {
   /** Draft tests from the site map, leaving out those the project already has (by key or steps). */
   async #generate(projectId: string, siteMap: SiteMap, actor: string): Promise<number> {
     const { store } = this.#deps;
-    const existing: ExistingTest[] = [];
-    for (let offset = 0; ; offset += 500) {
-      const { items } = await store.tests.list(projectId, { limit: 500, offset });
-      existing.push(...items.map((t) => ({ key: t.key, name: t.name, steps: t.steps })));
-      if (items.length < 500) break;
-    }
-    let created = 0;
-    for (const doc of generateTests(siteMap, existing)) {
-      try {
-        await store.tests.create(projectId, doc, { status: 'draft', source: 'crawl', actor });
-        created++;
-      } catch (e) {
-        // A test with this key appeared meanwhile (another crawl, an import): keep that one.
-        if (!isUniqueViolation(e)) throw e;
-      }
-    }
-    return created;
+    const docs = generateTests(siteMap, await existingTests(store, projectId));
+    return (await storeDrafts(store, projectId, docs, { source: 'crawl', actor })).length;
   }
 }

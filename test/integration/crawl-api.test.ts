@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { parseTestDocument } from '../../src/domain/test-definition.ts';
+import { flagStaleTests } from '../../src/engine/stale-tests.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -55,7 +57,12 @@ beforeAll(async () => {
   });
   await engine.start();
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
-  crawls = new CrawlService({ store, pool, config });
+  crawls = new CrawlService({
+    store,
+    pool,
+    config,
+    afterCrawl: (projectId, siteMap, actor) => flagStaleTests(store, projectId, siteMap, { actor }),
+  });
   app = await buildApp({ store, engine, events, config, logger: false, crawls });
   url = await startServer(app, config);
   demo = await startDemoSite({ slowMs: 20 });
@@ -98,6 +105,11 @@ async function readEvents(
 describe('crawl API', () => {
   it('202, progress over SSE, the result by GET, and draft tests generated', async () => {
     const project = await (await post('/projects', { name: 'Demo', baseUrl: demo.url })).json();
+    const retired = await store.tests.create(
+      project.id,
+      parseTestDocument({ name: 'Old pricing page', steps: [{ goto: '/pricing-2019' }] }),
+      { status: 'approved', source: 'api' },
+    );
     const res = await post(`/projects/${project.id}/crawl`, { maxPages: 20, concurrency: 2 });
     expect(res.status).toBe(202);
     const { crawlId, eventsUrl } = await res.json();
@@ -122,6 +134,10 @@ describe('crawl API', () => {
     const drafts = await store.tests.list(project.id, { status: 'draft', limit: 500, offset: 0 });
     expect(drafts.total).toBe(done?.generated);
     expect(drafts.items.every((t) => t.source === 'crawl')).toBe(true);
+    // The crawl did not find the retired page, so its test is flagged for review.
+    expect((await store.tests.get(project.id, retired.id))?.stale?.reason).toContain(
+      '/pricing-2019',
+    );
 
     // A second crawl proposes nothing new: generated tests are deduplicated by key.
     const second = await (await post(`/projects/${project.id}/crawl`, {})).json();

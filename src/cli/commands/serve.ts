@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
 import { CrawlService } from '../../crawl/crawl-service.ts';
+import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
@@ -37,7 +38,15 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     logger: rt.logger,
   });
   // Crawls run in this process on the runtime's browser; one left running by a dead process is over.
-  const crawls = new CrawlService({ store: rt.store, pool: rt.pool, config, logger: rt.logger });
+  const crawls = new CrawlService({
+    store: rt.store,
+    pool: rt.pool,
+    config,
+    logger: rt.logger,
+    // A crawl is the moment to notice tests whose pages or locators have gone.
+    afterCrawl: (projectId, siteMap, actor) =>
+      flagStaleTests(rt.store, projectId, siteMap, { actor }),
+  });
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');
     await callbacks.start();
