@@ -17,6 +17,11 @@ export interface CrawlRequest {
   useSitemap?: boolean;
   /** Create draft tests from the site map when the crawl ends (default true). */
   generate?: boolean;
+  /**
+   * An approved or draft test of the project that signs in: it runs first and the crawl starts
+   * from its browser session (cookies, local storage). A failing sign-in fails the crawl.
+   */
+  signInTestId?: string;
 }
 
 /** Live events of one crawl, in order; `done` is the last. */

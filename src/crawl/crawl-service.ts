@@ -7,7 +7,7 @@ import { assertPublicUrl } from '../integrations/ssrf.ts';
 import type { Store } from '../store/connect.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
 import type { CrawlEvent, CrawlJobs, CrawlRequest } from './crawl-jobs.ts';
-import { crawl } from './crawler.ts';
+import { crawl, type CrawlOptions } from './crawler.ts';
 import { generateTests } from './generate.ts';
 import { existingTests, storeDrafts } from './generate-store.ts';
 import type { SiteMap } from './site-map.ts';
@@ -19,6 +19,16 @@ export interface CrawlServiceDeps {
   logger?: Logger;
   /** Runs after a finished crawl is stored, before drafts are generated (stale-test flagging). */
   afterCrawl?: (projectId: string, siteMap: SiteMap, actor: string) => Promise<unknown>;
+  /**
+   * Runs a sign-in test and returns its session (src/engine/sign-in-session.ts). The crawl layer
+   * may not import the runner, so whoever builds the service hands it in; without it a crawl
+   * that asks for a sign-in is refused.
+   */
+  signIn?: (
+    projectId: string,
+    testId: string,
+    opts?: { baseUrl?: string; signal?: AbortSignal },
+  ) => Promise<NonNullable<CrawlOptions['storageState']>>;
 }
 
 interface Live {
@@ -47,6 +57,7 @@ export class CrawlService implements CrawlJobs {
     const startUrl = request.startUrl ?? project.baseUrl;
     // Refused here, before a row exists or anything connects: 400 to the caller.
     await assertPublicUrl(startUrl, this.#deps.config);
+    if (request.signInTestId !== undefined) await this.#checkSignIn(project, request.signInTestId);
     const running = this.#byProject.get(project.id);
     if (running) {
       throw new AppError('conflict', 'a crawl of this project is already running', {
@@ -121,6 +132,9 @@ export class CrawlService implements CrawlJobs {
     let generated = 0;
     try {
       await store.crawls.markRunning(record.id);
+      const storageState = options.signInTestId
+        ? await this.#signIn(project, options, live.controller.signal)
+        : undefined;
       const siteMap = await crawl(this.#deps.pool, {
         startUrl: options.startUrl,
         maxPages: options.maxPages,
@@ -129,6 +143,7 @@ export class CrawlService implements CrawlJobs {
         respectRobots: options.respectRobots,
         sameOrigin: options.sameOrigin,
         useSitemap: options.useSitemap,
+        ...(storageState ? { storageState } : {}),
         allowPrivateUrls: this.#deps.config.allowPrivateUrls,
         signal: live.controller.signal,
         onProgress: (p) => emit({ type: 'progress', data: p }),
@@ -157,6 +172,37 @@ export class CrawlService implements CrawlJobs {
         );
     }
     emit({ type: 'done', data: { status, pages, generated, error } });
+  }
+
+  /** Refuse up front (400) what cannot sign in, before a crawl row exists. */
+  async #checkSignIn(project: Project, testId: string): Promise<void> {
+    if (!this.#deps.signIn) {
+      throw new AppError('unavailable', 'signing in before a crawl is not enabled on this server');
+    }
+    const test = await this.#deps.store.tests.get(project.id, testId);
+    if (!test || test.status === 'rejected') {
+      throw new AppError(
+        'validation_failed',
+        `signInTestId: no approved or draft test "${testId}" in this project`,
+      );
+    }
+  }
+
+  /**
+   * Sign in against the site being crawled: the project's baseUrl, or the start URL's origin
+   * when the crawl starts on another site (a session for one origin is no use on another).
+   */
+  async #signIn(
+    project: Project,
+    options: CrawlRequest & { startUrl: string; signInTestId?: string },
+    signal: AbortSignal,
+  ): Promise<NonNullable<CrawlOptions['storageState']>> {
+    const signIn = this.#deps.signIn;
+    if (!signIn || !options.signInTestId) throw new Error('sign-in is not available');
+    const start = new URL(options.startUrl);
+    const baseUrl =
+      start.origin === new URL(project.baseUrl).origin ? project.baseUrl : start.origin;
+    return signIn(project.id, options.signInTestId, { baseUrl, signal });
   }
 
   /** Draft tests from the site map, leaving out those the project already has (by key or steps). */

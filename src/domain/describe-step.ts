@@ -142,5 +142,10 @@ function describeExpect(e: ExpectStep['expect']): string {
     ].filter(Boolean);
     parts.push(`count of ${loc(c.locator)} ${bounds.join(' and ') || '> 0'}`);
   }
+  if (e.noConsoleErrors) {
+    const ignore = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
+    const except = ignore.length ? ` (ignoring ${ignore.map((r) => `/${r}/`).join(', ')})` : '';
+    parts.push(`no console errors${except}`);
+  }
   return `expect ${parts.join(', ')}`;
 }

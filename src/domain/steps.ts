@@ -106,6 +106,13 @@ const expectSpec = z
     /** A path relative to baseUrl or an absolute URL (equality), or a match object. */
     url: stringOrMatch.optional(),
     title: stringOrMatch.optional(),
+    /**
+     * No console error and no uncaught page error so far in this test; `ignore` lists regular
+     * expressions (JavaScript syntax, no slashes) of messages that do not count.
+     */
+    noConsoleErrors: z
+      .union([z.literal(true), z.strictObject({ ignore: z.array(z.string().min(1)).optional() })])
+      .optional(),
   })
   .refine((e) => Object.values(e).some((v) => v !== undefined), {
     message: 'expect needs at least one assertion',

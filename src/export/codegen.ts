@@ -14,6 +14,7 @@ const taken = new Set([
   'asText',
   'escapeRegExp',
   'TEST_DATA_DIR',
+  'consoleErrors',
 ]);
 
 const reserved = new Set(

@@ -2,7 +2,7 @@ import type { Step } from '../domain/steps.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import { describeStep } from '../domain/describe-step.ts';
 import { helperSource, ident, quote, referencedVariables, type Helper } from './codegen.ts';
-import { stepCode } from './step-code.ts';
+import { collectsConsoleErrors, consoleErrorCollector, stepCode } from './step-code.ts';
 
 export interface ExportableTest {
   name: string;
@@ -47,6 +47,7 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
 
   const body: string[] = [];
   if (test.timeoutMs) body.push(`test.setTimeout(${test.timeoutMs});`);
+  if (collectsConsoleErrors(test.steps)) body.push(...consoleErrorCollector);
   for (const name of assigned) body.push(`let ${ident(name)}: string = ${envValue(name)};`);
   test.steps.forEach((step, i) => {
     const timeout = step.timeout ?? test.stepTimeoutMs ?? undefined;

@@ -236,8 +236,34 @@ function expectCode(e: ExpectStep['expect'], c: CodeContext): string[] {
     if (min !== undefined) out.push(`${poll}.toBeGreaterThanOrEqual(${min});`);
     if (max !== undefined) out.push(`${poll}.toBeLessThanOrEqual(${max});`);
   }
+  if (e.noConsoleErrors) {
+    // The errors so far, like the runner: nothing to wait for. The spec collects them from the start.
+    const patterns = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
+    const ignore = patterns.map((p) => regex(p, 'matches', false, c.use));
+    const list =
+      ignore.length === 0
+        ? 'consoleErrors'
+        : ignore.length === 1
+          ? `consoleErrors.filter((m) => !${ignore[0]}.test(m))`
+          : `consoleErrors.filter((m) => ![${ignore.join(', ')}].some((re) => re.test(m)))`;
+    out.push(`expect(${list}, 'console errors').toEqual([]);`);
+  }
   return out;
 }
+
+/** Whether any step asserts `noConsoleErrors`: then the spec collects errors from its start. */
+export function collectsConsoleErrors(steps: Step[]): boolean {
+  return steps.some((s) => 'expect' in s && s.expect.noConsoleErrors !== undefined);
+}
+
+/** Statements opening a spec that records console errors and uncaught page errors as the runner does. */
+export const consoleErrorCollector: readonly string[] = [
+  'const consoleErrors: string[] = [];',
+  "page.on('console', (msg) => {",
+  "  if (msg.type() === 'error') consoleErrors.push(msg.text());",
+  '});',
+  "page.on('pageerror', (err) => consoleErrors.push(err.message || String(err)));",
+];
 
 const isEmpty = (m: TextMatch): boolean =>
   m.equals === undefined && m.contains === undefined && m.matches === undefined;

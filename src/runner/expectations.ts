@@ -1,5 +1,6 @@
 import type { Locator as PwLocator } from 'playwright-core';
 import { describeLocator, type Locator } from '../domain/locator.ts';
+import type { ConsoleEntry } from '../domain/run.ts';
 import type { ExpectStep, TextMatch } from '../domain/steps.ts';
 import { isTimeoutError, StepFailure } from './errors.ts';
 import { toPlaywright } from './locators.ts';
@@ -34,6 +35,10 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
   if (spec.value) await expectText(sub(), spec.value, 'value');
   if (spec.attribute) await expectAttribute(sub(), spec.attribute);
   if (spec.count) await expectCount(sub(), spec.count);
+  if (spec.noConsoleErrors) {
+    const ignore = spec.noConsoleErrors === true ? [] : (spec.noConsoleErrors.ignore ?? []);
+    expectNoConsoleErrors(ctx, ignore);
+  }
 }
 
 /** A predicate for a URL match: `equals` is resolved against baseUrl, others see the full URL. */
@@ -189,4 +194,28 @@ async function expectCount(
   throw new StepFailure(
     `expected count of ${describeLocator(spec.locator)} to be ${want.join(' and ')}, got ${n}`,
   );
+}
+
+// Enough to tell what went wrong; the full list is in the result's consoleErrors.
+const shownConsoleErrors = 3;
+
+/**
+ * Nothing to wait for: absence of errors can only be checked for what has happened so far.
+ * The message is masked with the rest of the result, like every other failure.
+ */
+function expectNoConsoleErrors(ctx: StepContext, ignore: string[]): void {
+  const patterns = ignore.map((p) => matchRegExp({ matches: p }) as RegExp);
+  const errors = ctx.consoleErrors.filter((e) => !patterns.some((re) => re.test(e.text)));
+  if (errors.length === 0) return;
+  const listed = errors.slice(0, shownConsoleErrors).map(describeConsoleEntry);
+  const more =
+    errors.length > shownConsoleErrors ? ` and ${errors.length - shownConsoleErrors} more` : '';
+  throw new StepFailure(
+    `expected no console errors, got ${errors.length}: ${listed.join('; ')}${more}`,
+  );
+}
+
+function describeConsoleEntry(e: ConsoleEntry): string {
+  const kind = e.type === 'pageerror' ? 'uncaught error' : 'console error';
+  return `${kind} ${shown(e.text)}${e.url ? ` at ${e.url}` : ''}`;
 }

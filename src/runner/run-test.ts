@@ -40,9 +40,14 @@ export interface RunTestInput {
   trace?: boolean;
   signal?: AbortSignal;
   viewport?: { width: number; height: number };
+  /** Return the context's cookies and storage when the test passes (a sign-in before a crawl). */
+  keepStorageState?: boolean;
 }
 
 export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'>;
+
+/** A browser context's cookies and local storage, as Playwright saves and restores them. */
+export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
 type Verdict = {
   status: 'passed' | 'failed' | 'error';
@@ -58,7 +63,10 @@ const HARD_STOP_GRACE_MS = 1_000;
 const SETUP_TIMEOUT_MS = 30_000;
 
 /** Run one test in a fresh browser context; never throws, the outcome says what happened. */
-export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<TestOutcome> {
+export async function runTest(
+  pool: BrowserPool,
+  input: RunTestInput,
+): Promise<TestOutcome & { storageState?: StorageState }> {
   const startedAt = new Date();
   const t0 = performance.now();
   const { test } = input;
@@ -74,8 +82,9 @@ export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<T
   const artifacts = new ArtifactStore(input.artifactsDir, input.artifactsBase);
   const found: Artifacts = {};
   let events: PageEvents | null = null;
+  let storageState: StorageState | undefined;
 
-  const finish = (v: Verdict): TestOutcome => {
+  const finish = (v: Verdict): TestOutcome & { storageState?: StorageState } => {
     const mask = makeMasker(input.secrets);
     const masked = maskDeep(
       {
@@ -93,8 +102,9 @@ export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<T
       },
       mask,
     );
-    // Artifact paths are ours, not user text; masking could break them.
-    return { ...masked, artifacts: found };
+    // Artifact paths are ours, not user text; masking could break them. Cookies are the
+    // session itself: masked they would be useless, and they never reach a stored result.
+    return { ...masked, artifacts: found, ...(storageState ? { storageState } : {}) };
   };
 
   if (input.signal?.aborted)
@@ -150,6 +160,7 @@ export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<T
     const verdict = await runSteps(input, {
       ctx,
       page,
+      events,
       vars,
       artifacts,
       found,
@@ -160,6 +171,9 @@ export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<T
     });
     clearTimeout(hardStop);
     const v = verdict ?? { status: 'passed', error: null, failedStep: null };
+    if (v.status === 'passed' && input.keepStorageState) {
+      storageState = await race(ctx.storageState());
+    }
     if (v.status === 'failed' && !interrupted && !events.crashed) {
       await screenshotFailure(ctx, page, artifacts, found);
     }
@@ -189,6 +203,7 @@ export async function runTest(pool: BrowserPool, input: RunTestInput): Promise<T
 interface Loop {
   ctx: BrowserContext;
   page: Page;
+  events: PageEvents;
   vars: Record<string, string>;
   artifacts: ArtifactStore;
   found: Artifacts;
@@ -233,6 +248,7 @@ async function runSteps(input: RunTestInput, l: Loop): Promise<Verdict | null> {
       testDataDir: input.testDataDir,
       artifacts: l.artifacts,
       signal: l.stop.signal,
+      consoleErrors: l.events.consoleErrors,
     };
     try {
       const out = await l.race(runStep(sc, step));

@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core';
+import type { ConsoleEntry } from '../domain/run.ts';
 import type { ArtifactStore } from './artifacts.ts';
 import { isTimeoutError } from './errors.ts';
 
@@ -17,6 +18,8 @@ export interface StepContext {
   artifacts: ArtifactStore;
   /** Aborted when the test is cancelled or over its budget. */
   signal: AbortSignal;
+  /** Console errors and uncaught page errors recorded in this test so far (live, not a copy). */
+  consoleErrors: readonly ConsoleEntry[];
 }
 
 /** Sleep that ends early (resolving) when the signal aborts; the caller checks the signal. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { draftTestFromSentence, nameTests } from '../../src/crawl/llm/llm-generate.ts';
+import { draftJourneys } from '../../src/crawl/llm/llm-journeys.ts';
 import { ollamaProvider } from '../../src/crawl/llm/ollama.ts';
 import { openAiCompatibleProvider } from '../../src/crawl/llm/openai-compatible.ts';
 import { createLlmProvider } from '../../src/crawl/llm/provider.ts';
@@ -34,6 +35,29 @@ const validTest = {
 // Plausible model mistakes: an unknown action and a locator with two kinds.
 const invalidTest = { name: 'Add a todo', steps: [{ navigate: '/app' }] };
 const stillInvalid = { name: 'Add a todo', steps: [{ click: { role: 'button', text: 'Add' } }] };
+
+const journey = (name: string, path: string, heading: string) => ({
+  name,
+  steps: [
+    { goto: '/' },
+    { click: { role: 'link', name: 'Products' } },
+    { expect: { url: '/products' } },
+    { goto: path },
+    { expect: { visible: { role: 'heading', name: heading } } },
+  ],
+});
+const planner = journey(
+  'A visitor finds the paper planner',
+  '/products/paper-planner',
+  'Paper Planner',
+);
+const board = journey(
+  'A visitor finds the task board',
+  '/products/task-board',
+  'Magnetic Task Board',
+);
+const timer = journey('A visitor finds the focus timer', '/products/focus-timer', 'Focus Timer');
+const brokenTimer = { ...timer, steps: [{ navigate: '/' }, ...timer.steps.slice(1)] };
 
 let llm: FakeLlm;
 beforeAll(async () => {
@@ -136,6 +160,101 @@ describe('provider selection and naming', () => {
   });
 });
 
+describe('draftJourneys', () => {
+  it('keeps valid journeys and sends the invalid one back once for a fix', async () => {
+    llm.script(
+      JSON.stringify({ tests: [planner, brokenTimer, board] }),
+      JSON.stringify({ tests: [timer] }),
+    );
+    const docs = await draftJourneys(openai(), site, { max: 5 });
+    expect(docs.map((d) => d.name)).toEqual([planner.name, board.name, timer.name]);
+    expect(docs[0]).toMatchObject({
+      key: 'llm:journey:a-visitor-finds-the-paper-planner',
+      tags: ['generated', 'journey'],
+      status: 'draft',
+    });
+    for (const d of docs) expect(parseTestDocument(JSON.parse(JSON.stringify(d)))).toEqual(d);
+
+    expect(llm.chats).toHaveLength(2);
+    const [first, second] = llm.chats;
+    expect(first?.messages[0]?.content).toContain(
+      '"$id":"https://greenlight.dev/schemas/test.json"',
+    );
+    expect(first?.messages[1]?.content).toContain('Page /app — title "Todos · Acme Tasks"');
+    expect(first?.messages[1]?.content).toContain('up to 5 multi-page user journeys');
+    const fix = second?.messages.at(-1)?.content ?? '';
+    expect(fix).toContain(`test "${timer.name}"`);
+    expect(fix).toMatch(/unknown step \(keys: navigate\)/);
+    expect(fix).not.toContain(planner.name);
+  });
+
+  it('drops what is still invalid after the fix round, with a logged reason', async () => {
+    llm.script(
+      JSON.stringify({ tests: [planner, brokenTimer] }),
+      JSON.stringify({ tests: [brokenTimer] }),
+    );
+    const warned: unknown[] = [];
+    const docs = await draftJourneys(openai(), site, {
+      log: { warn: (obj) => warned.push(obj) },
+    });
+    expect(docs.map((d) => d.name)).toEqual([planner.name]);
+    expect(llm.chats).toHaveLength(2); // one fix round, no more
+    expect(warned).toEqual([
+      expect.objectContaining({
+        journey: `test "${timer.name}"`,
+        reason: expect.stringMatching(/navigate/),
+      }),
+    ]);
+  });
+
+  it('drops a journey that submits a form the crawl flagged destructive', async () => {
+    const withDanger: SiteMap = {
+      ...site,
+      pages: [
+        ...site.pages,
+        {
+          ...(site.pages[0] as SiteMap['pages'][number]),
+          url: `${site.origin}/account`,
+          path: '/account',
+          title: 'Account · Acme Tasks',
+          forms: [
+            {
+              action: `${site.origin}/account/delete`,
+              method: 'POST',
+              fields: [],
+              submitText: 'Delete account',
+              destructive: true,
+            },
+          ],
+        },
+      ],
+    };
+    const deleting = {
+      name: 'A user deletes the account',
+      steps: [
+        { goto: '/account' },
+        { click: { role: 'button', name: 'Delete' } },
+        { expect: { url: '/' } },
+      ],
+    };
+    llm.script(JSON.stringify({ tests: [deleting, planner] }));
+    const warned: unknown[] = [];
+    const docs = await draftJourneys(openai(), withDanger, {
+      log: { warn: (obj) => warned.push(obj) },
+    });
+    expect(docs.map((d) => d.name)).toEqual([planner.name]);
+    expect(llm.chats).toHaveLength(1);
+    expect(llm.chats[0]?.messages[1]?.content).toContain(
+      'submit "Delete account" [destructive: never submit]',
+    );
+    expect(warned).toEqual([
+      expect.objectContaining({
+        reason: expect.stringMatching(/step 2 submits the destructive form/),
+      }),
+    ]);
+  });
+});
+
 describe('generate API', () => {
   let withLlm: Harness;
   let without: Harness;
@@ -232,5 +351,48 @@ describe('generate API', () => {
       crawlId: 'nope',
     });
     errorBody(missing, 404, 'not_found');
+  });
+
+  it('generate-from-crawl with journeys stores the LLM journeys as drafts (source llm)', async () => {
+    const project = await withLlm.store.projects.get('gen');
+    if (!project) throw new Error('no project');
+    const crawl = await withLlm.store.crawls.create({ projectId: project.id, options: {} });
+    await withLlm.store.crawls.finish(crawl.id, {
+      status: 'done',
+      siteMap: site,
+      pages: site.pages.length,
+    });
+    // First the naming request for the heuristic drafts, then the journeys.
+    llm.script(JSON.stringify({ names: {} }), JSON.stringify({ tests: [planner, board] }));
+    const res = await withLlm.call('POST', `/api/v1/projects/gen/tests/generate-from-crawl`, {
+      crawlId: crawl.id,
+      journeys: true,
+    });
+    expect(res.status).toBe(201);
+    const llmTests = res.body.tests.filter((t: { source: string }) => t.source === 'llm');
+    expect(llmTests).toHaveLength(2);
+    expect(llmTests[0]).toMatchObject({
+      status: 'draft',
+      key: 'llm:journey:a-visitor-finds-the-paper-planner',
+      tags: ['generated', 'journey'],
+    });
+    expect(res.body.created).toBe(generateTests(site, []).length + 2);
+
+    // Again: the same journeys are already there, so nothing new is stored.
+    llm.script(JSON.stringify({ tests: [planner, board] }));
+    const again = await withLlm.call('POST', `/api/v1/projects/gen/tests/generate-from-crawl`, {
+      crawlId: crawl.id,
+      journeys: true,
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.created).toBe(0);
+  });
+
+  it('generate-from-crawl with journeys and no LLM answers 400', async () => {
+    const res = await without.call('POST', `/api/v1/projects/gen/tests/generate-from-crawl`, {
+      crawlId: 'any',
+      journeys: true,
+    });
+    expect(errorBody(res, 400, 'bad_request').error).toMatch(/"journeys": true needs an LLM/);
   });
 });

@@ -368,6 +368,67 @@ describe.concurrent('runTest with failing steps', () => {
   });
 });
 
+describe.concurrent('runTest with noConsoleErrors', () => {
+  // errors.html logs a console error at once and throws from a timer before its fetch settles.
+  const settled = { wait: { visible: '#done' }, timeout: 15_000 };
+
+  it('fails listing the recorded errors, masked, and passes once they are ignored', async () => {
+    const [failed, ignored] = await Promise.all([
+      limited(() =>
+        runTest(
+          pool,
+          runnerInput(
+            base,
+            server.url,
+            [
+              { goto: '/errors.html', timeout: 15_000 },
+              settled,
+              { expect: { noConsoleErrors: true } },
+            ],
+            { secrets: ['widget'] },
+          ),
+        ),
+      ),
+      limited(() =>
+        runTest(
+          pool,
+          runnerInput(base, server.url, [
+            { goto: '/errors.html', timeout: 15_000 },
+            settled,
+            {
+              expect: {
+                noConsoleErrors: { ignore: ['failed to load', '^uncaught boom$', '404'] },
+              },
+            },
+          ]),
+        ),
+      ),
+    ]);
+    expect(failed).toMatchObject({ status: 'failed', failedStep: 2 });
+    expect(failed.steps[2]?.description).toBe('expect no console errors');
+    expect(failed.error).toMatch(/^expected no console errors, got \d+: /);
+    expect(failed.error).toContain(`console error "${MASK} failed to load"`);
+    expect(failed.error).toContain('uncaught error "uncaught boom"');
+    expect(JSON.stringify(failed)).not.toContain('widget');
+    expect(ignored.error).toBeNull();
+    expect(ignored.status).toBe('passed');
+  });
+
+  it('passes on a page without errors', async () => {
+    const r = await limited(() =>
+      runTest(
+        pool,
+        runnerInput(base, server.url, [
+          { goto: '/', timeout: 15_000 },
+          { expect: { noConsoleErrors: true, visible: 'h1' } },
+        ]),
+      ),
+    );
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('passed');
+  });
+});
+
 describe('runTest timeouts, cancellation and trace', () => {
   it('fails a step that hangs after its step timeout', async () => {
     const t0 = Date.now();

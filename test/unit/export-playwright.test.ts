@@ -251,6 +251,50 @@ describe('exportPlaywrightSpec', () => {
   });
 });
 
+describe('exportPlaywrightSpec with noConsoleErrors', () => {
+  const collector = [
+    'const consoleErrors: string[] = [];',
+    "page.on('console', (msg) => {",
+    "if (msg.type() === 'error') consoleErrors.push(msg.text());",
+    '});',
+    "page.on('pageerror', (err) => consoleErrors.push(err.message || String(err)));",
+  ];
+
+  it('collects console and page errors from the start and asserts the list is empty', () => {
+    const lines = code({ expect: { noConsoleErrors: true } });
+    expect(lines).toEqual([...collector, "expect(consoleErrors, 'console errors').toEqual([]);"]);
+  });
+
+  it('filters ignored messages with their regexes, variables included', () => {
+    expect(code({ expect: { noConsoleErrors: { ignore: ['favicon'] } } }).at(-1)).toBe(
+      "expect(consoleErrors.filter((m) => !/favicon/.test(m)), 'console errors').toEqual([]);",
+    );
+    expect(code({ expect: { noConsoleErrors: { ignore: ['a/b', '^{{P}}'] } } }).at(-1)).toBe(
+      'expect(consoleErrors.filter((m) => ![/a\\/b/, new RegExp(`^${P}`)].some((re) => re.test(m))), ' +
+        "'console errors').toEqual([]);",
+    );
+  });
+
+  it('collects only when a step asks, once, before the first step, and renames a clashing variable', () => {
+    const without = exportPlaywrightSpec({ name: 't', steps: steps([{ goto: '/' }]) });
+    expect(without).not.toContain('consoleErrors');
+    const spec = exportPlaywrightSpec({
+      name: 't',
+      timeoutMs: 60_000,
+      steps: steps([
+        { goto: '/' },
+        { set: 'consoleErrors', value: 'x' },
+        { expect: { noConsoleErrors: true } },
+        { expect: { noConsoleErrors: true } },
+      ]),
+    });
+    expect(spec.match(/const consoleErrors/g)).toHaveLength(1);
+    expect(spec.indexOf('const consoleErrors')).toBeGreaterThan(spec.indexOf('test.setTimeout'));
+    expect(spec.indexOf('const consoleErrors')).toBeLessThan(spec.indexOf('page.goto'));
+    expect(spec).toContain("let consoleErrors_: string = process.env.consoleErrors ?? '';");
+  });
+});
+
 describe('exportPlaywrightConfig', () => {
   it('uses the given Chromium with the headless flags, workers and base URL', () => {
     const config = exportPlaywrightConfig({

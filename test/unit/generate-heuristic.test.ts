@@ -71,8 +71,8 @@ describe('generateTests on the demo site map', () => {
       { expect: { title: { contains: 'Sign in · Acme Tasks' } } },
       { expect: { visible: { role: 'heading', name: 'Sign in', exact: true } } },
       { expect: { visible: { role: 'button', name: 'Sign in', exact: true } } },
+      { expect: { noConsoleErrors: true } },
     ]);
-    // The step language cannot assert "no console errors"; the description says where to look.
     expect(login.description).toMatch(/no console errors/);
   });
 

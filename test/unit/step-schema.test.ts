@@ -7,6 +7,7 @@ import {
 } from '../../src/domain/test-definition.ts';
 import { parseTestFile } from '../../src/domain/test-file.ts';
 import { describeLocator } from '../../src/domain/locator.ts';
+import { describeStep } from '../../src/domain/describe-step.ts';
 
 function issuesOf(fn: () => unknown): string {
   try {
@@ -88,6 +89,32 @@ describe('step language', () => {
     expect(msg).toContain('test "Checkout"');
     expect(msg).toContain('step 2');
     expect(msg).toContain('value');
+  });
+
+  it('asserts no console errors, optionally ignoring some by regex', () => {
+    expect(parseStep({ expect: { noConsoleErrors: true } })).toEqual({
+      step: { expect: { noConsoleErrors: true } },
+    });
+    const ignore = { expect: { noConsoleErrors: { ignore: ['favicon', '^ResizeObserver'] } } };
+    expect(parseStep(ignore)).toEqual({ step: ignore });
+    expect(parseStep({ expect: { noConsoleErrors: {} } })).toHaveProperty('step');
+    expect(parseStep({ expect: { noConsoleErrors: false } })).toHaveProperty('issues');
+    expect(parseStep({ expect: { noConsoleErrors: { skip: ['x'] } } })).toHaveProperty('issues');
+    expect(parseStep({ expect: { noConsoleErrors: { ignore: [''] } } })).toHaveProperty('issues');
+    // Still "at least one assertion": an empty expect is rejected, one with only this is not.
+    expect(parseStep({ expect: {} })).toHaveProperty('issues');
+    const described = (raw: unknown): string => {
+      const p = parseStep(raw);
+      if (!('step' in p)) throw new Error('expected a step');
+      return describeStep(p.step);
+    };
+    expect(described({ expect: { noConsoleErrors: true } })).toBe('expect no console errors');
+    expect(described(ignore)).toBe(
+      'expect no console errors (ignoring /favicon/, /^ResizeObserver/)',
+    );
+    expect(described({ expect: { visible: 'h1', noConsoleErrors: true } })).toBe(
+      'expect css="h1" visible, no console errors',
+    );
   });
 
   it('requires a name and at least one step', () => {

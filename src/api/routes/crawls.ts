@@ -20,6 +20,14 @@ const crawlBody = z
     sameOrigin: z.boolean().optional().describe('Default true'),
     useSitemap: z.boolean().optional().describe('Default true'),
     generate: z.boolean().optional().describe('Create draft tests when done (default true)'),
+    signInTestId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "An approved or draft test of this project that signs in; it runs first (with the 'default' environment) and the crawl uses its session. A failing sign-in fails the crawl",
+      ),
   })
   .strict()
   .nullish();

@@ -2,11 +2,14 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { generatedKinds, generateTests } from '../../crawl/generate.ts';
+import { dedupeTests, type ExistingTest } from '../../crawl/generate-dedupe.ts';
 import { existingTests, storeDrafts } from '../../crawl/generate-store.ts';
 import { draftTestFromSentence, nameTests } from '../../crawl/llm/llm-generate.ts';
+import { draftJourneys } from '../../crawl/llm/llm-journeys.ts';
 import { createLlmProvider } from '../../crawl/llm/provider.ts';
 import type { SiteMap } from '../../crawl/site-map.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
+import type { TestDocument } from '../../domain/test-definition.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
 import { testDto, toTestDto } from '../dto.ts';
@@ -38,12 +41,25 @@ const fromCrawlBody = z.strictObject({
     .boolean()
     .optional()
     .describe('Submit safe forms with sample data (default true)'),
+  journeys: z
+    .boolean()
+    .optional()
+    .describe('Also ask the configured LLM for multi-page journeys (400 when none is)'),
 });
 
 export const NO_LLM_MESSAGE =
   'drafting a test from a sentence needs an LLM: set GREENLIGHT_LLM_API_KEY (and optionally ' +
   'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +
   'GREENLIGHT_LLM_PROVIDER=ollama for a local Ollama';
+
+export const NO_LLM_JOURNEYS_MESSAGE =
+  '"journeys": true needs an LLM: set GREENLIGHT_LLM_API_KEY (and optionally ' +
+  'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +
+  'GREENLIGHT_LLM_PROVIDER=ollama for a local Ollama; or leave "journeys" out for heuristics only';
+
+function asExisting(doc: TestDocument): ExistingTest {
+  return { key: doc.key ?? null, name: doc.name, steps: doc.steps };
+}
 
 function actorOf(req: FastifyRequest): string {
   return req.principal?.kind === 'user' ? req.principal.email : 'api';
@@ -121,25 +137,40 @@ export const generateRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
             created: z.number().int().describe('Draft tests created'),
             tests: z.array(testDto),
           }),
-          ...errorResponses(400, 401, 403, 404, 409),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
         },
       },
     },
     async (req, reply) => {
+      const provider = createLlmProvider(config);
+      if (req.body.journeys && !provider)
+        throw new AppError('bad_request', NO_LLM_JOURNEYS_MESSAGE);
       const project = projectOf(req);
       const site = await siteMapOf(store, project.id, req.body.crawlId);
-      const docs = generateTests(site, await existingTests(store, project.id), {
+      const existing = await existingTests(store, project.id);
+      const docs = generateTests(site, existing, {
         ...(req.body.kinds ? { kinds: req.body.kinds } : {}),
         ...(req.body.submitSafeForms !== undefined
           ? { submitSafeForms: req.body.submitSafeForms }
           : {}),
       });
       // Naming is best effort: without an LLM, or when it fails, the heuristic names stay.
-      const named = await nameTests(createLlmProvider(config), docs);
+      const named = await nameTests(provider, docs);
       const tests = await storeDrafts(store, project.id, named, {
         source: 'crawl',
         actor: actorOf(req),
       });
+      if (req.body.journeys && provider) {
+        const drafted = await draftJourneys(provider, site, { log: req.log });
+        // Compared with the heuristic drafts too, so a journey equal to a menu walk is not stored twice.
+        const journeys = dedupeTests(drafted, [...existing, ...named.map(asExisting)]);
+        tests.push(
+          ...(await storeDrafts(store, project.id, journeys, {
+            source: 'llm',
+            actor: actorOf(req),
+          })),
+        );
+      }
       return reply.code(201).send({ created: tests.length, tests: tests.map(toTestDto) });
     },
   );

@@ -5,6 +5,7 @@ import { crawl, type CrawlProgress } from '../../crawl/crawler.ts';
 import { generateTests } from '../../crawl/generate.ts';
 import type { SiteMap } from '../../crawl/site-map.ts';
 import { AppError } from '../../domain/errors.ts';
+import { signInSession } from '../../engine/sign-in-session.ts';
 import { openStore, type Store } from '../../store/connect.ts';
 import { colorize } from '../progress.ts';
 
@@ -15,6 +16,7 @@ interface CrawlCliOptions {
   robots: boolean;
   json?: boolean;
   generate?: boolean;
+  signIn?: string;
 }
 
 const toInt = (name: string, v: string | undefined): number | undefined => {
@@ -41,6 +43,10 @@ export function registerCrawl(program: Command): void {
     .option('--no-robots', 'ignore robots.txt')
     .option('--json', 'print the site map as JSON')
     .option('--generate', 'draft tests from the site map (stored for review with a project)')
+    .option(
+      '--sign-in <testId>',
+      "run this test of the project first (with its 'default' environment) and crawl signed in",
+    )
     .action(async (target: string, o: CrawlCliOptions) => {
       const config = loadConfig();
       const isUrl = /^https?:\/\//i.test(target);
@@ -56,6 +62,9 @@ export function registerCrawl(program: Command): void {
         store = isUrl ? null : await openStore({ databaseUrl: config.databaseUrl });
         const project = isUrl ? null : await store?.projects.get(target);
         if (!isUrl && !project) throw new AppError('not_found', `project "${target}" not found`);
+        if (o.signIn && !project) {
+          throw new AppError('validation_failed', '--sign-in needs a project, not a URL');
+        }
         const startUrl = project ? project.baseUrl : target;
         const options = {
           startUrl,
@@ -63,6 +72,7 @@ export function registerCrawl(program: Command): void {
           maxDepth: toInt('--max-depth', o.maxDepth),
           concurrency: toInt('--concurrency', o.concurrency),
           respectRobots: o.robots,
+          ...(o.signIn ? { signInTestId: o.signIn } : {}),
         };
         const record = project
           ? await store?.crawls.create({ projectId: project.id, options, createdBy: 'cli' })
@@ -72,8 +82,19 @@ export function registerCrawl(program: Command): void {
         const started = Date.now();
         let siteMap: SiteMap;
         try {
+          const storageState =
+            project && store && o.signIn
+              ? await signInSession({ store, pool, dataDir: config.dataDir })(
+                  project.id,
+                  o.signIn,
+                  {
+                    signal: controller.signal,
+                  },
+                )
+              : undefined;
           siteMap = await crawl(pool, {
             ...options,
+            ...(storageState ? { storageState } : {}),
             allowPrivateUrls: config.allowPrivateUrls,
             signal: controller.signal,
             onProgress: tty ? (p) => renderProgress(p) : undefined,

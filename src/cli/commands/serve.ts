@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
 import { CrawlService } from '../../crawl/crawl-service.ts';
+import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
@@ -46,6 +47,8 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     // A crawl is the moment to notice tests whose pages or locators have gone.
     afterCrawl: (projectId, siteMap, actor) =>
       flagStaleTests(rt.store, projectId, siteMap, { actor }),
+    // `signInTestId`: the sign-in test runs on the real runner first; the crawl uses its session.
+    signIn: signInSession({ store: rt.store, pool: rt.pool, dataDir: config.dataDir }),
   });
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');

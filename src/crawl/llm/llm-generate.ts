@@ -51,7 +51,9 @@ function describePage(page: PageSnapshot, path: string): string {
     const fields = f.fields
       .map((x) => `${x.label ?? x.name ?? '?'} (${x.type}${x.required ? ', required' : ''})`)
       .join(', ');
-    lines.push(`  form ${f.method} → submit "${f.submitText ?? ''}": ${fields}`);
+    // Marked so a model writing journeys knows which submit buttons it must never press.
+    const warn = f.destructive ? ' [destructive: never submit]' : '';
+    lines.push(`  form ${f.method} → submit "${f.submitText ?? ''}"${warn}: ${fields}`);
   }
   const inputs = page.inputs
     .filter((i) => !page.forms.some((f) => f.fields.some((x) => x.name === i.name)))
@@ -62,13 +64,13 @@ function describePage(page: PageSnapshot, path: string): string {
 }
 
 /** The JSON inside an answer, tolerating a Markdown fence some models add despite JSON mode. */
-function parseAnswer(text: string): unknown {
+export function parseAnswer(text: string): unknown {
   const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
   return JSON.parse((fenced?.[1] ?? text).trim()) as unknown;
 }
 
 /** Why an answer is not a valid test, worded for the model to fix it. */
-function problemOf(e: unknown): string {
+export function problemOf(e: unknown): string {
   if (e instanceof TestValidationError) return e.message;
   if (e instanceof SyntaxError) return `the answer is not valid JSON (${e.message})`;
   return e instanceof Error ? e.message : String(e);
@@ -122,7 +124,7 @@ export async function draftTestFromSentence(
 }
 
 /** A draft never arrives approved or keyed by the model: review and keys belong to people. */
-function stripServerFields(raw: unknown): unknown {
+export function stripServerFields(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const { status: _status, key: _key, ...rest } = raw as Record<string, unknown>;
   return rest;
