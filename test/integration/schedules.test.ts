@@ -186,7 +186,9 @@ describe.each(dialects)('scheduler on %s', (dialect) => {
     const reports = await Promise.all(tickers.map((t) => t.tick(now)));
 
     expect(reports.flatMap((r) => r.fired)).toHaveLength(1);
-    expect(reports.flatMap((r) => r.skipped)).toHaveLength(tickers.length - 1);
+    // A loser either lost the claim (skipped) or, when the winner committed before it read the
+    // schedules, no longer saw the firing as due: both are fine, a second run is not.
+    expect(reports.flatMap((r) => r.skipped).length).toBeLessThanOrEqual(tickers.length - 1);
     expect(reports.flatMap((r) => r.failed)).toEqual([]);
     const runs = await runsOf(w.store, project.id);
     expect(runs).toHaveLength(1);
