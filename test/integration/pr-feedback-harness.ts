@@ -13,7 +13,8 @@ import { LocalQueue } from '../../src/queue/local-queue.ts';
 import type { Store } from '../../src/store/connect.ts';
 import { openTestStore, type TestDialect } from '../fixtures/engine/test-stores.ts';
 import type { ApiResponse } from './api-harness.ts';
-import { createAdmin, createTriggerToken } from './auth-helpers.ts';
+import { createAdmin } from './auth-helpers.ts';
+import { seedProject } from './trigger-harness.ts';
 
 // A real server on 127.0.0.1 with PR feedback wired to fake forges: the store (SQLite or
 // PostgreSQL), the engine with an executor scripted by test name (`fail …` fails, anything else
@@ -125,27 +126,8 @@ export async function startFeedbackHarness(
     return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
   };
 
-  const asAdmin = { authorization: `Bearer ${admin.apiKey}` };
-  const project: FeedbackHarness['project'] = async (slug, tests) => {
-    const created = await call(
-      'POST',
-      '/api/v1/projects',
-      { name: `Shop ${slug}`, slug, baseUrl: 'http://127.0.0.1:9' },
-      asAdmin,
-    );
-    if (created.status !== 201) throw new Error(`project: ${JSON.stringify(created.body)}`);
-    for (const name of tests) {
-      const res = await call(
-        'POST',
-        `/api/v1/projects/${slug}/tests`,
-        { name, status: 'approved', steps: [{ goto: '/' }] },
-        asAdmin,
-      );
-      if (res.status !== 201) throw new Error(`test: ${JSON.stringify(res.body)}`);
-    }
-    const id = created.body.id as string;
-    return { id, slug, token: await createTriggerToken(store, id) };
-  };
+  const project: FeedbackHarness['project'] = (slug, tests) =>
+    seedProject(call, store, admin.apiKey, slug, tests, `Shop ${slug}`);
 
   return {
     url,

@@ -150,28 +150,8 @@ export async function startTriggerHarness(
     return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
   };
 
-  const asAdmin = { authorization: `Bearer ${admin.apiKey}` };
-  const project: TriggerHarness['project'] = async (slug, tests) => {
-    const created = await call(
-      'POST',
-      '/api/v1/projects',
-      { name: slug, slug, baseUrl: 'http://127.0.0.1:9' },
-      asAdmin,
-    );
-    if (created.status !== 201) throw new Error(`project: ${JSON.stringify(created.body)}`);
-    for (const t of tests) {
-      const [suite, name] = t.includes('/') ? t.split('/', 2) : [undefined, t];
-      const res = await call(
-        'POST',
-        `/api/v1/projects/${slug}/tests`,
-        { name, ...(suite ? { suite } : {}), status: 'approved', steps: [{ goto: '/' }] },
-        asAdmin,
-      );
-      if (res.status !== 201) throw new Error(`test: ${JSON.stringify(res.body)}`);
-    }
-    const id = created.body.id as string;
-    return { id, slug, token: await createTriggerToken(store, id) };
-  };
+  const project: TriggerHarness['project'] = (slug, tests) =>
+    seedProject(call, store, admin.apiKey, slug, tests);
 
   return {
     url,
@@ -212,4 +192,38 @@ export async function pollUntilDone(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`still ${running.join('/')} after polling ${statusUrl}`);
+}
+
+/**
+ * A project created over the API with approved tests named as given (`suite/name` puts the test
+ * in a suite), and a trigger token for it. Shared by the trigger and PR-feedback harnesses.
+ */
+export async function seedProject(
+  call: TriggerHarness['call'],
+  store: Store,
+  adminKey: string,
+  slug: string,
+  tests: string[],
+  name = slug,
+): Promise<{ id: string; slug: string; token: string }> {
+  const asAdmin = { authorization: `Bearer ${adminKey}` };
+  const created = await call(
+    'POST',
+    '/api/v1/projects',
+    { name, slug, baseUrl: 'http://127.0.0.1:9' },
+    asAdmin,
+  );
+  if (created.status !== 201) throw new Error(`project: ${JSON.stringify(created.body)}`);
+  for (const t of tests) {
+    const [suite, testName] = t.includes('/') ? t.split('/', 2) : [undefined, t];
+    const res = await call(
+      'POST',
+      `/api/v1/projects/${slug}/tests`,
+      { name: testName, ...(suite ? { suite } : {}), status: 'approved', steps: [{ goto: '/' }] },
+      asAdmin,
+    );
+    if (res.status !== 201) throw new Error(`test: ${JSON.stringify(res.body)}`);
+  }
+  const id = created.body.id as string;
+  return { id, slug, token: await createTriggerToken(store, id) };
 }
