@@ -15,7 +15,7 @@ export function chromiumExecutor(pool: BrowserPool, dataDir: string): TestExecut
       // The runner stores artifact paths relative to the data dir, which the API serves from.
       artifactsBase: dataDir,
       testDataDir: testDataDir(dataDir, job.run.projectId),
-      trace: job.trace,
+      trace: job.options.trace,
       signal: job.signal,
     });
 }

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { AppError, notFound } from '../domain/errors.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../domain/project.ts';
 import { isTerminal, type Run, type Selection, type TriggerInfo } from '../domain/run.ts';
+import { resolveRunOptions, type RunOptionsInput } from '../domain/run-options.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
@@ -34,7 +35,8 @@ export interface CreateRunRequest {
   baseUrl?: string;
   environment?: string;
   parallelWorkers?: number;
-  trace?: boolean;
+  /** Execution options (retries, browser, device, …); omitted ones come from the defaults. */
+  options?: RunOptionsInput;
   /**
    * Extra writes committed atomically with the run and its jobs (trigger metadata, an
    * Idempotency-Key, holding the jobs of a queued run); throwing rolls the run back.
@@ -133,6 +135,7 @@ export class Engine {
       tests.map((t) => t.id),
     );
     const testIds = planOrder(tests, durations);
+    const options = resolveRunOptions(req.options);
     const workers = req.parallelWorkers ?? project.parallelWorkers;
     const run: Run = {
       id: randomUUID(),
@@ -155,7 +158,7 @@ export class Engine {
       finishedAt: null,
     };
     await store.transaction(async (tx) => {
-      await tx.runs.create(run, { trace: req.trace === true });
+      await tx.runs.create(run, options);
       await queue.enqueue(run, testIds, { tx });
       await req.onCreate?.(tx, run);
     });

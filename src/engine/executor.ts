@@ -1,4 +1,5 @@
 import type { Run, TestResult } from '../domain/run.ts';
+import type { RunOptions } from '../domain/run-options.ts';
 import type { Test } from '../domain/test.ts';
 
 /** What running one test produced; the engine adds the result id, run id and attempt. */
@@ -17,7 +18,8 @@ export interface ExecutorJob {
   artifactsDir: string;
   /** The same folder relative to the data dir, for paths stored in the result. */
   artifactsBase: string;
-  trace: boolean;
+  /** The run's execution options (retries, browser, device, screenshots, …). */
+  options: RunOptions;
   /** Aborted when the run is cancelled, the engine stops, or the test overruns its time. */
   signal: AbortSignal;
 }

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isTerminal, type Run, type RunCounts, type TestResult } from '../domain/run.ts';
+import { defaultRunOptions, type RunOptions } from '../domain/run-options.ts';
 import { DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import { makeMasker } from '../domain/variables.ts';
@@ -46,7 +47,7 @@ interface Active {
 interface RunContext {
   variables: Record<string, string>;
   secrets: string[];
-  trace: boolean;
+  options: RunOptions;
 }
 
 /** Takes one claimed job through execute → record → publish → (last job) verdict. */
@@ -200,7 +201,7 @@ export class JobRunner {
           secrets: ctx.secrets,
           artifactsDir,
           artifactsBase: `artifacts/${run.id}/${folder}`,
-          trace: ctx.trace,
+          options: ctx.options,
         },
         controller,
         deadline,
@@ -243,7 +244,7 @@ export class JobRunner {
     const secrets = (env?.secretNames ?? [])
       .map((n) => variables[n])
       .filter((v): v is string => typeof v === 'string' && v.length > 0);
-    return { variables, secrets, trace: options?.trace ?? false };
+    return { variables, secrets, options: options ?? { ...defaultRunOptions } };
   }
 
   async #counts(run: Run): Promise<RunCounts> {

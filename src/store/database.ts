@@ -86,6 +86,8 @@ export interface RunsTable {
   parallel_workers: number;
   /** 1 when the run records a Playwright trace of every test. */
   trace: number;
+  /** JSON RunOptions (older runs: `{}`; then `trace` above applies). */
+  options: string;
   error: string | null;
   total: number;
   passed: number;

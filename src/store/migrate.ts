@@ -11,6 +11,7 @@ import * as m007 from './migrations/007-schedules.ts';
 import * as m008 from './migrations/008-pr-feedback.ts';
 import * as m009 from './migrations/009-crawls.ts';
 import * as m010 from './migrations/010-test-history.ts';
+import * as m011 from './migrations/011-run-options.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '008-pr-feedback': m008,
   '009-crawls': m009,
   '010-test-history': m010,
+  '011-run-options': m011,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Run, RunCounts, RunStatus, Selection, TriggerInfo } from '../domain/run.ts';
 import { isTerminal } from '../domain/run.ts';
+import { resolveRunOptions, type RunOptions } from '../domain/run-options.ts';
 import type { RunsTable } from './database.ts';
 import { tallyRuns, type ResultTally } from './results.ts';
 import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
@@ -18,13 +19,9 @@ export interface RunFinish {
   finishedAt: string;
 }
 
-/** How a run executes, beyond what the Run type shows. */
-export interface RunOptions {
-  trace: boolean;
-}
-
 export interface RunRepository {
   create(run: Run, opts?: Partial<RunOptions>): Promise<Run>;
+  /** The run's execution options, defaults filled in. */
   options(id: string): Promise<RunOptions | undefined>;
   /** projectId null reads across projects (engine-internal use only). */
   get(projectId: string | null, id: string): Promise<Run | undefined>;
@@ -88,6 +85,7 @@ export function runRepository({ db }: RepoContext): RunRepository {
           environment: run.environment,
           parallel_workers: run.parallelWorkers,
           trace: opts.trace ? 1 : 0,
+          options: toJson(resolveRunOptions(opts)),
           error: run.error,
           total: run.total,
           passed: run.passed,
@@ -105,10 +103,12 @@ export function runRepository({ db }: RepoContext): RunRepository {
     async options(id) {
       const row = await db
         .selectFrom('runs')
-        .select('trace')
+        .select(['trace', 'options'])
         .where('id', '=', id)
         .executeTakeFirst();
-      return row && { trace: row.trace === 1 };
+      if (!row) return undefined;
+      const stored = fromJson<Partial<RunOptions>>(row.options, 'runs.options');
+      return resolveRunOptions({ trace: row.trace === 1 }, stored);
     },
 
     async get(projectId, id) {

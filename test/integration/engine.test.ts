@@ -214,14 +214,14 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     await addTests(store, p, ['pass vars'], 'approved', { variables: { USER: 'bob', LOCAL: 'x' } });
     await addTests(store, p, ['throw leak'], 'approved', { tags: ['leak'] });
 
-    const run = await engine.createRun(p.id, { environment: 'staging', trigger, trace: true });
+    const run = await engine.createRun(p.id, { environment: 'staging', trigger, options: { trace: true } });
     expect(run).toMatchObject({ environment: 'staging', baseUrl: 'http://staging.local' });
     const done = await engine.waitForRun(run.id);
     expect(done.status).toBe('error');
     const call = x.calls.find((c) => c.test.name === 'pass vars')!;
     expect(call.variables).toEqual({ USER: 'alice', PASS: 'hunter22', LOCAL: 'x' });
     expect(call.secrets).toEqual(['hunter22']);
-    expect(call.trace).toBe(true);
+    expect(call.options.trace).toBe(true);
     const leak = (await store.results.listByRun(run.id)).find((r) => r.status === 'error');
     expect(leak?.error).toContain('••••••');
     expect(leak?.error).not.toContain('hunter22');
@@ -234,7 +234,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     });
     expect(override.baseUrl).toBe('http://override.local');
     expect((await engine.waitForRun(override.id)).status).toBe('passed');
-    expect(x.calls.at(-1)?.trace).toBe(false);
+    expect(x.calls.at(-1)?.options.trace).toBe(false);
   });
 
   it('scopes runs and results to their project', async () => {

@@ -1,3 +1,4 @@
+import { defaultRunOptions } from '../../src/domain/run-options.ts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,7 +242,7 @@ describe.each(dialects)('store on %s', (dialect) => {
     const p = await newProject(store);
     const q = await newProject(store);
     const run = await store.runs.create(makeRun(p.id, ['t1', 't2', 't3']), { trace: true });
-    expect(await store.runs.options(run.id)).toEqual({ trace: true });
+    expect(await store.runs.options(run.id)).toEqual({ ...defaultRunOptions, trace: true });
     expect(await store.runs.get(q.id, run.id)).toBeUndefined();
     expect(await store.runs.get(null, run.id)).toEqual(run);
     expect(await store.runs.get(p.id, run.id)).toEqual(run);

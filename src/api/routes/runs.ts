@@ -86,7 +86,7 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
         baseUrl: b.baseUrl,
         environment: b.environment,
         parallelWorkers: b.parallelWorkers,
-        trace: b.trace,
+        ...(b.trace !== undefined ? { options: { trace: b.trace } } : {}),
       });
       reply.header('location', runPath(project.id, run.id));
       return reply.code(202).send(toRunDto(run));

@@ -58,7 +58,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
       ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
       ...(environment ? { environment } : {}),
       ...(o.workers ? { parallelWorkers: o.workers } : {}),
-      ...(o.trace ? { trace: true } : {}),
+      ...(o.trace ? { options: { trace: true } } : {}),
     });
     const out = o.json ? process.stderr : process.stdout;
     out.write(
