@@ -1,7 +1,9 @@
 // Benchmark: the demo suite run by Greenlight with 1, 2 and 4 workers, and the same suite exported
 // with `greenlight export` and run by Playwright Test with the same Chromium and workers, in one
 // script so both see the same machine state. Prints a table and writes bench/out/results.json.
-//   node bench/run.ts [--workers 1,2,4] [--repeat 1]
+// `--tests N` grows the suite to N tests with copies of the demo's passing tests (the issue's
+// 60-test measurement); the copies are ordinary approved tests, so both tools run all of them.
+//   node bench/run.ts [--workers 1,2,4] [--repeat 1] [--tests 60]
 import { exec } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const workerCounts = arg('workers', '1,2,4').split(',').map(Number);
 const repeat = Number(arg('repeat', '1'));
+const wantTests = Number(arg('tests', '0'));
 const root = join(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'gl-bench-'));
 const run = promisify(exec);
@@ -35,6 +38,7 @@ const site = await ensureDemoSite(0);
 const rt = await openRuntime(config);
 try {
   const project = await ensureDemoProject(rt.store, dataDir, site.url);
+  await growSuite(project.id, wantTests);
   // Warm-up: launch the browser once so the first measured run does not pay for it.
   await rt.engine.waitForRun(
     (
@@ -81,6 +85,33 @@ try {
   await rt.close();
   await site.close();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Copy the demo's approved, passing tests (round robin) until the project has `n` approved tests. */
+async function growSuite(projectId: string, n: number): Promise<void> {
+  const approved = await rt.store.tests.forSelection(projectId, {});
+  const passing = approved.filter((t) => !t.tags.includes('known-failure'));
+  for (let i = 0; approved.length + i < n; i++) {
+    const t = passing[i % passing.length];
+    if (!t) break;
+    await rt.store.tests.create(
+      projectId,
+      {
+        key: `bench-copy-${i + 1}`,
+        name: `${t.name} (copy ${i + 1})`,
+        ...(t.suite ? { suite: t.suite } : {}),
+        tags: t.tags,
+        status: 'approved',
+        ...(t.timeoutMs ? { timeout: t.timeoutMs } : {}),
+        ...(t.stepTimeoutMs ? { stepTimeout: t.stepTimeoutMs } : {}),
+        variables: t.variables,
+        steps: t.steps,
+      },
+      { source: 'bench' },
+    );
+  }
+  const total = (await rt.store.tests.forSelection(projectId, {})).length;
+  console.log(`suite: ${total} approved tests`);
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

@@ -48,6 +48,16 @@ export interface Config {
   llmApiKey: string | null;
   /** Model name sent with every request (GREENLIGHT_LLM_MODEL). */
   llmModel: string | null;
+  /** Largest kept artifact file in bytes (GREENLIGHT_ARTIFACT_MAX_FILE_MB, default 50). */
+  artifactMaxFileBytes: number;
+  /** Largest artifact total of one run in bytes (GREENLIGHT_ARTIFACT_MAX_RUN_MB, default 500). */
+  artifactMaxRunBytes: number;
+  /** Artifacts of runs finished longer ago are deleted (GREENLIGHT_ARTIFACT_RETENTION_DAYS, default 30). */
+  artifactRetentionDays: number;
+  /** Only the newest N finished runs per project keep artifacts (GREENLIGHT_ARTIFACT_RETENTION_RUNS, default 100). */
+  artifactRetentionRuns: number;
+  /** Key that encrypts secrets at rest, 32 bytes base64 or hex; unset: `<dataDir>/secret.key` (GREENLIGHT_SECRET_KEY). */
+  secretKey: string | null;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -108,6 +118,11 @@ const envSchema = z.object({
   GREENLIGHT_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   GREENLIGHT_LLM_API_KEY: z.string().min(1).optional(),
   GREENLIGHT_LLM_MODEL: z.string().min(1).optional(),
+  GREENLIGHT_ARTIFACT_MAX_FILE_MB: z.coerce.number().positive().optional(),
+  GREENLIGHT_ARTIFACT_MAX_RUN_MB: z.coerce.number().positive().optional(),
+  GREENLIGHT_ARTIFACT_RETENTION_DAYS: z.coerce.number().positive().optional(),
+  GREENLIGHT_ARTIFACT_RETENTION_RUNS: z.coerce.number().int().min(1).optional(),
+  GREENLIGHT_SECRET_KEY: z.string().min(1).optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -154,8 +169,19 @@ export function loadConfig(
     llmBaseUrl: overrides.llmBaseUrl ?? e.GREENLIGHT_LLM_BASE_URL ?? null,
     llmApiKey: overrides.llmApiKey ?? e.GREENLIGHT_LLM_API_KEY ?? null,
     llmModel: overrides.llmModel ?? e.GREENLIGHT_LLM_MODEL ?? null,
+    artifactMaxFileBytes:
+      overrides.artifactMaxFileBytes ?? megabytes(e.GREENLIGHT_ARTIFACT_MAX_FILE_MB ?? 50),
+    artifactMaxRunBytes:
+      overrides.artifactMaxRunBytes ?? megabytes(e.GREENLIGHT_ARTIFACT_MAX_RUN_MB ?? 500),
+    artifactRetentionDays:
+      overrides.artifactRetentionDays ?? e.GREENLIGHT_ARTIFACT_RETENTION_DAYS ?? 30,
+    artifactRetentionRuns:
+      overrides.artifactRetentionRuns ?? e.GREENLIGHT_ARTIFACT_RETENTION_RUNS ?? 100,
+    secretKey: overrides.secretKey ?? e.GREENLIGHT_SECRET_KEY ?? null,
   };
 }
+
+const megabytes = (mb: number): number => Math.round(mb * 1024 * 1024);
 
 function rateLimitsFrom(e: Record<string, unknown>): Partial<Record<RateLimitTier, RateLimitSpec>> {
   const out: Partial<Record<RateLimitTier, RateLimitSpec>> = {};

@@ -15,6 +15,7 @@ import type { Config } from '../config.ts';
 import type { CrawlJobs } from '../crawl/crawl-jobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
+import type { LiveView } from '../engine/live-view.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
@@ -24,8 +25,10 @@ import { installErrorHandlers } from './errors.ts';
 import { useProjectScope } from './project-scope.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { artifactRoutes, projectArtifactRoutes } from './routes/artifacts.ts';
 import { crawlRoutes } from './routes/crawls.ts';
 import { authRoutes } from './routes/auth.ts';
+import { dataSetRoutes } from './routes/data-sets.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -34,6 +37,9 @@ import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
+import { planRoutes } from './routes/plan.ts';
+import { suiteRoutes } from './routes/suites.ts';
+import { visualRoutes } from './routes/visual.ts';
 import { runEventRoutes } from './routes/run-events.ts';
 import { runNoteRoutes } from './routes/run-notes.ts';
 import { registerTriggerApi, triggerRoutes } from './routes/trigger.ts';
@@ -41,8 +47,10 @@ import { schemaRoutes } from './routes/schemas.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { testHistoryRoutes } from './routes/test-history.ts';
 import { testRoutes } from './routes/tests.ts';
+import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
+import { runLiveRoutes } from './routes/run-live.ts';
 import { SseStreams } from './sse.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
@@ -61,6 +69,8 @@ export interface ApiDeps {
   feedback?: RunFeedbackRegistry;
   /** Crawl jobs run in this process (CRAWL's CrawlService); none: crawl routes answer 503. */
   crawls?: CrawlJobs;
+  /** Screencasts of tests running in this process; none: the live view answers 503. */
+  live?: LiveView;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -144,16 +154,24 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await api.register(workspaceRoutes, opts);
       await api.register(runEventRoutes, opts);
       await api.register(reportRoutes, opts);
+      await api.register(artifactRoutes, opts);
       await api.register(
         async (scope) => {
           useProjectScope(scope, deps.store);
           await scope.register(projectItemRoutes, opts);
           await scope.register(environmentRoutes, opts);
+          await scope.register(dataSetRoutes, opts);
           await scope.register(testRoutes, opts);
+          await scope.register(quarantineRoutes, opts);
           await scope.register(testHistoryRoutes, opts);
           await scope.register(generateRoutes, opts);
           await scope.register(runRoutes, opts);
+          await scope.register(planRoutes, opts);
+          await scope.register(suiteRoutes, opts);
+          await scope.register(runLiveRoutes, opts);
+          await scope.register(visualRoutes, opts);
           await scope.register(projectReportRoutes, opts);
+          await scope.register(projectArtifactRoutes, opts);
           await scope.register(runNoteRoutes, opts);
           await scope.register(triggerTokenRoutes, opts);
           await scope.register(triggerRoutes, opts);

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { Environment, Project } from '../domain/project.ts';
 import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
+import { healStrategies } from '../domain/locator-memory.ts';
 import { testStatuses } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import { MASK } from '../domain/variables.ts';
+import { artifactsDto, toArtifactsDto, type ArtifactUrlOf } from './artifact-dto.ts';
+import { visualCheckDto } from './visual-dto.ts';
 
 // Response shapes: the OpenAPI document is generated from these, and replies are encoded through
 // them, so a field that is not listed here never reaches a client.
@@ -24,6 +27,8 @@ export const projectDto = z
     name: z.string(),
     baseUrl: z.string(),
     parallelWorkers: z.number().int(),
+    retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
+    failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -37,6 +42,8 @@ export function toProjectDto(p: Project): ProjectDto {
     name: p.name,
     baseUrl: p.baseUrl,
     parallelWorkers: p.parallelWorkers,
+    retries: p.retries,
+    failOnFlaky: p.failOnFlaky,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
@@ -87,6 +94,18 @@ export const testDto = z
     variables: z.record(z.string(), z.string()),
     timeout: z.number().int().nullable().describe('Whole-test timeout in ms (null: default)'),
     stepTimeout: z.number().int().nullable().describe('Per-step timeout in ms (null: default)'),
+    covers: z
+      .array(z.string())
+      .describe('Globs of repo/URL paths the test covers (strategy changed)'),
+    flakyScore: z
+      .number()
+      .int()
+      .optional()
+      .describe('0–100 from the last 20 results: share of flaky or flipped outcomes'),
+    data: z
+      .string()
+      .nullable()
+      .describe('Data set the test runs once per row of (null: a plain test)'),
     source: z.string(),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -98,6 +117,10 @@ export const testDto = z
       .describe(
         'Set when a crawl found its page gone or a locator unmatched; approve or edit clears it',
       ),
+    quarantine: z
+      .object({ reason: z.string(), at: timestamp, by: z.string() })
+      .nullable()
+      .describe('Set while the test is quarantined: it runs and is reported but never gates'),
   })
   .meta({ id: 'Test' });
 export type TestDto = z.output<typeof testDto>;
@@ -117,12 +140,15 @@ export function toTestDto(t: Test): TestDto {
     variables: t.variables,
     timeout: t.timeoutMs,
     stepTimeout: t.stepTimeoutMs,
+    covers: t.covers ?? [],
+    data: t.dataSet ?? null,
     source: t.source,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     reviewedAt: t.reviewedAt,
     reviewedBy: t.reviewedBy,
     stale: t.stale ?? null,
+    quarantine: t.quarantine ?? null,
   };
 }
 
@@ -138,6 +164,14 @@ export const runDto = z
       testIds: z.array(z.string()).optional(),
     }),
     testIds: z.array(z.string()).describe('Planned tests, in order'),
+    selectionDetail: z
+      .object({
+        strategy: z.string(),
+        inputs: z.record(z.string(), z.unknown()),
+        reasons: z.record(z.string(), z.string()).describe('Test id → why it was chosen'),
+      })
+      .nullable()
+      .describe('The strategy that chose the tests and why each one; null: plain selection'),
     baseUrl: z.string(),
     environment: z.string().nullable(),
     parallelWorkers: z.number().int(),
@@ -146,6 +180,8 @@ export const runDto = z
     failed: z.number().int(),
     skipped: z.number().int(),
     errored: z.number().int(),
+    flaky: z.number().int().describe('Passed only after a retry'),
+    quarantined: z.number().int().describe('Results of quarantined tests (never gate)'),
     error: z.string().nullable().describe('Why the run failed, errored or was cancelled'),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
@@ -162,6 +198,7 @@ export function toRunDto(r: Run): RunDto {
     trigger: r.trigger,
     selection: r.selection,
     testIds: r.testIds,
+    selectionDetail: r.selectionDetail ?? null,
     baseUrl: r.baseUrl,
     environment: r.environment,
     parallelWorkers: r.parallelWorkers,
@@ -170,12 +207,38 @@ export function toRunDto(r: Run): RunDto {
     failed: r.failed,
     skipped: r.skipped,
     errored: r.errored,
+    flaky: r.flaky,
+    quarantined: r.quarantined,
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
   };
 }
+
+const stepResultDto = z.object({
+  index: z.number().int(),
+  action: z.string(),
+  description: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number(),
+  error: z.string().optional(),
+});
+
+// artifactsDto (paths, their URLs, dropped files) lives in artifact-dto.ts.
+
+/** One earlier attempt of a retried test. */
+const attemptDto = z.object({
+  attempt: z.number().int(),
+  status: z.enum(resultStatuses),
+  error: z.string().nullable(),
+  failedStep: z.number().int().nullable(),
+  durationMs: z.number(),
+  steps: z.array(stepResultDto),
+  artifacts: artifactsDto,
+  startedAt: timestamp,
+  finishedAt: timestamp,
+});
 
 export const testResultDto = z
   .object({
@@ -209,19 +272,43 @@ export const testResultDto = z
         failure: z.string().optional(),
       }),
     ),
-    artifacts: z.object({
-      screenshot: z.string().optional(),
-      trace: z.string().optional(),
-      screenshots: z.array(z.object({ name: z.string(), path: z.string() })).optional(),
-    }),
+    artifacts: artifactsDto,
+    visual: z.array(visualCheckDto).optional().describe('Screenshots compared with baselines'),
+    visitedUrls: z
+      .array(z.string())
+      .optional()
+      .describe('URL paths the main frame visited (strategy changed)'),
     startedAt: timestamp,
     finishedAt: timestamp,
+    retries: z
+      .array(attemptDto)
+      .optional()
+      .describe('Earlier attempts of a retried test, oldest first'),
+    quarantined: z.boolean().optional().describe('The test was quarantined when it ran'),
+    healed: z
+      .array(
+        z.object({
+          step: z.number().int().describe('0-based index of the step'),
+          from: z.string().describe('The locator as written, which found nothing'),
+          to: z.string().describe('The recorded alternative used instead'),
+          strategy: z.enum(healStrategies),
+        }),
+      )
+      .optional()
+      .describe('Locators healed from memory in this passing test; absent when none'),
   })
   .meta({ id: 'TestResult' });
 export type TestResultDto = z.output<typeof testResultDto>;
 
-export function toTestResultDto(r: TestResult): TestResultDto {
-  return { ...r };
+/** A result as the API sends it; with `urlOf`, every artifact path gets its absolute URL. */
+export function toTestResultDto(r: TestResult, urlOf?: ArtifactUrlOf): TestResultDto {
+  return {
+    ...r,
+    artifacts: toArtifactsDto(r.artifacts, urlOf),
+    ...(r.retries && urlOf
+      ? { retries: r.retries.map((a) => ({ ...a, artifacts: toArtifactsDto(a.artifacts, urlOf) })) }
+      : {}),
+  };
 }
 
 /** `{ items, total, limit, offset }` around a list of one DTO. */

@@ -37,6 +37,7 @@ export const testPatchBody = z.strictObject({
   timeout: doc.timeout.nullable(),
   stepTimeout: doc.stepTimeout.nullable(),
   variables: doc.variables.nullable(),
+  data: doc.data.nullable(),
   steps: doc.steps.optional(),
 });
 

@@ -81,6 +81,8 @@ export function localJunit(project: string, run: CiRun, results: ResultItem[]): 
       failed: run.failed,
       skipped: 0,
       errored: 0,
+      flaky: 0,
+      quarantined: 0,
       createdAt: now,
       startedAt: null,
       finishedAt: null,

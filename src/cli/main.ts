@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { TestValidationError } from '../domain/test-definition.ts';
+import { registerArtifacts } from './commands/artifacts.ts';
 import { registerCi } from './commands/ci.ts';
 import { registerCrawl } from './commands/crawl.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerExport } from './commands/export.ts';
 import { registerImport } from './commands/import.ts';
 import { registerRun } from './commands/run.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerSchedule } from './commands/schedule.ts';
@@ -25,6 +27,7 @@ const program = new Command()
 registerServe(program);
 registerDemo(program);
 registerRun(program);
+registerPlan(program);
 registerImport(program);
 registerExport(program);
 registerProjects(program);
@@ -33,6 +36,7 @@ registerUser(program);
 registerToken(program);
 registerCi(program);
 registerCrawl(program);
+registerArtifacts(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { describeHealed } from '../domain/locator-memory.ts';
 import type { Run, TestResult } from '../domain/run.ts';
 
 /** Something that receives live run events and prints them. */
@@ -8,8 +9,20 @@ export interface ProgressPrinter {
   done(): void;
 }
 
-const symbols: Record<string, string> = { passed: '✓', failed: '✗', error: '!', skipped: '-' };
-const colors: Record<string, string> = { passed: '32', failed: '31', error: '33', skipped: '90' };
+const symbols: Record<string, string> = {
+  passed: '✓',
+  failed: '✗',
+  error: '!',
+  skipped: '-',
+  flaky: '~',
+};
+const colors: Record<string, string> = {
+  passed: '32',
+  failed: '31',
+  error: '33',
+  skipped: '90',
+  flaky: '33',
+};
 
 export function colorize(enabled: boolean, code: string, text: string): string {
   return enabled ? `\x1b[${code}m${text}\x1b[0m` : text;
@@ -43,7 +56,7 @@ export function createProgress(out: NodeJS.WriteStream, total: number): Progress
     testFinished(r) {
       running.delete(r.testName);
       done++;
-      if (r.status !== 'passed') failed++;
+      if (r.status !== 'passed' && r.status !== 'flaky' && r.status !== 'skipped') failed++;
       const mark = colorize(tty, colors[r.status] ?? '0', symbols[r.status] ?? '?');
       const line = `  ${mark} ${r.testName} ${colorize(tty, '90', formatMs(r.durationMs))}`;
       if (tty) out.write(`\r\x1b[2K${line}\n`);
@@ -64,12 +77,15 @@ export function formatSummary(
   dataDir: string,
 ): string {
   const lines: string[] = [];
-  const bad = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
+  const bad = results.filter(
+    (r) => r.status !== 'passed' && r.status !== 'skipped' && r.status !== 'flaky',
+  );
   if (bad.length > 0) {
     lines.push('', 'Failures:');
     for (const r of bad) {
       lines.push(
-        `  ${colorize(color, colors[r.status] ?? '0', symbols[r.status] ?? '?')} ${r.testName}`,
+        `  ${colorize(color, colors[r.status] ?? '0', symbols[r.status] ?? '?')} ${r.testName}` +
+          (r.quarantined ? ' (quarantined: does not gate)' : ''),
       );
       if (r.failedStep !== null) {
         const step = r.steps[r.failedStep];
@@ -85,6 +101,25 @@ export function formatSummary(
       if (r.artifacts.screenshot)
         lines.push(`      screenshot: ${join(dataDir, r.artifacts.screenshot)}`);
       if (r.artifacts.trace) lines.push(`      trace: ${join(dataDir, r.artifacts.trace)}`);
+      if (r.artifacts.video) lines.push(`      video: ${join(dataDir, r.artifacts.video)}`);
+    }
+  }
+  const flaky = results.filter((r) => r.status === 'flaky');
+  if (flaky.length > 0) {
+    lines.push('', 'Flaky (passed on a retry):');
+    for (const r of flaky) {
+      const first = r.retries?.[0];
+      const why = first?.error ? ` — attempt ${first.attempt}: ${first.error.split('\n')[0]}` : '';
+      lines.push(`  ${colorize(color, colors.flaky ?? '0', '~')} ${r.testName}${why}`);
+    }
+  }
+  const healed = results.filter((r) => r.healed?.length);
+  if (healed.length > 0) {
+    lines.push('', 'Healed (passed with a recorded alternative; update the locator):');
+    for (const r of healed) {
+      for (const h of r.healed ?? []) {
+        lines.push(`  ${colorize(color, '33', '⚕')} ${r.testName}: ${describeHealed(h)}`);
+      }
     }
   }
   const wall =
@@ -94,7 +129,10 @@ export function formatSummary(
   lines.push(
     `${run.total} tests: ${run.passed} passed, ${run.failed} failed` +
       (run.errored ? `, ${run.errored} errored` : '') +
+      (run.flaky ? `, ${run.flaky} flaky` : '') +
       (run.skipped ? `, ${run.skipped} skipped` : '') +
+      (run.quarantined ? `, ${run.quarantined} quarantined` : '') +
+      (healed.length ? `, ${healed.length} healed` : '') +
       ` · wall ${formatMs(wall)} (test time ${formatMs(work)}, ${run.parallelWorkers} workers)`,
   );
   const verdictColor = run.status === 'passed' ? '32' : run.status === 'failed' ? '31' : '33';

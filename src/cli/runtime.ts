@@ -1,11 +1,14 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { BrowserPool } from '../browser/browser-pool.ts';
+import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
 import { Engine } from '../engine/engine.ts';
+import { LiveView } from '../engine/live-view.ts';
 import { InProcessEventBus } from '../events/event-bus.ts';
 import { LocalQueue } from '../queue/local-queue.ts';
 import { openStore, type Store } from '../store/connect.ts';
+import { storeOptions } from '../store/secret-key.ts';
 
 /** The wired-up parts of one Greenlight process. */
 export interface Runtime {
@@ -15,6 +18,8 @@ export interface Runtime {
   events: InProcessEventBus;
   engine: Engine;
   pool: BrowserPool;
+  /** Screencasts of this process's running tests, for live-view watchers. */
+  live: LiveView;
   close(): Promise<void>;
 }
 
@@ -44,18 +49,20 @@ export async function openRuntime(
   opts: { logger?: Logger } = {},
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config);
-  const store = await openStore({ databaseUrl: config.databaseUrl });
+  const store = await openStore(storeOptions(config));
   const events = new InProcessEventBus();
   const queue = new LocalQueue(store);
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
+  const live = new LiveView();
   const engine = new Engine({
     store,
     queue,
     events,
-    executor: chromiumExecutor(pool, config.dataDir),
+    executor: chromiumExecutor(pool, config.dataDir, live),
     dataDir: config.dataDir,
     workers: config.workers,
     logger,
+    artifacts: artifactSettingsFrom(config),
   });
   await engine.start();
   let closed = false;
@@ -66,6 +73,7 @@ export async function openRuntime(
     events,
     engine,
     pool,
+    live,
     async close() {
       if (closed) return;
       closed = true;

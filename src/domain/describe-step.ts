@@ -17,6 +17,7 @@ import {
   type UncheckStep,
   type UploadStep,
 } from './steps.ts';
+import type { VisualCompareSpec } from './visual.ts';
 
 /** A wait step's conditions, whichever form (`wait: 500` or an object) it was written in. */
 export interface WaitSpec {
@@ -34,6 +35,8 @@ export interface ScreenshotSpec {
   name: string;
   fullPage?: boolean;
   locator?: Locator;
+  /** Compare with the stored baseline (visual regression). */
+  compare?: true | VisualCompareSpec;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -89,7 +92,7 @@ export function describeStep(step: Step): string {
       return describeExpect((step as ExpectStep).expect);
     case 'screenshot': {
       const s: ScreenshotSpec = (step as Extract<Step, { screenshot: unknown }>).screenshot;
-      return `screenshot ${q(s.name)}${s.locator ? ` of ${loc(s.locator)}` : ''}${s.fullPage ? ' (full page)' : ''}`;
+      return `screenshot ${q(s.name)}${s.locator ? ` of ${loc(s.locator)}` : ''}${s.fullPage ? ' (full page)' : ''}${s.compare ? ' compared with its baseline' : ''}`;
     }
     case 'request': {
       const r = (step as RequestStep).request;

@@ -19,6 +19,9 @@ export const errorStatus = {
   idempotency_mismatch: 422,
   run_failed: 422,
   wait_timeout: 504,
+  // Artifacts (listed last: 410 has no generic code, video_unavailable is a 400 with a reason).
+  artifact_expired: 410,
+  video_unavailable: 400,
 } as const;
 export type ErrorCode = keyof typeof errorStatus;
 

@@ -11,6 +11,10 @@ export interface Project {
   deletedAt: string | null;
   /** Owning workspace; null only before the first user exists (then the default one adopts it). */
   workspaceId: string | null;
+  /** Default extra attempts of a failing test in a run (0–5); a run may override it. */
+  retries: number;
+  /** Default: a flaky test fails the run. */
+  failOnFlaky: boolean;
 }
 
 /** A named target of a project (staging, production, a preview) with its own variables. */

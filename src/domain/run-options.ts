@@ -31,6 +31,8 @@ export interface RunOptions {
   timeoutMs: number | null;
   /** Name of a project data set: tests that use data run once per row of it. */
   dataSet: string | null;
+  /** Heal a locator that finds nothing from alternatives recorded by earlier runs (false: fail). */
+  healing: boolean;
 }
 
 export const browserNames = ['chromium', 'firefox', 'webkit'] as const;
@@ -61,6 +63,7 @@ export const defaultRunOptions: Readonly<RunOptions> = Object.freeze({
   video: false,
   timeoutMs: null,
   dataSet: null,
+  healing: true,
 });
 
 export const viewportSchema = z.strictObject({
@@ -100,6 +103,10 @@ export const runOptionsInputShape = {
   video: z.boolean().optional(),
   timeoutMs: z.number().int().positive().max(MAX_RUN_TIMEOUT_MS).optional(),
   dataSet: z.string().min(1).max(100).optional(),
+  healing: z
+    .boolean()
+    .optional()
+    .describe('Heal locators that find nothing from recorded alternatives (default true)'),
 };
 export const runOptionsInputSchema = z.strictObject(runOptionsInputShape);
 export type RunOptionsInput = z.output<typeof runOptionsInputSchema>;

@@ -1,11 +1,15 @@
+import type { HealedLocator } from './locator-memory.ts';
+import type { SelectionDetail } from './selection.ts';
+import type { VisualCheck } from './visual.ts';
+
 /** Lifecycle of a run. `passed`/`failed`/`error`/`cancelled` are terminal. */
 export const runStatuses = ['queued', 'running', 'passed', 'failed', 'error', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 export const terminalRunStatuses: readonly RunStatus[] = ['passed', 'failed', 'error', 'cancelled'];
 export const isTerminal = (s: RunStatus): boolean => terminalRunStatuses.includes(s);
 
-/** Outcome of one test in a run. */
-export const resultStatuses = ['passed', 'failed', 'skipped', 'error'] as const;
+/** Outcome of one test in a run; `flaky` failed at least once, then passed on a retry. */
+export const resultStatuses = ['passed', 'failed', 'skipped', 'error', 'flaky'] as const;
 export type ResultStatus = (typeof resultStatuses)[number];
 
 /** How a run chose its tests. */
@@ -28,6 +32,10 @@ export interface RunCounts {
   failed: number;
   skipped: number;
   errored: number;
+  /** Passed only after a retry. */
+  flaky: number;
+  /** Results of quarantined tests, whatever their status; never part of the verdict. */
+  quarantined: number;
 }
 
 export interface Run extends RunCounts {
@@ -41,6 +49,8 @@ export interface Run extends RunCounts {
   baseUrl: string;
   environment: string | null;
   parallelWorkers: number;
+  /** The strategy that chose the tests and why each one (null: plain selection). */
+  selectionDetail?: SelectionDetail | null;
   /** Human-readable reason for an `error`/`failed`/`cancelled` verdict. */
   error: string | null;
   createdAt: string;
@@ -76,7 +86,20 @@ export interface Artifacts {
   /** Paths relative to the data dir. */
   screenshot?: string;
   trace?: string;
-  screenshots?: { name: string; path: string }[];
+  /** `step`: 0-based index of the step after which it was taken (every-step screenshots). */
+  screenshots?: { name: string; path: string; step?: number }[];
+  /** A recording of the whole test (`video` run option). */
+  video?: string;
+  /** Files deleted for exceeding a size limit; the test's outcome is unchanged. */
+  dropped?: DroppedArtifact[];
+}
+
+/** An artifact removed after the test for exceeding a size limit. */
+export interface DroppedArtifact {
+  /** File name inside the attempt's folder. */
+  name: string;
+  bytes: number;
+  reason: 'file_limit' | 'run_limit';
 }
 
 export interface TestResult {
@@ -94,6 +117,43 @@ export interface TestResult {
   consoleErrors: ConsoleEntry[];
   failedRequests: FailedRequest[];
   artifacts: Artifacts;
+  /** Screenshots compared with their baselines (visual regression); absent when none. */
+  visual?: VisualCheck[];
+  /** URL paths the test's main frame visited, deduplicated, in order (at most 50). */
+  visitedUrls?: string[];
   startedAt: string;
   finishedAt: string;
+  /** Earlier attempts of this test in the same job (retries), oldest first; absent when none. */
+  retries?: AttemptRecord[];
+  /** Locators that found nothing and were healed from memory (the test still passed); absent when none. */
+  healed?: HealedLocator[];
+  /** The test was quarantined when it ran: reported, never part of the verdict. */
+  quarantined?: boolean;
+  /** Data-set row index as text ('' or absent: a plain test); one result per test and variant. */
+  variant?: string;
 }
+
+/** One earlier attempt of a retried test, kept on the final result. */
+export type AttemptRecord = Pick<
+  TestResult,
+  | 'attempt'
+  | 'status'
+  | 'error'
+  | 'failedStep'
+  | 'durationMs'
+  | 'steps'
+  | 'artifacts'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+/** Counts of a run with nothing recorded yet. */
+export const emptyCounts = (total: number): RunCounts => ({
+  total,
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  errored: 0,
+  flaky: 0,
+  quarantined: 0,
+});

@@ -118,6 +118,14 @@ const expectSpec = z
     message: 'expect needs at least one assertion',
   });
 const expectStep = z.strictObject({ expect: expectSpec, ...common });
+const visualCompareSchema = z.strictObject({
+  /** Pixelmatch colour threshold per pixel (0..1, default 0.1). */
+  threshold: z.number().min(0).max(1).optional(),
+  /** Share of pixels allowed to differ (0..1, default 0). */
+  maxDiffRatio: z.number().min(0).max(1).optional(),
+  /** Elements hidden in both images, e.g. a clock. */
+  mask: z.array(locatorSchema).min(1).max(50).optional(),
+});
 const screenshotStep = z.strictObject({
   screenshot: z.union([
     z
@@ -128,6 +136,8 @@ const screenshotStep = z.strictObject({
       name: z.string().min(1),
       fullPage: z.boolean().optional(),
       locator: locatorSchema.optional(),
+      /** Compare with the stored baseline (visual regression); `true` takes the defaults. */
+      compare: z.union([z.literal(true), visualCompareSchema]).optional(),
     }),
   ]),
   ...common,

@@ -23,6 +23,16 @@ export const testDocumentShape = {
   stepTimeout: z.number().int().positive().max(600_000).optional(),
   /** Variables local to this test; environment variables of the same name win. */
   variables: z.record(z.string(), z.string()).optional(),
+  /**
+   * Globs of repository paths (`src/cart/**`) or URL paths (`/cart/*`) this test covers: the
+   * `changed` selection strategy runs it when a changed file or page matches.
+   */
+  covers: z.array(z.string().min(1).max(500)).max(100).optional(),
+  /** Name of a project data set: the test runs once per row, the row's columns as variables. */
+  data: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a data set name: letters, digits, _ . -')
+    .optional(),
   steps: z.array(z.unknown()).min(1, 'a test needs at least one step'),
 };
 
@@ -37,6 +47,8 @@ export interface TestDocument {
   timeout?: number;
   stepTimeout?: number;
   variables?: Record<string, string>;
+  covers?: string[];
+  data?: string;
   steps: Step[];
 }
 

@@ -22,6 +22,20 @@ export interface Test {
   updatedAt: string;
   reviewedAt: string | null;
   reviewedBy: string | null;
+  /** Globs of repo or URL paths the test covers (selection strategy `changed`). */
+  covers?: string[];
+  /** Data set the test runs once per row of (document field `data`); null: a plain test. */
+  dataSet?: string | null;
   /** Set when a crawl found the test's page gone or its locators unmatched; cleared by approve/edit. */
   stale?: { reason: string; at: string } | null;
+  /** Set while quarantined: the test runs and is reported, but never decides a verdict. */
+  quarantine?: Quarantine | null;
+}
+
+/** Why, when and by whom a test was quarantined. */
+export interface Quarantine {
+  reason: string;
+  at: string;
+  /** A user's email or a token name; never a secret. */
+  by: string;
 }

@@ -2,9 +2,15 @@ import type { BrowserPool } from '../browser/browser-pool.ts';
 import { runTest } from '../runner/run-test.ts';
 import type { TestExecutor } from './engine.ts';
 import { testDataDir } from './import-tests.ts';
+import { liveTap, viewportOf } from './live-tap.ts';
+import type { LiveView } from './live-view.ts';
 
-/** The engine's executor backed by real Chromium: one job → one fresh browser context. */
-export function chromiumExecutor(pool: BrowserPool, dataDir: string): TestExecutor {
+/** The engine's executor backed by a real browser (the run's): one job → one fresh context. */
+export function chromiumExecutor(
+  pool: BrowserPool,
+  dataDir: string,
+  live?: LiveView,
+): TestExecutor {
   return (job) =>
     runTest(pool, {
       test: job.test,
@@ -16,6 +22,14 @@ export function chromiumExecutor(pool: BrowserPool, dataDir: string): TestExecut
       artifactsBase: dataDir,
       testDataDir: testDataDir(dataDir, job.run.projectId),
       trace: job.options.trace,
+      screenshots: job.options.screenshots,
+      video: job.options.video,
+      emulation: job.options,
+      ...viewportOf(job.options),
+      ...(live ? { onPage: liveTap(live, job) } : {}),
       signal: job.signal,
+      baselines: job.baselines,
+      ...(job.locatorMemory ? { locatorMemory: job.locatorMemory } : {}),
+      healing: job.options.healing,
     });
 }

@@ -2,15 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { AppError, notFound } from '../domain/errors.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../domain/project.ts';
-import { isTerminal, type Run, type Selection, type TriggerInfo } from '../domain/run.ts';
+import {
+  emptyCounts,
+  isTerminal,
+  type Run,
+  type Selection,
+  type TriggerInfo,
+} from '../domain/run.ts';
 import { resolveRunOptions, type RunOptionsInput } from '../domain/run-options.ts';
+import type { StrategyRequest } from '../domain/selection.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
 import type { TestExecutor } from './executor.ts';
+import { planJobs } from './data-variants.ts';
+import { ArtifactSweeper, defaultRetention, type SweepReport } from './artifact-retention.ts';
+import { checkVideo, type ArtifactSettings } from './artifact-settings.ts';
 import { JobRunner } from './job-runner.ts';
-import { noTestsError, normalizeSelection, planOrder } from './plan.ts';
+import { normalizeSelection, planOrder } from './plan.ts';
 import { recoverRuns } from './recovery.ts';
+import { selectTests } from './selection.ts';
+import { estimateDurations } from './shard-plan.ts';
+import { checkRunOptions } from './run-capabilities.ts';
 
 export type { ExecutorJob, TestExecutor, TestOutcome } from './executor.ts';
 
@@ -27,6 +40,8 @@ export interface EngineDeps {
   logger?: Logger;
   /** On stop, how long running tests may finish before they are aborted and re-queued. */
   stopGraceMs?: number;
+  /** Artifact size limits, retention sweep and video support (artifact-settings.ts). */
+  artifacts?: ArtifactSettings;
 }
 
 export interface CreateRunRequest {
@@ -35,6 +50,8 @@ export interface CreateRunRequest {
   baseUrl?: string;
   environment?: string;
   parallelWorkers?: number;
+  /** Narrows the selection by history or by what changed; the run records why (selection.ts). */
+  strategy?: StrategyRequest;
   /** Execution options (retries, browser, device, …); omitted ones come from the defaults. */
   options?: RunOptionsInput;
   /**
@@ -61,6 +78,7 @@ export class Engine {
     logger: Logger;
   };
   readonly #runner: JobRunner;
+  readonly #sweeper: ArtifactSweeper;
   #stopping = new AbortController();
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | null = null;
@@ -72,8 +90,14 @@ export class Engine {
       clock: deps.clock ?? (() => new Date()),
       logger: deps.logger ?? pino({ level: 'silent' }),
       stopGraceMs: deps.stopGraceMs ?? 5_000,
+      artifacts: deps.artifacts ?? {},
     };
     this.#runner = new JobRunner(this.#d);
+    this.#sweeper = new ArtifactSweeper(
+      this.#d,
+      this.#d.artifacts.retention ?? defaultRetention,
+      this.#d.artifacts.sweepIntervalMs,
+    );
   }
 
   /** Recover unfinished runs, then start the worker loops. */
@@ -82,13 +106,20 @@ export class Engine {
     this.#started = true;
     this.#stopping = new AbortController();
     const { store, queue, events, logger } = this.#d;
-    await recoverRuns(store, queue, (id) => this.#runner.finishRun(id), logger);
+    await recoverRuns(
+      store,
+      queue,
+      (id) => this.#runner.finishRun(id),
+      logger,
+      this.#runner.timeouts,
+    );
     // A run cancelled elsewhere (another process, via a shared bus) stops its tests here too.
     this.#unsubscribe = events.subscribe('*', (e) => {
       if (e.type === 'run.finished' && e.status === 'cancelled') {
         this.#runner.abort(e.runId, 'cancelled');
       }
     });
+    if (this.#d.artifacts.retention) this.#sweeper.start();
     const n = Math.max(1, Math.floor(this.#d.workers));
     for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
   }
@@ -107,8 +138,15 @@ export class Engine {
     }
     await Promise.all(this.#loops);
     this.#loops = [];
+    this.#runner.timeouts.clear();
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    await this.#sweeper.stop();
+  }
+
+  /** Delete the artifacts of runs the retention policy expires now (one project, or all). */
+  sweepArtifacts(opts: { projectId?: string } = {}): Promise<SweepReport> {
+    return this.#sweeper.sweep(opts);
   }
 
   /**
@@ -128,14 +166,27 @@ export class Engine {
       });
     }
     const selection = normalizeSelection(req.selection);
-    const tests = await store.tests.forSelection(project.id, selection);
-    if (tests.length === 0) throw noTestsError(selection);
-    const durations = await store.results.meanDurations(
+    const { tests, detail } = await selectTests(
+      store,
+      project.id,
+      selection,
+      req.strategy,
+      this.#d.clock(),
+    );
+    const durations = await estimateDurations(
+      store,
       project.id,
       tests.map((t) => t.id),
     );
     const testIds = planOrder(tests, durations);
-    const options = resolveRunOptions(req.options);
+    const options = resolveRunOptions(
+      { retries: project.retries, failOnFlaky: project.failOnFlaky },
+      req.options,
+    );
+    checkRunOptions(options);
+    checkVideo(options, this.#d.artifacts.findVideo);
+    // A data test becomes one job per row; the run's total counts jobs, not tests.
+    const jobs = await planJobs(store, project.id, testIds, tests, options.dataSet);
     const workers = req.parallelWorkers ?? project.parallelWorkers;
     const run: Run = {
       id: randomUUID(),
@@ -147,19 +198,22 @@ export class Engine {
       baseUrl: req.baseUrl ?? env?.baseUrl ?? project.baseUrl,
       environment: env?.name ?? null,
       parallelWorkers: Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.floor(workers))),
+      ...(detail ? { selectionDetail: detail } : {}),
       error: null,
-      total: testIds.length,
+      total: jobs.length,
       passed: 0,
       failed: 0,
       skipped: 0,
       errored: 0,
+      flaky: 0,
+      quarantined: 0,
       createdAt: this.#d.clock().toISOString(),
       startedAt: null,
       finishedAt: null,
     };
     await store.transaction(async (tx) => {
       await tx.runs.create(run, options);
-      await queue.enqueue(run, testIds, { tx });
+      await queue.enqueue(run, jobs, { tx });
       await req.onCreate?.(tx, run);
     });
     this.#d.events.publish({
@@ -167,7 +221,7 @@ export class Engine {
       runId: run.id,
       projectId: run.projectId,
       at: run.createdAt,
-      counts: { total: run.total, passed: 0, failed: 0, skipped: 0, errored: 0 },
+      counts: emptyCounts(run.total),
     });
     this.#d.logger.info(
       { runId: run.id, projectId: run.projectId, tests: run.total },
@@ -191,7 +245,7 @@ export class Engine {
     const error = reason ? `the run was cancelled: ${reason}` : 'the run was cancelled';
     const { changed, counts } = await store.transaction(async (tx) => {
       await queue.cancelRun(run.id, { tx });
-      const counts = { total: run.testIds.length, ...(await tx.results.tally(run.id)) };
+      const counts = { total: run.total, ...(await tx.results.tally(run.id)) };
       const changed = await tx.runs.finish(run.id, {
         status: 'cancelled',
         error,

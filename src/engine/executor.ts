@@ -1,9 +1,14 @@
+import type { LocatorMemory } from '../domain/locator-memory.ts';
 import type { Run, TestResult } from '../domain/run.ts';
 import type { RunOptions } from '../domain/run-options.ts';
 import type { Test } from '../domain/test.ts';
+import type { BaselineSource } from '../domain/visual.ts';
 
 /** What running one test produced; the engine adds the result id, run id and attempt. */
-export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'>;
+export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'> & {
+  /** Locator alternatives this execution recorded (self-healing); stored apart, not in the result. */
+  locatorMemory?: LocatorMemory[];
+};
 
 /** Everything one execution of one test needs. */
 export interface ExecutorJob {
@@ -20,6 +25,10 @@ export interface ExecutorJob {
   artifactsBase: string;
   /** The run's execution options (retries, browser, device, screenshots, …). */
   options: RunOptions;
+  /** The test's visual baselines, for screenshot steps with `compare`. */
+  baselines?: BaselineSource;
+  /** What earlier runs recorded about the test's locators, for self-healing. */
+  locatorMemory?: LocatorMemory[];
   /** Aborted when the run is cancelled, the engine stops, or the test overruns its time. */
   signal: AbortSignal;
 }

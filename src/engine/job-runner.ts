@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { isTerminal, type Run, type RunCounts, type TestResult } from '../domain/run.ts';
+import {
+  isTerminal,
+  type AttemptRecord,
+  type ResultStatus,
+  type Run,
+  type RunCounts,
+  type TestResult,
+} from '../domain/run.ts';
 import { defaultRunOptions, type RunOptions } from '../domain/run-options.ts';
 import { DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
@@ -11,12 +18,18 @@ import { computeVerdict } from '../domain/verdict.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Job, JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
+import { defaultArtifactLimits, limitOutcomeArtifacts } from './artifact-limits.ts';
+import type { ArtifactSettings } from './artifact-settings.ts';
 import {
   errorOutcome,
   executeWithDeadline,
   type TestExecutor,
   type TestOutcome,
 } from './executor.ts';
+import { jobVariant } from './data-variants.ts';
+import { RunTimeouts } from './run-timeout.ts';
+import { baselineSource, recordNewBaselines } from './visual-baselines.ts';
+import { loadLocatorMemory, rememberLocators } from './healing-memory.ts';
 
 /** A job that keeps killing its process is recorded as an error instead of run forever. */
 export const MAX_ATTEMPTS = 3;
@@ -31,6 +44,8 @@ export interface JobRunnerDeps {
   dataDir: string;
   clock: () => Date;
   logger: Logger;
+  /** Size limits on artifacts (default: 50 MB a file, 500 MB a run). */
+  artifacts?: ArtifactSettings;
 }
 
 /** Why an execution was aborted: a cancelled run discards it, a stopping engine gives it back. */
@@ -55,9 +70,14 @@ export class JobRunner {
   readonly #d: JobRunnerDeps;
   readonly #active = new Map<string, Active>();
   readonly #contexts = new Map<string, Promise<RunContext>>();
+  /** Data-row variables of the jobs running now, by job id. */
+  readonly #rows = new Map<string, Record<string, string>>();
+  /** Per-run time limits; the engine's recovery and stop use it too. */
+  readonly timeouts: RunTimeouts;
 
   constructor(deps: JobRunnerDeps) {
     this.#d = deps;
+    this.timeouts = new RunTimeouts({ ...deps, abortRun: (id) => this.abort(id, 'cancelled') });
   }
 
   get activeCount(): number {
@@ -71,7 +91,10 @@ export class JobRunner {
 
   /** Abort the running executions of one run (or all, with runId null). */
   abort(runId: string | null, kind: AbortKind): void {
-    if (runId !== null && kind === 'cancelled') this.#contexts.delete(runId);
+    if (runId !== null && kind === 'cancelled') {
+      this.#contexts.delete(runId);
+      this.timeouts.disarm(runId);
+    }
     for (const a of this.#active.values()) {
       if (runId !== null && a.runId !== runId) continue;
       a.kind ??= kind;
@@ -91,7 +114,15 @@ export class JobRunner {
     if (await store.runs.markRunning(run.id, this.#now())) {
       this.#publish(run, { type: 'run.started' });
     }
-    const test = await store.tests.get(run.projectId, job.testId);
+    const stored = await store.tests.get(run.projectId, job.testId);
+    // A data-test job runs one row: its name carries the row, its variables win over the others.
+    const variant = stored
+      ? await jobVariant(store, stored, job.variant, () =>
+          this.#context(run).then((c) => c.options.dataSet),
+        )
+      : null;
+    const test = variant?.test;
+    if (variant) this.#rows.set(job.id, variant.row);
     const startedAt = this.#d.clock();
     let outcome: TestOutcome;
     let kind: AbortKind | null = null;
@@ -102,6 +133,8 @@ export class JobRunner {
         startedAt,
         this.#d.clock(),
       );
+    } else if (variant?.error) {
+      outcome = errorOutcome(test, variant.error, startedAt, this.#d.clock());
     } else if (job.attempt > MAX_ATTEMPTS) {
       outcome = errorOutcome(
         test,
@@ -110,14 +143,9 @@ export class JobRunner {
         this.#d.clock(),
       );
     } else {
-      this.#publish(run, {
-        type: 'test.started',
-        testId: test.id,
-        testName: test.name,
-        attempt: job.attempt,
-      });
-      ({ outcome, kind } = await this.#execute(run, test, job));
+      ({ outcome, kind } = await this.#attempts(run, test, job));
     }
+    this.#rows.delete(job.id);
 
     if (kind === 'stopping') {
       // Not a result: the test was interrupted by our own shutdown and runs again at start-up.
@@ -128,16 +156,29 @@ export class JobRunner {
       await queue.discard(job);
       return;
     }
+    const { attempt = job.attempt, ...rest } = outcome as TestOutcome & { attempt?: number };
     const result: TestResult = {
-      ...outcome,
+      ...rest,
       id: randomUUID(),
       runId: run.id,
       testId: job.testId,
-      attempt: job.attempt,
+      attempt,
+      ...(job.variant ? { variant: job.variant } : {}),
+      ...(test?.quarantine ? { quarantined: true } : {}),
     };
     if (!(await queue.complete(job, result))) {
       this.#d.logger.warn({ jobId: job.id, runId: run.id }, 'job lock lost; result dropped');
       return;
+    }
+    if (result.healed?.length) {
+      // A healed test passes, but never silently: streams and the CLI say what was healed.
+      this.#publish(run, {
+        type: 'test.healed',
+        testId: result.testId,
+        testName: result.testName,
+        attempt: result.attempt,
+        healed: result.healed,
+      });
     }
     const counts = await this.#counts(run);
     this.#publish(run, {
@@ -159,19 +200,74 @@ export class JobRunner {
     const { store } = this.#d;
     const run = await store.runs.get(null, runId);
     if (!run || isTerminal(run.status)) return;
-    const counts = await this.#counts(run);
-    const verdict = computeVerdict(counts);
+    const [counts, options] = await Promise.all([this.#counts(run), store.runs.options(run.id)]);
+    const verdict = computeVerdict(counts, { failOnFlaky: options?.failOnFlaky ?? false });
     const f = { status: verdict.status, error: verdict.error, counts, finishedAt: this.#now() };
     if (await store.runs.finish(run.id, f)) {
       this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });
     }
     this.#contexts.delete(run.id);
+    this.timeouts.disarm(run.id);
+  }
+
+  /**
+   * Run the test, and again (fresh context, own artifacts folder) while it fails or errors and
+   * the run's retries allow. The last attempt's outcome stands, with the earlier ones attached;
+   * failing first and then passing makes it `flaky`. An aborted attempt is never retried.
+   */
+  async #attempts(
+    run: Run,
+    test: Test,
+    job: Job,
+  ): Promise<{ outcome: TestOutcome & { attempt: number }; kind: AbortKind | null }> {
+    // A context that cannot load makes the first attempt an error; it is not retried either.
+    const retries = await this.#context(run).then(
+      (c) => c.options.retries,
+      () => 0,
+    );
+    const earlier: AttemptRecord[] = [];
+    // Attempt numbers continue after a process restart re-ran the job (job.attempt > 1).
+    const first = job.attempt;
+    for (let n = 1; ; n++) {
+      const attempt = first + n - 1;
+      this.#publish(run, {
+        type: 'test.started',
+        testId: test.id,
+        testName: test.name,
+        attempt,
+      });
+      const { outcome, kind } = await this.#execute(run, test, job, n);
+      const retry = kind === null && isFailure(outcome.status) && n <= retries;
+      if (!retry || (await this.#runEnded(run.id))) {
+        const status: ResultStatus =
+          earlier.length > 0 && outcome.status === 'passed' ? 'flaky' : outcome.status;
+        const withRetries = earlier.length > 0 ? { retries: earlier } : {};
+        return { outcome: { ...outcome, ...withRetries, status, attempt }, kind };
+      }
+      earlier.push(attemptRecord(attempt, outcome));
+      this.#publish(run, {
+        type: 'test.retrying',
+        testId: test.id,
+        testName: test.name,
+        attempt,
+        status: outcome.status,
+        error: outcome.error,
+      });
+    }
+  }
+
+  /** The run finished (cancelled, timed out) while a test was between attempts. */
+  async #runEnded(runId: string): Promise<boolean> {
+    const now = await this.#d.store.runs.get(null, runId);
+    return !now || isTerminal(now.status);
   }
 
   async #execute(
     run: Run,
     test: Test,
     job: Job,
+    /** 1 for the first try of this job, 2 for its first retry, … */
+    n: number,
   ): Promise<{ outcome: TestOutcome; kind: AbortKind | null }> {
     const controller = new AbortController();
     let settle!: () => void;
@@ -181,13 +277,16 @@ export class JobRunner {
       kind: null,
       done: new Promise((r) => (settle = r)),
     };
+    // Attempts of one job run one after another, so the job id stays a unique key.
     this.#active.set(job.id, active);
     const startedAt = this.#d.clock();
     let mask = (t: string): string => t;
     try {
       const ctx = await this.#context(run);
       mask = makeMasker(ctx.secrets);
-      const folder = `${test.id}-${job.attempt}`;
+      // The first attempt keeps the historic folder name; each retry gets its own.
+      const row = job.variant ? `-row${job.variant}` : '';
+      const folder = `${test.id}${row}-${job.attempt}${n > 1 ? `-retry${n - 1}` : ''}`;
       const artifactsDir = join(this.#d.dataDir, 'artifacts', run.id, folder);
       await mkdir(artifactsDir, { recursive: true });
       const deadline = (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + DEADLINE_GRACE_MS;
@@ -196,17 +295,44 @@ export class JobRunner {
         {
           run,
           test,
-          attempt: job.attempt,
-          variables: { ...test.variables, ...ctx.variables },
+          attempt: job.attempt + n - 1,
+          variables: { ...test.variables, ...ctx.variables, ...this.#rows.get(job.id) },
           secrets: ctx.secrets,
           artifactsDir,
           artifactsBase: `artifacts/${run.id}/${folder}`,
           options: ctx.options,
+          baselines: baselineSource(this.#d.store, this.#d.dataDir, run.projectId, test.id),
+          locatorMemory: await loadLocatorMemory(
+            this.#d.store,
+            run.projectId,
+            test,
+            this.#d.logger,
+          ),
         },
         controller,
         deadline,
       );
-      return { outcome: { ...outcome, testId: test.id }, kind: active.kind };
+      if (outcome.visual && !active.kind) {
+        const { store, dataDir, logger } = this.#d;
+        await recordNewBaselines(store, dataDir, run, test.id, outcome.visual, logger);
+      }
+      const remembered = await rememberLocators(
+        this.#d.store,
+        run.projectId,
+        test.id,
+        outcome,
+        this.#d.logger,
+      );
+      const limited = await limitOutcomeArtifacts(
+        remembered,
+        {
+          dataDir: this.#d.dataDir,
+          runDir: join(this.#d.dataDir, 'artifacts', run.id),
+          attemptDir: artifactsDir,
+        },
+        this.#d.artifacts?.limits ?? defaultArtifactLimits,
+      );
+      return { outcome: { ...limited, testId: test.id }, kind: active.kind };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.#d.logger.warn({ runId: run.id, testId: test.id, err: mask(message) }, 'test errored');
@@ -240,15 +366,18 @@ export class JobRunner {
     if (run.environment && !env) {
       throw new Error(`environment "${run.environment}" was deleted after the run was queued`);
     }
+    const resolved = options ?? { ...defaultRunOptions };
+    this.timeouts.arm(run.id, run.startedAt ?? this.#now(), resolved.timeoutMs);
     const variables = env?.variables ?? {};
     const secrets = (env?.secretNames ?? [])
       .map((n) => variables[n])
       .filter((v): v is string => typeof v === 'string' && v.length > 0);
-    return { variables, secrets, options: options ?? { ...defaultRunOptions } };
+    return { variables, secrets, options: resolved };
   }
 
   async #counts(run: Run): Promise<RunCounts> {
-    return { total: run.testIds.length, ...(await this.#d.store.results.tally(run.id)) };
+    // run.total counts jobs: a data test has one per row.
+    return { total: run.total, ...(await this.#d.store.results.tally(run.id)) };
   }
 
   #now(): string {
@@ -258,4 +387,21 @@ export class JobRunner {
   #publish(run: Run, e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>): void {
     this.#d.events.publish({ ...e, runId: run.id, projectId: run.projectId, at: this.#now() });
   }
+}
+
+const isFailure = (s: ResultStatus): boolean => s === 'failed' || s === 'error';
+
+/** What an earlier attempt keeps: enough to report it, not its console and network logs. */
+function attemptRecord(attempt: number, o: TestOutcome): AttemptRecord {
+  return {
+    attempt,
+    status: o.status,
+    error: o.error,
+    failedStep: o.failedStep,
+    durationMs: o.durationMs,
+    steps: o.steps,
+    artifacts: o.artifacts,
+    startedAt: o.startedAt,
+    finishedAt: o.finishedAt,
+  };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { describeHealed } from '../domain/locator-memory.ts';
 import { isTerminal, type ResultStatus, type Run, type TestResult } from '../domain/run.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
@@ -74,7 +75,9 @@ export interface Attachment {
   detach: () => void;
 }
 
-const keyOf = (r: { testId: string; attempt: number }): string => `${r.testId}#${r.attempt}`;
+// The name tells the rows of a data test apart (`Sign in [admin]`): they share id and attempt.
+const keyOf = (r: { testId: string; attempt: number; testName: string }): string =>
+  `${r.testId}#${r.attempt}#${r.testName}`;
 
 export function resultLineOf(r: TestResult): ResultLine {
   const { testId, testName, status, attempt, durationMs, error } = r;
@@ -234,6 +237,12 @@ export class RunStream {
         this.#append(log, { type: 'log', data });
         return;
       }
+      case 'test.healed': {
+        const what = (e.healed ?? []).map(describeHealed).join('; ');
+        const message = `healed ${e.testName ?? e.testId}: ${what}`;
+        this.#append(log, { type: 'log', data: { message, at: e.at, testId: e.testId } });
+        return;
+      }
       case 'test.finished':
         this.#onResult(log, run, e);
         return;
@@ -280,7 +289,14 @@ export class RunStream {
     log.run = run;
     for (const r of results) {
       // The result this event announces is already stored: leave it for #onResult to add.
-      if (e.type === 'test.finished' && r.testId === e.testId && r.attempt === e.attempt) continue;
+      if (
+        e.type === 'test.finished' &&
+        r.testId === e.testId &&
+        r.attempt === e.attempt &&
+        r.testName === e.testName
+      ) {
+        continue;
+      }
       log.seen.add(keyOf(r));
       log.results.push(resultLineOf(r));
     }

@@ -58,6 +58,8 @@ const FIELDS = [
   'timeout',
   'stepTimeout',
   'variables',
+  'data',
+  'covers',
 ] as const;
 
 /** Canonical JSON (sorted keys), so equal values compare equal whatever their key order. */

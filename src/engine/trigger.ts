@@ -3,6 +3,8 @@ import { AppError, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Project } from '../domain/project.ts';
 import { isTerminal, type Run, type Selection } from '../domain/run.ts';
+import type { RunOptionsInput } from '../domain/run-options.ts';
+import type { Strategy, StrategyRequest } from '../domain/selection.ts';
 import type { FeedbackTarget, RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
 import type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
@@ -15,17 +17,13 @@ import {
 } from './concurrency.ts';
 import type { Engine } from './engine.ts';
 import { IDEMPOTENCY_TTL_MS, replayedRunId, requestHash } from './idempotency.ts';
+import { checkBrowserName } from './run-capabilities.ts';
+import { checkStrategyInputs } from './selection.ts';
 
 export type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 
-/** Selection strategies a pipeline may ask for; only `failed` is implemented so far. */
-export const strategies = ['failed', 'flaky', 'recent', 'changed'] as const;
-export type Strategy = (typeof strategies)[number];
+export { strategies, type Strategy } from '../domain/selection.ts';
 export const concurrencyPolicies = ['reject', 'queue', 'supersede'] as const;
-
-/** Browsers this server can run; anything else is refused rather than run in Chromium. */
-const installedBrowsers = ['chromium'];
-const supportedDevices = ['desktop'];
 
 /** One CI trigger in Greenlight's own terms; every API shape translates into this. */
 export interface TriggerRequest {
@@ -35,11 +33,21 @@ export interface TriggerRequest {
   idempotencyKey?: string;
   selection?: Selection;
   strategy?: Strategy;
+  /** Strategy `changed`: repository paths and URL paths that changed. */
+  changedFiles?: string[];
+  changedUrls?: string[];
+  /** Strategy `recent`: days back (default 7). */
+  recentDays?: number;
+  /** Strategy `flaky`: the lowest flaky score that runs (default 10). */
+  minFlakyScore?: number;
   baseUrl?: string;
   environment?: string;
   parallelWorkers?: number;
+  /** Free text from the compat shapes; checked against the installed browsers. */
   browser?: string;
   device?: string;
+  /** Execution options (viewport, locale, timezone, network, …); `browser`/`device` above win. */
+  options?: RunOptionsInput;
   git?: GitInfo;
   event?: string;
   externalUrl?: string;
@@ -101,6 +109,9 @@ export async function trigger(
       field,
     });
   }
+  const strategy = req.strategy ? strategyRequestOf(req, req.strategy) : undefined;
+  // Before the concurrency policy acts: a bad request must not supersede a running run.
+  if (strategy) checkStrategyInputs(strategy);
   const hash = requestHash(req.shape, req.body);
   const key = req.concurrency?.key ?? defaultConcurrencyKey(req.git);
   const policy = req.concurrency?.policy ?? 'reject';
@@ -117,7 +128,6 @@ export async function trigger(
   const created = await locks.run(`${project.id}\0${key}`, async () => {
     const earlier = await replay();
     if (earlier) return earlier;
-    const selection = await selectionFor(deps.store, project.id, req);
     const active = await deps.store.runTriggers.activeForKey(project.id, key);
     const newest = active.at(-1);
     if (policy === 'reject' && newest) throw runInProgress(key, newest.runId);
@@ -131,11 +141,13 @@ export async function trigger(
     const blockedBy = policy === 'queue' && newest ? newest.runId : null;
     try {
       const run = await deps.engine.createRun(project.id, {
-        selection,
+        selection: req.selection ?? {},
+        ...(strategy ? { strategy } : {}),
         trigger: { source: 'ci', actor: actorOf(principal, req.shape) },
         baseUrl: req.baseUrl,
         environment: req.environment,
         parallelWorkers: req.parallelWorkers,
+        options: runOptionsOf(req),
         onCreate: async (tx, run) => {
           const at = now();
           await tx.runTriggers.insert({
@@ -208,60 +220,31 @@ export async function trigger(
   return created;
 }
 
+/** The run options of a trigger: its options with the compat shapes' browser and device. */
+function runOptionsOf(req: TriggerRequest): RunOptionsInput {
+  return {
+    ...req.options,
+    ...(req.browser !== undefined ? { browser: checkBrowserName(req.browser) } : {}),
+    ...(req.device !== undefined ? { device: req.device } : {}),
+  };
+}
+
 /** Refuse what this server cannot do, naming it, instead of silently doing something else. */
 function checkCapabilities(req: TriggerRequest): void {
-  if (req.browser !== undefined && !installedBrowsers.includes(req.browser)) {
-    throw new AppError(
-      'unsupported_field',
-      `browser "${req.browser}" is not installed on this server; available: ${installedBrowsers.join(', ')}`,
-      { field: 'browser', value: req.browser },
-    );
-  }
-  if (req.device !== undefined && !supportedDevices.includes(req.device)) {
-    throw new AppError(
-      'unsupported_field',
-      `device "${req.device}" is not supported yet; available: ${supportedDevices.join(', ')}`,
-      { field: 'device', value: req.device },
-    );
-  }
-  if (req.strategy !== undefined && req.strategy !== 'failed') {
-    throw new AppError(
-      'unsupported_field',
-      `selection strategy "${req.strategy}" is not available yet; use "failed", or select ` +
-        'suites, tags or tests',
-      { field: 'strategy', value: req.strategy },
-    );
-  }
+  // Unknown or not installed browsers fail here, devices and the rest in Engine.createRun.
+  if (req.browser !== undefined) checkBrowserName(req.browser);
 }
 
-/** The selection, narrowed by the strategy. */
-async function selectionFor(
-  store: Store,
-  projectId: string,
-  req: TriggerRequest,
-): Promise<Selection> {
-  const selection: Selection = { ...req.selection };
-  if (req.strategy !== 'failed') return selection;
-  const failed = await lastFailedTestIds(store, projectId);
-  const wanted = selection.testIds;
-  const ids = wanted && wanted.length > 0 ? failed.filter((id) => wanted.includes(id)) : failed;
-  if (ids.length === 0) {
-    throw new AppError(
-      'no_tests',
-      'strategy "failed": no test failed in the last finished run of this project',
-      { strategy: 'failed' },
-    );
-  }
-  return { ...selection, testIds: ids };
-}
-
-/** Tests that failed or could not run in the project's last finished (not cancelled) run. */
-async function lastFailedTestIds(store: Store, projectId: string): Promise<string[]> {
-  const page = await store.runs.list(projectId, { limit: 50, offset: 0 });
-  const last = page.items.find((r) => isTerminal(r.status) && r.status !== 'cancelled');
-  if (!last) return [];
-  const results = await store.results.listByRun(last.id, projectId);
-  return results.filter((r) => r.status === 'failed' || r.status === 'error').map((r) => r.testId);
+/** The trigger's strategy fields for the engine; `failed` looks at the trigger's branch. */
+function strategyRequestOf(req: TriggerRequest, strategy: Strategy): StrategyRequest {
+  return {
+    strategy,
+    ...(req.changedFiles ? { changedFiles: req.changedFiles } : {}),
+    ...(req.changedUrls ? { changedUrls: req.changedUrls } : {}),
+    ...(req.recentDays !== undefined ? { recentDays: req.recentDays } : {}),
+    ...(req.minFlakyScore !== undefined ? { minFlakyScore: req.minFlakyScore } : {}),
+    ...(req.git?.ref !== undefined ? { branch: req.git.ref } : {}),
+  };
 }
 
 function actorOf(p: Principal, shape: TriggerShape): string {

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
+import type { HealedLocator } from '../domain/locator-memory.ts';
 import type { ResultStatus, RunCounts, RunStatus } from '../domain/run.ts';
 
 export const runEventTypes = [
   'run.queued',
   'run.started',
   'test.started',
+  'test.retrying',
+  'test.healed',
   'test.finished',
   'run.finished',
 ] as const;
@@ -15,6 +18,8 @@ export type RunEventType = (typeof runEventTypes)[number];
  * CLI progress can forward it as is:
  * - run.queued: counts (total planned)
  * - test.started: testId, testName, attempt
+ * - test.retrying: testId, testName, attempt (the one that failed), status, error
+ * - test.healed: testId, testName, attempt, healed (the locators healed; the test passed)
  * - test.finished: testId, testName, attempt, status (result), durationMs, counts (so far)
  * - run.finished: status (verdict), error, counts
  */
@@ -31,6 +36,7 @@ export interface RunEvent {
   durationMs?: number;
   counts?: RunCounts;
   error?: string | null;
+  healed?: HealedLocator[];
 }
 
 export type RunEventListener = (e: RunEvent) => void;

@@ -8,6 +8,7 @@ import {
 } from '../domain/steps.ts';
 import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
 import { parseJsonPath } from '../domain/json-path.ts';
+import { DEFAULT_MAX_DIFF_RATIO, DEFAULT_VISUAL_THRESHOLD } from '../domain/visual.ts';
 import { ident, jsValue, options, quote, regex, str, type Helper } from './codegen.ts';
 
 /** What translating a step needs: its timeout (if not the config's) and a way to ask for helpers. */
@@ -98,6 +99,7 @@ export function stepCode(step: Step, c: CodeContext): string[] {
       return expectCode((s as ExpectStep).expect, c);
     case 'screenshot': {
       const sc = s.screenshot as ScreenshotSpec;
+      if (sc.compare) return [visualCode(sc, t)];
       const file = `test.info().outputPath(${str(`${sc.name.replace(/[^\w.{}-]+/g, '_')}.png`)})`;
       if (sc.locator) {
         return [
@@ -118,6 +120,25 @@ export function stepCode(step: Step, c: CodeContext): string[] {
         : [`${name} = ((await ${l}.textContent(${to})) ?? '').replace(/\\s+/g, ' ').trim();`];
     }
   }
+}
+
+/**
+ * A compared screenshot as Playwright's own visual assertion. The threshold is always written:
+ * Playwright's default (0.2) is not ours (0.1). Animations and the caret are off by default there.
+ */
+function visualCode(sc: ScreenshotSpec, timeout: string | undefined): string {
+  const cmp = sc.compare === true || !sc.compare ? {} : sc.compare;
+  const ratio = cmp.maxDiffRatio ?? DEFAULT_MAX_DIFF_RATIO;
+  const o = options({
+    fullPage: sc.fullPage && !sc.locator ? 'true' : undefined,
+    mask: cmp.mask ? `[${cmp.mask.map(locatorCode).join(', ')}]` : undefined,
+    threshold: String(cmp.threshold ?? DEFAULT_VISUAL_THRESHOLD),
+    maxDiffPixelRatio: ratio > 0 ? String(ratio) : undefined,
+    timeout,
+  });
+  const target = sc.locator ? locatorCode(sc.locator) : 'page';
+  const file = quote(`${sc.name.replace(/[^\w.-]+/g, '_')}.png`);
+  return `await expect(${target}).toHaveScreenshot(${args(file, o)});`;
 }
 
 function waitCode(w: WaitSpec, c: CodeContext): string[] {

@@ -89,7 +89,9 @@ export function countsLine(m: NotificationMessage): string {
   const r = m.run;
   const parts = [`${r.passed} passed`, `${r.failed} failed`];
   if (r.errored > 0) parts.push(`${r.errored} could not run`);
+  if (r.flaky > 0) parts.push(`${r.flaky} flaky`);
   parts.push(`${r.skipped} skipped`);
+  if (r.quarantined > 0) parts.push(`${r.quarantined} quarantined`);
   const d = durationOf(r);
   if (d !== null) parts.push(d);
   return parts.join(' · ');
@@ -110,7 +112,10 @@ export function buildMessage(input: {
   flaky: FlakyTest[];
   runUrl: string;
 }): NotificationMessage {
-  const failed = input.results.filter((r) => r.status === 'failed' || r.status === 'error');
+  // Quarantined tests never gate, so they are no failure to alert on.
+  const failed = input.results.filter(
+    (r) => !r.quarantined && (r.status === 'failed' || r.status === 'error'),
+  );
   return {
     event: input.event,
     project: input.project,

@@ -4,6 +4,13 @@ import type { Job } from '../store/jobs.ts';
 
 export type { Job, JobStatus } from '../store/jobs.ts';
 
+/** One planned job: a test, and for a data test the row it runs with. */
+export interface PlannedJob {
+  testId: string;
+  /** Data-set row index as text; '' for a plain test. */
+  variant: string;
+}
+
 export interface InTransaction {
   /** Do the write inside this open store transaction (it becomes visible on commit). */
   tx?: Store;
@@ -15,10 +22,13 @@ export interface InTransaction {
  * the engine only talks to this interface.
  */
 export interface JobQueue {
-  /** One job per test, in plan order. With `tx`, the jobs appear when that transaction commits. */
+  /**
+   * One job per test id (or per planned test and data row), in plan order. With `tx`, the jobs
+   * appear when that transaction commits.
+   */
   enqueue(
     run: Pick<Run, 'id' | 'projectId'>,
-    testIds: readonly string[],
+    testIds: readonly (string | PlannedJob)[],
     opts?: InTransaction,
   ): Promise<Job[]>;
   /**

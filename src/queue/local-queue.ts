@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TestResult } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
-import type { InTransaction, Job, JobQueue } from './job-queue.ts';
+import type { InTransaction, Job, JobQueue, PlannedJob } from './job-queue.ts';
 
 export interface LocalQueueOptions {
   /**
@@ -37,12 +37,17 @@ export class LocalQueue implements JobQueue {
 
   async enqueue(
     run: { id: string; projectId: string },
-    testIds: readonly string[],
+    testIds: readonly (string | PlannedJob)[],
     opts: InTransaction = {},
   ): Promise<Job[]> {
     const s = opts.tx ?? this.#store;
     const jobs = await s.jobs.insertMany(
-      testIds.map((testId, seq) => ({ runId: run.id, projectId: run.projectId, testId, seq })),
+      testIds.map((t, seq) => ({
+        runId: run.id,
+        projectId: run.projectId,
+        ...(typeof t === 'string' ? { testId: t } : t),
+        seq,
+      })),
     );
     s.afterCommit(() => this.#wake());
     return jobs;

@@ -119,6 +119,8 @@ function testSection(input: ReportInput, budget: ImageBudget, f: FinalResult): s
     parts.push(
       `<p class="trace">${artifactLink(input, r.artifacts.trace, 'Playwright trace')} <span class="muted">(open with <code>npx playwright show-trace</code>)</span></p>`,
     );
+  if (r.artifacts.video)
+    parts.push(`<p class="trace">${artifactLink(input, r.artifacts.video, 'Video')}</p>`);
   if (r.consoleErrors.length > 0)
     parts.push(
       `<h4>Console errors</h4><ul class="console">${r.consoleErrors
@@ -152,6 +154,7 @@ function testSection(input: ReportInput, budget: ImageBudget, f: FinalResult): s
     `<details class="test status-${r.status}" data-status="${filterGroup(r)}" data-test-id="${h(r.testId)}"${open}>` +
     `<summary><span class="badge b-${r.status}">${h(r.status)}</span>` +
     (f.flaky ? '<span class="badge b-flaky">flaky</span>' : '') +
+    (r.quarantined ? '<span class="badge b-quarantined">quarantined</span>' : '') +
     `<span class="name">${h(r.testName)}</span><span class="suite">${h(suite)}</span>` +
     `<span class="dur">${h(formatDuration(r.durationMs))}</span></summary>` +
     `<div class="body">${parts.join('')}</div></details>`
@@ -176,7 +179,7 @@ details.test[hidden]{display:none}
 summary{cursor:pointer;padding:8px 12px;display:flex;gap:10px;align-items:center}
 summary .name{font-weight:600;flex:1;word-break:break-word}summary .suite,summary .dur{color:var(--mute)}
 .badge{font-size:12px;border-radius:10px;padding:1px 8px;color:#fff;background:var(--mute);text-transform:uppercase}
-.b-passed{background:var(--ok)}.b-failed,.b-error{background:var(--bad)}.b-flaky{background:var(--warn)}
+.b-passed{background:var(--ok)}.b-failed,.b-error{background:var(--bad)}.b-flaky{background:var(--warn)}.b-quarantined{background:#777}
 .body{padding:0 12px 12px;border-top:1px solid var(--line)}
 pre.error{background:#ffebe9;border:1px solid #ffcecb;padding:8px;white-space:pre-wrap;word-break:break-word;border-radius:6px}
 table.steps{border-collapse:collapse;width:100%;margin:8px 0}table.steps th,table.steps td{text-align:left;padding:3px 8px;border-bottom:1px solid var(--line);vertical-align:top}
@@ -194,6 +197,14 @@ bs.forEach(function(b){b.setAttribute('aria-pressed',String(b.dataset.filter===f
 var e=document.getElementById('empty');if(e)e.hidden=Array.prototype.some.call(ts,function(t){return !t.hidden});}
 bs.forEach(function(b){b.addEventListener('click',function(){apply(b.dataset.filter)})});apply('all');})();
 `;
+
+/** Healed tests passed, but never silently: the header says what was healed. */
+function healedList(input: ReportInput): string {
+  const healed = input.healed ?? [];
+  if (healed.length === 0) return '';
+  const items = healed.map((x) => `<li>${h(x.testName)}: ${h(x.detail)}</li>`).join('');
+  return `<div class="healed"><b>Healed (${healed.length})</b> — passed with a recorded alternative locator; update the test<ul>${items}</ul></div>`;
+}
 
 /**
  * The run as one self-contained HTML page (inline CSS, JS and images; no external request):
@@ -226,7 +237,8 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
 <h1><span class="st-${run.status}" id="run-status">${h(STATUS_LABEL[run.status])}</span> · ${h(project.name)}</h1>
 <p class="meta">Run <code>${h(run.id)}</code> · ${h(project.slug)}${run.environment ? ` · env <code>${h(run.environment)}</code>` : ''} · <code>${h(run.baseUrl)}</code> · ${h(run.startedAt ?? run.createdAt)} · ${h(formatDuration(sum.durationMs))}${runLink ? ` · <a href="${h(runLink)}">open the run</a>` : ''}</p>
 ${run.error && run.status !== 'passed' ? `<p class="run-error">${h(run.error)}</p>` : ''}
-<div class="counts">${count('total', 'Total', sum.total)}${count('passed', 'Passed', sum.passed)}${count('failed', 'Failed', sum.failed)}${count('errored', 'Errors', sum.errored)}${count('skipped', 'Skipped', sum.skipped)}${count('flaky', 'Flaky', sum.flaky)}</div>
+<div class="counts">${count('total', 'Total', sum.total)}${count('passed', 'Passed', sum.passed)}${count('failed', 'Failed', sum.failed)}${count('errored', 'Errors', sum.errored)}${count('skipped', 'Skipped', sum.skipped)}${count('flaky', 'Flaky', sum.flaky)}${sum.quarantined > 0 ? count('skipped', 'Quarantined', sum.quarantined) : ''}</div>
+${healedList(input)}
 </header>
 <main>
 <div class="filters" role="group" aria-label="Filter tests">${filters

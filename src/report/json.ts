@@ -16,7 +16,7 @@ import {
  * GET /api/v1/schemas/report.json.
  */
 const artifactSchema = z.object({
-  kind: z.enum(['screenshot', 'trace', 'named-screenshot']),
+  kind: z.enum(['screenshot', 'trace', 'named-screenshot', 'video']),
   name: z.string().optional(),
   /** Path relative to the server's data dir. */
   path: z.string(),
@@ -81,6 +81,7 @@ const summarySchema = z.object({
   errored: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
   flaky: z.number().int().nonnegative(),
+  quarantined: z.number().int().nonnegative(),
   missing: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative(),
 });
@@ -143,6 +144,7 @@ function artifactsOf(r: TestResult, input: ReportInput): z.infer<typeof artifact
       ? [{ kind: 'screenshot' as const, path: a.screenshot, ...url(a.screenshot) }]
       : []),
     ...(a.trace ? [{ kind: 'trace' as const, path: a.trace, ...url(a.trace) }] : []),
+    ...(a.video ? [{ kind: 'video' as const, path: a.video, ...url(a.video) }] : []),
     ...(a.screenshots ?? []).map((s) => ({
       kind: 'named-screenshot' as const,
       name: s.name,

@@ -84,7 +84,21 @@ function testcase(input: ReportInput, f: FinalResult): string[] {
     `time="${seconds(r.durationMs)}"` +
     (info?.file ? ` file="${attr(info.file)}"` : '');
   const body: string[] = [];
-  if (r.status === 'failed' || r.status === 'error') {
+  const healed = input.healed?.find((x) => x.testId === r.testId);
+  if (healed) {
+    // A healed pass is never silent: CI tools show testcase properties beside the test.
+    body.push(
+      `${pad}  <properties><property name="greenlight.healed" value="${attr(healed.detail)}"/></properties>`,
+    );
+  }
+  if (r.quarantined) {
+    // Quarantined tests never gate: CI tools reading this file must not fail the build on them.
+    const why =
+      r.status === 'failed' || r.status === 'error'
+        ? ` (${r.status}: ${oneLine(r.error, 400)})`
+        : '';
+    body.push(`${pad}  <skipped message="${attr(`quarantined${why}`)}"/>`);
+  } else if (r.status === 'failed' || r.status === 'error') {
     const tag = r.status === 'failed' ? 'failure' : 'error';
     body.push(
       `${pad}  <${tag} message="${attr(oneLine(r.error, 500) || r.status)}" type="${attr(failureType(r))}">` +
@@ -116,12 +130,14 @@ interface Totals {
   ms: number;
 }
 
+const quarantined = (f: FinalResult): boolean => f.result.quarantined === true;
+
 function totals(finals: FinalResult[]): Totals {
   return {
     tests: finals.length,
-    failures: finals.filter((f) => f.result.status === 'failed').length,
-    errors: finals.filter((f) => f.result.status === 'error').length,
-    skipped: finals.filter((f) => f.result.status === 'skipped').length,
+    failures: finals.filter((f) => !quarantined(f) && f.result.status === 'failed').length,
+    errors: finals.filter((f) => !quarantined(f) && f.result.status === 'error').length,
+    skipped: finals.filter((f) => quarantined(f) || f.result.status === 'skipped').length,
     ms: finals.reduce((s, f) => s + Math.max(0, f.result.durationMs), 0),
   };
 }

@@ -71,6 +71,9 @@ export function renderMarkdownSummary(input: ReportInput): string {
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${sum.passed} | ${sum.failed} | ${sum.errored} | ${sum.skipped} | ${sum.flaky} | ${sum.total} |`,
   );
+  if (sum.quarantined > 0) {
+    out.push('', `_${sum.quarantined} quarantined test(s) ran without gating the verdict._`);
+  }
   if (sum.missing > 0) out.push('', `_${sum.missing} planned test(s) have no result._`);
 
   const failures = finals.filter(
@@ -82,7 +85,9 @@ export function renderMarkdownSummary(input: ReportInput): string {
       const step = describeFailingStep(result);
       const reason =
         oneLine(result.error) || (result.status === 'error' ? 'could not run' : 'failed');
-      const kind = result.status === 'error' ? ' (could not run)' : '';
+      const kind =
+        (result.status === 'error' ? ' (could not run)' : '') +
+        (result.quarantined ? ' (quarantined, does not gate)' : '');
       out.push(
         `- **${mdText(result.testName)}**${kind}` +
           (step ? ` — ${mdText(step)}` : '') +

@@ -62,10 +62,12 @@ export interface FinalResult {
  */
 export function finalResults(results: readonly TestResult[]): FinalResult[] {
   const byTest = new Map<string, TestResult[]>();
-  for (const r of results) {
-    const list = byTest.get(r.testId);
+  for (const r of results.flatMap(expandAttempts)) {
+    // A data test has one result per row (variant); each row is its own test in a report.
+    const key = `${r.testId}\u0000${r.variant ?? ''}`;
+    const list = byTest.get(key);
     if (list) list.push(r);
-    else byTest.set(r.testId, [r]);
+    else byTest.set(key, [r]);
   }
   const out: FinalResult[] = [];
   for (const attempts of byTest.values()) {
@@ -75,10 +77,28 @@ export function finalResults(results: readonly TestResult[]): FinalResult[] {
     out.push({
       result,
       previous,
-      flaky: result.status === 'passed' && (previous.length > 0 || result.attempt > 1),
+      // A job re-run after a process restart has attempt > 1 without failing: not flaky.
+      flaky: result.status === 'passed' && previous.length > 0,
     });
   }
   return out;
+}
+
+/**
+ * A stored result keeps its earlier attempts (retries in the same job) in `retries`; reports see
+ * them as results of their own, and a `flaky` result as the passing last attempt it is.
+ */
+export function expandAttempts(r: TestResult): TestResult[] {
+  const { retries, ...last } = r;
+  const final: TestResult = r.status === 'flaky' ? { ...last, status: 'passed' } : last;
+  const earlier = (retries ?? []).map((a): TestResult => ({
+    ...last,
+    ...a,
+    id: `${r.id}#${a.attempt}`,
+    consoleErrors: [],
+    failedRequests: [],
+  }));
+  return [...earlier, final];
 }
 
 /** The step that failed, if the result names one. */
@@ -115,7 +135,10 @@ export interface ReportSummary {
   failed: number;
   errored: number;
   skipped: number;
+  /** Passed after failing first; not counted in `passed` (the run's counts agree). */
   flaky: number;
+  /** Results of quarantined tests, whatever their outcome; counted nowhere else (they never gate). */
+  quarantined: number;
   /** Planned tests with no result (a cancelled or still running run). */
   missing: number;
   durationMs: number;
@@ -123,7 +146,9 @@ export interface ReportSummary {
 
 export function summarize(input: ReportInput): ReportSummary {
   const finals = finalResults(input.results);
-  const count = (s: string): number => finals.filter((f) => f.result.status === s).length;
+  const gating = finals.filter((f) => !f.result.quarantined);
+  const count = (s: string): number =>
+    gating.filter((f) => f.result.status === s && !f.flaky).length;
   const total = Math.max(input.run.total, finals.length);
   return {
     total,
@@ -131,7 +156,8 @@ export function summarize(input: ReportInput): ReportSummary {
     failed: count('failed'),
     errored: count('error'),
     skipped: count('skipped'),
-    flaky: finals.filter((f) => f.flaky).length,
+    flaky: gating.filter((f) => f.flaky).length,
+    quarantined: finals.length - gating.length,
     missing: Math.max(0, total - finals.length),
     durationMs: runDurationMs(input),
   };

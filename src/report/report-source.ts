@@ -1,6 +1,7 @@
 import type { Project } from '../domain/project.ts';
 import type { Run, TestResult } from '../domain/run.ts';
 import type { Test } from '../domain/test.ts';
+import { healedTests } from './healed.ts';
 import type { ReportInput, ReportLinks, ReportTestInfo } from './report-model.ts';
 
 /**
@@ -50,7 +51,12 @@ function plannedOrder(run: Run, results: TestResult[]): TestResult[] {
   const pos = new Map(run.testIds.map((id, i) => [id, i]));
   const at = (r: TestResult): number => pos.get(r.testId) ?? Number.MAX_SAFE_INTEGER;
   return [...results].sort(
-    (a, b) => at(a) - at(b) || a.attempt - b.attempt || a.startedAt.localeCompare(b.startedAt),
+    (a, b) =>
+      at(a) - at(b) ||
+      // Rows of a data test in data-set order.
+      Number(a.variant ?? 0) - Number(b.variant ?? 0) ||
+      a.attempt - b.attempt ||
+      a.startedAt.localeCompare(b.startedAt),
   );
 }
 
@@ -63,9 +69,11 @@ export async function loadReportInput(
   const { run, project } = found;
   const results = plannedOrder(run, await source.results.listByRun(run.id, run.projectId));
   const ids = [...new Set(results.map((r) => r.testId))];
+  const healed = healedTests(results);
   return {
     run,
     results,
+    ...(healed.length > 0 ? { healed } : {}),
     tests: await testInfos(source, run.projectId, ids),
     project: { slug: project.slug, name: project.name },
     ...(extra.links ? { links: extra.links } : {}),

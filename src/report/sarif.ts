@@ -142,7 +142,8 @@ function sarifResult(input: ReportInput, f: FinalResult): SarifResult | undefine
   return {
     ruleId,
     ruleIndex: ruleIndex(ruleId),
-    level: f.flaky ? 'warning' : 'error',
+    // A quarantined test's failure is known and accepted: shown, never blocking.
+    level: f.result.quarantined ? 'note' : f.flaky ? 'warning' : 'error',
     message: { text: `Test "${r.testName}" ${verb}${where}${reason ? `: ${reason}` : ''}` },
     locations: [
       {

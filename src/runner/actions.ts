@@ -4,10 +4,11 @@ import { describeLocator } from '../domain/locator.ts';
 import type { ClickStep, PressStep, SelectStep, SetStep, UploadStep } from '../domain/steps.ts';
 import { StepFailure, TestInterrupted } from './errors.ts';
 import { waitForUrl } from './expectations.ts';
-import { toPlaywright } from './locators.ts';
+import { locate, toPlaywright } from './locators.ts';
 import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
 import { sleep, type StepContext } from './step-context.ts';
 import { normalizeWhitespace } from './text-match.ts';
+import { visualScreenshot } from './visual-step.ts';
 
 const allowedSchemes = new Set(['http:', 'https:', 'about:', 'data:']);
 
@@ -27,7 +28,8 @@ export async function goto(ctx: StepContext, url: string): Promise<void> {
 
 /** Click with the step's button, modifiers and force. */
 export async function click(ctx: StepContext, step: ClickStep): Promise<void> {
-  await toPlaywright(ctx.page, step.click).click({
+  const el = await locate(ctx, step.click);
+  await el.click({
     timeout: ctx.timeout,
     ...(step.button ? { button: step.button } : {}),
     ...(step.modifiers ? { modifiers: step.modifiers } : {}),
@@ -38,12 +40,12 @@ export async function click(ctx: StepContext, step: ClickStep): Promise<void> {
 /** Choose option(s) of a <select>. */
 export async function select(ctx: StepContext, step: SelectStep): Promise<void> {
   // A string matches an option's value or its label, as in Playwright.
-  await toPlaywright(ctx.page, step.select).selectOption(step.option, { timeout: ctx.timeout });
+  await (await locate(ctx, step.select)).selectOption(step.option, { timeout: ctx.timeout });
 }
 
 /** Press a key on an element, or on whatever has focus. */
 export async function press(ctx: StepContext, step: PressStep): Promise<void> {
-  if (step.on) await toPlaywright(ctx.page, step.on).press(step.press, { timeout: ctx.timeout });
+  if (step.on) await (await locate(ctx, step.on)).press(step.press, { timeout: ctx.timeout });
   else await ctx.page.keyboard.press(step.press);
 }
 
@@ -64,7 +66,7 @@ export async function upload(ctx: StepContext, step: UploadStep): Promise<void> 
       throw new StepFailure(`upload file ${JSON.stringify(name)} not found in test data`);
     paths.push(p);
   }
-  await toPlaywright(ctx.page, step.upload).setInputFiles(paths, { timeout: ctx.timeout });
+  await (await locate(ctx, step.upload)).setInputFiles(paths, { timeout: ctx.timeout });
 }
 
 /** Every condition of a wait step, one after the other. */
@@ -87,6 +89,7 @@ export async function screenshot(
   ctx: StepContext,
   spec: ScreenshotSpec,
 ): Promise<{ name: string; path: string }> {
+  if (spec.compare) return visualScreenshot(ctx, { ...spec, compare: spec.compare });
   const path = await ctx.artifacts.file(spec.name, '.png');
   if (spec.locator) {
     await toPlaywright(ctx.page, spec.locator).screenshot({ path, timeout: ctx.timeout });
@@ -102,7 +105,7 @@ export async function setVariable(ctx: StepContext, step: SetStep): Promise<void
     ctx.vars[step.set] = step.value ?? '';
     return;
   }
-  const l = toPlaywright(ctx.page, step.from);
+  const l = await locate(ctx, step.from);
   if (step.attribute) {
     const v = await l.getAttribute(step.attribute, { timeout: ctx.timeout });
     if (v === null) {

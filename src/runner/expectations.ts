@@ -3,7 +3,7 @@ import { describeLocator, type Locator } from '../domain/locator.ts';
 import type { ConsoleEntry } from '../domain/run.ts';
 import type { ExpectStep, TextMatch } from '../domain/steps.ts';
 import { isTimeoutError, StepFailure } from './errors.ts';
-import { toPlaywright } from './locators.ts';
+import { locate, statesContent, toPlaywright } from './locators.ts';
 import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
 import {
   describeMatch,
@@ -88,7 +88,7 @@ async function expectTitle(ctx: StepContext, m: TextMatch): Promise<void> {
 }
 
 async function expectVisible(ctx: StepContext, loc: Locator): Promise<void> {
-  const l = toPlaywright(ctx.page, loc);
+  const l = await locate(ctx, loc, { mayHeal: !statesContent(loc) });
   try {
     await l.waitFor({ state: 'visible', timeout: ctx.timeout });
   } catch (e) {
@@ -117,7 +117,7 @@ async function expectState(
   loc: Locator,
   state: 'enabled' | 'disabled' | 'checked',
 ): Promise<void> {
-  const l = toPlaywright(ctx.page, loc);
+  const l = await locate(ctx, loc, { mayHeal: !statesContent(loc) });
   const read = (timeout: number): Promise<boolean> =>
     state === 'checked'
       ? l.isChecked({ timeout })
@@ -137,7 +137,7 @@ async function expectText(
   what: 'text' | 'value',
 ): Promise<void> {
   matchRegExp(spec);
-  const l = toPlaywright(ctx.page, spec.locator);
+  const l = await locate(ctx, spec.locator);
   const read = async (timeout: number): Promise<string> =>
     what === 'text'
       ? normalizeWhitespace((await l.textContent({ timeout })) ?? '')
@@ -159,7 +159,7 @@ async function expectAttribute(
   spec: TextMatch & { locator: Locator; attribute: string },
 ): Promise<void> {
   matchRegExp(spec);
-  const l = toPlaywright(ctx.page, spec.locator);
+  const l = await locate(ctx, spec.locator);
   // With no comparison the attribute only has to be present (like toHaveAttribute(name)).
   const ok = (v: string | null): boolean =>
     v !== null && (isEmptyMatch(spec) || matchesText(v, spec));

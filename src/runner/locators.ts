@@ -1,5 +1,31 @@
 import type { Locator as PwLocator, Page } from 'playwright-core';
 import { locatorKinds, type Locator } from '../domain/locator.ts';
+import type { LocateOptions, StepContext } from './step-context.ts';
+
+/** A step's locator through the step's resolver (which may heal it), else as written. */
+export function locate(
+  ctx: Pick<StepContext, 'page' | 'locate' | 'timeout'>,
+  loc: Locator,
+  opts: LocateOptions = {},
+): Promise<PwLocator> {
+  return ctx.locate
+    ? ctx.locate(loc, ctx.timeout, opts)
+    : Promise.resolve(toPlaywright(ctx.page, loc));
+}
+
+/**
+ * True when the locator itself states content a user sees (a name, label, text, …). An
+ * expectation such as `visible: {role: button, name: Sign in}` asserts that content: healing it
+ * to the button now labelled "Log in" would turn a caught regression into a pass, so such
+ * expectations are never healed. Structural locators (css, xpath, test id) may be.
+ */
+export function statesContent(loc: Locator): boolean {
+  return (
+    loc.name !== undefined ||
+    loc.hasText !== undefined ||
+    (['label', 'placeholder', 'text', 'alt', 'title'] as const).some((k) => loc[k] !== undefined)
+  );
+}
 
 /** Map a step locator to Playwright's user-facing locators (getByRole, getByLabel, …). */
 export function toPlaywright(page: Page, loc: Locator): PwLocator {

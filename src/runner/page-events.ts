@@ -1,5 +1,6 @@
 import type { BrowserContext } from 'playwright-core';
 import type { ConsoleEntry, FailedRequest } from '../domain/run.ts';
+import { MAX_VISITED_URLS, urlPathOf } from '../domain/selection.ts';
 
 // A page stuck in an error loop must not grow a result without bound.
 const maxEntries = 200;
@@ -8,6 +9,8 @@ const maxEntries = 200;
 export class PageEvents {
   readonly consoleErrors: ConsoleEntry[] = [];
   readonly failedRequests: FailedRequest[] = [];
+  /** URL paths the main frame of each page navigated to, deduplicated (selection `changed`). */
+  readonly visitedUrls: string[] = [];
   crashed = false;
   #listening = true;
 
@@ -41,7 +44,16 @@ export class PageEvents {
         status: res.status(),
       });
     });
-    context.on('page', (page) => page.on('crash', () => (this.crashed = true)));
+    context.on('page', (page) => {
+      page.on('crash', () => (this.crashed = true));
+      page.on('framenavigated', (frame) => {
+        if (frame !== page.mainFrame()) return;
+        const path = urlPathOf(frame.url());
+        if (path !== null && !this.visitedUrls.includes(path) && this.#listening) {
+          if (this.visitedUrls.length < MAX_VISITED_URLS) this.visitedUrls.push(path);
+        }
+      });
+    });
   }
 
   /** Ignore what happens from now on (closing the context aborts requests; that is not the test's fault). */

@@ -1,3 +1,5 @@
+import type { Locator as PwLocator } from 'playwright-core';
+import type { Locator } from '../domain/locator.ts';
 import type {
   CheckStep,
   ClickStep,
@@ -19,7 +21,7 @@ import type {
 import { stepAction } from '../domain/steps.ts';
 import { click, goto, press, screenshot, select, setVariable, upload, wait } from './actions.ts';
 import { runExpect } from './expectations.ts';
-import { toPlaywright } from './locators.ts';
+import { locate } from './locators.ts';
 import { runRequest } from './request-step.ts';
 import type { StepContext } from './step-context.ts';
 
@@ -31,8 +33,8 @@ export interface StepOutput {
 /** Run one step (variables already substituted); throws on failure. */
 export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput> {
   const t = { timeout: ctx.timeout };
-  const el = (loc: Parameters<typeof toPlaywright>[1]): ReturnType<typeof toPlaywright> =>
-    toPlaywright(ctx.page, loc);
+  // Actions on one element go through locate, which may heal a locator that finds nothing.
+  const el = (loc: Locator): Promise<PwLocator> => locate(ctx, loc);
   // stepAction tells which member of the union this is; the casts only restate it.
   switch (stepAction(step)) {
     case 'goto':
@@ -42,25 +44,25 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput>
       await click(ctx, step as ClickStep);
       break;
     case 'dblclick':
-      await el((step as DblclickStep).dblclick).dblclick(t);
+      await (await el((step as DblclickStep).dblclick)).dblclick(t);
       break;
     case 'fill':
-      await el((step as FillStep).fill).fill((step as FillStep).value, t);
+      await (await el((step as FillStep).fill)).fill((step as FillStep).value, t);
       break;
     case 'select':
       await select(ctx, step as SelectStep);
       break;
     case 'check':
-      await el((step as CheckStep).check).check(t);
+      await (await el((step as CheckStep).check)).check(t);
       break;
     case 'uncheck':
-      await el((step as UncheckStep).uncheck).uncheck(t);
+      await (await el((step as UncheckStep).uncheck)).uncheck(t);
       break;
     case 'press':
       await press(ctx, step as PressStep);
       break;
     case 'hover':
-      await el((step as HoverStep).hover).hover(t);
+      await (await el((step as HoverStep).hover)).hover(t);
       break;
     case 'upload':
       await upload(ctx, step as UploadStep);

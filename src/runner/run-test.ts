@@ -1,9 +1,14 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Video } from 'playwright-core';
 import type { BrowserPool } from '../browser/browser-pool.ts';
+import { contextOptionsFor, type Emulation } from '../browser/devices.ts';
+import { throttle } from '../browser/network.ts';
 import type { Artifacts, StepResult, TestResult } from '../domain/run.ts';
+import type { ScreenshotMode } from '../domain/run-options.ts';
 import { stepAction, type Step } from '../domain/steps.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import { makeMasker, maskDeep, substituteDeep, UnknownVariableError } from '../domain/variables.ts';
+import type { BaselineSource, VisualCheck } from '../domain/visual.ts';
+import type { LocatorMemory } from '../domain/locator-memory.ts';
 import { ArtifactStore } from './artifacts.ts';
 import { describeStep } from '../domain/describe-step.ts';
 import {
@@ -13,6 +18,7 @@ import {
   summarizeError,
   TestInterrupted,
 } from './errors.ts';
+import { LocatorHealer } from './healing.ts';
 import { PageEvents } from './page-events.ts';
 import { runStep } from './run-step.ts';
 import type { StepContext } from './step-context.ts';
@@ -42,6 +48,20 @@ export interface RunTestInput {
   viewport?: { width: number; height: number };
   /** Return the context's cookies and storage when the test passes (a sign-in before a crawl). */
   keepStorageState?: boolean;
+  /** Browser, device, locale, time zone and network the test runs with (default: desktop Chromium). */
+  emulation?: Partial<Emulation>;
+  /** Told when the test's page opens (live view); the returned cleanup runs before it closes. */
+  onPage?: (page: Page, context: BrowserContext) => () => unknown;
+  /** `every-step`: a screenshot after each passed step too (the failure screenshot stays). */
+  screenshots?: ScreenshotMode;
+  /** Record the test as `video.webm` in artifactsDir (needs Playwright's ffmpeg). */
+  video?: boolean;
+  /** Baselines for screenshot steps with `compare`; the engine reads them from the store. */
+  baselines?: BaselineSource;
+  /** Alternatives recorded by earlier runs; given (even empty), the runner records and heals. */
+  locatorMemory?: LocatorMemory[];
+  /** False: a locator that finds nothing fails even when memory has an alternative (default true). */
+  healing?: boolean;
 }
 
 export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'>;
@@ -66,7 +86,7 @@ const SETUP_TIMEOUT_MS = 30_000;
 export async function runTest(
   pool: BrowserPool,
   input: RunTestInput,
-): Promise<TestOutcome & { storageState?: StorageState }> {
+): Promise<TestOutcome & { storageState?: StorageState; locatorMemory?: LocatorMemory[] }> {
   const startedAt = new Date();
   const t0 = performance.now();
   const { test } = input;
@@ -81,10 +101,14 @@ export async function runTest(
   }));
   const artifacts = new ArtifactStore(input.artifactsDir, input.artifactsBase);
   const found: Artifacts = {};
+  const visual: VisualCheck[] = [];
   let events: PageEvents | null = null;
   let storageState: StorageState | undefined;
+  let healer: LocatorHealer | null = null;
 
-  const finish = (v: Verdict): TestOutcome & { storageState?: StorageState } => {
+  const finish = (
+    v: Verdict,
+  ): TestOutcome & { storageState?: StorageState; locatorMemory?: LocatorMemory[] } => {
     const mask = makeMasker(input.secrets);
     const masked = maskDeep(
       {
@@ -97,14 +121,23 @@ export async function runTest(
         steps,
         consoleErrors: events?.consoleErrors ?? [],
         failedRequests: events?.failedRequests ?? [],
+        ...(events && events.visitedUrls.length > 0 ? { visitedUrls: events.visitedUrls } : {}),
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
+        ...(healer?.healed.length ? { healed: healer.healed } : {}),
       },
       mask,
     );
     // Artifact paths are ours, not user text; masking could break them. Cookies are the
     // session itself: masked they would be useless, and they never reach a stored result.
-    return { ...masked, artifacts: found, ...(storageState ? { storageState } : {}) };
+    return {
+      ...masked,
+      artifacts: found,
+      ...(visual.length > 0 ? { visual } : {}),
+      ...(storageState ? { storageState } : {}),
+      // Alternatives holding a secret were dropped when recorded; masking would break the rest.
+      ...(healer?.recorded.length ? { locatorMemory: healer.recorded } : {}),
+    };
   };
 
   if (input.signal?.aborted)
@@ -132,11 +165,18 @@ export async function runTest(
   };
 
   let context: BrowserContext | null = null;
+  let video: Video | null = null;
+  let leavePage: (() => unknown) | undefined;
   try {
-    const pending = pool.newContext({
-      ...(input.baseUrl ? { baseURL: input.baseUrl } : {}),
-      ...(input.viewport ? { viewport: input.viewport } : {}),
-    });
+    const pending = pool.newContext(
+      {
+        ...(input.emulation ? contextOptionsFor(input.emulation) : {}),
+        ...(input.baseUrl ? { baseURL: input.baseUrl } : {}),
+        ...(input.viewport ? { viewport: input.viewport } : {}),
+        ...(input.video ? { recordVideo: videoOptions(input) } : {}),
+      },
+      input.emulation?.browser,
+    );
     try {
       context = await race(pending);
     } catch (e) {
@@ -153,6 +193,16 @@ export async function runTest(
     stop.signal.addEventListener('abort', () => void ctx.close().catch(() => undefined));
     if (input.trace) await race(ctx.tracing.start({ screenshots: true, snapshots: true }));
     const page = await race(ctx.newPage());
+    if (input.locatorMemory) {
+      healer = new LocatorHealer(page, {
+        memory: input.locatorMemory,
+        enabled: input.healing ?? true,
+        secrets: input.secrets,
+      });
+    }
+    await race(throttle(ctx, page, input.emulation?.network ?? null));
+    leavePage = input.onPage?.(page, ctx);
+    video = page.video();
 
     clearTimeout(hardStop);
     hardStop = setTimeout(() => interrupt('timeout'), testTimeout + HARD_STOP_GRACE_MS);
@@ -164,6 +214,8 @@ export async function runTest(
       vars,
       artifacts,
       found,
+      visual,
+      healer,
       steps,
       deadline,
       race,
@@ -196,7 +248,13 @@ export async function runTest(
     clearTimeout(hardStop);
     input.signal?.removeEventListener('abort', onCancel);
     events?.stop();
+    await Promise.resolve()
+      .then(leavePage)
+      .catch(() => undefined);
     await context?.close().catch(() => undefined);
+    // The video is complete only once the context is closed; `found` is the very object the
+    // returned outcome holds, so the path lands in the result.
+    if (video) await saveVideo(video, artifacts, found);
   }
 }
 
@@ -207,6 +265,8 @@ interface Loop {
   vars: Record<string, string>;
   artifacts: ArtifactStore;
   found: Artifacts;
+  visual: VisualCheck[];
+  healer: LocatorHealer | null;
   steps: StepResult[];
   deadline: number;
   race: <T>(p: Promise<T>) => Promise<T>;
@@ -249,12 +309,19 @@ async function runSteps(input: RunTestInput, l: Loop): Promise<Verdict | null> {
       artifacts: l.artifacts,
       signal: l.stop.signal,
       consoleErrors: l.events.consoleErrors,
+      baselines: input.baselines,
+      visual: l.visual,
     };
+    const healer = l.healer;
+    if (healer) sc.locate = (loc, t, o) => healer.resolve(i, loc, t, o?.mayHeal !== false);
     try {
       const out = await l.race(runStep(sc, step));
       if (out.screenshot) (l.found.screenshots ??= []).push(out.screenshot);
       result.status = 'passed';
+      if (healer) await l.race(healer.commit());
+      if (input.screenshots === 'every-step') await l.race(screenshotStep(l, i));
     } catch (e) {
+      healer?.discard();
       result.status = 'failed';
       const verdict = failureVerdict(e, {
         index: i,
@@ -361,5 +428,35 @@ async function screenshotFailure(
   await page
     .screenshot({ path, timeout: FAILURE_SCREENSHOT_TIMEOUT_MS })
     .then(() => (found.screenshot = artifacts.relative(path)))
+    .catch(() => undefined);
+}
+
+/** The screenshot after a passed step (every-step mode); best effort, never fails the step. */
+async function screenshotStep(l: Loop, index: number): Promise<void> {
+  if (l.page.isClosed()) return;
+  const name = `step-${index + 1}`;
+  const path = await l.artifacts.file(name, '.png');
+  await l.page
+    .screenshot({ path, timeout: FAILURE_SCREENSHOT_TIMEOUT_MS })
+    .then(() => {
+      (l.found.screenshots ??= []).push({ name, path: l.artifacts.relative(path), step: index });
+    })
+    .catch(() => undefined);
+}
+
+function videoOptions(input: RunTestInput): {
+  dir: string;
+  size?: { width: number; height: number };
+} {
+  return { dir: input.artifactsDir, ...(input.viewport ? { size: input.viewport } : {}) };
+}
+
+/** Keep the recording of the closed context's page as `video.webm` (Playwright names it randomly). */
+async function saveVideo(video: Video, artifacts: ArtifactStore, found: Artifacts): Promise<void> {
+  const path = await artifacts.file('video', '.webm');
+  await video
+    .saveAs(path)
+    .then(() => video.delete())
+    .then(() => (found.video = artifacts.relative(path)))
     .catch(() => undefined);
 }

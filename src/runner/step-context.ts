@@ -1,5 +1,7 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator as PwLocator, Page } from 'playwright-core';
+import type { Locator } from '../domain/locator.ts';
 import type { ConsoleEntry } from '../domain/run.ts';
+import type { BaselineSource, VisualCheck } from '../domain/visual.ts';
 import type { ArtifactStore } from './artifacts.ts';
 import { isTimeoutError } from './errors.ts';
 
@@ -20,6 +22,12 @@ export interface StepContext {
   signal: AbortSignal;
   /** Console errors and uncaught page errors recorded in this test so far (live, not a copy). */
   consoleErrors: readonly ConsoleEntry[];
+  /** The test's visual baselines (screenshot steps with `compare`); none: every image is new. */
+  baselines?: BaselineSource;
+  /** Compared screenshots of this test so far; compare steps append to it. */
+  visual?: VisualCheck[];
+  /** Resolves an action's or expectation's locator, healing it from memory; absent: as written. */
+  locate?: (loc: Locator, timeout: number, opts?: LocateOptions) => Promise<PwLocator>;
 }
 
 /** Sleep that ends early (resolving) when the signal aborts; the caller checks the signal. */
@@ -95,4 +103,9 @@ export async function pollElement<T>(
     (r) => r.found && ok(r.value),
   );
   return seen;
+}
+
+export interface LocateOptions {
+  /** False: resolve as written (still recorded for later heals) but never use an alternative. */
+  mayHeal?: boolean;
 }

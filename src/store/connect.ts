@@ -5,8 +5,11 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { accountRepository, type AccountRepository } from './accounts.ts';
 import { apiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
+import { artifactExpiryRepository, type ArtifactExpiryRepository } from './artifact-expiry.ts';
 import { crawlRepository, type CrawlRepository } from './crawls.ts';
 import type { Database } from './database.ts';
+import { dataSetRepository, type DataSetRepository } from './data-sets.ts';
+import { encryptLegacySecrets } from './encrypt-legacy.ts';
 import { environmentRepository, type EnvironmentRepository } from './environments.ts';
 import { jobRepository, type JobRepository } from './jobs.ts';
 import { idempotencyRepository, type IdempotencyRepository } from './idempotency.ts';
@@ -18,16 +21,21 @@ import {
 import { outboxRepository, type OutboxRepository } from './outbox.ts';
 import { projectSecretRepository, type ProjectSecretRepository } from './project-secrets.ts';
 import { projectRepository, type ProjectRepository } from './projects.ts';
+import { locatorMemoryRepository, type LocatorMemoryRepository } from './locator-memory.ts';
 import { resultRepository, type ResultRepository } from './results.ts';
+import { resultHistoryRepository, type ResultHistoryRepository } from './result-history.ts';
+import { suiteSettingsRepository, type SuiteSettingsRepository } from './suite-settings.ts';
 import { runNoteRepository, type RunNoteRepository } from './run-notes.ts';
 import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
 import { scheduleRepository, type ScheduleRepository } from './schedules.ts';
+import { keylessBox, secretBox, type SecretBox } from './secret-box.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testHistoryRepository, type TestHistoryRepository } from './test-history.ts';
 import { testRepository, type TestRepository } from './tests.ts';
 import { triggerTokenRepository, type TriggerTokenRepository } from './trigger-tokens.ts';
+import { visualBaselineRepository, type VisualBaselineRepository } from './visual-baselines.ts';
 
 /** The one door to the database: a repository per aggregate, transactions, and close. */
 export interface Store {
@@ -42,6 +50,12 @@ export interface Store {
   crawls: CrawlRepository;
   runs: RunRepository;
   results: ResultRepository;
+  /** Self-healing memory of step locators (HEALING). */
+  locatorMemory: LocatorMemoryRepository;
+  /** Latest results per test and last finished runs (selection, flaky scores, planning). */
+  resultHistory: ResultHistoryRepository;
+  /** Per-suite settings such as the suite's `covers` (selection). */
+  suiteSettings: SuiteSettingsRepository;
   jobs: JobRepository;
   accounts: AccountRepository;
   sessions: SessionRepository;
@@ -61,6 +75,12 @@ export interface Store {
   schedules: ScheduleRepository;
   /** Notification channels and which finished runs were evaluated (NOTIFY). */
   notificationChannels: NotificationChannelRepository;
+  /** Which runs' artifacts retention deleted (ARTIFACTS). */
+  artifactExpiry: ArtifactExpiryRepository;
+  /** Visual regression reference images (VISUAL). */
+  visualBaselines: VisualBaselineRepository;
+  /** Named rows of variables; a data test runs once per row (DATASETS). */
+  dataSets: DataSetRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
@@ -75,6 +95,11 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Clock for row timestamps (tests pin it). */
   clock?: () => Date;
+  /**
+   * 32-byte key that encrypts secrets at rest (see `storeOptions` in secret-key.ts). Without
+   * one, reading and writing secret values fails with an error saying how to set it.
+   */
+  secretKey?: Buffer;
 }
 
 function buildStore(
@@ -83,18 +108,22 @@ function buildStore(
   now: () => string,
   onClose: () => Promise<void>,
   pendingAfterCommit: (() => void)[] | null,
+  box: SecretBox,
 ): Store {
   const ctx: RepoContext = { db, dialect, now };
   const store: Store = {
     db,
     dialect,
     projects: projectRepository(ctx),
-    environments: environmentRepository(ctx),
+    environments: environmentRepository(ctx, box),
     tests: testRepository(ctx),
     testHistory: testHistoryRepository(ctx),
     crawls: crawlRepository(ctx),
     runs: runRepository(ctx),
     results: resultRepository(ctx),
+    locatorMemory: locatorMemoryRepository(ctx),
+    resultHistory: resultHistoryRepository(ctx),
+    suiteSettings: suiteSettingsRepository(ctx),
     jobs: jobRepository(ctx),
     accounts: accountRepository(ctx),
     sessions: sessionRepository(ctx),
@@ -103,16 +132,19 @@ function buildStore(
     runTriggers: runTriggerRepository(ctx),
     idempotency: idempotencyRepository(ctx),
     outbox: outboxRepository(ctx),
-    projectSecrets: projectSecretRepository(ctx),
+    projectSecrets: projectSecretRepository(ctx, box),
     runNotes: runNoteRepository(ctx),
     schedules: scheduleRepository(ctx),
     notificationChannels: notificationChannelRepository(ctx),
+    artifactExpiry: artifactExpiryRepository(ctx),
+    visualBaselines: visualBaselineRepository(ctx),
+    dataSets: dataSetRepository(ctx),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);
       const callbacks: (() => void)[] = [];
       const result = await db
         .transaction()
-        .execute((trx) => fn(buildStore(trx, dialect, now, onClose, callbacks)));
+        .execute((trx) => fn(buildStore(trx, dialect, now, onClose, callbacks, box)));
       for (const cb of callbacks) cb();
       return result;
     },
@@ -167,8 +199,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     dialect === 'postgres'
       ? openPostgres(opts.databaseUrl, opts.schema)
       : openSqlite(opts.databaseUrl);
+  const box = opts.secretKey ? secretBox(opts.secretKey) : keylessBox();
   try {
     await migrate(db, dialect);
+    if (opts.secretKey) await encryptLegacySecrets(db, box);
   } catch (e) {
     await db.destroy();
     throw e;
@@ -180,5 +214,5 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     closed = true;
     await db.destroy();
   };
-  return buildStore(db, dialect, () => clock().toISOString(), close, null);
+  return buildStore(db, dialect, () => clock().toISOString(), close, null, box);
 }

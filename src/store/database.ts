@@ -14,6 +14,10 @@ export interface ProjectsTable {
   updated_at: string;
   deleted_at: string | null;
   workspace_id: string | null;
+  /** Default extra attempts of a failing test (0–5). */
+  retries: number;
+  /** 1: a flaky test fails the run by default. */
+  fail_on_flaky: number;
 }
 
 export interface EnvironmentsTable {
@@ -53,6 +57,14 @@ export interface TestsTable {
   /** Why a crawl flagged the test for review (REVIEW); null when not stale. */
   stale_reason: string | null;
   stale_at: string | null;
+  /** Name of the data set the test runs once per row of; null: a plain test (DATASETS). */
+  data_set: string | null;
+  /** Why the test is quarantined (runs, never gates); null when not. */
+  quarantine_reason: string | null;
+  quarantined_at: string | null;
+  quarantined_by: string | null;
+  /** JSON array of globs (repo paths or URL paths) the test covers (selection `changed`). */
+  covers: string;
 }
 
 /** One recorded state of a test: the review queue's history (REVIEW). */
@@ -88,15 +100,21 @@ export interface RunsTable {
   trace: number;
   /** JSON RunOptions (older runs: `{}`; then `trace` above applies). */
   options: string;
+  /** JSON SelectionDetail: the strategy, its inputs and why each test was chosen; null: none. */
+  selection_detail: string | null;
   error: string | null;
   total: number;
   passed: number;
   failed: number;
   skipped: number;
   errored: number;
+  flaky: number;
+  quarantined: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When retention deleted the run's artifacts (null: kept). */
+  artifacts_expired_at: string | null;
 }
 
 export interface ResultsTable {
@@ -120,6 +138,30 @@ export interface ResultsTable {
   artifacts: string;
   started_at: string;
   finished_at: string;
+  /** Data-set row index as text; '' for a plain test (DATASETS). */
+  variant: string;
+  /** JSON array of URL paths the test's main frame visited. */
+  visited_urls: string;
+  /** JSON array of AttemptRecord: the earlier attempts of a retried test. */
+  retries: string;
+  /** 1 when the test was quarantined at the time it ran. */
+  quarantined: number;
+  /** JSON array of VisualCheck (compared screenshots); null when none. */
+  visual: string | null;
+  /** JSON array of HealedLocator (self-healing); null when nothing was healed. */
+  healed: string | null;
+}
+
+/** What passing runs learned about one locator of one step (self-healing). */
+export interface LocatorMemoryTable {
+  project_id: string;
+  test_id: string;
+  step: number;
+  locator_hash: string;
+  /** JSON array of LocatorAlternative. */
+  alternatives: string;
+  winning_strategy: string | null;
+  updated_at: string;
 }
 
 export interface JobsTable {
@@ -138,6 +180,8 @@ export interface JobsTable {
   locked_by: string | null;
   /** Why the last attempt was given back (worker died, retry reason). */
   last_error: string | null;
+  /** Data-set row index as text; '' for a plain test (DATASETS). */
+  variant: string;
   created_at: string;
   updated_at: string;
 }
@@ -368,7 +412,46 @@ export interface CrawlsTable {
   finished_at: string | null;
 }
 
+/** Settings of a suite of a project (selection: what its tests cover). */
+export interface SuiteSettingsTable {
+  project_id: string;
+  suite: string;
+  /** JSON array of globs. */
+  covers: string;
+  updated_at: string;
+}
+
+/** A project's named rows of variables (DATASETS). */
+export interface DataSetsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** JSON array of objects of name → value. */
+  rows: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A visual regression reference image (VISUAL); the PNG is a file under the data dir. */
+export interface VisualBaselinesTable {
+  id: string;
+  project_id: string;
+  test_id: string;
+  name: string;
+  /** Browser and viewport, e.g. `chromium-1280x720`. */
+  variant: string;
+  /** Relative to the data dir. */
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  created_at: string;
+  accepted_by: string | null;
+  source_run_id: string | null;
+}
+
 export interface Database {
+  data_sets: DataSetsTable;
   crawls: CrawlsTable;
   projects: ProjectsTable;
   environments: EnvironmentsTable;
@@ -376,6 +459,7 @@ export interface Database {
   test_versions: TestVersionsTable;
   runs: RunsTable;
   results: ResultsTable;
+  locator_memory: LocatorMemoryTable;
   jobs: JobsTable;
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -393,4 +477,6 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   run_notes: RunNotesTable;
   schedules: SchedulesTable;
+  visual_baselines: VisualBaselinesTable;
+  suite_settings: SuiteSettingsTable;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Environment } from '../domain/project.ts';
 import type { EnvironmentsTable } from './database.ts';
+import type { SecretBox } from './secret-box.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
 export interface EnvironmentInput {
@@ -20,20 +21,38 @@ export interface EnvironmentRepository {
   delete(projectId: string, name: string): Promise<boolean>;
 }
 
-function toEnvironment(r: Selectable<EnvironmentsTable>): Environment {
+/** Variables with the values named in `secretNames` passed through `convert` (encrypt or decrypt). */
+export function convertSecrets(
+  variables: Record<string, string>,
+  secretNames: readonly string[],
+  convert: (value: string) => string,
+): Record<string, string> {
+  const out = { ...variables };
+  for (const n of secretNames) if (out[n] !== undefined) out[n] = convert(out[n]);
+  return out;
+}
+
+function toEnv(r: Selectable<EnvironmentsTable>, box: SecretBox): Environment {
+  const secretNames = fromJson<string[]>(r.secret_names, 'environments.secret_names');
+  const stored = fromJson<Record<string, string>>(r.variables, 'environments.variables');
   return {
     id: r.id,
     projectId: r.project_id,
     name: r.name,
     baseUrl: r.base_url,
-    variables: fromJson<Record<string, string>>(r.variables, 'environments.variables'),
-    secretNames: fromJson<string[]>(r.secret_names, 'environments.secret_names'),
+    variables: convertSecrets(stored, secretNames, (v) => box.decrypt(v)),
+    secretNames,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
 }
 
-export function environmentRepository({ db, now }: RepoContext): EnvironmentRepository {
+/** Secret values are stored encrypted by `box` and decrypted on every read. */
+export function environmentRepository(
+  { db, now }: RepoContext,
+  box: SecretBox,
+): EnvironmentRepository {
+  const toEnvironment = (r: Selectable<EnvironmentsTable>): Environment => toEnv(r, box);
   return {
     async list(projectId) {
       const rows = await db
@@ -57,10 +76,11 @@ export function environmentRepository({ db, now }: RepoContext): EnvironmentRepo
 
     async upsert(projectId, i) {
       const at = now();
+      const secretNames = [...new Set(i.secretNames)];
       const fields = {
         base_url: i.baseUrl,
-        variables: toJson(i.variables),
-        secret_names: toJson([...new Set(i.secretNames)]),
+        variables: toJson(convertSecrets(i.variables, secretNames, (v) => box.encrypt(v))),
+        secret_names: toJson(secretNames),
         updated_at: at,
       };
       const row = await db

@@ -23,6 +23,8 @@ export interface Job {
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Data-set row index as text; '' for a plain test. */
+  variant: string;
 }
 
 export interface NewJob {
@@ -30,6 +32,8 @@ export interface NewJob {
   projectId: string;
   testId: string;
   seq: number;
+  /** Data-set row index as text; default '' (a plain test). */
+  variant?: string;
 }
 
 export interface Requeue {
@@ -78,6 +82,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     lastError: r.last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    variant: r.variant,
   };
 }
 
@@ -153,6 +158,7 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
         last_error: null,
         created_at: at,
         updated_at: at,
+        variant: j.variant ?? '',
       }));
       // Chunks keep each statement under SQLite's bound-parameter limit.
       for (let i = 0; i < rows.length; i += 500) {

@@ -12,6 +12,12 @@ import * as m008 from './migrations/008-pr-feedback.ts';
 import * as m009 from './migrations/009-crawls.ts';
 import * as m010 from './migrations/010-test-history.ts';
 import * as m011 from './migrations/011-run-options.ts';
+import * as m012 from './migrations/012-retries-quarantine.ts';
+import * as m013 from './migrations/013-selection.ts';
+import * as m014 from './migrations/014-visual-baselines.ts';
+import * as m015 from './migrations/015-locator-memory.ts';
+import * as m016 from './migrations/016-data-sets.ts';
+import * as m017 from './migrations/017-artifact-expiry.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -28,6 +34,12 @@ const migrations: Record<string, Migration> = {
   '009-crawls': m009,
   '010-test-history': m010,
   '011-run-options': m011,
+  '012-retries-quarantine': m012,
+  '013-selection': m013,
+  '014-visual-baselines': m014,
+  '015-locator-memory': m015,
+  '016-data-sets': m016,
+  '017-artifact-expiry': m017,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

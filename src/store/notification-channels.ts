@@ -240,11 +240,12 @@ export function notificationChannelRepository({
         .where('run_id', '=', runId)
         .orderBy('attempt')
         .execute();
-      // A test's verdict is its last attempt; it is flaky when that one passed and was not the first.
+      // A test's verdict is its last attempt: `flaky` (failed, then passed on a retry in the same
+      // job), or a pass that was not the first attempt.
       const last = new Map<string, (typeof rows)[number]>();
       for (const r of rows) last.set(r.test_id, r);
       return [...last.values()]
-        .filter((r) => r.status === 'passed' && r.attempt > 1)
+        .filter((r) => r.status === 'flaky' || (r.status === 'passed' && r.attempt > 1))
         .map((r) => ({ testId: r.test_id, testName: r.test_name, attempt: r.attempt }));
     },
   };

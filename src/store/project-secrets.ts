@@ -1,3 +1,4 @@
+import type { SecretBox } from './secret-box.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 /** A project's callback signing secret as stored. */
@@ -16,7 +17,11 @@ export interface ProjectSecretRepository {
   rotate(projectId: string, secret: string): Promise<ProjectSecret>;
 }
 
-export function projectSecretRepository({ db, now }: RepoContext): ProjectSecretRepository {
+/** The signing secret is stored encrypted by `box` and decrypted on every read. */
+export function projectSecretRepository(
+  { db, now }: RepoContext,
+  box: SecretBox,
+): ProjectSecretRepository {
   const get = async (projectId: string): Promise<ProjectSecret | undefined> => {
     const r = await db
       .selectFrom('project_secrets')
@@ -26,7 +31,7 @@ export function projectSecretRepository({ db, now }: RepoContext): ProjectSecret
     return r
       ? {
           projectId: r.project_id,
-          secret: r.callback_secret,
+          secret: box.decrypt(r.callback_secret),
           createdAt: r.created_at,
           rotatedAt: r.rotated_at,
         }
@@ -35,11 +40,13 @@ export function projectSecretRepository({ db, now }: RepoContext): ProjectSecret
   return {
     get,
     async getOrCreate(projectId, candidate) {
+      const existing = await get(projectId);
+      if (existing) return existing;
       await db
         .insertInto('project_secrets')
         .values({
           project_id: projectId,
-          callback_secret: candidate,
+          callback_secret: box.encrypt(candidate),
           created_at: now(),
           rotated_at: null,
         })
@@ -49,8 +56,9 @@ export function projectSecretRepository({ db, now }: RepoContext): ProjectSecret
       if (!s) throw new Error('project secret vanished after insert');
       return s;
     },
-    async rotate(projectId, secret) {
+    async rotate(projectId, plain) {
       const at = now();
+      const secret = box.encrypt(plain);
       await db
         .insertInto('project_secrets')
         .values({ project_id: projectId, callback_secret: secret, created_at: at, rotated_at: at })

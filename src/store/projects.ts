@@ -17,7 +17,9 @@ export interface NewProject {
   workspaceId?: string;
 }
 
-export type ProjectPatch = Partial<Pick<Project, 'name' | 'baseUrl' | 'parallelWorkers' | 'slug'>>;
+export type ProjectPatch = Partial<
+  Pick<Project, 'name' | 'baseUrl' | 'parallelWorkers' | 'slug' | 'retries' | 'failOnFlaky'>
+>;
 
 export interface ProjectRepository {
   create(i: NewProject): Promise<Project>;
@@ -42,6 +44,8 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
     workspaceId: r.workspace_id,
+    retries: r.retries,
+    failOnFlaky: r.fail_on_flaky === 1,
   };
 }
 
@@ -72,6 +76,8 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         updated_at: at,
         deleted_at: null,
         workspace_id: workspaceId,
+        retries: 0,
+        fail_on_flaky: 0,
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -105,6 +111,8 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       if (patch.baseUrl !== undefined) set.base_url = patch.baseUrl;
       if (patch.parallelWorkers !== undefined) set.parallel_workers = patch.parallelWorkers;
       if (patch.slug !== undefined) set.slug = patch.slug;
+      if (patch.retries !== undefined) set.retries = patch.retries;
+      if (patch.failOnFlaky !== undefined) set.fail_on_flaky = patch.failOnFlaky ? 1 : 0;
       let row: Selectable<ProjectsTable> | undefined;
       try {
         row = await db

@@ -1,12 +1,15 @@
 import type { Selectable } from 'kysely';
 import type {
   Artifacts,
+  AttemptRecord,
   ConsoleEntry,
   FailedRequest,
   ResultStatus,
   StepResult,
   TestResult,
 } from '../domain/run.ts';
+import type { HealedLocator } from '../domain/locator-memory.ts';
+import type { VisualCheck } from '../domain/visual.ts';
 import type { ResultsTable } from './database.ts';
 import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
 
@@ -16,6 +19,9 @@ export interface ResultTally {
   failed: number;
   skipped: number;
   errored: number;
+  flaky: number;
+  /** Results of quarantined tests, counted here only. */
+  quarantined: number;
 }
 
 export interface ResultRepository {
@@ -44,12 +50,37 @@ function toResult(r: Selectable<ResultsTable>): TestResult {
     consoleErrors: fromJson<ConsoleEntry[]>(r.console_errors, 'results.console_errors'),
     failedRequests: fromJson<FailedRequest[]>(r.failed_requests, 'results.failed_requests'),
     artifacts: fromJson<Artifacts>(r.artifacts, 'results.artifacts'),
+    ...visitedOf(r),
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    ...retriesOf(r),
+    ...(r.visual ? { visual: fromJson<VisualCheck[]>(r.visual, 'results.visual') } : {}),
+    ...(r.quarantined === 1 ? { quarantined: true } : {}),
+    ...(r.healed ? { healed: fromJson<HealedLocator[]>(r.healed, 'results.healed') } : {}),
+    // Absent for a plain test, so its results read as before data sets existed.
+    ...(r.variant !== '' ? { variant: r.variant } : {}),
   };
 }
 
-const emptyTally = (): ResultTally => ({ passed: 0, failed: 0, skipped: 0, errored: 0 });
+function retriesOf(r: Selectable<ResultsTable>): { retries?: AttemptRecord[] } {
+  const retries = fromJson<AttemptRecord[]>(r.retries, 'results.retries');
+  return retries.length > 0 ? { retries } : {};
+}
+
+/** Absent when none, like `retries`, so results of API tests stay as they were. */
+function visitedOf(r: Selectable<ResultsTable>): { visitedUrls?: string[] } {
+  const urls = fromJson<string[]>(r.visited_urls, 'results.visited_urls');
+  return urls.length > 0 ? { visitedUrls: urls } : {};
+}
+
+const emptyTally = (): ResultTally => ({
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  errored: 0,
+  flaky: 0,
+  quarantined: 0,
+});
 
 /** Tallies of many runs in one grouped query (runs.list uses it for unfinished runs). */
 export async function tallyRuns(db: Db, runIds: string[]): Promise<Map<string, ResultTally>> {
@@ -57,15 +88,18 @@ export async function tallyRuns(db: Db, runIds: string[]): Promise<Map<string, R
   if (runIds.length === 0) return out;
   const rows = await db
     .selectFrom('results')
-    .select(['run_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['run_id', 'status', 'quarantined', (eb) => eb.fn.countAll<number>().as('n')])
     .where('run_id', 'in', runIds)
-    .groupBy(['run_id', 'status'])
+    .groupBy(['run_id', 'status', 'quarantined'])
     .execute();
   for (const id of runIds) out.set(id, emptyTally());
   for (const r of rows) {
     const t = out.get(r.run_id) ?? emptyTally();
     const n = toNumber(r.n);
-    if (r.status === 'passed') t.passed += n;
+    // Keep in step with countResults in domain/verdict.ts.
+    if (r.quarantined === 1) t.quarantined += n;
+    else if (r.status === 'passed') t.passed += n;
+    else if (r.status === 'flaky') t.flaky += n;
     else if (r.status === 'failed') t.failed += n;
     else if (r.status === 'skipped') t.skipped += n;
     else t.errored += n;
@@ -101,8 +135,14 @@ export function resultRepository({ db }: RepoContext): ResultRepository {
           console_errors: toJson(r.consoleErrors),
           failed_requests: toJson(r.failedRequests),
           artifacts: toJson(r.artifacts),
+          visual: r.visual?.length ? toJson(r.visual) : null,
+          visited_urls: toJson(r.visitedUrls ?? []),
           started_at: r.startedAt,
           finished_at: r.finishedAt,
+          retries: toJson(r.retries ?? []),
+          quarantined: r.quarantined ? 1 : 0,
+          healed: r.healed?.length ? toJson(r.healed) : null,
+          variant: r.variant ?? '',
         })
         .execute();
     },
@@ -119,7 +159,7 @@ export function resultRepository({ db }: RepoContext): ResultRepository {
         .select(['test_id', (eb) => eb.fn.avg<number>('duration_ms').as('ms')])
         .where('project_id', '=', projectId)
         .where('test_id', 'in', testIds)
-        .where('status', 'in', ['passed', 'failed'])
+        .where('status', 'in', ['passed', 'failed', 'flaky'])
         .groupBy('test_id')
         .execute();
       for (const r of rows) out.set(r.test_id, toNumber(r.ms));

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Run, RunCounts, RunStatus, Selection, TriggerInfo } from '../domain/run.ts';
 import { isTerminal } from '../domain/run.ts';
 import { resolveRunOptions, type RunOptions } from '../domain/run-options.ts';
+import type { SelectionDetail } from '../domain/selection.ts';
 import type { RunsTable } from './database.ts';
 import { tallyRuns, type ResultTally } from './results.ts';
 import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
@@ -48,12 +49,17 @@ function toRun(r: Selectable<RunsTable>): Run {
     baseUrl: r.base_url,
     environment: r.environment,
     parallelWorkers: r.parallel_workers,
+    ...(r.selection_detail !== null
+      ? { selectionDetail: fromJson<SelectionDetail>(r.selection_detail, 'runs.selection_detail') }
+      : {}),
     error: r.error,
     total: r.total,
     passed: r.passed,
     failed: r.failed,
     skipped: r.skipped,
     errored: r.errored,
+    flaky: r.flaky,
+    quarantined: r.quarantined,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -86,12 +92,15 @@ export function runRepository({ db }: RepoContext): RunRepository {
           parallel_workers: run.parallelWorkers,
           trace: opts.trace ? 1 : 0,
           options: toJson(resolveRunOptions(opts)),
+          selection_detail: run.selectionDetail ? toJson(run.selectionDetail) : null,
           error: run.error,
           total: run.total,
           passed: run.passed,
           failed: run.failed,
           skipped: run.skipped,
           errored: run.errored,
+          flaky: run.flaky,
+          quarantined: run.quarantined,
           created_at: run.createdAt,
           started_at: run.startedAt,
           finished_at: run.finishedAt,
@@ -157,6 +166,8 @@ export function runRepository({ db }: RepoContext): RunRepository {
           failed: f.counts.failed,
           skipped: f.counts.skipped,
           errored: f.counts.errored,
+          flaky: f.counts.flaky,
+          quarantined: f.counts.quarantined,
           finished_at: f.finishedAt,
         })
         .where('id', '=', id)

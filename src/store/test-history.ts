@@ -42,18 +42,19 @@ export interface TestHistoryRepository {
 }
 
 /** The columns a snapshot is made of (the migration builds snapshots from older rows too). */
-type DocumentColumns = Pick<
-  Selectable<TestsTable>,
-  | 'key'
-  | 'name'
-  | 'description'
-  | 'suite'
-  | 'tags'
-  | 'steps'
-  | 'variables'
-  | 'timeout_ms'
-  | 'step_timeout_ms'
->;
+type DocumentColumns = Partial<Pick<Selectable<TestsTable>, 'covers' | 'data_set'>> &
+  Pick<
+    Selectable<TestsTable>,
+    | 'key'
+    | 'name'
+    | 'description'
+    | 'suite'
+    | 'tags'
+    | 'steps'
+    | 'variables'
+    | 'timeout_ms'
+    | 'step_timeout_ms'
+  >;
 
 /**
  * The test document of a row, in the order a test file is written and without empty optional
@@ -61,6 +62,8 @@ type DocumentColumns = Pick<
  */
 export function snapshotOf(r: DocumentColumns): TestSnapshot {
   const variables = fromJson<Record<string, string>>(r.variables, 'tests.variables');
+  // Rows read by migrations older than 013 have no covers column.
+  const covers = r.covers ? fromJson<string[]>(r.covers, 'tests.covers') : [];
   return {
     ...(r.key !== null ? { key: r.key } : {}),
     name: r.name,
@@ -70,6 +73,9 @@ export function snapshotOf(r: DocumentColumns): TestSnapshot {
     ...(r.timeout_ms !== null ? { timeout: r.timeout_ms } : {}),
     ...(r.step_timeout_ms !== null ? { stepTimeout: r.step_timeout_ms } : {}),
     ...(Object.keys(variables).length > 0 ? { variables } : {}),
+    ...(covers.length > 0 ? { covers } : {}),
+    // Rows read by migrations older than 016 have no data_set column.
+    ...(r.data_set ? { data: r.data_set } : {}),
     steps: fromJson<Step[]>(r.steps, 'tests.steps'),
   };
 }

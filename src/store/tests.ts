@@ -9,7 +9,7 @@ import {
 import type { Selection } from '../domain/run.ts';
 import type { Step } from '../domain/steps.ts';
 import type { TestDocument, TestStatus } from '../domain/test-definition.ts';
-import type { Test } from '../domain/test.ts';
+import type { Quarantine, Test } from '../domain/test.ts';
 import type { Database, TestsTable } from './database.ts';
 import {
   actionOfChange,
@@ -99,6 +99,11 @@ export interface TestRepository {
     actor: string,
   ): Promise<number>;
   counts(projectId: string): Promise<TestCounts>;
+  /**
+   * Quarantine a test (or release it, with null). Not a document change: no version, and the
+   * test's updatedAt stays. Undefined when the test is not one of the project's.
+   */
+  setQuarantine(projectId: string, id: string, q: Quarantine | null): Promise<Test | undefined>;
   /** Approved tests matching a selection (criteria combine with AND, values with OR). */
   forSelection(projectId: string, sel: Selection): Promise<Test[]>;
 }
@@ -123,6 +128,12 @@ function toTest(r: Selectable<TestsTable>): Test {
     reviewedAt: r.reviewed_at,
     reviewedBy: r.reviewed_by,
     stale: r.stale_at !== null ? { reason: r.stale_reason ?? '', at: r.stale_at } : null,
+    quarantine:
+      r.quarantined_at !== null
+        ? { reason: r.quarantine_reason ?? '', at: r.quarantined_at, by: r.quarantined_by ?? '' }
+        : null,
+    covers: fromJson<string[]>(r.covers, 'tests.covers'),
+    dataSet: r.data_set,
   };
 }
 
@@ -137,6 +148,8 @@ function documentColumns(doc: TestDocument) {
     variables: toJson(doc.variables ?? {}),
     timeout_ms: doc.timeout ?? null,
     step_timeout_ms: doc.stepTimeout ?? null,
+    covers: toJson(doc.covers ?? []),
+    data_set: doc.data ?? null,
   };
 }
 
@@ -153,6 +166,8 @@ function patchColumns(patch: Partial<TestDocument>): Partial<TestsTable> {
   if ('stepTimeout' in patch) set.step_timeout_ms = patch.stepTimeout ?? null;
   if ('variables' in patch) set.variables = toJson(patch.variables ?? {});
   if (patch.steps !== undefined) set.steps = toJson(patch.steps);
+  if ('covers' in patch) set.covers = toJson(patch.covers ?? []);
+  if ('data' in patch) set.data_set = patch.data ?? null;
   return set;
 }
 
@@ -239,6 +254,9 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
           reviewed_by: null,
           stale_reason: null,
           stale_at: null,
+          quarantine_reason: null,
+          quarantined_at: null,
+          quarantined_by: null,
         };
         await tx.insertInto('tests').values(row).execute();
         await recordVersions(tx, at, [
@@ -399,6 +417,21 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         c.total += n;
       }
       return c;
+    },
+
+    async setQuarantine(projectId, id, q) {
+      const row = await db
+        .updateTable('tests')
+        .set({
+          quarantine_reason: q?.reason ?? null,
+          quarantined_at: q?.at ?? null,
+          quarantined_by: q?.by ?? null,
+        })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toTest(row);
     },
 
     async forSelection(projectId, sel) {

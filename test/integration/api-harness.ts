@@ -5,11 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import type { ArtifactSettings } from '../../src/engine/artifact-settings.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
+import type { LiveView } from '../../src/engine/live-view.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
+import { storeOptions } from '../../src/store/secret-key.ts';
 import { createAdmin, type TestUser } from './auth-helpers.ts';
 
 /** A canned passing outcome: the engine's executor boundary, without a browser. */
@@ -79,8 +82,12 @@ export async function startHarness(
     executor?: TestExecutor;
     bodyLimit?: number;
     sseHeartbeatMs?: number;
+    /** The live view the executor reports its pages to (live-view tests). */
+    live?: LiveView;
     /** Further configuration overrides (auth tests open registration, for example). */
     config?: Partial<Config>;
+    /** Artifact limits, retention and video support of the engine. */
+    artifacts?: ArtifactSettings;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-api-'));
@@ -97,7 +104,7 @@ export async function startHarness(
       ...opts.config,
     },
   );
-  const store = await openStore({ databaseUrl: config.databaseUrl });
+  const store = await openStore(storeOptions(config));
   const admin = await createAdmin(store);
   const events = new InProcessEventBus();
   const queue = new LocalQueue(store, { pollIntervalMs: 50 });
@@ -109,6 +116,7 @@ export async function startHarness(
     dataDir: dir,
     workers: 2,
     stopGraceMs: 200,
+    ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
   });
   await engine.start();
   const app = await buildApp({
@@ -118,6 +126,7 @@ export async function startHarness(
     config,
     logger: false,
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.live ? { live: opts.live } : {}),
   });
   const url = await startServer(app, config);
 

@@ -127,7 +127,7 @@ describe('runs', () => {
   it('validates run requests', async () => {
     errorBody(await h.call('POST', `${A}/runs`, { parallelWorkers: 17 }), 400, 'validation_failed');
     errorBody(await h.call('POST', `${A}/runs`, { suites: 'auth' }), 400, 'validation_failed');
-    errorBody(await h.call('POST', `${A}/runs`, { branch: 'main' }), 400, 'validation_failed');
+    errorBody(await h.call('POST', `${A}/runs`, { branches: ['main'] }), 400, 'validation_failed');
     errorBody(
       await h.call('POST', `${A}/runs`, { baseUrl: 'not a url' }),
       400,

@@ -35,6 +35,8 @@ function queuedRun(projectId: string): Run {
     failed: 0,
     skipped: 0,
     errored: 0,
+    flaky: 0,
+    quarantined: 0,
     createdAt: new Date().toISOString(),
     startedAt: null,
     finishedAt: null,
@@ -64,7 +66,7 @@ describe.each(dialects)('outbox on %s', (dialect) => {
     await store.runs.finish(run.id, {
       status: 'failed',
       error: '1 of 1 tests failed',
-      counts: { total: 1, passed: 0, failed: 1, skipped: 0, errored: 0 },
+      counts: { total: 1, passed: 0, failed: 1, skipped: 0, errored: 0, flaky: 0, quarantined: 0 },
       finishedAt: new Date().toISOString(),
     });
     expect((await store.outbox.callbacksAwaitingDelivery(run.id)).map((c) => c.id)).toEqual([
@@ -130,7 +132,7 @@ describe.each(dialects)('outbox on %s', (dialect) => {
     await store.runs.finish(run.id, {
       status: 'passed',
       error: null,
-      counts: { total: 1, passed: 1, failed: 0, skipped: 0, errored: 0 },
+      counts: { total: 1, passed: 1, failed: 0, skipped: 0, errored: 0, flaky: 0, quarantined: 0 },
       finishedAt: new Date().toISOString(),
     });
     expect(await d.enqueueForRun(run.id)).toBe(1);

@@ -102,6 +102,18 @@ describe('AegisRunner trigger (seed 002)', () => {
   });
 
   it('refuses each field it cannot honour with 400 unsupported_field naming it', async () => {
+    // testDataSetId names a data set: one the project lacks is a 404 naming it.
+    const ds = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      { testDataSetId: 'ds-1' },
+      aegis(green.token),
+    );
+    expect([ds.status, ds.body.code, ds.body.details]).toEqual([
+      404,
+      'not_found',
+      { dataSet: 'ds-1' },
+    ]);
     const cases: Record<string, unknown>[] = [
       { crawl: true },
       { crawlPages: ['/a'] },
@@ -110,19 +122,29 @@ describe('AegisRunner trigger (seed 002)', () => {
       { maxDepth: 2 },
       { fillForms: true },
       { respectRobots: false },
-      { testDataSetId: 'ds-1' },
       { githubToken: 'ghp_x' },
-      { selectionStrategy: 'changed' },
+      { selectionStrategy: 'smart' },
       { browserProfile: 'webkit' },
-      { device: 'mobile' },
     ];
     for (const body of cases) {
       const res = await h.call('POST', '/api/v1/ci/trigger', body, aegis(green.token));
       const field = Object.keys(body)[0]!;
       expect([res.status, res.body.code], field).toEqual([400, 'unsupported_field']);
-      const named = { selectionStrategy: 'strategy', browserProfile: 'browser' }[field] ?? field;
+      const named = { browserProfile: 'browser' }[field] ?? field;
       expect(res.body.details.field).toBe(named);
     }
+    // Strategy changed needs the changed files, named by their field.
+    const changed = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      { selectionStrategy: 'changed' },
+      aegis(green.token),
+    );
+    expect([changed.status, changed.body.code, changed.body.details?.field]).toEqual([
+      400,
+      'validation_failed',
+      'changedFiles',
+    ]);
     // Asking for nothing is fine: crawl false is no crawl.
     const ok = await h.call('POST', '/api/v1/ci/trigger', { crawl: false }, aegis(green.token));
     expect(ok.status).toBe(202);

@@ -11,6 +11,7 @@ import type { Project } from '../../src/domain/project.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
 import { signInSession } from '../../src/engine/sign-in-session.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
+import { storeOptions } from '../../src/store/secret-key.ts';
 
 let dir: string;
 let store: Store;
@@ -37,7 +38,7 @@ beforeAll(async () => {
       allowPrivateUrls: ['loopback'],
     },
   );
-  store = await openStore({ databaseUrl: config.databaseUrl });
+  store = await openStore(storeOptions(config));
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
   crawls = new CrawlService({
     store,

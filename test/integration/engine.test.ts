@@ -214,7 +214,11 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     await addTests(store, p, ['pass vars'], 'approved', { variables: { USER: 'bob', LOCAL: 'x' } });
     await addTests(store, p, ['throw leak'], 'approved', { tags: ['leak'] });
 
-    const run = await engine.createRun(p.id, { environment: 'staging', trigger, options: { trace: true } });
+    const run = await engine.createRun(p.id, {
+      environment: 'staging',
+      trigger,
+      options: { trace: true },
+    });
     expect(run).toMatchObject({ environment: 'staging', baseUrl: 'http://staging.local' });
     const done = await engine.waitForRun(run.id);
     expect(done.status).toBe('error');

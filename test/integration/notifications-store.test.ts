@@ -45,6 +45,8 @@ async function finishedRun(
     failed: 0,
     skipped: 0,
     errored: 0,
+    flaky: 0,
+    quarantined: 0,
     createdAt: finishedAt,
     startedAt: finishedAt,
     finishedAt: null,
@@ -71,7 +73,15 @@ async function finishedRun(
   await store.runs.finish(run.id, {
     status,
     error: null,
-    counts: { total: 1, passed, failed: 1 - passed, skipped: 0, errored: 0 },
+    counts: {
+      total: 1,
+      passed,
+      failed: 1 - passed,
+      skipped: 0,
+      errored: 0,
+      flaky: 0,
+      quarantined: 0,
+    },
     finishedAt,
   });
   return (await store.runs.get(null, run.id))!;

@@ -30,6 +30,8 @@ async function queuedRun(store: Store, queue: LocalQueue, n: number, parallelWor
     failed: 0,
     skipped: 0,
     errored: 0,
+    flaky: 0,
+    quarantined: 0,
     createdAt: new Date().toISOString(),
     startedAt: null,
     finishedAt: null,

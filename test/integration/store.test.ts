@@ -30,6 +30,8 @@ function makeRun(projectId: string, testIds: string[], over: Partial<Run> = {}):
     failed: 0,
     skipped: 0,
     errored: 0,
+    flaky: 0,
+    quarantined: 0,
     createdAt: new Date().toISOString(),
     startedAt: null,
     finishedAt: null,
@@ -276,11 +278,21 @@ describe.each(dialects)('store on %s', (dialect) => {
       failed: 1,
       skipped: 0,
       errored: 0,
+      flaky: 0,
+      quarantined: 0,
     });
     expect((await store.results.meanDurations(p.id, ['t1', 't2', 'zz'])).get('t1')).toBe(12);
 
     expect((await store.runs.unfinished()).map((r) => r.id)).toContain(run.id);
-    const counts = { total: 3, passed: 1, failed: 1, skipped: 0, errored: 0 };
+    const counts = {
+      total: 3,
+      passed: 1,
+      failed: 1,
+      skipped: 0,
+      errored: 0,
+      flaky: 0,
+      quarantined: 0,
+    };
     const fin = {
       status: 'failed' as const,
       error: '1 failed',

@@ -11,6 +11,7 @@ import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
+import { storeOptions } from '../../src/store/secret-key.ts';
 import type { ApiResponse } from './api-harness.ts';
 import { createAdmin, createTriggerToken, type TestUser } from './auth-helpers.ts';
 
@@ -65,7 +66,7 @@ export async function startTriggerHarness(
       ...overrides,
     },
   );
-  const store = await openStore({ databaseUrl: config.databaseUrl });
+  const store = await openStore(storeOptions(config));
   const admin = await createAdmin(store);
   const events = new InProcessEventBus();
   const queue = new LocalQueue(store, { pollIntervalMs: 25 });

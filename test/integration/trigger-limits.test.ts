@@ -59,7 +59,7 @@ describe('trigger limits and restarts', () => {
     await h.store.runs.finish(older.run.id, {
       status: 'error',
       error: 'the process stopped',
-      counts: { total: 1, passed: 0, failed: 0, skipped: 0, errored: 1 },
+      counts: { total: 1, passed: 0, failed: 0, skipped: 0, errored: 1, flaky: 0, quarantined: 0 },
       finishedAt: new Date().toISOString(),
     });
     const restarted = new QueuedRunReleaser({ store: h.store, events: new InProcessEventBus() });

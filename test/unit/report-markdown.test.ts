@@ -8,7 +8,7 @@ describe('Markdown summary', () => {
     const md = renderMarkdownSummary(sampleInput());
     expect(md).toMatch(/^### ❌ Greenlight: Demo &amp; &lt;Co&gt; failed$/m);
     expect(md).toContain('[run `run-1`](http://greenlight.local/runs/run-1)');
-    expect(md).toContain('| 2 | 1 | 1 | 1 | 1 | 5 |');
+    expect(md).toContain('| 1 | 1 | 1 | 1 | 1 | 5 |');
     expect(md).toContain('#### Failures (2)');
     expect(md).toContain('step 3: expect text "Step 2"');
     expect(md).toContain('expect text failed: expected "Showing 5" but got "Showing 4"');

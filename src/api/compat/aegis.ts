@@ -9,6 +9,7 @@ import { strategies, trigger, type Strategy } from '../../engine/trigger.ts';
 import { withoutTokens, type FeedbackFields } from '../../integrations/pr-feedback-target.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { feedbackOf } from '../feedback-fields.ts';
+import { strategyOf } from '../selection-fields.ts';
 import { requireTriggerAccess } from '../auth.ts';
 import { API_PREFIX } from '../dto.ts';
 import { errorResponses, errorSchema } from '../errors.ts';
@@ -38,9 +39,19 @@ export const aegisTriggerBody = z
   .strictObject({
     suiteIds: ids.optional().describe('Suites to run (suite names); omit for all'),
     caseIds: ids.optional().describe('Test ids to run'),
-    browserProfile: z.string().min(1).max(40).optional().describe('Only chromium is installed'),
+    browserProfile: z
+      .string()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('chromium (default), firefox, webkit: refused when not installed'),
     environmentId: z.string().min(1).max(63).optional().describe('Environment name'),
-    testDataSetId: z.string().max(200).optional().describe('Not supported'),
+    testDataSetId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Data set name: data tests run once per row of it for this run'),
     wait: z.boolean().optional(),
     crawl: z.boolean().optional().describe('Not supported when true'),
     crawlPages: z.array(z.string().max(2000)).max(1000).optional().describe('Not supported'),
@@ -49,10 +60,26 @@ export const aegisTriggerBody = z
       .max(2000)
       .optional(),
     generateTests: z.boolean().optional().describe('Not supported when true'),
-    selectionStrategy: z.string().min(1).max(40).optional().describe('Only `failed` so far'),
+    selectionStrategy: z
+      .string()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('failed, flaky, recent or changed (with changedFiles)'),
+    changedFiles: z
+      .array(z.string().min(1).max(1000))
+      .min(1)
+      .max(5000)
+      .optional()
+      .describe('Greenlight: repository paths that changed, for selectionStrategy changed'),
     maxPages: z.number().int().optional().describe('Not supported (crawl option)'),
     maxDepth: z.number().int().optional().describe('Not supported (crawl option)'),
-    device: z.string().min(1).max(40).optional().describe('Only desktop so far'),
+    device: z
+      .string()
+      .min(1)
+      .max(40)
+      .optional()
+      .describe('desktop, mobile, tablet or a Playwright device name'),
     fillForms: z.boolean().optional().describe('Not supported (scan option)'),
     respectRobots: z.boolean().optional().describe('Not supported (scan option)'),
     githubRepo: z.string().min(1).max(300).optional(),
@@ -99,11 +126,6 @@ const unsupported: [keyof AegisTriggerBody, (b: AegisTriggerBody) => boolean, st
   ['maxDepth', (b) => b.maxDepth !== undefined, noScanOptions],
   ['fillForms', (b) => b.fillForms !== undefined, noScanOptions],
   ['respectRobots', (b) => b.respectRobots !== undefined, noScanOptions],
-  [
-    'testDataSetId',
-    (b) => b.testDataSetId !== undefined,
-    'test-data sets are not available; use environmentId (an environment with its variables)',
-  ],
 ];
 
 function refuseUnsupported(b: AegisTriggerBody): void {
@@ -116,7 +138,7 @@ function refuseUnsupported(b: AegisTriggerBody): void {
   }
 }
 
-function strategyOf(s: string | undefined): Strategy | undefined {
+function aegisStrategyOf(s: string | undefined): Strategy | undefined {
   if (s === undefined) return undefined;
   if ((strategies as readonly string[]).includes(s)) return s as Strategy;
   throw new AppError('unsupported_field', `selectionStrategy "${s}" is not known`, {
@@ -241,11 +263,15 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
           body: withoutTokens(b),
           idempotencyKey: req.headers['idempotency-key'],
           selection: { suites: b.suiteIds, testIds: b.caseIds },
-          strategy: strategyOf(b.selectionStrategy),
+          ...strategyOf({
+            strategy: aegisStrategyOf(b.selectionStrategy),
+            changedFiles: b.changedFiles,
+          }),
           baseUrl: b.baseUrl,
           environment: b.environmentId,
           browser: b.browserProfile,
           device: b.device,
+          ...(b.testDataSetId !== undefined ? { options: { dataSet: b.testDataSetId } } : {}),
           git,
           // AegisRunner documents parallel calls (one per browser) each getting its run: queue
           // them rather than refuse, so no Aegis pipeline meets a 409 it never had.

@@ -11,6 +11,7 @@ import { jsonReportJsonSchema } from '../../report/json.ts';
 import { findRun, loadReportInput } from '../../report/report-source.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { authorizedRun } from '../run-access.ts';
+import { artifactUrlsOf } from '../artifact-urls.ts';
 import { errorResponses } from '../errors.ts';
 import { projectOf } from '../project-scope.ts';
 import { runUrlOf } from '../trigger-http.ts';
@@ -59,7 +60,10 @@ async function sendReport(
   q: ReportQuery,
 ): Promise<FastifyReply> {
   const input = await loadReportInput(deps.store, found, {
-    links: { runUrl: runUrlOf(req, deps, found.run) },
+    links: {
+      runUrl: runUrlOf(req, deps, found.run),
+      artifactUrl: artifactUrlsOf(req, deps, found.run),
+    },
     toolVersion: pkg.version,
   });
   const report = renderReport(q.format, input, {

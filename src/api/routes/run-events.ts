@@ -10,6 +10,7 @@ import type { RouteOptions } from '../app.ts';
 import { authorizedRun } from '../run-access.ts';
 import { runDto, testResultDto, toRunDto, toTestResultDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
+import { artifactUrlsOf } from '../artifact-urls.ts';
 import type { SseStream } from '../sse.ts';
 
 const tags = ['runs'];
@@ -161,7 +162,8 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     async (req) => {
       const { run } = await authorizedRun(req, store, req.params.runId, 'read');
       const results = await store.results.listByRun(run.id, run.projectId);
-      return { items: results.map(toTestResultDto) };
+      const urlOf = artifactUrlsOf(req, deps, run);
+      return { items: results.map((r) => toTestResultDto(r, urlOf)) };
     },
   );
 

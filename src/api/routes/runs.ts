@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
+import { runOptionsInputShape } from '../../domain/run-options.ts';
 import type { RunEvent } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
@@ -19,6 +20,12 @@ import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
 import type { SseStream } from '../sse.ts';
 import { baseUrlSchema } from './projects.ts';
+import { strategyFields, strategyOf } from '../selection-fields.ts';
+import { emulationFields, emulationOptionsOf } from '../emulation-fields.ts';
+import { healingFields, healingOptionsOf } from '../healing-fields.ts';
+import { retryFields, retryOptionsOf } from '../retry-fields.ts';
+import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
+import { artifactUrlsOf } from '../artifact-urls.ts';
 
 const tags = ['runs'];
 const listParams = z.object({ id: projectIdParam });
@@ -33,6 +40,20 @@ const createBody = z.strictObject({
   environment: z.string().min(1).max(63).optional().describe('Environment name'),
   parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS).optional(),
   trace: z.boolean().optional().describe('Record a Playwright trace of every test'),
+  ...strategyFields,
+  branch: z
+    .string()
+    .min(1)
+    .max(300)
+    .optional()
+    .describe('Strategy failed: use the last finished run triggered for this git ref'),
+  ...emulationFields,
+  ...retryFields,
+  ...healingFields,
+  ...artifactFields,
+  dataSet: runOptionsInputShape.dataSet.describe(
+    'Data set that tests with `data:` run once per row of, for this run',
+  ),
 });
 
 const listQuery = z.object({ status: z.enum(runStatuses).optional(), ...pageQuery });
@@ -58,6 +79,8 @@ function finishedEvent(run: Run): RunEvent {
       failed: run.failed,
       skipped: run.skipped,
       errored: run.errored,
+      flaky: run.flaky,
+      quarantined: run.quarantined,
     },
   };
 }
@@ -86,7 +109,15 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
         baseUrl: b.baseUrl,
         environment: b.environment,
         parallelWorkers: b.parallelWorkers,
-        ...(b.trace !== undefined ? { options: { trace: b.trace } } : {}),
+        strategy: strategyOf(b, b.branch),
+        options: {
+          ...emulationOptionsOf(b),
+          ...retryOptionsOf(b),
+          ...healingOptionsOf(b),
+          ...artifactOptionsOf(b),
+          ...(b.trace !== undefined ? { trace: b.trace } : {}),
+          ...(b.dataSet !== undefined ? { dataSet: b.dataSet } : {}),
+        },
       });
       reply.header('location', runPath(project.id, run.id));
       return reply.code(202).send(toRunDto(run));
@@ -142,7 +173,8 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
     async (req) => {
       const run = await requireRun(store, projectOf(req).id, req.params.runId);
       const results = await store.results.listByRun(run.id, run.projectId);
-      return { items: results.map(toTestResultDto) };
+      const urlOf = artifactUrlsOf(req, deps, run);
+      return { items: results.map((r) => toTestResultDto(r, urlOf)) };
     },
   );
 
@@ -216,7 +248,8 @@ async function sendState(
     requireRun(store, projectId, runId),
     store.results.listByRun(runId, projectId),
   ]);
-  stream.send('run.state', { run: toRunDto(run), results: results.map(toTestResultDto) });
+  const items = results.map((r) => toTestResultDto(r));
+  stream.send('run.state', { run: toRunDto(run), results: items });
   if (isTerminal(run.status)) {
     stream.send('run.finished', finishedEvent(run));
     stream.close();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { testStatuses, type TestDocument } from '../../domain/test-definition.ts';
 import { editTest, reviewActions, reviewTest, reviewTests } from '../../engine/review.ts';
+import { flakyScores } from '../../engine/selection.ts';
 import { isUniqueViolation } from '../../store/sql-helpers.ts';
 import type { RouteOptions } from '../app.ts';
 import { pageOf, pageQuery, testDto, toTestDto } from '../dto.ts';
@@ -117,9 +118,15 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     },
     async (req) => {
       const q = req.query;
-      const page = await store.tests.list(projectOf(req).id, q);
+      const project = projectOf(req);
+      const page = await store.tests.list(project.id, q);
+      const scores = await flakyScores(
+        store,
+        project.id,
+        page.items.map((t) => t.id),
+      );
       return {
-        items: page.items.map(toTestDto),
+        items: page.items.map((t) => ({ ...toTestDto(t), flakyScore: scores.get(t.id)?.score })),
         total: page.total,
         limit: q.limit,
         offset: q.offset,
@@ -178,7 +185,8 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     async (req) => {
       const test = await store.tests.get(projectOf(req).id, req.params.testId);
       if (!test) throw notFound('test');
-      return toTestDto(test);
+      const scores = await flakyScores(store, test.projectId, [test.id]);
+      return { ...toTestDto(test), flakyScore: scores.get(test.id)?.score };
     },
   );
 

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
+import { runOptionsInputShape } from '../../domain/run-options.ts';
 import { QueuedRunReleaser } from '../../engine/concurrency.ts';
-import { concurrencyPolicies, strategies, trigger } from '../../engine/trigger.ts';
+import { concurrencyPolicies, trigger } from '../../engine/trigger.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireTriggerAccess } from '../auth.ts';
 import { aegisRoutes } from '../compat/aegis.ts';
@@ -30,6 +31,11 @@ import {
 import { feedbackGitFields, feedbackOf, gitInfoOf } from '../feedback-fields.ts';
 import { withoutTokens } from '../../integrations/pr-feedback-target.ts';
 import { baseUrlSchema } from './projects.ts';
+import { strategyFields, strategyOf } from '../selection-fields.ts';
+import { emulationFields, emulationOptionsOf } from '../emulation-fields.ts';
+import { healingFields, healingOptionsOf } from '../healing-fields.ts';
+import { retryFields, retryOptionsOf } from '../retry-fields.ts';
+import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
 
 const tags = ['ci'];
 const names = z.array(z.string().min(1).max(200)).min(1).max(200);
@@ -49,11 +55,16 @@ export const sentriTriggerBody = z
     suites: names.optional(),
     tests: z.array(z.string().min(1).max(200)).min(1).max(5000).optional().describe('Test ids'),
     tags: names.optional(),
-    strategy: z.enum(strategies).optional().describe('Only `failed` is available so far'),
+    ...strategyFields,
     baseUrl: baseUrlSchema.optional(),
     environment: z.string().min(1).max(63).optional(),
-    browser: z.string().min(1).max(40).optional().describe('Only `chromium` is installed'),
-    device: z.string().min(1).max(40).optional().describe('Only `desktop` so far'),
+    ...emulationFields,
+    dataSet: runOptionsInputShape.dataSet.describe(
+      'Data set that tests with `data:` run once per row of, for this run',
+    ),
+    ...retryFields,
+    ...healingFields,
+    ...artifactFields,
     git: z
       .strictObject({
         repository: z.string().min(1).max(300).optional(),
@@ -153,12 +164,19 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
           body: withoutTokens(b),
           idempotencyKey: req.headers['idempotency-key'],
           selection: { suites: b.suites, tags: b.tags, testIds: b.tests },
-          strategy: b.strategy,
+          ...strategyOf(b),
           baseUrl: b.baseUrl,
           environment: b.environment,
           parallelWorkers: b.dialsConfig?.parallelWorkers,
           browser: b.browser,
           device: b.device,
+          options: {
+            ...emulationOptionsOf(b),
+            ...retryOptionsOf(b),
+            ...healingOptionsOf(b),
+            ...artifactOptionsOf(b),
+            ...(b.dataSet !== undefined ? { dataSet: b.dataSet } : {}),
+          },
           git: gitInfoOf(b.git),
           concurrency: b.concurrency,
           callbackUrl: b.callbackUrl,

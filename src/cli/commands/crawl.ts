@@ -7,6 +7,7 @@ import type { SiteMap } from '../../crawl/site-map.ts';
 import { AppError } from '../../domain/errors.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { openStore, type Store } from '../../store/connect.ts';
+import { storeOptions } from '../../store/secret-key.ts';
 import { colorize } from '../progress.ts';
 
 interface CrawlCliOptions {
@@ -59,7 +60,7 @@ export function registerCrawl(program: Command): void {
       const onSigint = (): void => controller.abort();
       process.once('SIGINT', onSigint);
       try {
-        store = isUrl ? null : await openStore({ databaseUrl: config.databaseUrl });
+        store = isUrl ? null : await openStore(storeOptions(config));
         const project = isUrl ? null : await store?.projects.get(target);
         if (!isUrl && !project) throw new AppError('not_found', `project "${target}" not found`);
         if (o.signIn && !project) {

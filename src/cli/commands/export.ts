@@ -6,6 +6,7 @@ import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { slugify } from '../../domain/project.ts';
 import { openStore } from '../../store/connect.ts';
+import { storeOptions } from '../../store/secret-key.ts';
 import { testDataDir } from '../../engine/import-tests.ts';
 
 export function registerExport(program: Command): void {
@@ -42,7 +43,7 @@ export function registerExport(program: Command): void {
         const { exportPlaywrightConfig, exportPlaywrightSpec } =
           await import('../../export/playwright.ts');
         const config = loadConfig();
-        const store = await openStore({ databaseUrl: config.databaseUrl });
+        const store = await openStore(storeOptions(config));
         try {
           const project = await store.projects.get(projectRef);
           if (!project) throw new AppError('not_found', `project "${projectRef}" not found`);

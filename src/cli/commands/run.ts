@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Run } from '../../domain/run.ts';
@@ -12,9 +12,17 @@ import {
 } from '../demo-project.ts';
 import { createProgress, formatSummary } from '../progress.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { emulationOptionsOfFlags, type EmulationFlags } from '../emulation-flags.ts';
+import {
+  parseRetries,
+  parseTimeout,
+  retryOptionsOfFlags,
+  type RetryFlags,
+} from '../retry-flags.ts';
 import { writeReports } from '../write-reports.ts';
+import { addSelectionFlags, strategyOfFlags, type SelectionFlags } from '../selection-flags.ts';
 
-export interface RunOptions {
+export interface RunOptions extends EmulationFlags, RetryFlags, SelectionFlags {
   suite?: string[];
   tag?: string[];
   test?: string[];
@@ -22,6 +30,11 @@ export interface RunOptions {
   baseUrl?: string;
   env?: string;
   trace?: boolean;
+  screenshots?: 'failure' | 'every-step';
+  video?: boolean;
+  dataSet?: string;
+  /** false with --no-healing. */
+  healing?: boolean;
   json?: boolean;
   junit?: string;
   html?: string;
@@ -58,15 +71,34 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
       ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
       ...(environment ? { environment } : {}),
       ...(o.workers ? { parallelWorkers: o.workers } : {}),
-      ...(o.trace ? { options: { trace: true } } : {}),
+      strategy: strategyOfFlags(o),
+      options: {
+        ...emulationOptionsOfFlags(o),
+        ...retryOptionsOfFlags(o),
+        ...(o.trace ? { trace: true } : {}),
+        ...(o.screenshots ? { screenshots: o.screenshots } : {}),
+        ...(o.video ? { video: true } : {}),
+        ...(o.dataSet ? { dataSet: o.dataSet } : {}),
+        ...(o.healing === false ? { healing: false } : {}),
+      },
     });
     const out = o.json ? process.stderr : process.stdout;
     out.write(
       `Greenlight · ${project.slug} · run ${run.id} · ${run.total} tests · ${run.parallelWorkers} workers · ${run.baseUrl}\n`,
     );
+    const detail = run.selectionDetail;
+    if (detail) {
+      out.write(`Strategy ${detail.strategy}:\n`);
+      for (const [id, why] of Object.entries(detail.reasons)) out.write(`  · ${id}: ${why}\n`);
+    }
     const progress = createProgress(out, run.total);
     const unsubscribe = rt.events.subscribe(run.id, (e) => {
       if (e.type === 'test.started') progress.testStarted(String(e.testName ?? e.testId));
+      if (e.type === 'test.retrying' && !out.isTTY) {
+        out.write(
+          `  ↻ ${String(e.testName ?? e.testId)}: attempt ${e.attempt} ${e.status}, retrying\n`,
+        );
+      }
       if (e.type === 'test.finished') {
         progress.testFinished({
           testName: String(e.testName ?? e.testId),
@@ -109,7 +141,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description(
       'run a project’s approved tests here and print the verdict (exit 0 passed, 1 failed, 2 error)',
@@ -122,23 +154,41 @@ export function registerRun(program: Command): void {
     .option('--base-url <url>', 'run against this URL instead of the project’s')
     .option('--env <name>', 'environment (variables and base URL) to use')
     .option('--trace', 'record a Playwright trace for every test')
+    .addOption(
+      new Option('--screenshots <mode>', 'failure (default) or every-step').choices([
+        'failure',
+        'every-step',
+      ]),
+    )
+    .option('--video', "record a video of every test (needs Playwright's ffmpeg)")
+    .option('--retries <n>', 'run a failing test up to n more times (0–5)', parseRetries)
+    .option('--fail-on-flaky', 'a test that passes only on a retry fails the run')
+    .option('--timeout <duration>', 'whole-run time limit: 90 (s), 90s, 15m, 1h', parseTimeout)
+    .option('--data-set <name>', 'data set that tests with `data:` run once per row of')
+    .option('--no-healing', 'fail a step whose locator finds nothing instead of healing it')
+    .option('--browser <name>', 'chromium (default), firefox or webkit (must be installed)')
+    .option('--device <name>', 'desktop, mobile, tablet, or a Playwright device ("iPhone 13")')
+    .option('--viewport <WxH>', 'custom viewport such as 1024x768 (wins over the device’s)')
+    .option('--locale <tag>', 'browser locale such as de-DE')
+    .option('--timezone <zone>', 'IANA time zone such as Europe/Berlin')
+    .option('--network <preset>', 'throttle: slow-3g, fast-3g, 4g, or offline')
     .option('--json', 'print the run and its results as JSON on stdout')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--sarif <file>', 'write a SARIF 2.1.0 report of failed tests')
     .option('--report-json <file>', 'write the versioned JSON report')
-    .option('--markdown <file>', 'write the Markdown summary (PR comment, job summary)')
-    .action(async (projectRef: string, o: RunOptions) => {
-      const base = loadConfig(process.env, quietLogs());
-      // This process exists for this run: give it as many browser slots as the run asks for.
-      const rt = await openRuntime({ ...base, workers: Math.max(base.workers, o.workers ?? 0) });
-      try {
-        const run = await runProject(rt, projectRef, o);
-        process.exitCode = exitCodeFor(run.status);
-      } finally {
-        await rt.close();
-      }
-    });
+    .option('--markdown <file>', 'write the Markdown summary (PR comment, job summary)');
+  addSelectionFlags(cmd).action(async (projectRef: string, o: RunOptions) => {
+    const base = loadConfig(process.env, quietLogs());
+    // This process exists for this run: give it as many browser slots as the run asks for.
+    const rt = await openRuntime({ ...base, workers: Math.max(base.workers, o.workers ?? 0) });
+    try {
+      const run = await runProject(rt, projectRef, o);
+      process.exitCode = exitCodeFor(run.status);
+    } finally {
+      await rt.close();
+    }
+  });
 }
 
 export function parseWorkers(v: string): number {

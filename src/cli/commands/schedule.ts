@@ -4,11 +4,12 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
 import { cronProblem, nextFireTime, timezoneProblem } from '../../engine/schedule-cron.ts';
 import { openStore, type Store } from '../../store/connect.ts';
+import { storeOptions } from '../../store/secret-key.ts';
 
 const list = (v: string): string[] => v.split(',').map((x) => x.trim());
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: loadConfig().databaseUrl });
+  const store = await openStore(storeOptions(loadConfig()));
   try {
     return await fn(store);
   } finally {

@@ -67,6 +67,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       callbacks,
       feedback,
       crawls,
+      live: rt.live,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // Every server process runs one; firings are claimed in the database, so none runs twice.

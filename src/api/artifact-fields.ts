@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { RunOptionsInput } from '../domain/run-options.ts';
+import { screenshotModes } from '../domain/run-options.ts';
+
+/** Request fields choosing which artifacts a run records, shared by POST /runs and the trigger. */
+export const artifactFields = {
+  screenshots: z
+    .enum(screenshotModes)
+    .optional()
+    .describe(
+      '`failure` (default): a screenshot of the failing step; `every-step`: after each step too',
+    ),
+  video: z
+    .boolean()
+    .optional()
+    .describe("Record a video of every test (needs Playwright's ffmpeg on the server, else 400)"),
+};
+
+/** The run options of the artifact fields that were given. */
+export function artifactOptionsOf(b: {
+  screenshots?: RunOptionsInput['screenshots'];
+  video?: boolean;
+}): RunOptionsInput {
+  return {
+    ...(b.screenshots !== undefined ? { screenshots: b.screenshots } : {}),
+    ...(b.video !== undefined ? { video: b.video } : {}),
+  };
+}

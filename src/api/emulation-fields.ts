@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { checkBrowserName } from '../engine/run-capabilities.ts';
+import { runOptionsInputShape, type RunOptionsInput } from '../domain/run-options.ts';
+
+/**
+ * Request fields that choose the browser a run's tests see, shared by POST /runs and the
+ * trigger. Installation, device names and time zones are checked when the run is created.
+ */
+export const emulationFields = {
+  browser: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe('chromium (default), firefox or webkit; refused when not installed on the server'),
+  device: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      'desktop (default), mobile (Pixel 7), tablet (Galaxy Tab S4), or a Playwright device name such as "iPhone 13"',
+    ),
+  viewport: runOptionsInputShape.viewport.describe("{ width, height }: wins over the device's"),
+  locale: runOptionsInputShape.locale.describe('BCP 47 locale, e.g. de-DE'),
+  timezone: runOptionsInputShape.timezone,
+  network: runOptionsInputShape.network.describe(
+    'slow-3g, fast-3g, 4g (Chromium throttling) or offline',
+  ),
+};
+
+interface EmulationBody {
+  browser?: string;
+  device?: string;
+  viewport?: RunOptionsInput['viewport'];
+  locale?: string;
+  timezone?: string;
+  network?: RunOptionsInput['network'];
+}
+
+/** The run options of the emulation fields; an unknown or missing browser is refused here. */
+export function emulationOptionsOf(b: EmulationBody): RunOptionsInput {
+  return {
+    ...(b.browser !== undefined ? { browser: checkBrowserName(b.browser) } : {}),
+    ...(b.device !== undefined ? { device: b.device } : {}),
+    ...(b.viewport !== undefined ? { viewport: b.viewport } : {}),
+    ...(b.locale !== undefined ? { locale: b.locale } : {}),
+    ...(b.timezone !== undefined ? { timezone: b.timezone } : {}),
+    ...(b.network !== undefined ? { network: b.network } : {}),
+  };
+}

@@ -1,0 +1,143 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.ts';
+import type { Run } from '../../domain/run.ts';
+import { openRunArtifact } from '../../engine/artifact-files.ts';
+import { findRun } from '../../report/report-source.ts';
+import type { ApiDeps, RouteOptions } from '../app.ts';
+import { errorResponses } from '../errors.ts';
+import { projectIdParam, projectOf } from '../project-scope.ts';
+import { authorizedRun } from '../run-access.ts';
+
+const tags = ['runs'];
+const path = z
+  .string()
+  .describe("Path inside the run's artifact folder, e.g. `<testId>-1/failure.png`");
+const params = z.object({ runId: z.string().min(1).max(200), '*': path });
+const scopedParams = z.object({ id: projectIdParam, ...params.shape });
+const query = z.object({
+  download: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .describe('Send Content-Disposition: attachment with the file name'),
+});
+
+const contentTypes: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.zip': 'application/zip',
+  '.webm': 'video/webm',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+};
+
+const description =
+  "A file the run recorded (screenshot, trace, video, …), streamed. The result DTOs' " +
+  '`artifacts.*Url` fields link here. Same access as the run: a trigger token of its project or ' +
+  'a workspace user (viewer+). 404 for anything outside the run folder, 410 `artifact_expired` ' +
+  'once retention deleted the run’s artifacts.';
+
+const responses = {
+  200: {
+    description: 'The file',
+    content: Object.fromEntries(
+      [...new Set([...Object.values(contentTypes), 'application/octet-stream'])].map((t) => [
+        t.split(';')[0],
+        { schema: z.string() },
+      ]),
+    ),
+  },
+  ...errorResponses(401, 403, 404, 410),
+};
+
+type Query = z.output<typeof query>;
+
+/**
+ * A trigger token of another project learns nothing about this run or its files: 404, as if
+ * the run did not exist (users of the workspace keep the usual role checks).
+ */
+async function hideOtherProjects(
+  req: FastifyRequest,
+  deps: ApiDeps,
+  target: { runId?: string; projectRef?: string },
+): Promise<void> {
+  const p = req.principal;
+  if (p?.kind !== 'trigger') return;
+  const projectId = target.runId
+    ? (await deps.store.runs.get(null, target.runId))?.projectId
+    : (await deps.store.projects.get(target.projectRef ?? ''))?.id;
+  if (projectId !== p.projectId) throw notFound('run');
+}
+
+async function sendArtifact(
+  deps: ApiDeps,
+  reply: FastifyReply,
+  run: Run,
+  path: string,
+  q: Query,
+): Promise<FastifyReply> {
+  const file = await openRunArtifact(deps.store, deps.config.dataDir, run, path);
+  reply.header('content-length', file.bytes);
+  reply.header('x-content-type-options', 'nosniff');
+  // Nothing served here is a page: never let a file run script in the API's origin.
+  reply.header('content-security-policy', "default-src 'none'; sandbox");
+  reply.header('cache-control', 'private, max-age=300');
+  if (q.download === 'true' || q.download === '1') {
+    reply.header('content-disposition', `attachment; filename="${file.name}"`);
+  }
+  return reply.type(contentTypes[file.ext] ?? 'application/octet-stream').send(file.stream);
+}
+
+/** GET /runs/:runId/artifacts/* (a run addressed by id alone, as pipelines hold it). */
+export const artifactRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  app.get(
+    '/runs/:runId/artifacts/*',
+    {
+      config: { auth: 'trigger' },
+      schema: {
+        tags,
+        summary: 'A file of a run (screenshot, trace, video)',
+        description,
+        params,
+        querystring: query,
+        response: responses,
+      },
+    },
+    async (req, reply) => {
+      await hideOtherProjects(req, deps, { runId: req.params.runId });
+      const { run } = await authorizedRun(req, deps.store, req.params.runId, 'read');
+      return sendArtifact(deps, reply, run, req.params['*'], req.query);
+    },
+  );
+};
+
+/** GET /projects/:id/runs/:runId/artifacts/* (inside the project scope, which checks access). */
+export const projectArtifactRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
+  app.get(
+    '/runs/:runId/artifacts/*',
+    {
+      config: { auth: 'trigger', role: 'viewer', scope: 'runs:read' },
+      // Before the project scope's check, which would answer 403 to another project's token.
+      onRequest: async (req) => {
+        const { id } = req.params as { id?: string };
+        await hideOtherProjects(req, deps, { projectRef: id ?? '' });
+      },
+      schema: {
+        tags,
+        summary: 'A file of a run of this project (screenshot, trace, video)',
+        description,
+        params: scopedParams,
+        querystring: query,
+        response: responses,
+      },
+    },
+    async (req, reply) => {
+      const found = await findRun(deps.store, req.params.runId, projectOf(req).id);
+      if (!found) throw notFound('run');
+      return sendArtifact(deps, reply, found.run, req.params['*'], req.query);
+    },
+  );
+};

@@ -1,0 +1,53 @@
+/** Strategies that narrow a selection by history or by what changed. */
+export const strategies = ['failed', 'flaky', 'recent', 'changed'] as const;
+export type Strategy = (typeof strategies)[number];
+
+export const DEFAULT_MIN_FLAKY_SCORE = 10;
+export const DEFAULT_RECENT_DAYS = 7;
+/** At most this many visited pages are kept per result. */
+export const MAX_VISITED_URLS = 50;
+
+/** A strategy and what it needs; fields a strategy does not use are ignored. */
+export interface StrategyRequest {
+  strategy: Strategy;
+  /** `changed`: repository paths (`src/cart/total.ts`). */
+  changedFiles?: string[];
+  /** `changed`: URL paths of the site (`/cart`). */
+  changedUrls?: string[];
+  /** `recent`: tests created or changed within this many days. */
+  recentDays?: number;
+  /** `flaky`: tests whose flaky score (0–100) is at least this. */
+  minFlakyScore?: number;
+  /** `failed`: look at the last finished run of this branch (git ref) only. */
+  branch?: string;
+}
+
+/** What a run records about how it chose its tests. */
+export interface SelectionDetail {
+  strategy: Strategy;
+  /** The strategy's effective inputs (defaults filled in). */
+  inputs: Record<string, unknown>;
+  /** Test id → why the strategy chose it. */
+  reasons: Record<string, string>;
+}
+
+/**
+ * The path of a URL (`/cart/items`), without query or fragment, trailing slash dropped (the root
+ * stays `/`); a value that is already a path is normalised the same way. null for non-http URLs.
+ */
+export function urlPathOf(url: string): string | null {
+  let path: string;
+  if (url.startsWith('/')) path = url.split(/[?#]/, 1)[0] ?? '/';
+  else {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return null;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    path = u.pathname;
+  }
+  if (path.length > 1 && path.endsWith('/')) path = path.replace(/\/+$/, '') || '/';
+  return path;
+}
