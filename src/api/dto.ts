@@ -29,6 +29,7 @@ export const projectDto = z
     parallelWorkers: z.number().int(),
     retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
     failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
+    healing: z.boolean().describe('Default: runs heal locators that find nothing'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -44,6 +45,7 @@ export function toProjectDto(p: Project): ProjectDto {
     parallelWorkers: p.parallelWorkers,
     retries: p.retries,
     failOnFlaky: p.failOnFlaky,
+    healing: p.healing,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
@@ -251,16 +253,7 @@ export const testResultDto = z
     durationMs: z.number(),
     failedStep: z.number().int().nullable().describe('0-based index of the failed step'),
     error: z.string().nullable(),
-    steps: z.array(
-      z.object({
-        index: z.number().int(),
-        action: z.string(),
-        description: z.string(),
-        status: z.enum(['passed', 'failed', 'skipped']),
-        durationMs: z.number(),
-        error: z.string().optional(),
-      }),
-    ),
+    steps: z.array(stepResultDto),
     consoleErrors: z.array(
       z.object({ type: z.string(), text: z.string(), url: z.string().optional() }),
     ),
@@ -296,14 +289,28 @@ export const testResultDto = z
       )
       .optional()
       .describe('Locators healed from memory in this passing test; absent when none'),
+    variant: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('0-based data-set row index this result ran with; absent for a plain test'),
+    row: z
+      .string()
+      .optional()
+      .describe(
+        "The data-set row's label (its `name` column, else #1, #2 …); absent for a plain test",
+      ),
   })
   .meta({ id: 'TestResult' });
 export type TestResultDto = z.output<typeof testResultDto>;
 
 /** A result as the API sends it; with `urlOf`, every artifact path gets its absolute URL. */
 export function toTestResultDto(r: TestResult, urlOf?: ArtifactUrlOf): TestResultDto {
+  const { variant, ...rest } = r;
   return {
-    ...r,
+    ...rest,
+    ...(variant ? { variant: Number(variant) } : {}),
     artifacts: toArtifactsDto(r.artifacts, urlOf),
     ...(r.retries && urlOf
       ? { retries: r.retries.map((a) => ({ ...a, artifacts: toArtifactsDto(a.artifacts, urlOf) })) }

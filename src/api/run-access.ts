@@ -2,8 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Project } from '../domain/project.ts';
 import type { Run } from '../domain/run.ts';
+import { findRun } from '../report/report-source.ts';
 import type { Store } from '../store/connect.ts';
 import { requireTriggerAccess } from './auth.ts';
+import { projectOf } from './project-scope.ts';
 
 type Need = 'read' | 'cancel';
 
@@ -29,4 +31,15 @@ export async function authorizedRun(
   if (need === 'read') requireTriggerAccess(req, project, 'viewer', 'runs:read');
   else requireTriggerAccess(req, project, 'editor', 'runs:cancel');
   return { run, project };
+}
+
+/** A run of the project in the route's scope (whose hook already checked access), or 404. */
+export async function scopedRun(
+  req: FastifyRequest,
+  store: Store,
+  runId: string,
+): Promise<{ run: Run; project: Project }> {
+  const found = await findRun(store, runId, projectOf(req).id);
+  if (!found) throw notFound('run');
+  return found;
 }

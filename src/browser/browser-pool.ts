@@ -20,42 +20,52 @@ export interface BrowserPoolOptions {
 }
 
 interface Slot {
+  name: BrowserName;
   browser: Browser | null;
   starting: Promise<Browser> | null;
 }
 
 /**
- * One shared browser per browser type for the whole process, launched (or connected) on first
- * use and again after it disconnects or crashes. Tests each get their own context, so one shared
- * browser isolates them while keeping per-test overhead to a context creation.
+ * Browsers for the whole process, one per browser type and lane, launched (or connected) on
+ * first use and again after it disconnects or crashes. The engine gives each of its workers its
+ * own lane, so a browser process serves one test at a time: a crash (or a kill) fails only the
+ * test running in it. Tests each get their own context, so per-test overhead stays a context
+ * creation; the launch is paid once per lane.
  */
 export class BrowserPool {
   readonly #options: BrowserPoolOptions;
-  readonly #slots = new Map<BrowserName, Slot>();
+  readonly #slots = new Map<string, Slot>();
   #closed = false;
 
   constructor(options: BrowserPoolOptions) {
     this.#options = options;
   }
 
-  /** The connected Chromium, if one is up (tests use it to simulate a crash). */
+  /** The connected Chromium of lane 0, if one is up (tests use it to simulate a crash). */
   get current(): Browser | null {
-    return this.#connected('chromium');
+    return this.connected('chromium', 0);
   }
 
-  /** Browser types that are up now. */
+  /** Browser types that are up now, in any lane. */
   get running(): BrowserName[] {
-    return [...this.#slots.keys()].filter((name) => this.#connected(name) !== null);
+    const up = [...this.#slots.values()].filter((s) => s.browser?.isConnected());
+    return [...new Set(up.map((s) => s.name))];
+  }
+
+  /** The connected browser of a type and lane, if one is up. */
+  connected(name: BrowserName, lane = 0): Browser | null {
+    const b = this.#slots.get(slotKey(name, lane))?.browser;
+    return b?.isConnected() ? b : null;
   }
 
   /** The connected browser, launching or reconnecting one when needed (one start in flight). */
-  async browser(name: BrowserName = 'chromium'): Promise<Browser> {
+  async browser(name: BrowserName = 'chromium', lane = 0): Promise<Browser> {
     if (this.#closed) throw new Error('browser pool is closed');
-    const slot = this.#slot(name);
+    const slot = this.#slot(name, lane);
     const b = slot.browser;
     if (b?.isConnected()) return b;
     slot.browser = null;
-    slot.starting ??= this.#start(name, slot).finally(() => {
+    slot.starting ??= this.#start(slot).finally(() => {
       slot.starting = null;
     });
     return slot.starting;
@@ -65,16 +75,17 @@ export class BrowserPool {
   async newContext(
     options: BrowserContextOptions = {},
     name: BrowserName = 'chromium',
+    lane = 0,
   ): Promise<BrowserContext> {
-    const browser = await this.browser(name);
+    const browser = await this.browser(name, lane);
     try {
       return await browser.newContext(options);
     } catch (e) {
       // A SIGKILLed browser can look connected until its pipe closes; start over once.
       if (browser.isConnected() && !isClosedError(e)) throw e;
-      this.#forget(name, browser);
+      this.#forget(this.#slot(name, lane), browser);
       void browser.close().catch(() => undefined);
-      return (await this.browser(name)).newContext(options);
+      return (await this.browser(name, lane)).newContext(options);
     }
   }
 
@@ -93,27 +104,23 @@ export class BrowserPool {
     );
   }
 
-  #slot(name: BrowserName): Slot {
-    let slot = this.#slots.get(name);
+  #slot(name: BrowserName, lane: number): Slot {
+    const key = slotKey(name, lane);
+    let slot = this.#slots.get(key);
     if (!slot) {
-      slot = { browser: null, starting: null };
-      this.#slots.set(name, slot);
+      slot = { name, browser: null, starting: null };
+      this.#slots.set(key, slot);
     }
     return slot;
   }
 
-  #connected(name: BrowserName): Browser | null {
-    const b = this.#slots.get(name)?.browser;
-    return b?.isConnected() ? b : null;
-  }
-
-  async #start(name: BrowserName, slot: Slot): Promise<Browser> {
-    const browser = await this.#launch(name);
+  async #start(slot: Slot): Promise<Browser> {
+    const browser = await this.#launch(slot.name);
     if (this.#closed) {
       await browser.close().catch(() => undefined);
       throw new Error('browser pool is closed');
     }
-    browser.on('disconnected', () => this.#forget(name, browser));
+    browser.on('disconnected', () => this.#forget(slot, browser));
     slot.browser = browser;
     return browser;
   }
@@ -132,11 +139,12 @@ export class BrowserPool {
         });
   }
 
-  #forget(name: BrowserName, browser: Browser): void {
-    const slot = this.#slots.get(name);
-    if (slot?.browser === browser) slot.browser = null;
+  #forget(slot: Slot, browser: Browser): void {
+    if (slot.browser === browser) slot.browser = null;
   }
 }
+
+const slotKey = (name: BrowserName, lane: number): string => `${name}#${Math.max(0, lane)}`;
 
 function isClosedError(e: unknown): boolean {
   return e instanceof Error && /closed|disconnected|crashed|Target/i.test(e.message);

@@ -20,6 +20,14 @@ export interface TriggerRequest {
   tags?: string[];
   baseUrl?: string;
   environment?: string;
+  retries?: number;
+  failOnFlaky?: boolean;
+  healing?: boolean;
+  strategy?: string;
+  changedFiles?: string[];
+  screenshots?: string;
+  device?: string;
+  browser?: string;
 }
 
 export interface TriggerResponse {

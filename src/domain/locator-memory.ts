@@ -28,6 +28,22 @@ export interface LocatorMemory {
   alternatives: LocatorAlternative[];
   /** The strategy that last healed this locator; tried first next time. */
   winningStrategy: HealStrategy | null;
+  /** When the alternatives were last recorded (ISO); absent for memory not yet stored. */
+  recordedAt?: string;
+}
+
+/**
+ * How long recorded alternatives count as fresh. Recording reads the element over several
+ * browser round trips; doing it on every passing step cost ~20% of test time on the demo suite
+ * (bench/healing.ts), so a step whose memory is fresh is not recorded again.
+ */
+export const MEMORY_REFRESH_MS = 24 * 3_600_000;
+
+/** True when the memory is recent enough not to be recorded again at `now` (ms since epoch). */
+export function isFreshMemory(m: LocatorMemory | undefined, now: number): boolean {
+  if (!m?.recordedAt) return false;
+  const at = Date.parse(m.recordedAt);
+  return Number.isFinite(at) && now - at < MEMORY_REFRESH_MS && now >= at;
 }
 
 /** A locator that found nothing and was replaced by a recorded alternative. */

@@ -15,6 +15,8 @@ export interface Project {
   retries: number;
   /** Default: a flaky test fails the run. */
   failOnFlaky: boolean;
+  /** Default: heal a locator that finds nothing from recorded alternatives (false: fail). */
+  healing: boolean;
 }
 
 /** A named target of a project (staging, production, a preview) with its own variables. */

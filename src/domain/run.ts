@@ -131,6 +131,8 @@ export interface TestResult {
   quarantined?: boolean;
   /** Data-set row index as text ('' or absent: a plain test); one result per test and variant. */
   variant?: string;
+  /** Label of the data-set row (`admin`, `#2`); absent for a plain test. */
+  row?: string;
 }
 
 /** One earlier attempt of a retried test, kept on the final result. */

@@ -14,6 +14,7 @@ export function chromiumExecutor(
   return (job) =>
     runTest(pool, {
       test: job.test,
+      lane: job.lane,
       baseUrl: job.run.baseUrl,
       variables: job.variables,
       secrets: job.secrets,

@@ -51,7 +51,9 @@ export async function planJobs(
       continue;
     }
     const set = await load(name, test.name);
-    set.rows.forEach((_, i) => jobs.push({ testId: id, variant: String(i) }));
+    // Each job carries its row: the run keeps the data set as it was at creation, whatever
+    // happens to the set before the job runs.
+    set.rows.forEach((row, i) => jobs.push({ testId: id, variant: String(i), row }));
   }
   return jobs;
 }
@@ -61,19 +63,26 @@ export interface JobVariant {
   test: Test;
   /** Variables of the row (they win over environment and test variables); {} for a plain test. */
   row: DataRow;
+  /** The row's label (`admin`, `#2`); null for a plain test. */
+  label: string | null;
   /** Why the row cannot be used (data set deleted or shortened since the run was queued). */
   error: string | null;
 }
 
-/** Resolve a job's variant against the data set as it is now. */
+/**
+ * The row a job runs with: the snapshot taken when its run was created. Jobs queued before
+ * snapshots existed (no `row`) resolve against the data set as it is now.
+ */
 export async function jobVariant(
   store: Store,
   test: Test,
-  variant: string,
+  job: { variant: string; row: DataRow | null },
   override: () => Promise<string | null>,
 ): Promise<JobVariant> {
-  if (variant === PLAIN_VARIANT) return { test, row: {}, error: null };
+  const { variant } = job;
+  if (variant === PLAIN_VARIANT) return { test, row: {}, label: null, error: null };
   const index = Number(variant);
+  if (job.row) return withRow(test, job.row, index);
   const label = rowLabel(undefined, index);
   const name = dataSetNameOf(test, await override()) ?? test.dataSet ?? '';
   const set = name ? await store.dataSets.get(test.projectId, name) : undefined;
@@ -82,14 +91,16 @@ export async function jobVariant(
     return {
       test: { ...test, name: variantTestName(test.name, label) },
       row: {},
+      label,
       error: set
         ? `data set "${name}" has no row ${label} any more (it changed after the run was queued)`
         : `data set "${name}" was deleted after the run was queued`,
     };
   }
-  return {
-    test: { ...test, name: variantTestName(test.name, rowLabel(row, index)) },
-    row,
-    error: null,
-  };
+  return withRow(test, row, index);
+}
+
+function withRow(test: Test, row: DataRow, index: number): JobVariant {
+  const label = rowLabel(row, index);
+  return { test: { ...test, name: variantTestName(test.name, label) }, row, label, error: null };
 }

@@ -121,7 +121,7 @@ export class Engine {
     });
     if (this.#d.artifacts.retention) this.#sweeper.start();
     const n = Math.max(1, Math.floor(this.#d.workers));
-    for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
+    for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`, i));
   }
 
   /** Stop taking jobs; running tests get stopGraceMs to finish, then are aborted and re-queued. */
@@ -180,7 +180,7 @@ export class Engine {
     );
     const testIds = planOrder(tests, durations);
     const options = resolveRunOptions(
-      { retries: project.retries, failOnFlaky: project.failOnFlaky },
+      { retries: project.retries, failOnFlaky: project.failOnFlaky, healing: project.healing },
       req.options,
     );
     checkRunOptions(options);
@@ -200,13 +200,7 @@ export class Engine {
       parallelWorkers: Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.floor(workers))),
       ...(detail ? { selectionDetail: detail } : {}),
       error: null,
-      total: jobs.length,
-      passed: 0,
-      failed: 0,
-      skipped: 0,
-      errored: 0,
-      flaky: 0,
-      quarantined: 0,
+      ...emptyCounts(jobs.length),
       createdAt: this.#d.clock().toISOString(),
       startedAt: null,
       finishedAt: null,
@@ -311,7 +305,7 @@ export class Engine {
     });
   }
 
-  async #loop(workerId: string): Promise<void> {
+  async #loop(workerId: string, lane: number): Promise<void> {
     const { queue, logger } = this.#d;
     const signal = this.#stopping.signal;
     while (!signal.aborted) {
@@ -329,7 +323,7 @@ export class Engine {
         break;
       }
       try {
-        await this.#runner.run(job);
+        await this.#runner.run(job, lane);
       } catch (e) {
         // A store failure mid-job: give the job back for another try rather than lose it.
         logger.error({ err: e, jobId: job.id, runId: job.runId }, 'running a job failed');

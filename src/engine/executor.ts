@@ -12,6 +12,8 @@ export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'> & {
 
 /** Everything one execution of one test needs. */
 export interface ExecutorJob {
+  /** Index of the engine worker running the job (0-based): its own browser lane. */
+  lane: number;
   run: Run;
   test: Test;
   attempt: number;

@@ -104,7 +104,8 @@ export class JobRunner {
     }
   }
 
-  async run(job: Job): Promise<void> {
+  /** `lane`: the calling worker's index, so each worker keeps to its own browser process. */
+  async run(job: Job, lane = 0): Promise<void> {
     const { store, queue } = this.#d;
     const run = await store.runs.get(null, job.runId);
     if (!run || isTerminal(run.status)) {
@@ -117,7 +118,7 @@ export class JobRunner {
     const stored = await store.tests.get(run.projectId, job.testId);
     // A data-test job runs one row: its name carries the row, its variables win over the others.
     const variant = stored
-      ? await jobVariant(store, stored, job.variant, () =>
+      ? await jobVariant(store, stored, job, () =>
           this.#context(run).then((c) => c.options.dataSet),
         )
       : null;
@@ -143,7 +144,7 @@ export class JobRunner {
         this.#d.clock(),
       );
     } else {
-      ({ outcome, kind } = await this.#attempts(run, test, job));
+      ({ outcome, kind } = await this.#attempts(run, test, job, lane));
     }
     this.#rows.delete(job.id);
 
@@ -164,6 +165,7 @@ export class JobRunner {
       testId: job.testId,
       attempt,
       ...(job.variant ? { variant: job.variant } : {}),
+      ...(variant?.label ? { row: variant.label } : {}),
       ...(test?.quarantine ? { quarantined: true } : {}),
     };
     if (!(await queue.complete(job, result))) {
@@ -219,6 +221,7 @@ export class JobRunner {
     run: Run,
     test: Test,
     job: Job,
+    lane: number,
   ): Promise<{ outcome: TestOutcome & { attempt: number }; kind: AbortKind | null }> {
     // A context that cannot load makes the first attempt an error; it is not retried either.
     const retries = await this.#context(run).then(
@@ -236,7 +239,7 @@ export class JobRunner {
         testName: test.name,
         attempt,
       });
-      const { outcome, kind } = await this.#execute(run, test, job, n);
+      const { outcome, kind } = await this.#execute(run, test, job, n, lane);
       const retry = kind === null && isFailure(outcome.status) && n <= retries;
       if (!retry || (await this.#runEnded(run.id))) {
         const status: ResultStatus =
@@ -268,6 +271,7 @@ export class JobRunner {
     job: Job,
     /** 1 for the first try of this job, 2 for its first retry, … */
     n: number,
+    lane: number,
   ): Promise<{ outcome: TestOutcome; kind: AbortKind | null }> {
     const controller = new AbortController();
     let settle!: () => void;
@@ -295,6 +299,7 @@ export class JobRunner {
         {
           run,
           test,
+          lane,
           attempt: job.attempt + n - 1,
           variables: { ...test.variables, ...ctx.variables, ...this.#rows.get(job.id) },
           secrets: ctx.secrets,

@@ -128,6 +128,8 @@ export class Scheduler {
       ...(s.environment !== null ? { environment: s.environment } : {}),
       ...(s.baseUrl !== null ? { baseUrl: s.baseUrl } : {}),
       ...(s.parallelWorkers !== null ? { parallelWorkers: s.parallelWorkers } : {}),
+      ...(s.strategy !== null ? { strategy: s.strategy } : {}),
+      ...(s.options !== null ? { options: s.options } : {}),
       onCreate: async (tx, run) => {
         const won = await tx.schedules.claimFiring(s.id, fireAt, { runId: run.id, error: null });
         if (!won) throw new ClaimLost();

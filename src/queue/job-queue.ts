@@ -1,3 +1,4 @@
+import type { DataRow } from '../domain/data-set.ts';
 import type { Run, TestResult } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
 import type { Job } from '../store/jobs.ts';
@@ -9,6 +10,8 @@ export interface PlannedJob {
   testId: string;
   /** Data-set row index as text; '' for a plain test. */
   variant: string;
+  /** A data test's row, snapshotted now so edits to the data set never reach a queued run. */
+  row?: DataRow;
 }
 
 export interface InTransaction {

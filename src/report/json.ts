@@ -72,6 +72,10 @@ const resultSchema = z.object({
   ),
   artifacts: z.array(artifactSchema),
   previousAttempts: z.array(attemptSchema),
+  /** 0-based data-set row index; absent for a plain test. */
+  variant: z.number().int().nonnegative().optional(),
+  /** Label of the data-set row (its `name` column, else `#1`, `#2` …); absent for a plain test. */
+  row: z.string().optional(),
 });
 
 const summarySchema = z.object({
@@ -192,6 +196,8 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
       error: p.error,
       failedStep: stepNumber(p.failedStep),
     })),
+    ...(r.variant ? { variant: Number(r.variant) } : {}),
+    ...(r.row !== undefined ? { row: r.row } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Locator as PwLocator, Page } from 'playwright-core';
 import { describeLocator, type Locator } from '../domain/locator.ts';
 import {
   healingOrder,
+  isFreshMemory,
   type HealedLocator,
   type LocatorAlternative,
   type LocatorMemory,
@@ -46,9 +47,19 @@ export class LocatorHealer {
   readonly #memory = new Map<string, LocatorMemory>();
   /** What the running step found, kept only if the step passes. */
   #pending = new Map<string, Pending>();
-  /** Locators of the running step whose element was not there to record before the action. */
-  #later: { step: number; loc: Locator; pw: PwLocator }[] = [];
+  /**
+   * Recordings of elements that were not there yet when the step began: each starts once its
+   * element attaches, alongside the action that waits for the same element (before a click can
+   * navigate it away), and commit waits for them.
+   */
+  #background: Promise<void>[] = [];
+  /** Bumped when a step ends, so a late recording never lands in the next step. */
+  #generation = 0;
   readonly #recorded = new Map<string, LocatorMemory>();
+  /** Locators of the running step taken as written because their memory was fresh. */
+  #optimistic: { step: number; pw: PwLocator }[] = [];
+  /** Steps running again after such a locator found nothing: these heal the usual way. */
+  readonly #forced = new Set<number>();
   readonly #healed: HealedLocator[] = [];
 
   constructor(page: Page, options: HealerOptions) {
@@ -77,21 +88,30 @@ export class LocatorHealer {
     const hash = locatorHash(loc);
     const memory = this.#memory.get(key(step, hash));
     // A page in the middle of navigating may refuse the count: then the action waits as usual.
+    const alternatives = memory ? healingOrder(memory) : [];
+    if (isFreshMemory(memory, Date.now()) && !this.#forced.has(step)) {
+      // Nothing to record, and counting first would resolve every locator twice (~10% of the
+      // demo suite's test time, bench/healing.ts). Take it as written; should the step fail
+      // because it finds nothing, retryHealing runs the step again through the path below.
+      if (this.#o.enabled && mayHeal && alternatives.length > 0) {
+        this.#optimistic.push({ step, pw: primary });
+      }
+      return primary;
+    }
     const n = await primary.count().catch(() => -1);
     if (n === 1) {
       await this.#record(step, loc, hash, primary, null);
       return primary;
     }
-    const alternatives = memory ? healingOrder(memory) : [];
     if (n !== 0 || !this.#o.enabled || !mayHeal || alternatives.length === 0) {
-      this.#later.push({ step, loc, pw: primary });
+      this.#recordWhenAttached(step, loc, hash, primary, timeout);
       return primary;
     }
     const found = await this.#heal(loc, primary, alternatives, timeout);
     if (!found) {
       // The original showed up after all.
       if ((await primary.count()) === 1) await this.#record(step, loc, hash, primary, null);
-      else this.#later.push({ step, loc, pw: primary });
+      else this.#recordWhenAttached(step, loc, hash, primary, timeout);
       return primary;
     }
     const healed: HealedLocator = {
@@ -104,13 +124,32 @@ export class LocatorHealer {
     return found.pw;
   }
 
-  /** The step passed: keep what it recorded, and record elements it found by waiting. */
-  async commit(): Promise<void> {
-    for (const l of this.#later) {
-      // A click that navigated away leaves nothing to record; the next run may.
-      if ((await l.pw.count().catch(() => 0)) !== 1) continue;
-      await this.#record(l.step, l.loc, locatorHash(l.loc), l.pw, null);
+  /**
+   * The step failed. True when a locator it took as written now finds nothing and has
+   * alternatives: the caller runs the step once more, and this time the locator heals.
+   */
+  async retryHealing(step: number): Promise<boolean> {
+    const taken = this.#optimistic.filter((o) => o.step === step);
+    this.#optimistic = [];
+    for (const o of taken) {
+      if ((await o.pw.count().catch(() => -1)) === 0) {
+        this.#forced.add(step);
+        this.discard();
+        return true;
+      }
     }
+    return false;
+  }
+
+  /** The step passed: keep what it recorded, including recordings still finishing. */
+  async commit(): Promise<void> {
+    // A click that navigated away may leave a recording unfinished: the next run records then.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#background),
+      new Promise((r) => (timer = setTimeout(r, CAPTURE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
     for (const [k, p] of this.#pending) {
       this.#recorded.set(k, p.memory);
       if (p.healed) this.#healed.push(p.healed);
@@ -120,8 +159,28 @@ export class LocatorHealer {
 
   /** The step failed: forget what it found. */
   discard(): void {
+    this.#generation++;
     this.#pending = new Map();
-    this.#later = [];
+    this.#background = [];
+    this.#optimistic = [];
+  }
+
+  #recordWhenAttached(
+    step: number,
+    loc: Locator,
+    hash: string,
+    pw: PwLocator,
+    timeout: number,
+  ): void {
+    const generation = this.#generation;
+    const recording = pw
+      .waitFor({ state: 'attached', timeout })
+      .then(async () => {
+        if (generation !== this.#generation || (await pw.count()) !== 1) return;
+        await this.#record(step, loc, hash, pw, null, generation);
+      })
+      .catch(() => undefined);
+    this.#background.push(recording);
   }
 
   async #heal(
@@ -164,12 +223,14 @@ export class LocatorHealer {
     hash: string,
     pw: PwLocator,
     healed: HealedLocator | null,
+    generation = this.#generation,
   ): Promise<void> {
     const k = key(step, hash);
     // Recording is a courtesy to the next run: it must never fail or hold up this step.
     const captured = await captureAlternatives(this.#page, pw, loc, CAPTURE_TIMEOUT_MS).catch(
       () => null,
     );
+    if (generation !== this.#generation) return;
     const before = this.#memory.get(k);
     if (!captured && !healed) return;
     const alternatives = captured

@@ -24,6 +24,8 @@ import { runStep } from './run-step.ts';
 import type { StepContext } from './step-context.ts';
 
 export interface RunTestInput {
+  /** The pool's lane (one browser process per lane); the engine passes its worker's. */
+  lane?: number;
   test: {
     id: string;
     name: string;
@@ -176,6 +178,7 @@ export async function runTest(
         ...(input.video ? { recordVideo: videoOptions(input) } : {}),
       },
       input.emulation?.browser,
+      input.lane ?? 0,
     );
     try {
       context = await race(pending);
@@ -273,6 +276,23 @@ interface Loop {
   stop: AbortController;
 }
 
+function stepContext(input: RunTestInput, l: Loop, timeout: number, budget: number): StepContext {
+  return {
+    page: l.page,
+    context: l.ctx,
+    baseUrl: input.baseUrl,
+    timeout,
+    budget,
+    vars: l.vars,
+    testDataDir: input.testDataDir,
+    artifacts: l.artifacts,
+    signal: l.stop.signal,
+    consoleErrors: l.events.consoleErrors,
+    baselines: input.baselines,
+    visual: l.visual,
+  };
+}
+
 /** Run the steps in order; the first failure ends the test. Returns null when all passed. */
 async function runSteps(input: RunTestInput, l: Loop): Promise<Verdict | null> {
   const { test } = input;
@@ -297,29 +317,36 @@ async function runSteps(input: RunTestInput, l: Loop): Promise<Verdict | null> {
     }
     result.description = describeStep(step);
     const wanted = raw.timeout ?? test.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-    const timeout = Math.max(1, Math.min(wanted, budget));
-    const sc: StepContext = {
-      page: l.page,
-      context: l.ctx,
-      baseUrl: input.baseUrl,
-      timeout,
-      budget,
-      vars: l.vars,
-      testDataDir: input.testDataDir,
-      artifacts: l.artifacts,
-      signal: l.stop.signal,
-      consoleErrors: l.events.consoleErrors,
-      baselines: input.baselines,
-      visual: l.visual,
-    };
+    let timeout = Math.max(1, Math.min(wanted, budget));
     const healer = l.healer;
-    if (healer) sc.locate = (loc, t, o) => healer.resolve(i, loc, t, o?.mayHeal !== false);
     try {
-      const out = await l.race(runStep(sc, step));
-      if (out.screenshot) (l.found.screenshots ??= []).push(out.screenshot);
-      result.status = 'passed';
-      if (healer) await l.race(healer.commit());
-      if (input.screenshots === 'every-step') await l.race(screenshotStep(l, i));
+      // At most two passes: the second only when the first took a locator as written (its
+      // memory was fresh) and that locator now finds nothing, so the step runs again, healing.
+      for (let pass = 1; ; pass++) {
+        const sc = stepContext(input, l, timeout, Math.round(l.deadline - performance.now()));
+        if (healer) sc.locate = (loc, t, o) => healer.resolve(i, loc, t, o?.mayHeal !== false);
+        try {
+          const out = await l.race(runStep(sc, step));
+          if (out.screenshot) (l.found.screenshots ??= []).push(out.screenshot);
+          result.status = 'passed';
+          if (healer) await l.race(healer.commit());
+          if (input.screenshots === 'every-step') await l.race(screenshotStep(l, i));
+          break;
+        } catch (e) {
+          const left = Math.round(l.deadline - performance.now());
+          if (
+            pass === 1 &&
+            healer &&
+            !(e instanceof TestInterrupted) &&
+            left > 0 &&
+            (await l.race(healer.retryHealing(i)).catch(() => false))
+          ) {
+            timeout = Math.max(1, Math.min(wanted, left));
+            continue;
+          }
+          throw e;
+        }
+      }
     } catch (e) {
       healer?.discard();
       result.status = 'failed';

@@ -18,6 +18,8 @@ export interface ProjectsTable {
   retries: number;
   /** 1: a flaky test fails the run by default. */
   fail_on_flaky: number;
+  /** 1: runs heal locators by default; 0: such a step fails. */
+  healing: number;
 }
 
 export interface EnvironmentsTable {
@@ -150,6 +152,8 @@ export interface ResultsTable {
   visual: string | null;
   /** JSON array of HealedLocator (self-healing); null when nothing was healed. */
   healed: string | null;
+  /** Label of the data-set row (`admin`, `#2`); null for a plain test. */
+  row_label: string | null;
 }
 
 /** What passing runs learned about one locator of one step (self-healing). */
@@ -182,6 +186,8 @@ export interface JobsTable {
   last_error: string | null;
   /** Data-set row index as text; '' for a plain test (DATASETS). */
   variant: string;
+  /** JSON DataRow the job runs with, snapshotted at run creation; null for a plain test. */
+  variables: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -359,6 +365,10 @@ export interface SchedulesTable {
   environment: string | null;
   base_url: string | null;
   parallel_workers: number | null;
+  /** JSON StrategyRequest (failed | flaky | recent) for the runs it starts; null for none. */
+  strategy: string | null;
+  /** JSON RunOptionsInput for the runs it starts; null for none. */
+  options: string | null;
   /** Occurrences at or before this instant never fire. */
   anchor_at: string;
   last_fired_at: string | null;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
+import type { DataRow } from '../domain/data-set.ts';
 import type { JobsTable } from './database.ts';
-import { toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
 
 export const jobStatuses = ['queued', 'running', 'done', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -25,6 +26,8 @@ export interface Job {
   updatedAt: string;
   /** Data-set row index as text; '' for a plain test. */
   variant: string;
+  /** The data-set row this job runs with, as it was when the run was created; null: plain. */
+  row: DataRow | null;
 }
 
 export interface NewJob {
@@ -34,6 +37,8 @@ export interface NewJob {
   seq: number;
   /** Data-set row index as text; default '' (a plain test). */
   variant?: string;
+  /** Snapshot of the data-set row (data tests only). */
+  row?: DataRow | null;
 }
 
 export interface Requeue {
@@ -83,6 +88,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     variant: r.variant,
+    row: r.variables === null ? null : fromJson<DataRow>(r.variables, 'jobs.variables'),
   };
 }
 
@@ -159,6 +165,7 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
         created_at: at,
         updated_at: at,
         variant: j.variant ?? '',
+        variables: j.row ? toJson(j.row) : null,
       }));
       // Chunks keep each statement under SQLite's bound-parameter limit.
       for (let i = 0; i < rows.length; i += 500) {

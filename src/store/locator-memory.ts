@@ -27,6 +27,7 @@ function toMemory(r: Selectable<LocatorMemoryTable>): LocatorMemory {
     locatorHash: r.locator_hash,
     alternatives: fromJson<LocatorAlternative[]>(r.alternatives, 'locator_memory.alternatives'),
     winningStrategy: isStrategy(r.winning_strategy) ? r.winning_strategy : null,
+    recordedAt: r.updated_at,
   };
 }
 

@@ -18,6 +18,8 @@ import * as m014 from './migrations/014-visual-baselines.ts';
 import * as m015 from './migrations/015-locator-memory.ts';
 import * as m016 from './migrations/016-data-sets.ts';
 import * as m017 from './migrations/017-artifact-expiry.ts';
+import * as m018 from './migrations/018-project-healing.ts';
+import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -40,6 +42,8 @@ const migrations: Record<string, Migration> = {
   '015-locator-memory': m015,
   '016-data-sets': m016,
   '017-artifact-expiry': m017,
+  '018-project-healing': m018,
+  '019-data-snapshots-schedule-options': m019,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

@@ -18,7 +18,10 @@ export interface NewProject {
 }
 
 export type ProjectPatch = Partial<
-  Pick<Project, 'name' | 'baseUrl' | 'parallelWorkers' | 'slug' | 'retries' | 'failOnFlaky'>
+  Pick<
+    Project,
+    'name' | 'baseUrl' | 'parallelWorkers' | 'slug' | 'retries' | 'failOnFlaky' | 'healing'
+  >
 >;
 
 export interface ProjectRepository {
@@ -46,6 +49,7 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     workspaceId: r.workspace_id,
     retries: r.retries,
     failOnFlaky: r.fail_on_flaky === 1,
+    healing: r.healing === 1,
   };
 }
 
@@ -78,6 +82,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         workspace_id: workspaceId,
         retries: 0,
         fail_on_flaky: 0,
+        healing: 1,
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -113,6 +118,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       if (patch.slug !== undefined) set.slug = patch.slug;
       if (patch.retries !== undefined) set.retries = patch.retries;
       if (patch.failOnFlaky !== undefined) set.fail_on_flaky = patch.failOnFlaky ? 1 : 0;
+      if (patch.healing !== undefined) set.healing = patch.healing ? 1 : 0;
       let row: Selectable<ProjectsTable> | undefined;
       try {
         row = await db

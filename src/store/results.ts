@@ -8,6 +8,7 @@ import type {
   StepResult,
   TestResult,
 } from '../domain/run.ts';
+import { emptyCounts } from '../domain/run.ts';
 import type { HealedLocator } from '../domain/locator-memory.ts';
 import type { VisualCheck } from '../domain/visual.ts';
 import type { ResultsTable } from './database.ts';
@@ -59,6 +60,7 @@ function toResult(r: Selectable<ResultsTable>): TestResult {
     ...(r.healed ? { healed: fromJson<HealedLocator[]>(r.healed, 'results.healed') } : {}),
     // Absent for a plain test, so its results read as before data sets existed.
     ...(r.variant !== '' ? { variant: r.variant } : {}),
+    ...(r.row_label !== null ? { row: r.row_label } : {}),
   };
 }
 
@@ -73,14 +75,11 @@ function visitedOf(r: Selectable<ResultsTable>): { visitedUrls?: string[] } {
   return urls.length > 0 ? { visitedUrls: urls } : {};
 }
 
-const emptyTally = (): ResultTally => ({
-  passed: 0,
-  failed: 0,
-  skipped: 0,
-  errored: 0,
-  flaky: 0,
-  quarantined: 0,
-});
+// Without `total`: callers spread a tally over a run's own total.
+function emptyTally(): ResultTally {
+  const { total: _total, ...tally } = emptyCounts(0);
+  return tally;
+}
 
 /** Tallies of many runs in one grouped query (runs.list uses it for unfinished runs). */
 export async function tallyRuns(db: Db, runIds: string[]): Promise<Map<string, ResultTally>> {
@@ -143,6 +142,7 @@ export function resultRepository({ db }: RepoContext): ResultRepository {
           quarantined: r.quarantined ? 1 : 0,
           healed: r.healed?.length ? toJson(r.healed) : null,
           variant: r.variant ?? '',
+          row_label: r.row ?? null,
         })
         .execute();
     },

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { Selection } from '../domain/run.ts';
+import type { RunOptionsInput } from '../domain/run-options.ts';
+import type { StrategyRequest } from '../domain/selection.ts';
 import type { SchedulesTable } from './database.ts';
 import { fromJson, isUniqueViolation, toJson, type RepoContext } from './sql-helpers.ts';
 
@@ -20,6 +22,10 @@ export interface Schedule {
   environment: string | null;
   baseUrl: string | null;
   parallelWorkers: number | null;
+  /** Narrows each firing's selection (failed, flaky, recent); null: the whole selection. */
+  strategy: StrategyRequest | null;
+  /** Run options of each firing (retries, device, …); null: the project's defaults. */
+  options: RunOptionsInput | null;
   /** Occurrences at or before this instant never fire (creation, re-enabling, a new cron). */
   anchorAt: string;
   /** The occurrence last claimed by a scheduler (whether its run could start or not). */
@@ -41,6 +47,8 @@ export interface ScheduleInput {
   environment: string | null;
   baseUrl: string | null;
   parallelWorkers: number | null;
+  strategy?: StrategyRequest | null;
+  options?: RunOptionsInput | null;
   createdBy?: string | null;
 }
 
@@ -88,6 +96,9 @@ function toSchedule(r: Selectable<SchedulesTable>): Schedule {
     environment: r.environment,
     baseUrl: r.base_url,
     parallelWorkers: r.parallel_workers,
+    strategy:
+      r.strategy === null ? null : fromJson<StrategyRequest>(r.strategy, 'schedules.strategy'),
+    options: r.options === null ? null : fromJson<RunOptionsInput>(r.options, 'schedules.options'),
     anchorAt: r.anchor_at,
     lastFiredAt: r.last_fired_at,
     lastRunId: r.last_run_id,
@@ -136,6 +147,8 @@ export function scheduleRepository({ db, now }: RepoContext): ScheduleRepository
         environment: i.environment,
         base_url: i.baseUrl,
         parallel_workers: i.parallelWorkers,
+        strategy: i.strategy ? toJson(i.strategy) : null,
+        options: i.options ? toJson(i.options) : null,
         anchor_at: at,
         last_fired_at: null,
         last_run_id: null,
@@ -173,6 +186,8 @@ export function scheduleRepository({ db, now }: RepoContext): ScheduleRepository
             ...(p.environment !== undefined ? { environment: p.environment } : {}),
             ...(p.baseUrl !== undefined ? { base_url: p.baseUrl } : {}),
             ...(p.parallelWorkers !== undefined ? { parallel_workers: p.parallelWorkers } : {}),
+            ...(p.strategy !== undefined ? { strategy: p.strategy && toJson(p.strategy) } : {}),
+            ...(p.options !== undefined ? { options: p.options && toJson(p.options) } : {}),
             ...(reanchor ? { anchor_at: at } : {}),
             updated_at: at,
           })

@@ -44,13 +44,9 @@ function toBaseline(r: Selectable<VisualBaselinesTable>): VisualBaseline {
   };
 }
 
-function toRow(b: VisualBaseline): VisualBaselinesTable {
+/** The columns an accepted image replaces; the key columns stay. */
+function imageColumns(b: VisualBaseline) {
   return {
-    id: b.id,
-    project_id: b.projectId,
-    test_id: b.testId,
-    name: b.name,
-    variant: b.variant,
     path: b.path,
     sha256: b.sha256,
     width: b.width,
@@ -58,6 +54,17 @@ function toRow(b: VisualBaseline): VisualBaselinesTable {
     created_at: b.createdAt,
     accepted_by: b.acceptedBy,
     source_run_id: b.sourceRunId,
+  };
+}
+
+function toRow(b: VisualBaseline): VisualBaselinesTable {
+  return {
+    id: b.id,
+    project_id: b.projectId,
+    test_id: b.testId,
+    name: b.name,
+    variant: b.variant,
+    ...imageColumns(b),
   };
 }
 
@@ -112,15 +119,7 @@ export function visualBaselineRepository({ db }: RepoContext): VisualBaselineRep
       }
       await db
         .updateTable('visual_baselines')
-        .set({
-          path: b.path,
-          sha256: b.sha256,
-          width: b.width,
-          height: b.height,
-          created_at: b.createdAt,
-          accepted_by: b.acceptedBy,
-          source_run_id: b.sourceRunId,
-        })
+        .set(imageColumns(b))
         .where('id', '=', old.id)
         .execute();
       return old;

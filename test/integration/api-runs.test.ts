@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
+import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { authOf, errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
 
 // Executor by test name: `block …` runs until cancelled, `gate …` until the gate opens, others pass.
@@ -41,39 +42,6 @@ async function finished(base: string, runId: string): Promise<Record<string, unk
   const run = await h.engine.waitForRun(runId, { timeoutMs: 10_000 });
   expect(['passed', 'failed', 'error', 'cancelled']).toContain(run.status);
   return (await h.call('GET', `${base}/runs/${runId}`)).body;
-}
-
-interface SseMessage {
-  event?: string;
-  data?: unknown;
-  comment?: string;
-}
-
-/** Read an SSE response message by message; `done` when the server ends the stream. */
-function sseReader(res: Response): { next(): Promise<SseMessage | null> } {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    async next() {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const msg: SseMessage = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) msg.comment = line.slice(1).trim();
-            else if (line.startsWith('event: ')) msg.event = line.slice(7);
-            else if (line.startsWith('data: ')) msg.data = JSON.parse(line.slice(6));
-          }
-          return msg;
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
-    },
-  };
 }
 
 beforeAll(async () => {

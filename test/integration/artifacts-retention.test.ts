@@ -3,18 +3,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
 import { openRunArtifact } from '../../src/engine/artifact-files.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import type { TestExecutor } from '../../src/engine/executor.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { passingExecutor } from './api-harness.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { addTests, dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 
 /** Retention on both databases: by count and by age, with an injected clock. */
 
@@ -31,34 +23,19 @@ const executor: TestExecutor = async (job) => {
   };
 };
 
-const open: { t: TestStore; engine: Engine }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.engine.stop();
-    await o.t.dispose();
-  }
-});
+afterEach(stopEngines);
 
 describe.each(dialects)('artifact retention on %s', (dialect) => {
   it('keeps the newest N finished runs per project, then expires by age; expired paths answer 410', async () => {
-    const t = await openTestStore(dialect);
     let now = new Date('2030-01-01T00:00:00.000Z');
-    const engine = new Engine({
-      store: t.store,
-      queue: new LocalQueue(t.store, { pollIntervalMs: 50 }),
-      events: new InProcessEventBus(),
-      executor,
-      dataDir: t.dir,
+    const { t, engine } = await startEngine(dialect, executor, {
       workers: 1,
       clock: () => now,
       artifacts: { retention: { days: 10, runs: 2 } },
     });
-    open.push({ t, engine });
-    await engine.start();
     const project = await newProject(t.store);
     const other = await newProject(t.store);
-    for (const p of [project, other])
-      await t.store.tests.create(p.id, doc('one'), { source: 'api', status: 'approved' });
+    for (const p of [project, other]) await addTests(t.store, p, ['one']);
 
     const runIds: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -113,19 +90,13 @@ describe.each(dialects)('artifact retention on %s', (dialect) => {
   }, 60_000);
 
   it('never touches a run that has not finished', async () => {
-    const t = await openTestStore(dialect);
-    const engine = new Engine({
-      store: t.store,
-      queue: new LocalQueue(t.store, { pollIntervalMs: 50 }),
-      events: new InProcessEventBus(),
-      executor,
-      dataDir: t.dir,
+    const { t, engine } = await startEngine(dialect, executor, {
       workers: 1,
       clock: () => new Date('2040-01-01T00:00:00.000Z'),
+      start: false,
     });
-    open.push({ t, engine });
     const project = await newProject(t.store);
-    await t.store.tests.create(project.id, doc('one'), { source: 'api', status: 'approved' });
+    await addTests(t.store, project, ['one']);
     // Not started: the run stays queued, and its folder (as a running test would have it) stays.
     const run = await engine.createRun(project.id, { trigger: { source: 'api' } });
     mkdirSync(join(t.dir, 'artifacts', run.id), { recursive: true });

@@ -3,50 +3,24 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
-import {
-  dialects,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
+import { makeRun } from '../helpers/records.ts';
 import { startReceiver, type Receiver } from './callbacks-receiver.ts';
 
-const opened: TestStore[] = [];
 const receivers: Receiver[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
-  for (const t of opened) await t.dispose();
 });
 
 function queuedRun(projectId: string): Run {
-  return {
-    id: randomUUID(),
-    projectId,
-    status: 'queued',
-    trigger: { source: 'ci' },
-    selection: {},
-    testIds: ['t1'],
-    baseUrl: 'http://a.test',
-    environment: null,
-    parallelWorkers: 1,
-    error: null,
-    total: 1,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-  };
+  return makeRun(projectId, ['t1'], { trigger: { source: 'ci' }, baseUrl: 'http://a.test' });
 }
 
 describe.each(dialects)('outbox on %s', (dialect) => {
+  const t = useTestStore(dialect, { each: true });
+
   it('enqueues once per callback, only for finished runs, leases and logs attempts', async () => {
-    const t = await openTestStore(dialect);
-    opened.push(t);
     const { store } = t;
     const project = await newProject(store);
     const run = await store.runs.create(queuedRun(project.id));
@@ -115,8 +89,6 @@ describe.each(dialects)('outbox on %s', (dialect) => {
   });
 
   it('delivers through the dispatcher (transactional enqueue) and keeps one secret per project', async () => {
-    const t = await openTestStore(dialect);
-    opened.push(t);
     const { store } = t;
     const events = new InProcessEventBus();
     const project = await newProject(store);

@@ -5,19 +5,12 @@ import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { parseCsv } from '../../src/domain/data-set.ts';
 import type { TestOutcome } from '../../src/engine/executor.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
-import { Engine, type ExecutorJob, type TestExecutor } from '../../src/engine/engine.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
+import type { Engine, ExecutorJob, TestExecutor } from '../../src/engine/engine.ts';
 import { finalResults } from '../../src/report/report-model.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
-import { errorBody, startHarness, type Harness } from './api-harness.ts';
+import { dialects, doc, newProject, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
+import { errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
 
 /**
  * The engine's outside boundary: passes when the variable EXPECT is `ok`, records every job so
@@ -27,23 +20,15 @@ function variableExecutor() {
   const calls: ExecutorJob[] = [];
   const executor: TestExecutor = async (job) => {
     calls.push(job);
-    const at = new Date().toISOString();
-    const ok = job.variables.EXPECT === 'ok';
-    const outcome: TestOutcome = {
-      testId: job.test.id,
-      testName: job.test.name,
-      status: ok ? 'passed' : 'failed',
-      durationMs: 1,
-      failedStep: ok ? null : 0,
-      error: ok ? null : `expected ok, got ${job.variables.EXPECT}`,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
+    const passed = { ...(await passingExecutor(job)), steps: [] };
+    if (job.variables.EXPECT === 'ok') return passed;
+    const failed: TestOutcome = {
+      ...passed,
+      status: 'failed',
+      failedStep: 0,
+      error: `expected ok, got ${job.variables.EXPECT}`,
     };
-    return outcome;
+    return failed;
   };
   return { executor, calls };
 }
@@ -54,23 +39,11 @@ describe.each(dialects)('data tests on %s', (dialect) => {
   let t: TestStore;
   let engine: Engine;
   let calls: ExecutorJob[];
-  afterEach(async () => {
-    await engine?.stop();
-    await t?.dispose();
-  });
+  afterEach(stopEngines);
   async function start(): Promise<void> {
-    t = await openTestStore(dialect);
     const x = variableExecutor();
     calls = x.calls;
-    engine = new Engine({
-      store: t.store,
-      queue: new LocalQueue(t.store, { pollIntervalMs: 50 }),
-      events: new InProcessEventBus(),
-      executor: x.executor,
-      dataDir: t.dir,
-      workers: 2,
-    });
-    await engine.start();
+    ({ t, engine } = await startEngine(dialect, x.executor));
   }
 
   it('runs a data test once per row; row variables win; a failing row fails the run by name', async () => {

@@ -2,90 +2,27 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
-import type { Project } from '../../src/domain/project.ts';
-import type { TestStatus } from '../../src/domain/test-definition.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import {
   DeadlineError,
   executeWithDeadline,
   type TestExecutor,
 } from '../../src/engine/executor.ts';
 import { planOrder } from '../../src/engine/plan.ts';
-import { InProcessEventBus, type RunEvent } from '../../src/events/event-bus.ts';
+import type { RunEvent } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
-import type { Store } from '../../src/store/connect.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
-
-interface Harness {
-  t: TestStore;
-  store: Store;
-  events: InProcessEventBus;
-  queue: LocalQueue;
-  engine: Engine;
-}
-
-const open: Harness[] = [];
-
-async function harness(
-  dialect: (typeof dialects)[number],
-  executor: TestExecutor,
-  opts: { workers?: number; start?: boolean; t?: TestStore } = {},
-): Promise<Harness> {
-  const t = opts.t ?? (await openTestStore(dialect));
-  const events = new InProcessEventBus();
-  const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
-  const engine = new Engine({
-    store: t.store,
-    queue,
-    events,
-    executor,
-    dataDir: t.dir,
-    workers: opts.workers ?? 2,
-    stopGraceMs: 1_000,
-  });
-  if (opts.start !== false) await engine.start();
-  const h = { t, store: t.store, events, queue, engine };
-  open.push(h);
-  return h;
-}
-
-async function addTests(
-  store: Store,
-  project: Project,
-  names: string[],
-  status: TestStatus = 'approved',
-  extra: Record<string, unknown> = {},
-) {
-  const out = [];
-  for (const n of names)
-    out.push(await store.tests.create(project.id, doc(n, extra), { source: 'api', status }));
-  return out;
-}
+import { addTests, dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
+import { makeResult } from '../helpers/records.ts';
 
 const trigger = { source: 'api', actor: 'test' };
 
-afterEach(async () => {
-  const disposed = new Set<TestStore>();
-  for (const h of open.splice(0)) {
-    await h.engine.stop();
-    if (!disposed.has(h.t)) {
-      disposed.add(h.t);
-      await h.t.dispose();
-    }
-  }
-});
+afterEach(stopEngines);
 
 describe.each(dialects)('Engine on %s', (dialect) => {
   it('runs tests and gives the verdict: passed, failed, error', async () => {
     const x = scriptedExecutor();
-    const { store, engine, events, t } = await harness(dialect, x.executor);
+    const { store, engine, events, t } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     await addTests(store, p, ['pass one', 'pass two'], 'approved', { tags: ['ok'] });
     await addTests(store, p, ['fail three'], 'approved', { tags: ['bad'] });
@@ -136,7 +73,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
   it('keeps to the run parallelism limit', async () => {
     const x = scriptedExecutor({ delayMs: 40 });
-    const { store, engine } = await harness(dialect, x.executor, { workers: 4 });
+    const { store, engine } = await startEngine(dialect, x.executor, { workers: 4 });
     const p = await newProject(store, 1);
     await addTests(store, p, ['pass 1', 'pass 2', 'pass 3', 'pass 4', 'pass 5', 'pass 6']);
     const run = await engine.createRun(p.id, { trigger, parallelWorkers: 2 });
@@ -151,7 +88,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
   it('cancels a run: queued tests never start and the running one is aborted', async () => {
     const x = scriptedExecutor();
-    const { store, engine, events, queue } = await harness(dialect, x.executor, { workers: 2 });
+    const { store, engine, events, queue } = await startEngine(dialect, x.executor, { workers: 2 });
     const p = await newProject(store, 1);
     await addTests(store, p, ['block a', 'block b', 'block c']);
     const started = new Promise<RunEvent>((resolve) => {
@@ -182,7 +119,9 @@ describe.each(dialects)('Engine on %s', (dialect) => {
   });
 
   it('refuses a run with no approved tests or an unknown environment', async () => {
-    const { store, engine } = await harness(dialect, scriptedExecutor().executor, { start: false });
+    const { store, engine } = await startEngine(dialect, scriptedExecutor().executor, {
+      start: false,
+    });
     const p = await newProject(store);
     await addTests(store, p, ['pass draft'], 'draft');
     const none = await engine.createRun(p.id, { trigger }).catch((e) => e);
@@ -203,7 +142,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
   it('passes environment variables and secrets to the executor and masks secrets', async () => {
     const x = scriptedExecutor();
-    const { store, engine } = await harness(dialect, x.executor);
+    const { store, engine } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     await store.environments.upsert(p.id, {
       name: 'staging',
@@ -242,7 +181,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
   });
 
   it('scopes runs and results to their project', async () => {
-    const { store, engine } = await harness(dialect, scriptedExecutor().executor);
+    const { store, engine } = await startEngine(dialect, scriptedExecutor().executor);
     const a = await newProject(store);
     const b = await newProject(store);
     await addTests(store, a, ['pass a']);
@@ -257,31 +196,17 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
   it('recovers at start-up: finishes runs with all results and gives up on crash loops', async () => {
     const x = scriptedExecutor();
-    const first = await harness(dialect, x.executor, { start: false });
+    const first = await startEngine(dialect, x.executor, { start: false });
     const { store, queue } = first;
     const p = await newProject(store, 1);
     await addTests(store, p, ['pass only']);
     // Every job done but the process died before writing the verdict.
     const done = await first.engine.createRun(p.id, { trigger });
     const job = (await queue.claim('w', AbortSignal.timeout(5_000)))!;
-    const at = new Date().toISOString();
-    await queue.complete(job, {
-      id: crypto.randomUUID(),
-      runId: done.id,
-      testId: job.testId,
-      testName: 'pass only',
-      status: 'passed',
-      attempt: 1,
-      durationMs: 5,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
-    });
+    await queue.complete(
+      job,
+      makeResult(done.id, job.testId, { testName: 'pass only', durationMs: 5 }),
+    );
     // A test that killed its process three times over.
     const looping = await first.engine.createRun(p.id, { trigger });
     for (let i = 0; i < 3; i++) {
@@ -290,7 +215,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     }
     expect((await store.jobs.listByRun(looping.id))[0]?.attempt).toBe(4);
 
-    const second = await harness(dialect, x.executor, { t: first.t });
+    const second = await startEngine(dialect, x.executor, { t: first.t });
     expect(await second.engine.waitForRun(done.id)).toMatchObject({ status: 'passed', passed: 1 });
     const gaveUp = await second.engine.waitForRun(looping.id);
     expect(gaveUp).toMatchObject({ status: 'error', errored: 1 });
@@ -302,7 +227,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
   it('gives running tests back to the queue when stopped, and runs them after a restart', async () => {
     const x = scriptedExecutor();
-    const first = await harness(dialect, x.executor, { workers: 1 });
+    const first = await startEngine(dialect, x.executor, { workers: 1 });
     const { store, events } = first;
     const p = await newProject(store, 1);
     const [blocked] = await addTests(store, p, ['block on stop']);
@@ -324,12 +249,14 @@ describe.each(dialects)('Engine on %s', (dialect) => {
 
     // The same test now passes (renamed), proving it really runs again.
     await store.tests.update(p.id, blocked!.id, { name: 'pass after restart' });
-    const second = await harness(dialect, x.executor, { t: first.t });
+    const second = await startEngine(dialect, x.executor, { t: first.t });
     expect(await second.engine.waitForRun(run.id)).toMatchObject({ status: 'passed', passed: 1 });
   });
 
   it('waits with a timeout or a signal', async () => {
-    const { store, engine } = await harness(dialect, scriptedExecutor().executor, { start: false });
+    const { store, engine } = await startEngine(dialect, scriptedExecutor().executor, {
+      start: false,
+    });
     const p = await newProject(store);
     await addTests(store, p, ['pass w']);
     const run = await engine.createRun(p.id, { trigger });

@@ -8,11 +8,10 @@ import type { SiteMap } from '../../src/crawl/site-map.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
 import type { Project } from '../../src/domain/project.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
-import { Engine } from '../../src/engine/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { reviewTests } from '../../src/engine/review.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { newProject, openTestStore, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 
 // The issue's "done means": crawl the bundled demo, generate, approve everything, and the suite
 // passes against the app and fails when the app is broken on purpose. Real crawler, real
@@ -34,7 +33,6 @@ describe('generated suite on the demo site', () => {
   let pool: BrowserPool;
   let t: TestStore;
   let engine: Engine;
-  let queue: LocalQueue;
   let project: Project;
   let siteMap: SiteMap;
 
@@ -45,25 +43,13 @@ describe('generated suite on the demo site', () => {
     ]);
     pool = new BrowserPool({ chromiumPath: null, browserWs: null });
     t = await openTestStore('sqlite');
-    queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
-    engine = new Engine({
-      store: t.store,
-      queue,
-      events: new InProcessEventBus(),
-      executor: chromiumExecutor(pool, t.dir),
-      dataDir: t.dir,
-      workers: 2,
-      stopGraceMs: 1_000,
-    });
-    await engine.start();
+    ({ engine } = await startEngine('sqlite', chromiumExecutor(pool, t.dir), { t }));
     project = await newProject(t.store, 2);
     siteMap = await crawl(pool, { startUrl: `${site.url}/`, allowPrivateUrls: ['loopback'] });
   }, 120_000);
 
   afterAll(async () => {
-    await engine?.stop();
-    await queue?.close();
-    await t?.dispose();
+    await stopEngines();
     await pool?.close();
     await Promise.all([site?.close(), broken?.close()]);
   });

@@ -4,13 +4,13 @@ import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { formatSummary } from '../../src/cli/progress.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { InProcessEventBus, type RunEvent } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import type { InProcessEventBus, RunEvent } from '../../src/events/event-bus.ts';
 import { renderHtml, renderJunit, renderMarkdownSummary } from '../../src/report/index.ts';
 import { findRun, loadReportInput } from '../../src/report/report-source.ts';
 import { startShopServer, type ShopServer } from '../fixtures/healing/shop-server.ts';
 import { newProject, openTestStore, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 
 // The whole loop: a run records locator memory in the store, the next run heals from it and
 // says so in its result, its events, the CLI summary and the reports.
@@ -18,27 +18,20 @@ let site: ShopServer;
 let pool: BrowserPool;
 let t: TestStore;
 let engine: Engine;
-const events = new InProcessEventBus();
+let events: InProcessEventBus;
 
 beforeAll(async () => {
   site = await startShopServer();
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
   t = await openTestStore('sqlite');
-  engine = new Engine({
-    store: t.store,
-    queue: new LocalQueue(t.store, { pollIntervalMs: 50 }),
-    events,
-    executor: chromiumExecutor(pool, t.dir),
-    dataDir: t.dir,
+  ({ engine, events } = await startEngine('sqlite', chromiumExecutor(pool, t.dir), {
+    t,
     workers: 1,
-    stopGraceMs: 1_000,
-  });
-  await engine.start();
+  }));
 });
 
 afterAll(async () => {
-  await engine?.stop();
-  await t?.dispose();
+  await stopEngines();
   await pool.close();
   await site.close();
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
 import { LiveView } from '../../src/engine/live-view.ts';
+import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { authOf, errorBody, startHarness, type Harness } from './api-harness.ts';
 
@@ -49,37 +50,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface SseMessage {
-  event?: string;
-  data?: Record<string, unknown>;
-}
-
-/** Read SSE messages one by one (null when the server ends the stream). */
-function sseReader(res: Response): { next(): Promise<SseMessage | null> } {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    async next() {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const msg: SseMessage = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) msg.event = line.slice(7);
-            else if (line.startsWith('data: ')) msg.data = JSON.parse(line.slice(6));
-          }
-          if (msg.event) return msg;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
-    },
-  };
-}
+/** Named events only: heartbeat comments are skipped. */
+const eventReader = (res: Response) => sseReader(res, { skip: (m) => !m.event });
 
 /** Poll a condition on our own state (bounded); the machine is loaded, so no fixed sleeps. */
 async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -110,7 +82,7 @@ describe('live view', () => {
     const res = await fetch(`${h.url}${P}/runs/${runId}/live`, { ...authOf(h), signal: ac.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const sse = sseReader(res);
+    const sse = eventReader(res);
     expect(await sse.next()).toMatchObject({ event: 'watching', data: { runId, testId: null } });
     let frame: SseMessage | null = null;
     while (frame?.event !== 'frame') frame = await sse.next();
@@ -142,14 +114,14 @@ describe('live view', () => {
     const runId = await startRun();
     const testId = (await h.call('GET', `${P}/tests`)).body.items[0].id as string;
     const other = await fetch(`${h.url}${P}/runs/${runId}/live?testId=nope`, authOf(h));
-    const otherSse = sseReader(other);
+    const otherSse = eventReader(other);
     expect((await otherSse.next())?.event).toBe('watching');
     await until('the test page to open', () => live.pageCount(runId) === 1);
     // Watching another test of the run casts nothing.
     expect(live.activeScreencasts).toBe(0);
 
     const res = await fetch(`${h.url}${P}/runs/${runId}/live?testId=${testId}`, authOf(h));
-    const sse = sseReader(res);
+    const sse = eventReader(res);
     let msg = await sse.next();
     while (msg?.event !== 'frame') msg = await sse.next();
     expect(msg.data?.testId).toBe(testId);

@@ -1,24 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import type { Run, RunStatus } from '../../src/domain/run.ts';
+import { emptyCounts, type Run, type RunStatus } from '../../src/domain/run.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
 import { Notifier } from '../../src/integrations/notifications.ts';
 import type { Store } from '../../src/store/connect.ts';
-import {
-  dialects,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
+import { makeResult, makeRun } from '../helpers/records.ts';
 import { startReceiver, until, type Receiver } from './callbacks-receiver.ts';
 
-const opened: TestStore[] = [];
 const receivers: Receiver[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
-  for (const t of opened) await t.dispose();
 });
 
 /** A run of one test that finished with `status` at `finishedAt`. */
@@ -29,68 +23,41 @@ async function finishedRun(
   finishedAt: string,
   attempt = 1,
 ): Promise<Run> {
-  const run: Run = {
-    id: randomUUID(),
-    projectId,
+  const run = makeRun(projectId, ['t1'], {
     status: 'running',
     trigger: { source: 'ci' },
-    selection: {},
-    testIds: ['t1'],
     baseUrl: 'http://a.test',
-    environment: null,
-    parallelWorkers: 1,
-    error: null,
-    total: 1,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
     createdAt: finishedAt,
     startedAt: finishedAt,
-    finishedAt: null,
-  };
+  });
   await store.runs.create(run);
   const passed = status === 'passed' ? 1 : 0;
-  await store.results.insert(projectId, {
-    id: randomUUID(),
-    runId: run.id,
-    testId: 't1',
-    testName: 'checkout',
-    status: passed ? 'passed' : 'failed',
-    attempt,
-    durationMs: 3,
-    failedStep: passed ? null : 0,
-    error: passed ? null : 'boom',
-    steps: [],
-    consoleErrors: [],
-    failedRequests: [],
-    artifacts: {},
-    startedAt: finishedAt,
-    finishedAt,
-  });
+  await store.results.insert(
+    projectId,
+    makeResult(run.id, 't1', {
+      testName: 'checkout',
+      status: passed ? 'passed' : 'failed',
+      attempt,
+      durationMs: 3,
+      failedStep: passed ? null : 0,
+      error: passed ? null : 'boom',
+      startedAt: finishedAt,
+      finishedAt,
+    }),
+  );
   await store.runs.finish(run.id, {
     status,
     error: null,
-    counts: {
-      total: 1,
-      passed,
-      failed: 1 - passed,
-      skipped: 0,
-      errored: 0,
-      flaky: 0,
-      quarantined: 0,
-    },
+    counts: { ...emptyCounts(1), passed, failed: 1 - passed },
     finishedAt,
   });
   return (await store.runs.get(null, run.id))!;
 }
 
 describe.each(dialects)('notifications on %s', (dialect) => {
+  const t = useTestStore(dialect, { each: true });
+
   it('evaluates each finished run once, finds recoveries and flaky tests, and delivers', async () => {
-    const t = await openTestStore(dialect);
-    opened.push(t);
     const { store } = t;
     const project = await newProject(store);
     const config = loadConfig({}, { allowPrivateUrls: ['loopback'], publicUrl: 'https://gl.test' });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyCounts } from '../../src/domain/run.ts';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
 import { Notifier } from '../../src/integrations/notifications.ts';
@@ -7,6 +8,7 @@ import type { Delivery } from '../../src/store/outbox.ts';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp.ts';
 import { startFakeSlack } from '../fakes/slack-webhook.ts';
 import { startFakeTeams } from '../fakes/teams-webhook.ts';
+import { makeResult, makeRun } from '../helpers/records.ts';
 import { passingExecutor, startHarness, type Harness } from './api-harness.ts';
 import { freePort, startReceiver, until, type Receiver } from './callbacks-receiver.ts';
 
@@ -326,63 +328,33 @@ describe('notifications through the outbox', () => {
 async function flakyRun(projectId: string): Promise<string> {
   const tests = (await h.store.tests.list(projectId, { limit: 10, offset: 0 })).items;
   const at = new Date().toISOString();
-  const runId = randomUUID();
-  await h.store.runs.create({
-    id: runId,
+  const run = makeRun(
     projectId,
-    status: 'running',
-    trigger: { source: 'api' },
-    selection: {},
-    testIds: tests.map((t) => t.id),
-    baseUrl: 'http://a.test',
-    environment: null,
-    parallelWorkers: 1,
-    error: null,
-    total: tests.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
-    createdAt: at,
-    startedAt: at,
-    finishedAt: null,
-  });
+    tests.map((t) => t.id),
+    { status: 'running', baseUrl: 'http://a.test', createdAt: at, startedAt: at },
+  );
+  const runId = run.id;
+  await h.store.runs.create(run);
   // One result per test and run: the last attempt's. `checkout` passed on its second attempt.
   const attempts = tests.map((t) => [t.id, 'passed', t.name === 'checkout' ? 2 : 1] as const);
   for (const [testId, status, attempt] of attempts) {
     const name = tests.find((t) => t.id === testId)!.name;
-    await h.store.results.insert(projectId, {
-      id: randomUUID(),
-      runId,
-      testId,
-      testName: name,
-      status,
-      attempt,
-      durationMs: 5,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
-    });
+    await h.store.results.insert(
+      projectId,
+      makeResult(runId, testId, {
+        testName: name,
+        status,
+        attempt,
+        durationMs: 5,
+        startedAt: at,
+        finishedAt: at,
+      }),
+    );
   }
   await h.store.runs.finish(runId, {
     status: 'passed',
     error: null,
-    counts: {
-      total: tests.length,
-      passed: tests.length,
-      failed: 0,
-      skipped: 0,
-      errored: 0,
-      flaky: 0,
-      quarantined: 0,
-    },
+    counts: { ...emptyCounts(tests.length), passed: tests.length },
     finishedAt: new Date().toISOString(),
   });
   return runId;

@@ -1,41 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Run, TestResult } from '../../src/domain/run.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { TestResult } from '../../src/domain/run.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import type { Job } from '../../src/queue/job-queue.ts';
 import type { Store } from '../../src/store/connect.ts';
-import {
-  dialects,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { makeResult, makeRun } from '../helpers/records.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
 
 async function queuedRun(store: Store, queue: LocalQueue, n: number, parallelWorkers: number) {
   const p = await newProject(store);
   const testIds = Array.from({ length: n }, (_, i) => `t${i}`);
-  const run: Run = {
-    id: randomUUID(),
-    projectId: p.id,
-    status: 'queued',
-    trigger: { source: 'api' },
-    selection: {},
-    testIds,
-    baseUrl: 'http://x',
-    environment: null,
-    parallelWorkers,
-    error: null,
-    total: n,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-  };
+  const run = makeRun(p.id, testIds, { baseUrl: 'http://x', parallelWorkers });
   await store.transaction(async (tx) => {
     await tx.runs.create(run);
     await queue.enqueue(run, testIds, { tx });
@@ -44,38 +19,16 @@ async function queuedRun(store: Store, queue: LocalQueue, n: number, parallelWor
 }
 
 function resultFor(job: Job): TestResult {
-  const at = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    runId: job.runId,
-    testId: job.testId,
-    testName: job.testId,
-    status: 'passed',
-    attempt: job.attempt,
-    durationMs: 1,
-    failedStep: null,
-    error: null,
-    steps: [],
-    consoleErrors: [],
-    failedRequests: [],
-    artifacts: {},
-    startedAt: at,
-    finishedAt: at,
-  };
+  return makeResult(job.runId, job.testId, { attempt: job.attempt });
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(10_000);
 
 describe.each(dialects)('LocalQueue on %s', (dialect) => {
-  let t: TestStore | undefined;
+  const t = useTestStore(dialect, { each: true });
   let store: Store;
-  beforeEach(async () => {
-    t = await openTestStore(dialect);
+  beforeEach(() => {
     store = t.store;
-  });
-  afterEach(async () => {
-    await t?.dispose();
-    t = undefined;
   });
 
   it('hands out jobs in plan order within the run parallelism limit', async () => {

@@ -1,10 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import { quarantineTest } from '../../src/engine/quarantine.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { renderJunit, renderMarkdownSummary, renderSarif } from '../../src/report/index.ts';
 import { findRun, loadReportInput } from '../../src/report/report-source.ts';
 import type { Store } from '../../src/store/connect.ts';
@@ -13,8 +10,9 @@ import {
   dialects,
   newProject,
   openTestStore,
-  type TestStore,
+  type TestDialect,
 } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
 
 /** Retries, flaky, quarantine and the run time limit with real Chromium against a real server. */
@@ -31,36 +29,13 @@ afterAll(async () => {
   await site.close();
 });
 
-interface Harness {
-  t: TestStore;
-  store: Store;
-  engine: Engine;
-}
-const open: Harness[] = [];
-
-async function harness(dialect: (typeof dialects)[number]): Promise<Harness> {
+/** An engine running tests in Chromium, writing artifacts to its store's folder. */
+async function harness(dialect: TestDialect) {
   const t = await openTestStore(dialect);
-  const engine = new Engine({
-    store: t.store,
-    queue: new LocalQueue(t.store, { pollIntervalMs: 50 }),
-    events: new InProcessEventBus(),
-    executor: chromiumExecutor(pool, t.dir),
-    dataDir: t.dir,
-    workers: 2,
-    stopGraceMs: 1_000,
-  });
-  await engine.start();
-  const h = { t, store: t.store, engine };
-  open.push(h);
-  return h;
+  return startEngine(dialect, chromiumExecutor(pool, t.dir), { t });
 }
 
-afterEach(async () => {
-  for (const h of open.splice(0)) {
-    await h.engine.stop();
-    await h.t.dispose();
-  }
-});
+afterEach(stopEngines);
 
 /** A test that opens `path` and expects the welcome heading. */
 async function pageTest(store: Store, projectId: string, name: string, path: string) {

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Project } from '../../src/domain/project.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import { quarantineTest, releaseTest } from '../../src/engine/quarantine.ts';
-import { InProcessEventBus, type RunEvent } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
-import type { Store } from '../../src/store/connect.ts';
+import type { RunEvent } from '../../src/events/event-bus.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { addTests, dialects, newProject } from '../fixtures/engine/test-stores.ts';
+import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 
 /**
  * Retries, flaky results, quarantine and the run time limit at the engine level, with the
@@ -34,59 +25,14 @@ function flakyAwareExecutor() {
   return { executor, calls: x.calls };
 }
 
-interface Harness {
-  t: TestStore;
-  store: Store;
-  events: InProcessEventBus;
-  engine: Engine;
-}
-
-const open: Harness[] = [];
-
-async function harness(
-  dialect: (typeof dialects)[number],
-  executor: TestExecutor,
-  opts: { start?: boolean } = {},
-): Promise<Harness> {
-  const t = await openTestStore(dialect);
-  const events = new InProcessEventBus();
-  const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
-  const engine = new Engine({
-    store: t.store,
-    queue,
-    events,
-    executor,
-    dataDir: t.dir,
-    workers: 2,
-    stopGraceMs: 1_000,
-  });
-  if (opts.start !== false) await engine.start();
-  const h = { t, store: t.store, events, engine };
-  open.push(h);
-  return h;
-}
-
-async function addTests(store: Store, project: Project, names: string[]) {
-  const out = [];
-  for (const n of names) {
-    out.push(await store.tests.create(project.id, doc(n), { source: 'api', status: 'approved' }));
-  }
-  return out;
-}
-
 const trigger = { source: 'api', actor: 'test' };
 
-afterEach(async () => {
-  for (const h of open.splice(0)) {
-    await h.engine.stop();
-    await h.t.dispose();
-  }
-});
+afterEach(stopEngines);
 
 describe.each(dialects)('retries and quarantine on %s', (dialect) => {
   it('retries a failing test: fail then pass is flaky, the run passes, attempts are kept', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine, events } = await harness(dialect, x.executor);
+    const { store, engine, events } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     const [flaky] = await addTests(store, p, ['flaky checkout', 'pass home']);
     const seen: RunEvent[] = [];
@@ -125,7 +71,7 @@ describe.each(dialects)('retries and quarantine on %s', (dialect) => {
 
   it('without retries the same test fails; with retries a test that always fails stays failed', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine } = await harness(dialect, x.executor);
+    const { store, engine } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     const [flaky, broken] = await addTests(store, p, ['flaky once', 'fail always']);
 
@@ -156,7 +102,7 @@ describe.each(dialects)('retries and quarantine on %s', (dialect) => {
 
   it('failOnFlaky fails a run with a flaky test; project defaults apply when a run says nothing', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine } = await harness(dialect, x.executor);
+    const { store, engine } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     await addTests(store, p, ['flaky cart', 'pass about']);
 
@@ -183,7 +129,7 @@ describe.each(dialects)('retries and quarantine on %s', (dialect) => {
 
   it('a quarantined test runs and is reported but never decides the verdict', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine } = await harness(dialect, x.executor);
+    const { store, engine } = await startEngine(dialect, x.executor);
     const p = await newProject(store);
     const [broken] = await addTests(store, p, ['fail legacy widget', 'pass home']);
     const q = await quarantineTest(store, p.id, broken!.id, {
@@ -218,7 +164,7 @@ describe.each(dialects)('retries and quarantine on %s', (dialect) => {
 
   it('times out a run: queued tests dropped, running ones aborted, the run ends as error', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine } = await harness(dialect, x.executor);
+    const { store, engine } = await startEngine(dialect, x.executor);
     const p = await newProject(store, 1);
     await addTests(store, p, ['block one', 'block two', 'pass three']);
     const run = await engine.waitForRun(
@@ -231,7 +177,7 @@ describe.each(dialects)('retries and quarantine on %s', (dialect) => {
 
   it('finishes an overdue run at start-up (recovery applies the time limit)', async () => {
     const x = flakyAwareExecutor();
-    const { store, engine } = await harness(dialect, x.executor, { start: false });
+    const { store, engine } = await startEngine(dialect, x.executor, { start: false });
     const p = await newProject(store);
     await addTests(store, p, ['pass one', 'pass two']);
     const queued = await engine.createRun(p.id, { trigger, options: { timeoutMs: 1_000 } });

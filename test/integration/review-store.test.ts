@@ -4,26 +4,15 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as m001 from '../../src/store/migrations/001-initial.ts';
 import * as m002 from '../../src/store/migrations/002-accounts.ts';
 import { openStore } from '../../src/store/connect.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, doc, newProject } from '../fixtures/engine/test-stores.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
 
 describe.each(dialects)('test history in the store on %s', (dialect) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(dialect);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = useTestStore(dialect);
 
   it('keeps a test and its first version together: a rolled-back create leaves neither', async () => {
     const p = await newProject(t.store);

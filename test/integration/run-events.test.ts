@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import type { RunEvent } from '../../src/events/event-bus.ts';
 import { runStreamOf } from '../../src/api/routes/run-events.ts';
+import { sseReader } from '../helpers/sse.ts';
 import { createMember, createTriggerToken } from './auth-helpers.ts';
 import { errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
 
@@ -63,29 +64,12 @@ async function openEvents(
   });
   if (res.status !== 200 || !res.body)
     return { status: res.status, next: async () => null, close() {} };
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const sse = sseReader(res, { skip: (m) => m.comment !== undefined }); // heartbeats
   return {
     status: res.status,
     async next() {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.startsWith(':')) continue; // heartbeat
-          const msg: Msg = { id: null, event: 'message', data: {} };
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) msg.id = Number(line.slice(4));
-            else if (line.startsWith('event: ')) msg.event = line.slice(7);
-            else if (line.startsWith('data: ')) msg.data = JSON.parse(line.slice(6));
-          }
-          return msg;
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
+      const m = await sse.next();
+      return m && { id: m.id ?? null, event: m.event ?? 'message', data: m.data ?? {} };
     },
     close: () => ctl.abort(),
   };

@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { chromiumArgs, findChromium } from '../../src/browser/find-chromium.ts';
 import { runTest } from '../../src/runner/run-test.ts';
+import { browserPid } from '../helpers/browser-pid.ts';
 import { runnerInput, tempBase } from '../helpers/runner-input.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 
@@ -21,17 +22,6 @@ afterAll(async () => {
   await server.close();
   rmSync(base, { recursive: true, force: true });
 });
-
-/** The pid of a launched browser (Browser has no process(); Chromium tells over CDP). */
-async function browserPid(browser: Browser): Promise<number> {
-  const cdp = await browser.newBrowserCDPSession();
-  const info = (await cdp.send('SystemInfo.getProcessInfo')) as {
-    processInfo: { type: string; id: number }[];
-  };
-  const pid = info.processInfo.find((p) => p.type === 'browser')?.id;
-  if (!pid) throw new Error('no browser process in SystemInfo.getProcessInfo');
-  return pid;
-}
 
 const simple = [{ goto: '/' }, { expect: { visible: { role: 'heading' } } }];
 

@@ -1,18 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
 import type { Run, TestResult } from '../../src/domain/run.ts';
 import type { StrategyRequest } from '../../src/domain/selection.ts';
 import { flakyScores, selectTests } from '../../src/engine/selection.ts';
 import { estimateDurations, planRunShards } from '../../src/engine/shard-plan.ts';
 import type { Store } from '../../src/store/connect.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, doc, newProject } from '../fixtures/engine/test-stores.ts';
+import { makeResult, makeRun } from '../helpers/records.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
 
 // Strategies failed, flaky and recent over hand-made history rows, on both engines.
 
@@ -28,28 +23,17 @@ async function addRun(
   opts: { branch?: string; status?: Run['status'] } = {},
 ): Promise<string> {
   const at = tick();
-  const run = {
-    id: randomUUID(),
+  const run = makeRun(
     projectId,
-    status: opts.status ?? 'failed',
-    trigger: { source: 'ci' },
-    selection: {},
-    testIds: results.map((r) => r[0]),
-    baseUrl: 'http://127.0.0.1:1',
-    environment: null,
-    parallelWorkers: 1,
-    error: null,
-    total: results.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
-    createdAt: at,
-    startedAt: at,
-    finishedAt: at,
-  } as Run;
+    results.map((r) => r[0]),
+    {
+      status: opts.status ?? 'failed',
+      trigger: { source: 'ci' },
+      createdAt: at,
+      startedAt: at,
+      finishedAt: at,
+    },
+  );
   await store.runs.create(run);
   if (opts.branch !== undefined) {
     await store.runTriggers.insert({
@@ -73,30 +57,19 @@ async function addRun(
   }
   for (const [testId, status, durationMs] of results) {
     const started = tick();
-    const r = {
-      id: randomUUID(),
-      runId: run.id,
-      testId,
-      testName: testId,
-      status,
-      attempt: 1,
+    const r = makeResult(run.id, testId, {
+      status: status as TestResult['status'],
       durationMs: durationMs ?? 100,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
       startedAt: started,
       finishedAt: started,
-    } as unknown as TestResult;
+    });
     await store.results.insert(projectId, r);
   }
   return run.id;
 }
 
 describe.each(dialects)('selection strategies on %s', (dialect) => {
-  let ts: TestStore;
+  const ts = useTestStore(dialect);
   let store: Store;
   let projectId: string;
   const id: Record<string, string> = {};
@@ -107,7 +80,6 @@ describe.each(dialects)('selection strategies on %s', (dialect) => {
     tests.map((t) => Object.entries(id).find(([, v]) => v === t.id)?.[0] ?? t.id).sort();
 
   beforeAll(async () => {
-    ts = await openTestStore(dialect);
     store = ts.store;
     projectId = (await newProject(store)).id;
     for (const n of ['steady', 'flipper', 'retried', 'old', 'broken']) {
@@ -142,10 +114,6 @@ describe.each(dialects)('selection strategies on %s', (dialect) => {
     );
     await addRun(store, projectId, [[id.old!, 'error']], { branch: 'feature/x' });
     await addRun(store, projectId, [[id.steady!, 'failed']], { status: 'cancelled' });
-  });
-
-  afterAll(async () => {
-    await ts.dispose();
   });
 
   it('scores flakiness from flips and flaky results', async () => {

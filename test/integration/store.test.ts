@@ -1,53 +1,27 @@
 import { defaultRunOptions } from '../../src/domain/run-options.ts';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
-import type { Run, TestResult } from '../../src/domain/run.ts';
+import { emptyCounts, type Run, type TestResult } from '../../src/domain/run.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, doc, newProject, openTestStore } from '../fixtures/engine/test-stores.ts';
+import * as records from '../helpers/records.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
 
+// Trigger actor, selection, logs and artifacts filled in, so the round trips cover them.
 function makeRun(projectId: string, testIds: string[], over: Partial<Run> = {}): Run {
-  return {
-    id: randomUUID(),
-    projectId,
-    status: 'queued',
+  return records.makeRun(projectId, testIds, {
     trigger: { source: 'api', actor: 'tester' },
     selection: { tags: ['smoke'] },
-    testIds,
-    baseUrl: 'http://127.0.0.1:1',
-    environment: null,
     parallelWorkers: 2,
-    error: null,
-    total: testIds.length,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
     ...over,
-  };
+  });
 }
 
 function makeResult(runId: string, testId: string, status: TestResult['status']): TestResult {
-  const at = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    runId,
-    testId,
+  return records.makeResult(runId, testId, {
     testName: `test ${testId.slice(0, 4)}`,
     status,
-    attempt: 1,
     durationMs: 12,
     failedStep: status === 'failed' ? 0 : null,
     error: status === 'failed' ? 'boom' : null,
@@ -55,20 +29,14 @@ function makeResult(runId: string, testId: string, status: TestResult['status'])
     consoleErrors: [{ type: 'error', text: 'x' }],
     failedRequests: [{ url: 'http://x/', method: 'GET', status: 500 }],
     artifacts: { screenshot: 'artifacts/a.png' },
-    startedAt: at,
-    finishedAt: at,
-  };
+  });
 }
 
 describe.each(dialects)('store on %s', (dialect) => {
-  let t: TestStore;
+  const t = useTestStore(dialect);
   let store: Store;
-  beforeAll(async () => {
-    t = await openTestStore(dialect);
+  beforeAll(() => {
     store = t.store;
-  });
-  afterAll(async () => {
-    await t?.dispose();
   });
 
   it('creates, finds, updates and soft-deletes projects', async () => {
@@ -284,15 +252,7 @@ describe.each(dialects)('store on %s', (dialect) => {
     expect((await store.results.meanDurations(p.id, ['t1', 't2', 'zz'])).get('t1')).toBe(12);
 
     expect((await store.runs.unfinished()).map((r) => r.id)).toContain(run.id);
-    const counts = {
-      total: 3,
-      passed: 1,
-      failed: 1,
-      skipped: 0,
-      errored: 0,
-      flaky: 0,
-      quarantined: 0,
-    };
+    const counts = { ...emptyCounts(3), passed: 1, failed: 1 };
     const fin = {
       status: 'failed' as const,
       error: '1 failed',

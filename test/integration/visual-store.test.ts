@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
-import { emptyCounts, type Run, type TestResult } from '../../src/domain/run.ts';
+import type { Run } from '../../src/domain/run.ts';
 import type { VisualCheck } from '../../src/domain/visual.ts';
 import {
   acceptBaseline,
@@ -12,13 +12,9 @@ import {
   deleteBaseline,
   recordNewBaselines,
 } from '../../src/engine/visual-baselines.ts';
-import {
-  dialects,
-  doc,
-  newProject,
-  openTestStore,
-  type TestStore,
-} from '../fixtures/engine/test-stores.ts';
+import { dialects, doc, newProject } from '../fixtures/engine/test-stores.ts';
+import { makeResult, makeRun } from '../helpers/records.ts';
+import { useTestStore } from '../helpers/suite-store.ts';
 
 /** A PNG of one colour, written as an artifact; returns its path relative to the data dir. */
 function artifact(dir: string, runId: string, name: string, grey: number, width = 8): string {
@@ -46,13 +42,7 @@ function check(actual: string, status: VisualCheck['status']): VisualCheck {
 }
 
 describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
-  let t: TestStore;
-  beforeAll(async () => {
-    t = await openTestStore(dialect);
-  });
-  afterAll(async () => {
-    await t?.dispose();
-  });
+  const t = useTestStore(dialect);
 
   async function setup() {
     const p = await newProject(t.store);
@@ -62,40 +52,22 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
 
   async function runWith(projectId: string, testId: string, visual: VisualCheck[]): Promise<Run> {
     const now = new Date().toISOString();
-    const run = await t.store.runs.create({
-      ...emptyCounts(1),
-      id: randomUUID(),
-      projectId,
-      status: 'failed',
-      trigger: { source: 'api' },
-      selection: {},
-      testIds: [testId],
-      baseUrl: 'http://127.0.0.1:1',
-      environment: null,
-      parallelWorkers: 1,
-      error: null,
-      createdAt: now,
-      startedAt: now,
-      finishedAt: now,
-    });
-    const result: TestResult = {
-      id: randomUUID(),
-      runId: run.id,
-      testId,
+    const run = await t.store.runs.create(
+      makeRun(projectId, [testId], {
+        status: 'failed',
+        createdAt: now,
+        startedAt: now,
+        finishedAt: now,
+      }),
+    );
+    const result = makeResult(run.id, testId, {
       testName: 'Visual',
       status: visual.some((v) => v.status === 'failed') ? 'failed' : 'passed',
-      attempt: 1,
       durationMs: 5,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
       visual,
       startedAt: now,
       finishedAt: now,
-    };
+    });
     await t.store.results.insert(projectId, result);
     return run;
   }

@@ -4,11 +4,11 @@ import {
   healingOrder,
   type LocatorMemory,
 } from '../../src/domain/locator-memory.ts';
-import type { TestResult } from '../../src/domain/run.ts';
 import { resolveRunOptions, runOptionsInputSchema } from '../../src/domain/run-options.ts';
 import { healedTests } from '../../src/report/healed.ts';
 import { locatorHash } from '../../src/runner/healing.ts';
 import { parseAriaRole } from '../../src/runner/locator-capture.ts';
+import { makeResult } from '../helpers/records.ts';
 
 const memory: LocatorMemory = {
   step: 3,
@@ -69,23 +69,7 @@ describe('healing rules', () => {
   });
 
   it('lists healed tests for reports from the last attempt only', () => {
-    const base: TestResult = {
-      id: 'r1',
-      runId: 'run',
-      testId: 't1',
-      testName: 'Buy',
-      status: 'passed',
-      attempt: 1,
-      durationMs: 1,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: '2025-01-01T00:00:00.000Z',
-    };
+    const base = makeResult('run', 't1', { id: 'r1', testName: 'Buy' });
     const heal = { step: 1, from: 'css="#a"', to: 'text="A"', strategy: 'text' as const };
     expect(healedTests([{ ...base, healed: [heal, { ...heal, step: 2 }] }])).toEqual([
       {

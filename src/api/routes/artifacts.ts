@@ -4,11 +4,10 @@ import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
 import type { Run } from '../../domain/run.ts';
 import { openRunArtifact } from '../../engine/artifact-files.ts';
-import { findRun } from '../../report/report-source.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { errorResponses } from '../errors.ts';
-import { projectIdParam, projectOf } from '../project-scope.ts';
-import { authorizedRun } from '../run-access.ts';
+import { projectIdParam } from '../project-scope.ts';
+import { authorizedRun, scopedRun } from '../run-access.ts';
 
 const tags = ['runs'];
 const path = z
@@ -135,9 +134,8 @@ export const projectArtifactRoutes: FastifyPluginAsyncZod<RouteOptions> = async 
       },
     },
     async (req, reply) => {
-      const found = await findRun(deps.store, req.params.runId, projectOf(req).id);
-      if (!found) throw notFound('run');
-      return sendArtifact(deps, reply, found.run, req.params['*'], req.query);
+      const { run } = await scopedRun(req, deps.store, req.params.runId);
+      return sendArtifact(deps, reply, run, req.params['*'], req.query);
     },
   );
 };

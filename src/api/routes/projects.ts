@@ -39,6 +39,10 @@ const patchBody = z.strictObject({
     .optional()
     .describe('Default extra attempts of a failing test in a run'),
   failOnFlaky: z.boolean().optional().describe('Default: a flaky test fails the run'),
+  healing: z
+    .boolean()
+    .optional()
+    .describe('Default: runs heal locators that find nothing (false: such a step fails)'),
 });
 
 /** POST /projects and GET /projects. */

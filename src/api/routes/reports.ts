@@ -2,18 +2,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import pkg from '../../../package.json' with { type: 'json' };
-import { notFound } from '../../domain/errors.ts';
 import type { Project } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
 import { artifactReader } from '../../report/artifact-reader.ts';
 import { reportContentTypes, reportFormats, renderReport } from '../../report/index.ts';
 import { jsonReportJsonSchema } from '../../report/json.ts';
-import { findRun, loadReportInput } from '../../report/report-source.ts';
+import { loadReportInput } from '../../report/report-source.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
-import { authorizedRun } from '../run-access.ts';
+import { authorizedRun, scopedRun } from '../run-access.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
 import { errorResponses } from '../errors.ts';
-import { projectOf } from '../project-scope.ts';
 import { runUrlOf } from '../trigger-http.ts';
 
 const tags = ['reports'];
@@ -142,11 +140,7 @@ export const projectReportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
         response: responses,
       },
     },
-    async (req, reply) => {
-      const project = projectOf(req);
-      const found = await findRun(deps.store, req.params.runId, project.id);
-      if (!found) throw notFound('run');
-      return sendReport(deps, req, reply, found, req.query);
-    },
+    async (req, reply) =>
+      sendReport(deps, req, reply, await scopedRun(req, deps.store, req.params.runId), req.query),
   );
 };

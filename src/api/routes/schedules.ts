@@ -9,6 +9,13 @@ import type { Schedule, ScheduleInput } from '../../store/schedules.ts';
 import type { RouteOptions } from '../app.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
+import {
+  checkScheduleOptions,
+  scheduleRunDto,
+  scheduleRunDtoFields,
+  scheduleRunFields,
+  scheduleStrategyOf,
+} from '../schedule-fields.ts';
 import { baseUrlSchema } from './projects.ts';
 
 const NEXT_RUNS = 5;
@@ -58,6 +65,10 @@ const createBody = z.strictObject({
   environment: fields.environment.optional(),
   baseUrl: fields.baseUrl.optional(),
   parallelWorkers: fields.parallelWorkers.optional(),
+  strategy: scheduleRunFields.strategy.optional(),
+  recentDays: scheduleRunFields.recentDays,
+  minFlakyScore: scheduleRunFields.minFlakyScore,
+  options: scheduleRunFields.options.optional(),
 });
 
 const patchBody = z.strictObject({
@@ -69,6 +80,10 @@ const patchBody = z.strictObject({
   environment: fields.environment.optional(),
   baseUrl: fields.baseUrl.optional(),
   parallelWorkers: fields.parallelWorkers.optional(),
+  strategy: scheduleRunFields.strategy.optional(),
+  recentDays: scheduleRunFields.recentDays,
+  minFlakyScore: scheduleRunFields.minFlakyScore,
+  options: scheduleRunFields.options.optional(),
 });
 
 const scheduleDto = z
@@ -87,6 +102,7 @@ const scheduleDto = z
     environment: z.string().nullable(),
     baseUrl: z.string().nullable(),
     parallelWorkers: z.number().nullable(),
+    ...scheduleRunDtoFields,
     nextRunAt: z.string().nullable().describe('Next fire time (ISO, UTC); null when disabled'),
     nextRuns: z.array(z.string()).describe(`The next ${NEXT_RUNS} fire times (ISO, UTC)`),
     lastFiredAt: z.string().nullable(),
@@ -114,6 +130,7 @@ export function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
     environment: s.environment,
     baseUrl: s.baseUrl,
     parallelWorkers: s.parallelWorkers,
+    ...scheduleRunDto(s),
     nextRunAt: nextRuns[0] ?? null,
     nextRuns,
     lastFiredAt: s.lastFiredAt,
@@ -197,6 +214,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       const project = projectOf(req);
       const b = req.body;
       await assertEnvironment(store, project.id, b.environment);
+      await checkScheduleOptions(store, project.id, b.options);
       const input: ScheduleInput = {
         name: b.name,
         cron: b.cron,
@@ -206,6 +224,8 @@ export const scheduleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         environment: b.environment ?? null,
         baseUrl: b.baseUrl ?? null,
         parallelWorkers: b.parallelWorkers ?? null,
+        strategy: scheduleStrategyOf(b) ?? null,
+        options: b.options ?? null,
         createdBy: req.principal?.kind === 'user' ? req.principal.userId : null,
       };
       const s = await store.schedules.create(project.id, input);
@@ -227,11 +247,14 @@ export const scheduleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     },
     async (req) => {
       const projectId = projectOf(req).id;
-      const { selection, ...rest } = req.body;
+      const { selection, strategy, recentDays, minFlakyScore, ...rest } = req.body;
       await assertEnvironment(store, projectId, rest.environment);
+      await checkScheduleOptions(store, projectId, rest.options);
+      const strategyRequest = scheduleStrategyOf({ strategy, recentDays, minFlakyScore });
       const s = await store.schedules.update(projectId, req.params.scheduleId, {
         ...rest,
         ...(selection !== undefined ? { selection: normalizeSelection(selection) } : {}),
+        ...(strategyRequest !== undefined ? { strategy: strategyRequest } : {}),
       });
       if (!s) throw notFound('schedule');
       return toScheduleDto(s, new Date());

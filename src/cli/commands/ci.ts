@@ -8,6 +8,7 @@ import {
   type SseMessage,
 } from '../ci-client.ts';
 import { writeCiReports } from '../ci-junit.ts';
+import { addCiRunFlags, triggerFieldsOfFlags, type CiRunFlags } from '../ci-run-flags.ts';
 import { colorize, createProgress, formatMs, type ProgressPrinter } from '../progress.ts';
 
 /** Exit codes of the pipeline CLI (README "Pipeline CLI"). */
@@ -19,7 +20,7 @@ interface Connection {
   json?: boolean;
 }
 
-interface RunCmdOptions extends Connection {
+interface RunCmdOptions extends Connection, CiRunFlags {
   project: string;
   suite?: string[];
   tag?: string[];
@@ -209,6 +210,7 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
     ...(o.tag?.length ? { tags: o.tag } : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.env ? { environment: o.env } : {}),
+    ...triggerFieldsOfFlags(o),
   };
   const { runId, statusUrl } = await client.trigger(o.project, body);
   const links = { runId, statusUrl, eventsUrl: client.eventsUrl(runId) };
@@ -337,14 +339,15 @@ export function registerCi(program: Command): void {
         '(exit 0 passed, 1 failed, 2 error/timeout, 3 auth, 4 not found, 130 interrupted)',
     );
 
-  connectionOptions(ci.command('run'))
+  const run = connectionOptions(ci.command('run'))
     .description('trigger a run, stream its progress and exit with its verdict')
     .requiredOption('--project <slug|id>', 'project to run')
     .option('--suite <name...>', 'only tests of these suites')
     .option('--tag <tag...>', 'only tests with any of these tags')
     .option('--test <id...>', 'only these test ids')
     .option('--base-url <url>', 'run against this URL (a preview deploy)')
-    .option('--env <name>', 'environment to use')
+    .option('--env <name>', 'environment to use');
+  addCiRunFlags(run)
     .option('--wait', 'follow the run until it ends (default)')
     .option('--no-wait', 'print the run id and status URL, then exit 0')
     .addOption(

@@ -5,6 +5,12 @@ import { normalizeSelection } from '../../engine/plan.ts';
 import { cronProblem, nextFireTime, timezoneProblem } from '../../engine/schedule-cron.ts';
 import { openStore, type Store } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
+import {
+  addScheduleRunFlags,
+  scheduleOptionsOfFlags,
+  scheduleStrategyOfFlags,
+  type ScheduleRunFlags,
+} from '../schedule-flags.ts';
 
 const list = (v: string): string[] => v.split(',').map((x) => x.trim());
 
@@ -23,7 +29,7 @@ async function projectIdOf(store: Store, idOrSlug: string): Promise<string> {
   return project.id;
 }
 
-interface CreateOptions {
+interface CreateOptions extends ScheduleRunFlags {
   name: string;
   cron: string;
   timezone: string;
@@ -57,7 +63,7 @@ export function registerSchedule(program: Command): void {
       });
     });
 
-  cmd
+  const create = cmd
     .command('create')
     .argument('<project>', 'project id or slug')
     .description('create a schedule')
@@ -75,6 +81,8 @@ export function registerSchedule(program: Command): void {
       if (o.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(o.baseUrl)) {
         throw new AppError('validation_failed', `--base-url is not an http(s) URL: ${o.baseUrl}`);
       }
+      const strategy = scheduleStrategyOfFlags(o);
+      const options = scheduleOptionsOfFlags(o);
       await withStore(async (store) => {
         const projectId = await projectIdOf(store, idOrSlug);
         if (o.environment && !(await store.environments.get(projectId, o.environment))) {
@@ -89,6 +97,8 @@ export function registerSchedule(program: Command): void {
           environment: o.environment ?? null,
           baseUrl: o.baseUrl ?? null,
           parallelWorkers: null,
+          strategy,
+          options,
         });
         const next = s.enabled ? nextFireTime(s.cron, s.timezone, new Date()) : null;
         process.stdout.write(
@@ -96,4 +106,5 @@ export function registerSchedule(program: Command): void {
         );
       });
     });
+  addScheduleRunFlags(create);
 }
