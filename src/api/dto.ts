@@ -1,3 +1,4 @@
+import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
 import { z } from 'zod';
 import type { Environment, Project } from '../domain/project.ts';
 import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
@@ -184,6 +185,10 @@ export const runDto = z
     errored: z.number().int(),
     flaky: z.number().int().describe('Passed only after a retry'),
     quarantined: z.number().int().describe('Results of quarantined tests (never gate)'),
+    options: z
+      .object(runOptionsInputShape)
+      .nullable()
+      .describe('How the run executes, as resolved at creation (unset options left out)'),
     error: z.string().nullable().describe('Why the run failed, errored or was cancelled'),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
@@ -191,6 +196,13 @@ export const runDto = z
   })
   .meta({ id: 'Run' });
 export type RunDto = z.output<typeof runDto>;
+
+/** Options with a value: null means "not set" and is left out of the answer. */
+function definedOptions(o: RunOptions): NonNullable<RunDto['options']> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== null && v !== undefined),
+  ) as NonNullable<RunDto['options']>;
+}
 
 export function toRunDto(r: Run): RunDto {
   return {
@@ -211,6 +223,7 @@ export function toRunDto(r: Run): RunDto {
     errored: r.errored,
     flaky: r.flaky,
     quarantined: r.quarantined,
+    options: r.options ? definedOptions(r.options) : null,
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,

@@ -1,3 +1,4 @@
+import type { RunOptions } from './run-options.ts';
 import type { HealedLocator } from './locator-memory.ts';
 import type { SelectionDetail } from './selection.ts';
 import type { VisualCheck } from './visual.ts';
@@ -39,6 +40,8 @@ export interface RunCounts {
 }
 
 export interface Run extends RunCounts {
+  /** How the run executes (retries, browser, device, …), as resolved when it was created. */
+  options?: RunOptions;
   id: string;
   projectId: string;
   status: RunStatus;

@@ -189,6 +189,7 @@ export class Engine {
     const jobs = await planJobs(store, project.id, testIds, tests, options.dataSet);
     const workers = req.parallelWorkers ?? project.parallelWorkers;
     const run: Run = {
+      options,
       id: randomUUID(),
       projectId: project.id,
       status: 'queued',

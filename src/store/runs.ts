@@ -63,7 +63,14 @@ function toRun(r: Selectable<RunsTable>): Run {
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    options: storedOptions(r),
   };
+}
+
+/** The stored options over the defaults; runs from before the options column only knew `trace`. */
+function storedOptions(r: Pick<Selectable<RunsTable>, 'trace' | 'options'>): RunOptions {
+  const stored = fromJson<Partial<RunOptions>>(r.options, 'runs.options');
+  return resolveRunOptions({ trace: r.trace === 1 }, stored);
 }
 
 /** Stored counts are written when a run finishes; until then they come from the results. */
@@ -106,7 +113,7 @@ export function runRepository({ db }: RepoContext): RunRepository {
           finished_at: run.finishedAt,
         })
         .execute();
-      return run;
+      return { ...run, options: resolveRunOptions(opts) };
     },
 
     async options(id) {
@@ -115,9 +122,7 @@ export function runRepository({ db }: RepoContext): RunRepository {
         .select(['trace', 'options'])
         .where('id', '=', id)
         .executeTakeFirst();
-      if (!row) return undefined;
-      const stored = fromJson<Partial<RunOptions>>(row.options, 'runs.options');
-      return resolveRunOptions({ trace: row.trace === 1 }, stored);
+      return row && storedOptions(row);
     },
 
     async get(projectId, id) {

@@ -192,6 +192,10 @@ describe('project defaults for retries, failOnFlaky and healing', () => {
       healing: false,
     });
     expect(seenOptions.get(flaky)).toMatchObject({ retries: 1, healing: false });
+    // The run shows the options it used; unset ones (device, locale, …) are left out.
+    expect(run.options).toMatchObject({ retries: 1, failOnFlaky: true, healing: false });
+    expect(run.options.browser).toBe('chromium');
+    expect(run.options).not.toHaveProperty('device');
     const results = (await h.call('GET', `${B}/runs/${run.id}/results`)).body.items;
     expect(results[0]).toMatchObject({ status: 'flaky', attempt: 2 });
     expect(results[0].retries).toHaveLength(1);
