@@ -1,3 +1,4 @@
+import { parseIntFlag } from './int-flag.ts';
 import { AppError } from '../domain/errors.ts';
 import { MAX_RETRIES, MAX_RUN_TIMEOUT_MS, type RunOptionsInput } from '../domain/run-options.ts';
 
@@ -19,15 +20,7 @@ export function retryOptionsOfFlags(o: RetryFlags): RunOptionsInput {
 
 /** `--retries N`: an integer from 0 to 5. */
 export function parseRetries(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n > MAX_RETRIES) {
-    throw new AppError(
-      'validation_failed',
-      `--retries must be an integer from 0 to ${MAX_RETRIES}, got "${v}"`,
-      { field: 'retries' },
-    );
-  }
-  return n;
+  return parseIntFlag('--retries', v, 0, MAX_RETRIES);
 }
 
 const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };

@@ -1,3 +1,4 @@
+import { parseIntFlag } from './int-flag.ts';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import {
@@ -55,10 +56,10 @@ export function scheduleStrategyOfFlags(o: ScheduleRunFlags): StrategyRequest | 
   return {
     strategy,
     ...(o.recentDays !== undefined
-      ? { recentDays: intIn('--recent-days', o.recentDays, 1, 365) }
+      ? { recentDays: parseIntFlag('--recent-days', o.recentDays, 1, 365) }
       : {}),
     ...(o.minFlakyScore !== undefined
-      ? { minFlakyScore: intIn('--min-flaky-score', o.minFlakyScore, 0, 100) }
+      ? { minFlakyScore: parseIntFlag('--min-flaky-score', o.minFlakyScore, 0, 100) }
       : {}),
   };
 }
@@ -83,15 +84,4 @@ export function scheduleOptionsOfFlags(o: ScheduleRunFlags): RunOptionsInput | n
   }
   checkRunOptions(resolveRunOptions(parsed.data));
   return parsed.data;
-}
-
-function intIn(flag: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new AppError(
-      'validation_failed',
-      `${flag} must be an integer from ${min} to ${max}, got "${v}"`,
-    );
-  }
-  return n;
 }

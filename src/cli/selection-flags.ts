@@ -1,3 +1,4 @@
+import { parseIntFlag } from './int-flag.ts';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { strategies, type Strategy, type StrategyRequest } from '../domain/selection.ts';
@@ -22,16 +23,8 @@ function parseStrategy(v: string): Strategy {
 
 const intIn =
   (flag: string, min: number, max: number) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new AppError(
-        'validation_failed',
-        `${flag} must be an integer from ${min} to ${max}, got "${v}"`,
-      );
-    }
-    return n;
-  };
+  (v: string): number =>
+    parseIntFlag(flag, v, min, max);
 
 /** Add the strategy flags to a command. */
 export function addSelectionFlags(cmd: Command): Command {

@@ -47,6 +47,8 @@ export interface Viewport {
 }
 
 export const MAX_RETRIES = 5;
+/** Extra attempts of a failing test: the same bounds for runs, triggers, schedules and projects. */
+export const retriesSchema = z.number().int().min(0).max(MAX_RETRIES);
 export const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
 
 export const defaultRunOptions: Readonly<RunOptions> = Object.freeze({
@@ -74,11 +76,7 @@ export const viewportSchema = z.strictObject({
 /** What a request may set; anything omitted falls back to the project's, then the defaults. */
 export const runOptionsInputShape = {
   trace: z.boolean().optional().describe('Record a Playwright trace of every test'),
-  retries: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_RETRIES)
+  retries: retriesSchema
     .optional()
     .describe("Extra attempts for a failing test (default: the project's)"),
   failOnFlaky: z

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_WORKERS, MIN_WORKERS, slugify, slugPattern } from '../../domain/project.ts';
-import { MAX_RETRIES } from '../../domain/run-options.ts';
+import { retriesSchema } from '../../domain/run-options.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
 import { projectDto, toProjectDto } from '../dto.ts';
@@ -31,13 +31,7 @@ const patchBody = z.strictObject({
   slug: slugSchema.optional(),
   baseUrl: baseUrlSchema.optional(),
   parallelWorkers: workersSchema.optional(),
-  retries: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_RETRIES)
-    .optional()
-    .describe('Default extra attempts of a failing test in a run'),
+  retries: retriesSchema.optional().describe('Default extra attempts of a failing test in a run'),
   failOnFlaky: z.boolean().optional().describe('Default: a flaky test fails the run'),
   healing: z
     .boolean()

@@ -1,3 +1,4 @@
+import { parseIntFlag } from '../int-flag.ts';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -15,14 +16,7 @@ interface PlanFlags extends SelectionFlags {
 }
 
 function parseShards(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new AppError(
-      'validation_failed',
-      `--shards must be an integer from 1 to 256, got "${v}"`,
-    );
-  }
-  return n;
+  return parseIntFlag('--shards', v, 1, 256);
 }
 
 /** `greenlight plan <project> --shards N`: balanced shards for workers on several machines. */

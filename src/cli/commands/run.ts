@@ -1,3 +1,4 @@
+import { parseIntFlag } from '../int-flag.ts';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -192,13 +193,7 @@ export function registerRun(program: Command): void {
 }
 
 export function parseWorkers(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 16)
-    throw new AppError(
-      'validation_failed',
-      `--workers must be an integer from 1 to 16, got "${v}"`,
-    );
-  return n;
+  return parseIntFlag('--workers', v, 1, 16);
 }
 
 /** Commands that print their own progress keep server logs to warnings unless asked. */
