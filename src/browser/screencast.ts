@@ -10,57 +10,62 @@ export interface ScreencastFrame {
 }
 
 export interface ScreencastOptions {
-  maxWidth?: number;
-  maxHeight?: number;
   /** JPEG quality 0–100. */
   quality?: number;
-  /** Least time between two frames: Chromium sends the next frame only after an ack. */
+  /** Least time between two frames. */
   minIntervalMs?: number;
 }
 
 /** Stops the screencast; safe to call more than once and after the page closed. */
 export type StopScreencast = () => Promise<void>;
 
+// A frame that takes longer than this (a page busy navigating) is skipped, not waited for.
+const FRAME_TIMEOUT_MS = 2_000;
+
 /**
- * Stream a page's screen as JPEG frames (Chromium's CDP `Page.startScreencast`). Chromium sends
- * a frame when the page paints and waits for the ack before the next, so delaying the ack caps
- * the frame rate without dropping anything the browser would buffer.
+ * Stream a page's screen as JPEG frames, one every `minIntervalMs` (default 250 ms: 4 FPS)
+ * while the cast runs. Each frame is a viewport capture (over CDP in Chromium), taken only after
+ * the previous one was delivered. Chromium's push screencast (`Page.startScreencast`) was tried
+ * first: its CDP session is bound to one renderer process, and the first navigation of a test
+ * (from about:blank) often moves the page to another, after which it sends nothing; captures
+ * through the page follow it wherever it goes.
  */
 export async function startScreencast(
   page: Page,
   onFrame: (frame: ScreencastFrame) => void,
   opts: ScreencastOptions = {},
 ): Promise<StopScreencast> {
-  const minInterval = opts.minIntervalMs ?? 250;
-  const cdp = await page.context().newCDPSession(page);
+  if (page.isClosed()) throw new Error('the page is closed');
+  const interval = opts.minIntervalMs ?? 250;
+  const quality = opts.quality ?? 60;
   let stopped = false;
-  let lastSent = 0;
-  let pendingAck: NodeJS.Timeout | undefined;
-  cdp.on('Page.screencastFrame', (e) => {
-    if (stopped) return;
-    const at =
-      e.metadata.timestamp !== undefined ? new Date(e.metadata.timestamp * 1000) : new Date();
-    onFrame({ mime: 'image/jpeg', data: e.data, at: at.toISOString() });
-    const now = Date.now();
-    const wait = Math.max(0, lastSent + minInterval - now);
-    lastSent = now + wait;
-    pendingAck = setTimeout(() => {
-      if (stopped) return;
-      void cdp.send('Page.screencastFrameAck', { sessionId: e.sessionId }).catch(() => undefined);
-    }, wait);
-  });
-  await cdp.send('Page.startScreencast', {
-    format: 'jpeg',
-    quality: opts.quality ?? 60,
-    maxWidth: opts.maxWidth ?? 800,
-    maxHeight: opts.maxHeight ?? 800,
-  });
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped && !page.isClosed()) {
+      const began = Date.now();
+      const jpeg = await page
+        .screenshot({ type: 'jpeg', quality, timeout: FRAME_TIMEOUT_MS, caret: 'initial' })
+        .catch(() => null);
+      if (stopped) break;
+      if (jpeg)
+        onFrame({
+          mime: 'image/jpeg',
+          data: jpeg.toString('base64'),
+          at: new Date().toISOString(),
+        });
+      const wait = Math.max(0, interval - (Date.now() - began));
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, wait);
+      });
+    }
+  })();
   return async () => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(pendingAck);
-    // The page may be gone already (test ended): then so is the screencast.
-    await cdp.send('Page.stopScreencast').catch(() => undefined);
-    await cdp.detach().catch(() => undefined);
+    clearTimeout(timer);
+    wake?.();
+    await loop;
   };
 }

@@ -8,7 +8,7 @@ import type { LiveView } from './live-view.ts';
 export function liveTap(live: LiveView, job: ExecutorJob): (page: Page) => () => Promise<void> {
   return (page) =>
     live.pageOpened({ runId: job.run.id, testId: job.test.id, attempt: job.attempt }, (onFrame) =>
-      startScreencast(page, onFrame, { maxWidth: 800, maxHeight: 800 }),
+      startScreencast(page, onFrame),
     );
 }
 

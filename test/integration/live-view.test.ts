@@ -62,6 +62,18 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
   }
 }
 
+/** Read until an event of this name; a stream that ends first fails the test, never spins. */
+async function nextEvent(sse: { next(): Promise<SseMessage | null> }, name: string) {
+  const seen: string[] = [];
+  for (;;) {
+    const msg = await sse.next();
+    if (msg === null)
+      throw new Error(`stream ended before a "${name}" event (saw: ${seen.join(', ')})`);
+    if (msg.event === name) return msg;
+    seen.push(msg.event ?? '?');
+  }
+}
+
 async function startRun(): Promise<string> {
   released = false;
   const res = await h.call('POST', `${P}/runs`, {});
@@ -84,8 +96,7 @@ describe('live view', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const sse = eventReader(res);
     expect(await sse.next()).toMatchObject({ event: 'watching', data: { runId, testId: null } });
-    let frame: SseMessage | null = null;
-    while (frame?.event !== 'frame') frame = await sse.next();
+    const frame = await nextEvent(sse, 'frame');
     expect(frame.data).toMatchObject({ attempt: 1, mime: 'image/jpeg', at: expect.any(String) });
     expect(typeof frame.data?.testId).toBe('string');
     const jpeg = Buffer.from(String(frame.data?.data), 'base64');
@@ -122,12 +133,11 @@ describe('live view', () => {
 
     const res = await fetch(`${h.url}${P}/runs/${runId}/live?testId=${testId}`, authOf(h));
     const sse = eventReader(res);
-    let msg = await sse.next();
-    while (msg?.event !== 'frame') msg = await sse.next();
-    expect(msg.data?.testId).toBe(testId);
+    const frame = await nextEvent(sse, 'frame');
+    expect(frame.data?.testId).toBe(testId);
     released = true;
-    while (msg && msg.event !== 'done') msg = await sse.next();
-    expect(msg).toMatchObject({ event: 'done', data: { runId, status: 'passed' } });
+    const done = await nextEvent(sse, 'done');
+    expect(done).toMatchObject({ event: 'done', data: { runId, status: 'passed' } });
     expect(await sse.next()).toBeNull();
     const otherEnd = await otherSse.next();
     expect(otherEnd).toMatchObject({ event: 'done' });
