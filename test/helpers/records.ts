@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { emptyCounts, type Run, type TestResult } from '../../src/domain/run.ts';
+import type { TestOutcome } from '../../src/engine/executor.ts';
 
 /** A queued run of these tests with nothing counted yet; `over` sets any other field. */
 export function makeRun(projectId: string, testIds: string[], over: Partial<Run> = {}): Run {
@@ -47,4 +48,20 @@ export function makeResult(
     finishedAt: at,
     ...over,
   };
+}
+
+/** What an executor returns for a test that passed at once; `over` sets any other field. */
+export function makeOutcome(
+  test: { id: string; name: string },
+  over: Partial<TestOutcome> = {},
+): TestOutcome {
+  const {
+    id: _id,
+    runId: _runId,
+    attempt: _attempt,
+    ...outcome
+  } = makeResult('', test.id, {
+    testName: test.name,
+  });
+  return { ...outcome, ...over };
 }

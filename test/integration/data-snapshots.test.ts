@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutorJob, TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
+import type { ExecutorJob, TestExecutor } from '../../src/engine/executor.ts';
+import { makeOutcome } from '../helpers/records.ts';
 import { dialects, doc, newProject } from '../fixtures/engine/test-stores.ts';
 import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
 import { startHarness, type Harness } from './api-harness.ts';
@@ -27,22 +28,7 @@ function heldExecutor() {
       started();
       await gate;
     }
-    const at = new Date().toISOString();
-    const outcome: TestOutcome = {
-      testId: job.test.id,
-      testName: job.test.name,
-      status: 'passed',
-      durationMs: 1,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
-    };
-    return outcome;
+    return makeOutcome(job.test);
   };
   return { executor, calls, firstStarted, release: () => open() };
 }

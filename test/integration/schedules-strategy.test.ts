@@ -6,7 +6,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
-import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
+import type { TestExecutor } from '../../src/engine/executor.ts';
+import { makeOutcome } from '../helpers/records.ts';
 import { Scheduler } from '../../src/engine/scheduler.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
@@ -48,22 +49,10 @@ const flippingExecutor = (): TestExecutor => {
     const n = (seen.get(job.test.id) ?? 0) + 1;
     seen.set(job.test.id, n);
     const failed = job.test.name.startsWith('flip') && n % 2 === 1;
-    const at = new Date().toISOString();
-    const outcome: TestOutcome = {
-      testId: job.test.id,
-      testName: job.test.name,
-      status: failed ? 'failed' : 'passed',
-      durationMs: 1,
-      failedStep: failed ? 0 : null,
-      error: failed ? 'expected heading "Welcome"' : null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
-    };
-    return outcome;
+    return makeOutcome(
+      job.test,
+      failed ? { status: 'failed', failedStep: 0, error: 'expected heading "Welcome"' } : {},
+    );
   };
 };
 
