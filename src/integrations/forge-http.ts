@@ -17,6 +17,32 @@ export class ForgeApiError extends Error {
 
 export type FetchFn = typeof fetch;
 
+/** How a GitHub or GitLab client reaches its API; one token per client. */
+export interface ForgeClientOptions {
+  /** API root, e.g. `https://api.github.com` or `https://gitlab.com/api/v4`. */
+  baseUrl: string;
+  token: string;
+  fetch?: FetchFn;
+  timeoutMs?: number;
+}
+
+/** The options with defaults applied: base without trailing slash, global fetch, 15 s. */
+export interface ForgeConnection {
+  base: string;
+  token: string;
+  fetch: FetchFn;
+  timeoutMs: number;
+}
+
+export function forgeConnection(o: ForgeClientOptions): ForgeConnection {
+  return {
+    base: o.baseUrl.replace(/\/+$/, ''),
+    token: o.token,
+    fetch: o.fetch ?? fetch,
+    timeoutMs: o.timeoutMs ?? 15_000,
+  };
+}
+
 export interface ForgeRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   url: string;

@@ -1,4 +1,11 @@
-import { forgeRequest, sameOrigin, type FetchFn, type ForgeResponse } from './forge-http.ts';
+import {
+  forgeConnection,
+  forgeRequest,
+  sameOrigin,
+  type ForgeClientOptions,
+  type ForgeConnection,
+  type ForgeResponse,
+} from './forge-http.ts';
 
 // The few GitHub REST calls PR feedback needs (API version 2022-11-28): commit statuses, one
 // sticky issue comment on the pull request, and a check run.
@@ -11,13 +18,8 @@ export interface RepoRef {
 
 export type GitHubStatusState = 'pending' | 'success' | 'failure' | 'error';
 
-export interface GitHubClientOptions {
-  /** `https://api.github.com`, or `https://host/api/v3` for GitHub Enterprise Server. */
-  baseUrl: string;
-  token: string;
-  fetch?: FetchFn;
-  timeoutMs?: number;
-}
+/** baseUrl: `https://api.github.com`, or `https://host/api/v3` for GitHub Enterprise Server. */
+export type GitHubClientOptions = ForgeClientOptions;
 
 const PER_PAGE = 100;
 const MAX_PAGES = 50;
@@ -46,16 +48,10 @@ export function parseRepository(text: string): RepoRef | null {
 
 /** A small GitHub REST client bound to one token; every failure throws ForgeApiError. */
 export class GitHubClient {
-  readonly #base: string;
-  readonly #token: string;
-  readonly #fetch: FetchFn;
-  readonly #timeoutMs: number;
+  readonly #c: ForgeConnection;
 
   constructor(o: GitHubClientOptions) {
-    this.#base = o.baseUrl.replace(/\/+$/, '');
-    this.#token = o.token;
-    this.#fetch = o.fetch ?? fetch;
-    this.#timeoutMs = o.timeoutMs ?? 15_000;
+    this.#c = forgeConnection(o);
   }
 
   /** POST /repos/{owner}/{repo}/statuses/{sha}. */
@@ -122,7 +118,7 @@ export class GitHubClient {
   /** Walk the PR's comments page by page (Link rel="next", same origin only) for our marker. */
   async #findComment(r: RepoRef, prNumber: number, marker: string): Promise<number | null> {
     let url: string | null =
-      `${this.#base}${repoPath(r)}/issues/${prNumber}/comments?per_page=${PER_PAGE}&page=1`;
+      `${this.#c.base}${repoPath(r)}/issues/${prNumber}/comments?per_page=${PER_PAGE}&page=1`;
     for (let page = 0; url !== null && page < MAX_PAGES; page++) {
       const res: ForgeResponse = await this.#send('GET', url);
       const items = Array.isArray(res.json) ? (res.json as unknown[]) : [];
@@ -133,13 +129,13 @@ export class GitHubClient {
         }
       }
       const next = nextLink(res.headers.get('link'));
-      url = next && sameOrigin(next, this.#base) ? next : null;
+      url = next && sameOrigin(next, this.#c.base) ? next : null;
     }
     return null;
   }
 
   #call(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<ForgeResponse> {
-    return this.#send(method, `${this.#base}${path}`, body);
+    return this.#send(method, `${this.#c.base}${path}`, body);
   }
 
   #send(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown): Promise<ForgeResponse> {
@@ -147,13 +143,13 @@ export class GitHubClient {
       method,
       url,
       headers: {
-        authorization: `Bearer ${this.#token}`,
+        authorization: `Bearer ${this.#c.token}`,
         accept: 'application/vnd.github+json',
         'x-github-api-version': '2022-11-28',
       },
       body,
-      fetch: this.#fetch,
-      timeoutMs: this.#timeoutMs,
+      fetch: this.#c.fetch,
+      timeoutMs: this.#c.timeoutMs,
       provider: 'GitHub',
     });
   }

@@ -1,4 +1,11 @@
-import { forgeRequest, sameOrigin, type FetchFn, type ForgeResponse } from './forge-http.ts';
+import {
+  forgeConnection,
+  forgeRequest,
+  sameOrigin,
+  type ForgeClientOptions,
+  type ForgeConnection,
+  type ForgeResponse,
+} from './forge-http.ts';
 import { nextLink } from './github.ts';
 
 // The few GitLab REST (v4) calls PR feedback needs: a commit status and one sticky note on the
@@ -6,13 +13,8 @@ import { nextLink } from './github.ts';
 
 export type GitLabStatusState = 'pending' | 'running' | 'success' | 'failed' | 'canceled';
 
-export interface GitLabClientOptions {
-  /** `https://gitlab.com/api/v4`, or a self-managed instance's `/api/v4`. */
-  baseUrl: string;
-  token: string;
-  fetch?: FetchFn;
-  timeoutMs?: number;
-}
+/** baseUrl: `https://gitlab.com/api/v4`, or a self-managed instance's `/api/v4`. */
+export type GitLabClientOptions = ForgeClientOptions;
 
 const PER_PAGE = 100;
 const MAX_PAGES = 50;
@@ -32,16 +34,10 @@ export function parseGitLabProject(text: string): string | null {
 
 /** A small GitLab REST client bound to one token; every failure throws ForgeApiError. */
 export class GitLabClient {
-  readonly #base: string;
-  readonly #token: string;
-  readonly #fetch: FetchFn;
-  readonly #timeoutMs: number;
+  readonly #c: ForgeConnection;
 
   constructor(o: GitLabClientOptions) {
-    this.#base = o.baseUrl.replace(/\/+$/, '');
-    this.#token = o.token;
-    this.#fetch = o.fetch ?? fetch;
-    this.#timeoutMs = o.timeoutMs ?? 15_000;
+    this.#c = forgeConnection(o);
   }
 
   /** POST /projects/:id/statuses/:sha. */
@@ -52,7 +48,7 @@ export class GitLabClient {
   ): Promise<void> {
     await this.#send(
       'POST',
-      `${this.#base}${projectPath(project)}/statuses/${encodeURIComponent(sha)}`,
+      `${this.#c.base}${projectPath(project)}/statuses/${encodeURIComponent(sha)}`,
       {
         state: s.state,
         name: s.name,
@@ -72,7 +68,7 @@ export class GitLabClient {
     marker: string,
     body: string,
   ): Promise<{ id: number; action: 'created' | 'updated' }> {
-    const notes = `${this.#base}${projectPath(project)}/merge_requests/${mrIid}/notes`;
+    const notes = `${this.#c.base}${projectPath(project)}/merge_requests/${mrIid}/notes`;
     let text = `${marker}\n${body}`;
     if (text.length > MAX_NOTE_CHARS) text = text.slice(0, MAX_NOTE_CHARS);
     const existing = await this.#findNote(notes, marker);
@@ -101,7 +97,7 @@ export class GitLabClient {
       if (nextPage && /^\d+$/.test(nextPage)) {
         url = `${notesUrl}?per_page=${PER_PAGE}&page=${nextPage}`;
       } else {
-        url = link && sameOrigin(link, this.#base) ? link : null;
+        url = link && sameOrigin(link, this.#c.base) ? link : null;
       }
     }
     return null;
@@ -111,10 +107,10 @@ export class GitLabClient {
     return forgeRequest({
       method,
       url,
-      headers: { 'private-token': this.#token, accept: 'application/json' },
+      headers: { 'private-token': this.#c.token, accept: 'application/json' },
       body,
-      fetch: this.#fetch,
-      timeoutMs: this.#timeoutMs,
+      fetch: this.#c.fetch,
+      timeoutMs: this.#c.timeoutMs,
       provider: 'GitLab',
     });
   }

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
+import type { CompleteOptions, HttpProviderOptions } from './provider.ts';
 
 /** `base` + `path` with exactly one slash between them. */
 export function joinUrl(base: string, path: string): string {
@@ -46,4 +48,30 @@ export async function postJson(
   } catch {
     throw new AppError('unavailable', `the LLM API (${label}) answered with something not JSON`);
   }
+}
+
+/**
+ * One chat request of a provider: `body` to `path` under the provider's base URL with its key,
+ * timeout and fetch, and the answer checked against the part of its shape Greenlight reads.
+ */
+export async function postChat<T>(
+  label: string,
+  provider: HttpProviderOptions,
+  path: string,
+  body: unknown,
+  o: CompleteOptions,
+  shape: z.ZodType<T>,
+): Promise<T> {
+  const answer = await postJson(label, joinUrl(provider.baseUrl, path), body, {
+    // Ollama itself takes no key; a proxy in front of it may.
+    headers: provider.apiKey ? { authorization: `Bearer ${provider.apiKey}` } : {},
+    ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(provider.fetch ? { fetch: provider.fetch } : {}),
+  });
+  const parsed = shape.safeParse(answer);
+  if (!parsed.success) {
+    throw new AppError('unavailable', `the LLM API (${label}) answered in an unknown shape`);
+  }
+  return parsed.data;
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.ts';
-import { joinUrl, postJson } from './http.ts';
+import { postChat } from './http.ts';
 import type { ChatMessage, CompleteOptions, HttpProviderOptions, LlmProvider } from './provider.ts';
 
 /** The part of an Ollama /api/chat answer (stream: false) Greenlight reads. */
@@ -24,18 +23,8 @@ export function ollamaProvider(opts: HttpProviderOptions): LlmProvider {
         ...(o.json ? { format: 'json' } : {}),
         options: { temperature: 0 },
       };
-      const answer = await postJson(label, joinUrl(opts.baseUrl, 'api/chat'), body, {
-        // Ollama itself takes no key; a proxy in front of it may.
-        headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      });
-      const parsed = chatResponse.safeParse(answer);
-      if (!parsed.success) {
-        throw new AppError('unavailable', `the LLM API (${label}) answered in an unknown shape`);
-      }
-      return parsed.data.message.content;
+      const answer = await postChat(label, opts, 'api/chat', body, o, chatResponse);
+      return answer.message.content;
     },
   };
 }

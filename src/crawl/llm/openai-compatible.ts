@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.ts';
-import { joinUrl, postJson } from './http.ts';
+import { postChat } from './http.ts';
 import type { ChatMessage, CompleteOptions, HttpProviderOptions, LlmProvider } from './provider.ts';
 
 /** The part of a chat completions answer Greenlight reads. */
@@ -23,17 +22,8 @@ export function openAiCompatibleProvider(opts: HttpProviderOptions): LlmProvider
         ...(o.json ? { response_format: { type: 'json_object' } } : {}),
         temperature: 0,
       };
-      const answer = await postJson(label, joinUrl(opts.baseUrl, 'chat/completions'), body, {
-        headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      });
-      const parsed = completionResponse.safeParse(answer);
-      if (!parsed.success) {
-        throw new AppError('unavailable', `the LLM API (${label}) answered in an unknown shape`);
-      }
-      return parsed.data.choices[0]?.message.content ?? '';
+      const answer = await postChat(label, opts, 'chat/completions', body, o, completionResponse);
+      return answer.choices[0]?.message.content ?? '';
     },
   };
 }
