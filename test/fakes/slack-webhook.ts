@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startReceiver, type Receiver } from '../integration/callbacks-receiver.ts';
+import { startSchemaWebhook, type SchemaWebhook } from './schema-webhook.ts';
 
 // Slack's incoming-webhook message payload with Block Kit blocks, as documented at
 // https://api.slack.com/messaging/webhooks and https://api.slack.com/reference/block-kit/blocks
@@ -75,38 +75,16 @@ export const slackMessageSchema = z.strictObject({
 });
 export type SlackMessageShape = z.infer<typeof slackMessageSchema>;
 
-export interface FakeSlack extends Receiver {
-  /** Bodies that passed the schema, parsed. */
-  messages: SlackMessageShape[];
-  /** Schema problems of bodies that did not. */
-  problems: string[];
-}
+export type FakeSlack = SchemaWebhook<SlackMessageShape>;
 
 /**
  * A local Slack incoming webhook: answers 200 `ok` to a valid message and 400 `invalid_blocks`
  * (Slack's own answer) otherwise, and keeps both for the test to look at.
  */
-export async function startFakeSlack(port = 0): Promise<FakeSlack> {
-  const messages: SlackMessageShape[] = [];
-  const problems: string[] = [];
-  const r = await startReceiver((got, res) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(got.body);
-    } catch {
-      body = undefined;
-    }
-    const parsed = slackMessageSchema.safeParse(body);
-    const jsonType = String(got.headers['content-type']).startsWith('application/json');
-    if (parsed.success && jsonType) {
-      messages.push(parsed.data);
-      res.statusCode = 200;
-      res.end('ok');
-    } else {
-      problems.push(parsed.success ? 'not application/json' : z.prettifyError(parsed.error));
-      res.statusCode = 400;
-      res.end('invalid_blocks');
-    }
-  }, port);
-  return Object.assign(r, { messages, problems });
+export function startFakeSlack(port = 0): Promise<FakeSlack> {
+  return startSchemaWebhook(
+    slackMessageSchema,
+    { ok: 'ok', rejected: () => 'invalid_blocks', requireJson: true },
+    port,
+  );
 }

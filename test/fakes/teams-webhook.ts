@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startReceiver, type Receiver } from '../integration/callbacks-receiver.ts';
+import { startSchemaWebhook, type SchemaWebhook } from './schema-webhook.ts';
 
 // A Microsoft Teams incoming-webhook message carrying an Adaptive Card, as documented in
 // "Send Adaptive Cards using an Incoming Webhook" (learn.microsoft.com/microsoftteams/platform/
@@ -53,33 +53,9 @@ export const teamsMessageSchema = z.strictObject({
 });
 export type TeamsMessageShape = z.infer<typeof teamsMessageSchema>;
 
-export interface FakeTeams extends Receiver {
-  messages: TeamsMessageShape[];
-  problems: string[];
-}
+export type FakeTeams = SchemaWebhook<TeamsMessageShape>;
 
 /** A local Teams webhook: 200 for a valid card message, 400 with the problem otherwise. */
-export async function startFakeTeams(port = 0): Promise<FakeTeams> {
-  const messages: TeamsMessageShape[] = [];
-  const problems: string[] = [];
-  const r = await startReceiver((got, res) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(got.body);
-    } catch {
-      body = undefined;
-    }
-    const parsed = teamsMessageSchema.safeParse(body);
-    if (parsed.success) {
-      messages.push(parsed.data);
-      res.statusCode = 200;
-      res.end('1');
-    } else {
-      const problem = z.prettifyError(parsed.error);
-      problems.push(problem);
-      res.statusCode = 400;
-      res.end(problem);
-    }
-  }, port);
-  return Object.assign(r, { messages, problems });
+export function startFakeTeams(port = 0): Promise<FakeTeams> {
+  return startSchemaWebhook(teamsMessageSchema, { ok: '1', rejected: (p) => p }, port);
 }
