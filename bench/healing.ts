@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserPool } from '../src/browser/browser-pool.ts';
 import { loadConfig } from '../src/config.ts';
-import { DEMO_ENV, ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
+import { ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
 import { chromiumExecutor } from '../src/engine/chromium-executor.ts';
 import { Engine } from '../src/engine/engine.ts';
 import { InProcessEventBus } from '../src/events/event-bus.ts';
@@ -48,7 +48,6 @@ try {
     const t0 = performance.now();
     const run = await engine.createRun(project.id, {
       trigger: { source: 'bench' },
-      environment: DEMO_ENV,
       parallelWorkers: workers,
     });
     await engine.waitForRun(run.id);

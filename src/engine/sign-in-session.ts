@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserPool } from '../browser/browser-pool.ts';
 import { AppError } from '../domain/errors.ts';
+import { DEFAULT_ENVIRONMENT } from '../domain/project.ts';
 import { runTest, type StorageState } from '../runner/run-test.ts';
 import type { Store } from '../store/connect.ts';
 import { testDataDir } from './import-tests.ts';
 
-/** The environment a sign-in test takes its variables and secrets from, as the demo seeds it. */
-export const SIGN_IN_ENVIRONMENT = 'default';
 
 export interface SignInDeps {
   store: Store;
@@ -40,7 +39,7 @@ export function signInSession(deps: SignInDeps): SignIn {
     const [project, test, env] = await Promise.all([
       store.projects.get(projectId),
       store.tests.get(projectId, testId),
-      store.environments.get(projectId, SIGN_IN_ENVIRONMENT),
+      store.environments.get(projectId, DEFAULT_ENVIRONMENT),
     ]);
     if (!project) throw new AppError('not_found', `project "${projectId}" not found`);
     if (!test || test.status === 'rejected') {

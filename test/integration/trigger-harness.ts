@@ -6,7 +6,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
+import type { ExecutorJob, TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
@@ -27,6 +27,8 @@ export interface TriggerHarness {
   events: InProcessEventBus;
   config: Config;
   admin: TestUser;
+  /** Every execution the scripted executor got, in order (what a test saw of its run). */
+  executions: ExecutorJob[];
   /** Let every `gate …` test waiting now (and later, until closeGate) pass. */
   openGate(): void;
   closeGate(): void;
@@ -72,7 +74,9 @@ export async function startTriggerHarness(
   const queue = new LocalQueue(store, { pollIntervalMs: 25 });
 
   let gate = newGate();
+  const executions: ExecutorJob[] = [];
   const executor: TestExecutor = async (job) => {
+    executions.push(job);
     const name = job.test.name;
     if (name.startsWith('gate')) {
       await new Promise<void>((resolve, reject) => {
@@ -162,6 +166,7 @@ export async function startTriggerHarness(
     events,
     config,
     admin,
+    executions,
     openGate: () => gate.resolve(),
     closeGate: () => {
       gate = newGate();

