@@ -87,6 +87,7 @@ export async function startEmbeddedPostgres(log: (m: string) => void): Promise<S
     const why = e instanceof Error ? e.message : String(e ?? 'postgres exited');
     throw new Error(
       `could not start the embedded PostgreSQL: ${why}\n${output.slice(-20).join('')}`,
+      { cause: e },
     );
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/test`;

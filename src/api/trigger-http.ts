@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Project } from '../domain/project.ts';
+import { runPageUrl } from '../domain/links.ts';
 import { isTerminal, type Run } from '../domain/run.ts';
 import { waitForTriggeredRun, type TriggerDeps } from '../engine/trigger.ts';
 import { assertPublicUrl } from '../integrations/ssrf.ts';
@@ -52,12 +53,9 @@ export function statusUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): strin
   );
 }
 
-/** Absolute URL of the run itself (the full run resource with its results). */
-export function runUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): string {
-  return (
-    publicBase(req, deps) +
-    `${API_PREFIX}/projects/${encodeURIComponent(run.projectId)}/runs/${encodeURIComponent(run.id)}`
-  );
+/** Absolute URL of the run's page, for people (see runPageUrl). */
+export function runPageUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): string {
+  return runPageUrl(publicBase(req, deps), run);
 }
 
 /** The trigger core's dependencies, taken from the API's. */

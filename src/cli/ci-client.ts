@@ -45,6 +45,8 @@ export interface CiRun {
   total: number;
   error: string | null;
   retryAfterSeconds?: number;
+  /** The run's page for people, as the server links it. */
+  url?: string;
 }
 
 export interface ResultItem {

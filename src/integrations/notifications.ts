@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
+import { runPageUrl } from '../domain/links.ts';
 import { AppError } from '../domain/errors.ts';
 import { isTerminal, type Run } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
@@ -155,12 +156,12 @@ export class Notifier implements DeliveryKindHandler {
     }
   }
 
-  /** Link to the run in messages. */
+  /** Link to the run's page in messages. */
   runUrl(run: Pick<Run, 'id' | 'projectId'>): string {
     const base =
       this.#config.publicUrl?.replace(/\/+$/, '') ??
       `http://${this.#config.host}:${this.#config.port}`;
-    return `${base}/api/v1/projects/${encodeURIComponent(run.projectId)}/runs/${encodeURIComponent(run.id)}`;
+    return runPageUrl(base, run);
   }
 
   async #post(

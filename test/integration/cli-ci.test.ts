@@ -131,6 +131,10 @@ describe('greenlight ci run', () => {
     expect(r.stdout).toContain('✓ pass home');
     expect(r.stdout).toMatch(/COMPLETED — 2 passed, 0 failed, 2 total/);
     expect(r.stdout).toContain('/trigger/runs/');
+    // The run's page, as the server links it (runPageUrl).
+    expect(r.stdout).toMatch(
+      new RegExp(`Run page: ${h.url}/api/v1/runs/[\\w-]+/report\\?format=html`),
+    );
     expect(r.stdout).not.toContain(token);
     const xml = parseXml(readFileSync(junit, 'utf8'));
     const suites = xml.children[0]!;

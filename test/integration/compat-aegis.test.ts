@@ -40,9 +40,16 @@ describe('AegisRunner trigger (seed 002)', () => {
       runId: expect.any(String),
       status: 'queued',
       runType: 'manual',
-      url: `${h.url}/api/v1/ci/runs/${res.body.runId}`,
+      url: `${h.url}/api/v1/runs/${res.body.runId}/report?format=html`,
+      statusUrl: `${h.url}/api/v1/ci/runs/${res.body.runId}`,
     });
-    const done = await pollUntilDone(h, res.body.url, `aegis_${green.token}`, 'status', [
+    // `url` is a page a person opens: the run's HTML report.
+    const page = await h.call('GET', res.body.url, undefined, aegis(green.token));
+    expect([page.status, page.headers.get('content-type')]).toEqual([
+      200,
+      'text/html; charset=utf-8',
+    ]);
+    const done = await pollUntilDone(h, res.body.statusUrl, `aegis_${green.token}`, 'status', [
       'queued',
       'running',
     ]);
@@ -64,13 +71,13 @@ describe('AegisRunner trigger (seed 002)', () => {
       git: { repository: 'org/app', prNumber: 123, commitSha: 'abc1234' },
     });
     // The plain token works too.
-    const plain = await h.call('GET', res.body.url, undefined, {
+    const plain = await h.call('GET', res.body.statusUrl, undefined, {
       authorization: `Bearer ${green.token}`,
     });
     expect(plain.status).toBe(200);
   });
 
-  it("fails seed 002's `curl -fsSL … wait: true` when the run fails", async (ctx) => {
+  it("fails seed 002's `curl -fsSL … wait: true` when the run fails", async () => {
     const curl = async (token: string): Promise<number> => {
       try {
         await promisify(execFile)('curl', [
@@ -93,7 +100,6 @@ describe('AegisRunner trigger (seed 002)', () => {
       }
     };
     const ok = await curl(green.token);
-    if (ok === -2) return ctx.skip();
     expect(ok).toBe(0);
     expect(await curl(red.token)).toBe(22); // curl -f: HTTP error
     const res = await h.call('POST', '/api/v1/ci/trigger', { wait: true }, aegis(red.token));
@@ -148,13 +154,13 @@ describe('AegisRunner trigger (seed 002)', () => {
     // Asking for nothing is fine: crawl false is no crawl.
     const ok = await h.call('POST', '/api/v1/ci/trigger', { crawl: false }, aegis(green.token));
     expect(ok.status).toBe(202);
-    await pollUntilDone(h, ok.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, ok.body.statusUrl, green.token, 'status', ['queued', 'running']);
   });
 
   it('answers 401 without a token, 403 for another project, 404 for an unknown run', async () => {
     expect((await h.call('POST', '/api/v1/ci/trigger', {})).status).toBe(401);
     const res = await h.call('POST', '/api/v1/ci/trigger', {}, aegis(green.token));
-    const other = await h.call('GET', res.body.url, undefined, aegis(red.token));
+    const other = await h.call('GET', res.body.statusUrl, undefined, aegis(red.token));
     expect([other.status, other.body.error]).toEqual([403, 'Token belongs to a different project']);
     const unknown = await h.call('GET', '/api/v1/ci/runs/nope', undefined, aegis(green.token));
     expect(unknown.status).toBe(404);
@@ -168,7 +174,7 @@ describe('AegisRunner trigger (seed 002)', () => {
       },
     );
     expect([user.status, user.body.code]).toEqual([400, 'bad_request']);
-    await pollUntilDone(h, res.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, res.body.statusUrl, green.token, 'status', ['queued', 'running']);
   });
 
   it('replays an Idempotency-Key in the Aegis shape', async () => {
@@ -180,6 +186,6 @@ describe('AegisRunner trigger (seed 002)', () => {
     expect(b.headers.get('idempotent-replayed')).toBe('true');
     const c = await h.call('POST', '/api/v1/ci/trigger', {}, headers);
     expect([c.status, c.body.code]).toEqual([422, 'idempotency_mismatch']);
-    await pollUntilDone(h, a.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, a.body.statusUrl, green.token, 'status', ['queued', 'running']);
   });
 });

@@ -34,12 +34,8 @@ done
 echo "Timed out waiting for run completion"
 exit 1`;
 
-async function runPollScript(runId: string, token: string): Promise<number | 'missing'> {
-  try {
-    await promisify(execFile)('which', ['jq']);
-  } catch {
-    return 'missing';
-  }
+// curl and jq are installed by scripts/bootstrap.sh: a missing one fails the test, never skips it.
+async function runPollScript(runId: string, token: string): Promise<number> {
   try {
     await promisify(execFile)('bash', ['-c', pollScript, 'poll', runId], {
       env: { ...process.env, CERTYN_API_URL: h.url, CERTYN_API_KEY: token },
@@ -78,7 +74,7 @@ describe('Certyn CI runs API (seed 003)', () => {
     expect(res.body).toMatchObject({ runId: expect.any(String), total: 2 });
     expect(['in_progress', 'completed']).toContain(res.body.state);
     const script = await runPollScript(res.body.runId, green.token);
-    if (script !== 'missing') expect(script).toBe(0);
+    expect(script).toBe(0);
     const done = await pollUntilDone(h, res.body.statusUrl, green.token, 'state', ['in_progress']);
     expect(done.body).toMatchObject({
       state: 'completed',
@@ -86,7 +82,19 @@ describe('Certyn CI runs API (seed 003)', () => {
       failed: 0,
       blocked: 0,
     });
-    expect(done.body.appUrl).toContain(`/runs/${res.body.runId}`);
+    // What the pipeline sent comes back on the GET; appUrl is a page a person opens.
+    expect(done.body).toMatchObject({
+      repository: 'org/repo',
+      ref: 'main',
+      commitSha: 'a1b2c3d4',
+      event: 'push',
+      externalUrl: 'https://ci.example.com/build/123',
+      appUrl: `${h.url}/api/v1/runs/${res.body.runId}/report?format=html`,
+    });
+    const page = await h.call('GET', done.body.appUrl, undefined, key(green.token));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain(res.body.runId);
     expect(done.body.retryAfterSeconds).toBeUndefined();
     // The retried CI job gets the same run.
     const retried = await h.call(
@@ -125,7 +133,7 @@ describe('Certyn CI runs API (seed 003)', () => {
     );
     expect(ok.status).toBe(202);
     const script = await runPollScript(ok.body.runId, red.token);
-    if (script !== 'missing') expect(script).toBe(1);
+    expect(script).toBe(1);
     const done = await pollUntilDone(h, ok.body.statusUrl, red.token, 'state', ['in_progress']);
     expect(done.body).toMatchObject({ state: 'completed', status: 'failed', failed: 1 });
   });
@@ -154,7 +162,7 @@ describe('Certyn CI runs API (seed 003)', () => {
     expect(cancelled.body.blocked).toBeGreaterThan(0);
     expect(cancelled.body.error).toContain('Cancelled by pipeline');
     const script = await runPollScript(res.body.runId, gated.token);
-    if (script !== 'missing') expect(script).toBe(1);
+    expect(script).toBe(1);
     expect((await h.store.runTriggers.get(res.body.runId))?.cancelReason).toBe(
       'Cancelled by pipeline',
     );

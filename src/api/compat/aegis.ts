@@ -21,7 +21,7 @@ import {
   queryWants,
   readableRun,
   RETRY_AFTER_SECONDS,
-  runUrlOf,
+  runPageUrlOf,
   setRetryAfter,
   triggerDeps,
   waitForAnswer,
@@ -151,8 +151,9 @@ const ackDto = z
   .object({
     runId: z.string(),
     status: z.literal('queued'),
-    runType: z.literal('manual').describe('A test run (crawl runs are not available)'),
-    url: z.string().describe('Status URL of the run (GET it with the same token)'),
+    runType: z.literal('manual'),
+    url: z.string().describe("The run's page for people (for now its HTML report)"),
+    statusUrl: z.string().describe('Status of the run: GET it with the same token'),
   })
   .meta({ id: 'AegisTriggerAck' });
 
@@ -168,7 +169,8 @@ export const aegisRunDto = z
     total: z.number().int(),
     durationMs: z.number().int().nullable(),
     error: z.string().nullable(),
-    url: z.string(),
+    url: z.string().describe("The run's page for people (for now its HTML report)"),
+    statusUrl: z.string().describe('This status resource'),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
@@ -195,7 +197,8 @@ function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
     total: run.total,
     durationMs: duration,
     error: run.error,
-    url: aegisStatusUrl(req, deps, run),
+    url: runPageUrlOf(req, deps, run),
+    statusUrl: aegisStatusUrl(req, deps, run),
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -276,7 +279,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
           // AegisRunner documents parallel calls (one per browser) each getting its run: queue
           // them rather than refuse, so no Aegis pipeline meets a 409 it never had.
           concurrency: { policy: 'queue' },
-          ...feedbackOf(deps, aegisFeedbackFields(b), (r) => runUrlOf(req, deps, r), aegisNames),
+          ...feedbackOf(deps, aegisFeedbackFields(b), (r) => runPageUrlOf(req, deps, r), aegisNames),
         },
         principal,
       );
@@ -290,7 +293,8 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
         runId: run.id,
         status: 'queued' as const,
         runType: 'manual' as const,
-        url: aegisStatusUrl(req, deps, run),
+        url: runPageUrlOf(req, deps, run),
+        statusUrl: aegisStatusUrl(req, deps, run),
       });
     },
   );

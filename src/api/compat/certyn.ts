@@ -14,7 +14,7 @@ import {
   publicBase,
   readableRun,
   RETRY_AFTER_SECONDS,
-  runUrlOf,
+  runPageUrlOf,
   setRetryAfter,
   triggerDeps,
 } from '../trigger-http.ts';
@@ -62,8 +62,13 @@ export const certynRunDto = z
     skipped: z.number().int(),
     total: z.number().int(),
     error: z.string().nullable(),
-    appUrl: z.string(),
+    appUrl: z.string().describe("The run's page for people (for now its HTML report)"),
     statusUrl: z.string(),
+    repository: z.string().nullable().describe('As sent when the run was created'),
+    ref: z.string().nullable(),
+    commitSha: z.string().nullable(),
+    event: z.string().nullable(),
+    externalUrl: z.string().nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
@@ -96,7 +101,9 @@ export function certynCounts(run: Run): { failed: number; blocked: number } {
 const statusUrlOf = (req: FastifyRequest, deps: ApiDeps, run: Run): string =>
   `${publicBase(req, deps)}/api/ci/runs/${encodeURIComponent(run.id)}`;
 
-function toCertynRun(req: FastifyRequest, deps: ApiDeps, run: Run): CertynRun {
+/** The run in Certyn's shape, with the CI metadata its create call recorded. */
+async function toCertynRun(req: FastifyRequest, deps: ApiDeps, run: Run): Promise<CertynRun> {
+  const meta = await deps.store.runTriggers.get(run.id);
   return {
     runId: run.id,
     projectId: run.projectId,
@@ -107,8 +114,13 @@ function toCertynRun(req: FastifyRequest, deps: ApiDeps, run: Run): CertynRun {
     skipped: run.skipped,
     total: run.total,
     error: run.error,
-    appUrl: runUrlOf(req, deps, run),
+    appUrl: runPageUrlOf(req, deps, run),
     statusUrl: statusUrlOf(req, deps, run),
+    repository: meta?.git.repository ?? null,
+    ref: meta?.git.ref ?? null,
+    commitSha: meta?.git.commitSha ?? null,
+    event: meta?.event ?? null,
+    externalUrl: meta?.externalUrl ?? null,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -171,7 +183,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         principal,
       );
       if (replayed) markReplay(reply);
-      return reply.code(replayed ? 200 : 202).send(toCertynRun(req, deps, run));
+      return reply.code(replayed ? 200 : 202).send(await toCertynRun(req, deps, run));
     },
   );
 

@@ -12,7 +12,7 @@ import type { ApiDeps, RouteOptions } from '../app.ts';
 import { authorizedRun, scopedRun } from '../run-access.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
 import { errorResponses } from '../errors.ts';
-import { runUrlOf } from '../trigger-http.ts';
+import { runPageUrlOf } from '../trigger-http.ts';
 
 const tags = ['reports'];
 const params = z.object({ runId: z.string().min(1).max(200) });
@@ -59,7 +59,7 @@ async function sendReport(
 ): Promise<FastifyReply> {
   const input = await loadReportInput(deps.store, found, {
     links: {
-      runUrl: runUrlOf(req, deps, found.run),
+      runUrl: runPageUrlOf(req, deps, found.run),
       artifactUrl: artifactUrlsOf(req, deps, found.run),
     },
     toolVersion: pkg.version,

@@ -12,6 +12,7 @@ import { runDto, testResultDto, toRunDto, toTestResultDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
 import type { SseStream } from '../sse.ts';
+import { runPageUrlOf } from '../trigger-http.ts';
 
 const tags = ['runs'];
 const params = z.object({ runId: z.string().min(1).max(200) });
@@ -37,12 +38,14 @@ export const ciRunDto = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    url: z.string().optional().describe("The run's page for people (for now its HTML report)"),
   })
   .meta({ id: 'CiRun' });
 export type CiRunDto = z.output<typeof ciRunDto>;
 
-export function toCiRunDto(run: Run): CiRunDto {
+export function toCiRunDto(run: Run, url?: string): CiRunDto {
   return {
+    ...(url !== undefined ? { url } : {}),
     ...ciSummaryOf(run),
     projectId: run.projectId,
     runStatus: run.status,
@@ -141,7 +144,7 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
     },
     async (req) => {
       const { run } = await authorizedRun(req, store, req.params.runId, 'read');
-      return { ...toCiRunDto(run), run: toRunDto(run) };
+      return { ...toCiRunDto(run, runPageUrlOf(req, deps, run)), run: toRunDto(run) };
     },
   );
 
@@ -186,7 +189,7 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
       const { run } = await authorizedRun(req, store, req.params.runId, 'cancel');
       const reason = req.body?.reason;
       const after = await engine.cancelRun(run.projectId, run.id, reason ? { reason } : {});
-      return toCiRunDto(after);
+      return toCiRunDto(after, runPageUrlOf(req, deps, after));
     },
   );
 

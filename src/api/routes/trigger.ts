@@ -21,7 +21,7 @@ import {
   queryWants,
   readableRun,
   RETRY_AFTER_SECONDS,
-  runUrlOf,
+  runPageUrlOf,
   setRetryAfter,
   statusUrlOf,
   triggerDeps,
@@ -107,7 +107,7 @@ export const sentriStatusDto = z
     error: z.string().nullable(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    url: z.string().describe('The full run resource'),
+    url: z.string().describe("The run's page for people (for now its HTML report)"),
     retryAfterSeconds: z.number().int().optional().describe('While running: when to poll again'),
   })
   .meta({ id: 'TriggerStatus' });
@@ -123,7 +123,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     ...ciSummaryOf(run),
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    url: runUrlOf(req, deps, run),
+    url: runPageUrlOf(req, deps, run),
     ...(ciStatusOf(run.status) === 'running' ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
   });
 
@@ -180,7 +180,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
           git: gitInfoOf(b.git),
           concurrency: b.concurrency,
           callbackUrl: b.callbackUrl,
-          ...feedbackOf(deps, b.git, (r) => runUrlOf(req, deps, r)),
+          ...feedbackOf(deps, b.git, (r) => runPageUrlOf(req, deps, r)),
         },
         principal,
       );

@@ -278,6 +278,7 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...run, ...links, results }, null, 2)}\n`);
   } else {
     const lines = summaryLines(run, results, out.isTTY === true);
+    if (run.url) lines.push(`Run page: ${run.url}`);
     lines.push(`Status: ${statusUrl}`);
     lines.push(...written);
     out.write(`${lines.join('\n')}\n`);
