@@ -1,6 +1,6 @@
 import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
 import { z } from 'zod';
-import type { Environment, Project } from '../domain/project.ts';
+import { statusContextOf, type Environment, type Project } from '../domain/project.ts';
 import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
 import { healStrategies } from '../domain/locator-memory.ts';
 import { testStatuses } from '../domain/test-definition.ts';
@@ -31,6 +31,9 @@ export const projectDto = z
     retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
     failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
     healing: z.boolean().describe('Default: runs heal locators that find nothing'),
+    statusContext: z
+      .string()
+      .describe('Commit-status context of its runs (default greenlight/<slug>)'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -47,6 +50,7 @@ export function toProjectDto(p: Project): ProjectDto {
     retries: p.retries,
     failOnFlaky: p.failOnFlaky,
     healing: p.healing,
+    statusContext: statusContextOf(p),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -17,7 +17,13 @@ export interface Project {
   failOnFlaky: boolean;
   /** Default: heal a locator that finds nothing from recorded alternatives (false: fail). */
   healing: boolean;
+  /** The commit-status context its runs post under; null: `greenlight/<slug>`. */
+  statusContext: string | null;
 }
+
+/** The commit-status (GitHub) / pipeline-status name (GitLab) a project's runs post under. */
+export const statusContextOf = (p: Pick<Project, 'slug' | 'statusContext'>): string =>
+  p.statusContext ?? `greenlight/${p.slug}`;
 
 /** A named target of a project (staging, production, a preview) with its own variables. */
 export interface Environment {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
-import type { Project } from '../domain/project.ts';
+import { statusContextOf, type Project } from '../domain/project.ts';
 import { isTerminal, type Run, type Selection } from '../domain/run.ts';
 import type { RunOptionsInput } from '../domain/run-options.ts';
 import type { Strategy, StrategyRequest } from '../domain/selection.ts';
@@ -211,6 +211,7 @@ export async function trigger(
       deps.feedback.registerRunFeedback({
         projectId: project.id,
         projectSlug: project.slug,
+        statusContext: statusContextOf(project),
         runId: created.run.id,
         runUrl: req.feedback.runUrl?.(created.run) ?? null,
         target: req.feedback.target,

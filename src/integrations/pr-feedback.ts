@@ -17,6 +17,8 @@ export type { FeedbackTarget } from './pr-feedback-target.ts';
 export interface FeedbackRegistration {
   projectId: string;
   projectSlug: string;
+  /** Commit-status context (the project's setting, default `greenlight/<slug>`). */
+  statusContext?: string;
   runId: string;
   /** Link from the status and the comment to the run; null: no link. */
   runUrl: string | null;
@@ -315,7 +317,8 @@ export class PrFeedback implements RunFeedbackRegistry {
 }
 
 /** The status context / name: one per project, so several projects can gate one PR. */
-const contextOf = (reg: FeedbackRegistration): string => `greenlight/${reg.projectSlug}`;
+const contextOf = (reg: FeedbackRegistration): string =>
+  reg.statusContext ?? `greenlight/${reg.projectSlug}`;
 
 /** The hidden marker our sticky comment carries; one comment per project per PR. */
 export const markerOf = (reg: Pick<FeedbackRegistration, 'projectSlug'>): string =>

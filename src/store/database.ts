@@ -20,6 +20,8 @@ export interface ProjectsTable {
   fail_on_flaky: number;
   /** 1: runs heal locators by default; 0: such a step fails. */
   healing: number;
+  /** Commit-status context of the project's runs; null: `greenlight/<slug>`. */
+  status_context: string | null;
 }
 
 export interface EnvironmentsTable {
@@ -460,7 +462,27 @@ export interface VisualBaselinesTable {
   source_run_id: string | null;
 }
 
+/** The crawl phase of a run (see run-crawls.ts). */
+export interface RunCrawlsTable {
+  run_id: string;
+  project_id: string;
+  /** pending | running | done | failed | cancelled */
+  status: string;
+  /** JSON RunCrawlRequest. */
+  request: string;
+  crawl_id: string | null;
+  /** JSON RunCrawlSummary once the phase ended. */
+  summary: string | null;
+  error: string | null;
+  locked_by: string | null;
+  heartbeat_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
+  run_crawls: RunCrawlsTable;
   data_sets: DataSetsTable;
   crawls: CrawlsTable;
   projects: ProjectsTable;

@@ -20,6 +20,8 @@ import * as m016 from './migrations/016-data-sets.ts';
 import * as m017 from './migrations/017-artifact-expiry.ts';
 import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
+import * as m020 from './migrations/020-run-crawls.ts';
+import * as m021 from './migrations/021-status-context.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -44,6 +46,8 @@ const migrations: Record<string, Migration> = {
   '017-artifact-expiry': m017,
   '018-project-healing': m018,
   '019-data-snapshots-schedule-options': m019,
+  '020-run-crawls': m020,
+  '021-status-context': m021,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

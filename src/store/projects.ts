@@ -20,7 +20,14 @@ export interface NewProject {
 export type ProjectPatch = Partial<
   Pick<
     Project,
-    'name' | 'baseUrl' | 'parallelWorkers' | 'slug' | 'retries' | 'failOnFlaky' | 'healing'
+    | 'name'
+    | 'baseUrl'
+    | 'parallelWorkers'
+    | 'slug'
+    | 'retries'
+    | 'failOnFlaky'
+    | 'healing'
+    | 'statusContext'
   >
 >;
 
@@ -50,6 +57,7 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     retries: r.retries,
     failOnFlaky: r.fail_on_flaky === 1,
     healing: r.healing === 1,
+    statusContext: r.status_context ?? null,
   };
 }
 
@@ -83,6 +91,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         retries: 0,
         fail_on_flaky: 0,
         healing: 1,
+        status_context: null,
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -119,6 +128,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       if (patch.retries !== undefined) set.retries = patch.retries;
       if (patch.failOnFlaky !== undefined) set.fail_on_flaky = patch.failOnFlaky ? 1 : 0;
       if (patch.healing !== undefined) set.healing = patch.healing ? 1 : 0;
+      if (patch.statusContext !== undefined) set.status_context = patch.statusContext;
       let row: Selectable<ProjectsTable> | undefined;
       try {
         row = await db

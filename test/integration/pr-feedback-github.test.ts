@@ -102,6 +102,40 @@ describe.each(['sqlite', 'postgres'] as const)('GitHub PR feedback (%s)', (diale
     expect(h.feedback.heldTokens).toBe(0);
   });
 
+  it("posts under the project's status context, so branch protection keeps its required name", async () => {
+    const admin = { authorization: `Bearer ${h.adminKey}` };
+    const set = await h.call(
+      'PATCH',
+      `/api/v1/projects/${proj.slug}`,
+      { statusContext: 'ci/e2e' },
+      admin,
+    );
+    expect([set.status, set.body.statusContext]).toEqual([200, 'ci/e2e']);
+    const before = gh.statuses.length;
+    const res = await trigger({ commitSha: SHA1 });
+    expect(res.status).toBe(422);
+    await h.settled();
+    expect(gh.statuses.slice(before).map((s) => [s.state, s.context])).toEqual([
+      ['pending', 'ci/e2e'],
+      ['failure', 'ci/e2e'],
+    ]);
+    // null goes back to the default, greenlight/<slug>.
+    const reset = await h.call(
+      'PATCH',
+      `/api/v1/projects/${proj.slug}`,
+      { statusContext: null },
+      admin,
+    );
+    expect(reset.body.statusContext).toBe(`greenlight/${proj.slug}`);
+    const bad = await h.call(
+      'PATCH',
+      `/api/v1/projects/${proj.slug}`,
+      { statusContext: '' },
+      admin,
+    );
+    expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
+  });
+
   it('notes a 403 on statuses on the run, which still ends normally and gets its comment', async () => {
     gh.faults.push({
       method: 'POST',

@@ -37,6 +37,17 @@ const patchBody = z.strictObject({
     .boolean()
     .optional()
     .describe('Default: runs heal locators that find nothing (false: such a step fails)'),
+  statusContext: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[\x20-\x7e]+$/, 'printable ASCII')
+    .nullable()
+    .optional()
+    .describe(
+      'Commit-status context of its runs (GitHub status context, GitLab status name); null: greenlight/<slug>',
+    ),
 });
 
 /** POST /projects and GET /projects. */
