@@ -69,6 +69,11 @@ export interface ApiDeps {
   feedback?: RunFeedbackRegistry;
   /** Crawl jobs run in this process (CRAWL's CrawlService); none: crawl routes answer 503. */
   crawls?: CrawlJobs;
+  /**
+   * True when a crawl-phase runner (engine/crawl-phase.ts) serves this database, so triggers
+   * may ask to crawl before their tests; otherwise `crawl: true` is refused by name.
+   */
+  crawlPhases?: boolean;
   /** Screencasts of tests running in this process; none: the live view answers 503. */
   live?: LiveView;
 }

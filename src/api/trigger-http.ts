@@ -66,7 +66,9 @@ export function triggerDeps(deps: ApiDeps): TriggerDeps {
     config: deps.config,
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
     ...(deps.feedback ? { feedback: deps.feedback } : {}),
+    canCrawl: deps.crawlPhases === true,
     checkCallbackUrl: (url, config) => assertPublicUrl(url, config),
+    checkTargetUrl: (url, config) => assertPublicUrl(url, config),
   };
 }
 
@@ -121,7 +123,7 @@ export async function waitForAnswer<B extends { error: string | null }>(
   reply: FastifyReply,
   deps: ApiDeps,
   run: Run,
-  render: (run: Run) => B,
+  render: (run: Run) => B | Promise<B>,
   requestedSeconds?: number,
 ): Promise<WaitAnswer<B> | null> {
   const limit = deps.config.waitTimeoutMs;
@@ -137,7 +139,7 @@ export async function waitForAnswer<B extends { error: string | null }>(
       timeoutMs,
       signal: gone.signal,
     });
-    const body = render(last);
+    const body = await render(last);
     if (timedOut) {
       setRetryAfter(reply, last);
       const secs = Math.round(timeoutMs / 1000);

@@ -4,6 +4,7 @@
  */
 import type { Project } from '../domain/project.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
+import type { GeneratedKind } from './generate-dedupe.ts';
 
 /** What a caller may ask of a crawl; every field optional, the crawler clamps and defaults. */
 export interface CrawlRequest {
@@ -15,8 +16,12 @@ export interface CrawlRequest {
   respectRobots?: boolean;
   sameOrigin?: boolean;
   useSitemap?: boolean;
+  /** Only these pages (absolute URLs on the start URL's origin): opened, links checked, none followed. */
+  onlyUrls?: string[];
   /** Create draft tests from the site map when the crawl ends (default true). */
   generate?: boolean;
+  /** Which kinds of drafts to generate (default all). */
+  generateKinds?: GeneratedKind[];
   /**
    * An approved or draft test of the project that signs in: it runs first and the crawl starts
    * from its browser session (cookies, local storage). A failing sign-in fails the crawl.

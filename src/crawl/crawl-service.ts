@@ -8,7 +8,7 @@ import type { Store } from '../store/connect.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
 import type { CrawlEvent, CrawlJobs, CrawlRequest } from './crawl-jobs.ts';
 import { crawl, type CrawlOptions } from './crawler.ts';
-import { generateTests } from './generate.ts';
+import { generateTests, type GeneratedKind } from './generate.ts';
 import { existingTests, storeDrafts } from './generate-store.ts';
 import type { SiteMap } from './site-map.ts';
 
@@ -64,11 +64,53 @@ export class CrawlService implements CrawlJobs {
         crawlId: running,
       });
     }
-    const options = { ...request, startUrl };
+    return this.#launch(project, { ...request, startUrl }, input.actor ?? null, true);
+  }
+
+  /**
+   * Crawl for a run's crawl phase and resolve when it has ended (recorded, drafts generated):
+   * not exclusive per project (runs of several pull requests crawl their own previews), and
+   * `signal` aborts it. The target must have passed the SSRF guard already.
+   */
+  async crawlToEnd(input: {
+    project: Project;
+    request: CrawlRequest & { startUrl: string };
+    actor: string;
+    signal?: AbortSignal;
+    /** Called with the crawl record as soon as it exists. */
+    onStart?: (record: CrawlRecord) => void | Promise<void>;
+    onEvent?: (e: CrawlEvent) => void;
+  }): Promise<{ record: CrawlRecord; siteMap: SiteMap | null }> {
+    const record = await this.#launch(input.project, input.request, input.actor, false);
+    const unsubscribe = input.onEvent ? this.subscribe(record.id, input.onEvent) : null;
+    const abort = (): void => void this.abort(record.id);
+    input.signal?.addEventListener('abort', abort, { once: true });
+    if (input.signal?.aborted) abort();
+    try {
+      await input.onStart?.(record);
+      await this.settled(record.id);
+    } finally {
+      unsubscribe?.();
+      input.signal?.removeEventListener('abort', abort);
+    }
+    const { store } = this.#deps;
+    const [ended, siteMap] = await Promise.all([
+      store.crawls.get(input.project.id, record.id),
+      store.crawls.siteMap(input.project.id, record.id),
+    ]);
+    return { record: ended ?? record, siteMap: (siteMap as SiteMap | undefined) ?? null };
+  }
+
+  async #launch(
+    project: Project,
+    options: CrawlRequest & { startUrl: string },
+    actor: string | null,
+    exclusive: boolean,
+  ): Promise<CrawlRecord> {
     const record = await this.#deps.store.crawls.create({
       projectId: project.id,
-      options,
-      createdBy: input.actor ?? null,
+      options: { ...options },
+      createdBy: actor,
     });
     const live: Live = {
       controller: new AbortController(),
@@ -77,13 +119,11 @@ export class CrawlService implements CrawlJobs {
       finished: Promise.resolve(),
     };
     this.#live.set(record.id, live);
-    this.#byProject.set(project.id, record.id);
-    live.finished = this.#run(record, project, options, input.actor ?? 'crawl', live).finally(
-      () => {
-        this.#live.delete(record.id);
-        if (this.#byProject.get(project.id) === record.id) this.#byProject.delete(project.id);
-      },
-    );
+    if (exclusive) this.#byProject.set(project.id, record.id);
+    live.finished = this.#run(record, project, options, actor ?? 'crawl', live).finally(() => {
+      this.#live.delete(record.id);
+      if (this.#byProject.get(project.id) === record.id) this.#byProject.delete(project.id);
+    });
     return record;
   }
 
@@ -137,6 +177,7 @@ export class CrawlService implements CrawlJobs {
         : undefined;
       const siteMap = await crawl(this.#deps.pool, {
         startUrl: options.startUrl,
+        ...(options.onlyUrls ? { onlyUrls: options.onlyUrls } : {}),
         maxPages: options.maxPages,
         maxDepth: options.maxDepth,
         concurrency: options.concurrency,
@@ -156,9 +197,12 @@ export class CrawlService implements CrawlJobs {
       pages = siteMap.pages.length;
       status = live.controller.signal.aborted ? 'cancelled' : 'done';
       await store.crawls.finish(record.id, { status, siteMap, pages });
-      if (status === 'done') await this.#deps.afterCrawl?.(project.id, siteMap, actor);
+      // A crawl of a few pages says nothing about the pages it did not open: no stale flags.
+      if (status === 'done' && !options.onlyUrls) {
+        await this.#deps.afterCrawl?.(project.id, siteMap, actor);
+      }
       if (status === 'done' && options.generate !== false) {
-        generated = await this.#generate(project.id, siteMap, actor);
+        generated = await this.#generate(project.id, siteMap, actor, options.generateKinds);
         await store.crawls.setGenerated(record.id, generated);
       }
     } catch (e) {
@@ -206,9 +250,15 @@ export class CrawlService implements CrawlJobs {
   }
 
   /** Draft tests from the site map, leaving out those the project already has (by key or steps). */
-  async #generate(projectId: string, siteMap: SiteMap, actor: string): Promise<number> {
+  async #generate(
+    projectId: string,
+    siteMap: SiteMap,
+    actor: string,
+    kinds?: GeneratedKind[],
+  ): Promise<number> {
     const { store } = this.#deps;
-    const docs = generateTests(siteMap, await existingTests(store, projectId));
+    const existing = await existingTests(store, projectId);
+    const docs = generateTests(siteMap, existing, kinds ? { kinds } : {});
     return (await storeDrafts(store, projectId, docs, { source: 'crawl', actor })).length;
   }
 }

@@ -27,6 +27,11 @@ export interface CrawlProgress {
 
 export interface CrawlOptions {
   startUrl: string;
+  /**
+   * Crawl only these pages (on the start URL's origin) instead of discovering from startUrl:
+   * each is opened, its links are checked, none is followed, and sitemap.xml is not read.
+   */
+  onlyUrls?: string[];
   /** Pages kept in the site map (default 50, at most 2000). */
   maxPages?: number;
   /** Link distance from the start URL (default 3). */
@@ -83,7 +88,8 @@ const clamp = (v: number | undefined, min: number, max: number, dflt: number): n
  */
 export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<SiteMap> {
   const maxPages = clamp(opts.maxPages, 1, 2000, 50);
-  const maxDepth = clamp(opts.maxDepth, 0, 50, 3);
+  const only = opts.onlyUrls !== undefined;
+  const maxDepth = only ? 0 : clamp(opts.maxDepth, 0, 50, 3);
   const concurrency = clamp(opts.concurrency, 1, 8, 2);
   const perTemplate = clamp(opts.maxPerTemplate, 1, 1000, MAX_PAGES_PER_FINGERPRINT);
   const allow = { allowPrivateUrls: opts.allowPrivateUrls ?? [] };
@@ -113,14 +119,14 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   });
 
   const pages: PageSnapshot[] = [];
-  const skipped: { url: string; reason: SkipReason }[] = [];
+  const skipped: { url: string; reason: SkipReason; status?: number }[] = [];
   const statusOf = new Map<string, number>();
   const seen = new Set<string>();
   const frontier: Item[] = [];
   const perFingerprint = new Map<string, number>();
   const droppedPerPattern = new Map<string, number>();
-  const skip = (url: string, reason: SkipReason): void => {
-    if (skipped.length < MAX_SKIPPED) skipped.push({ url, reason });
+  const skip = (url: string, reason: SkipReason, status?: number): void => {
+    if (skipped.length < MAX_SKIPPED) skipped.push({ url, reason, ...(status ? { status } : {}) });
   };
   const progress = (current: string): void =>
     opts.onProgress?.({ visited: pages.length, queued: frontier.length, current });
@@ -139,8 +145,13 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
       if (looksLikeFile(url)) return skip(url, 'not-html');
       frontier.push({ url, depth });
     };
-    enqueue(startUrl, 0);
-    if (opts.useSitemap !== false) {
+    if (only) {
+      for (const u of opts.onlyUrls ?? []) {
+        const n = normalizeUrl(u);
+        if (n && new URL(n).origin === origin) enqueue(n, 0);
+      }
+    } else enqueue(startUrl, 0);
+    if (opts.useSitemap !== false && !only) {
       const fromSitemap = await readSitemapUrls(context.request, origin, robots, maxPages * 2);
       for (const u of fromSitemap) {
         const n = normalizeUrl(u);
@@ -164,7 +175,8 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
         if (!outcome) continue;
         if (outcome.kind === 'skip') {
           if (outcome.status !== undefined) statusOf.set(outcome.url, outcome.status);
-          skip(outcome.url, outcome.reason);
+          // A page that answered an error keeps its status: the crawl phase gates on 5xx pages.
+          skip(outcome.url, outcome.reason, outcome.reason === 'error' ? outcome.status : undefined);
           continue;
         }
         const page = outcome.page;

@@ -107,8 +107,11 @@ export interface SiteMap {
   origin: string;
   pages: PageSnapshot[];
   brokenLinks: BrokenLink[];
-  /** URLs seen but not visited, with why (robots, limit, duplicate template…). Optional for fixtures. */
-  skipped?: { url: string; reason: SkipReason }[];
+  /**
+   * URLs seen but not visited, with why (robots, limit, duplicate template…) and, for pages that
+   * answered an error, the HTTP status. Optional for fixtures.
+   */
+  skipped?: { url: string; reason: SkipReason; status?: number }[];
 }
 
 export type SkipReason =

@@ -24,6 +24,8 @@ import { recoverRuns } from './recovery.ts';
 import { selectTests } from './selection.ts';
 import { estimateDurations } from './shard-plan.ts';
 import { checkRunOptions } from './run-capabilities.ts';
+import { CRAWL_CHECKS, crawlRequestOf } from './crawl-checks.ts';
+import type { RunCrawlRequest } from '../store/run-crawls.ts';
 
 export type { ExecutorJob, TestExecutor, TestOutcome } from './executor.ts';
 
@@ -54,6 +56,12 @@ export interface CreateRunRequest {
   strategy?: StrategyRequest;
   /** Execution options (retries, browser, device, …); omitted ones come from the defaults. */
   options?: RunOptionsInput;
+  /**
+   * Crawl the run's base URL before its tests (crawl-phase.ts): its checks become results of
+   * the run, its test jobs wait for it. `pages` may be paths or URLs on the base URL's origin.
+   * With a crawl, a selection that matches no approved test makes a crawl-only run.
+   */
+  crawl?: RunCrawlRequest;
   /**
    * Extra writes committed atomically with the run and its jobs (trigger metadata, an
    * Idempotency-Key, holding the jobs of a queued run); throwing rolls the run back.
@@ -149,6 +157,20 @@ export class Engine {
     return this.#sweeper.sweep(opts);
   }
 
+  /** Give a run its verdict when nothing of it is left to do (after a crawl phase ended). */
+  async settleRun(runId: string): Promise<void> {
+    if (await this.#d.store.runCrawls.unfinished(runId)) return;
+    if ((await this.#d.queue.pending(runId)) === 0) await this.#runner.finishRun(runId);
+  }
+
+  /** Mark a run started (its crawl phase began): true when this call changed it. */
+  async markRunStarted(run: Pick<Run, 'id' | 'projectId'>): Promise<boolean> {
+    const at = this.#d.clock().toISOString();
+    if (!(await this.#d.store.runs.markRunning(run.id, at))) return false;
+    this.#d.events.publish({ type: 'run.started', runId: run.id, projectId: run.projectId, at });
+    return true;
+  }
+
   /**
    * Plan and queue a run of the project's approved tests matching the selection. The run and
    * one job per test are written in one transaction; the run is returned queued.
@@ -171,7 +193,13 @@ export class Engine {
       selection,
       req.strategy,
       this.#d.clock(),
-    );
+    ).catch((e: unknown) => {
+      // A crawl gates on its own: with nothing approved yet (a new project), it runs alone.
+      if (req.crawl && !req.strategy && e instanceof AppError && e.code === 'no_tests') {
+        return { tests: [], detail: null };
+      }
+      throw e;
+    });
     const durations = await estimateDurations(
       store,
       project.id,
@@ -187,6 +215,8 @@ export class Engine {
     // A data test becomes one job per row; the run's total counts jobs, not tests.
     const jobs = await planJobs(store, project.id, testIds, tests, options.dataSet);
     const workers = req.parallelWorkers ?? project.parallelWorkers;
+    const baseUrl = req.baseUrl ?? env?.baseUrl ?? project.baseUrl;
+    const crawl = req.crawl ? crawlRequestOf(req.crawl, baseUrl) : undefined;
     const run: Run = {
       options,
       id: randomUUID(),
@@ -195,12 +225,12 @@ export class Engine {
       trigger: req.trigger,
       selection,
       testIds,
-      baseUrl: req.baseUrl ?? env?.baseUrl ?? project.baseUrl,
+      baseUrl,
       environment: env?.name ?? null,
       parallelWorkers: Math.min(MAX_WORKERS, Math.max(MIN_WORKERS, Math.floor(workers))),
       ...(detail ? { selectionDetail: detail } : {}),
       error: null,
-      ...emptyCounts(jobs.length),
+      ...emptyCounts(jobs.length + (crawl ? CRAWL_CHECKS.length : 0)),
       createdAt: this.#d.clock().toISOString(),
       startedAt: null,
       finishedAt: null,
@@ -208,6 +238,7 @@ export class Engine {
     await store.transaction(async (tx) => {
       await tx.runs.create(run, options);
       await queue.enqueue(run, jobs, { tx });
+      if (crawl) await tx.runCrawls.insert({ runId: run.id, projectId: run.projectId, request: crawl });
       await req.onCreate?.(tx, run);
     });
     this.#d.events.publish({

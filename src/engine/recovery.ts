@@ -43,6 +43,9 @@ export async function recoverRuns(
   for (const run of await store.runs.unfinished()) {
     if (timeouts && (await timeouts.expireIfDue(run.id))) {
       report.timedOutRuns++;
+    } else if (await store.runCrawls.unfinished(run.id)) {
+      // Its crawl phase is still to run (or taken over once its lease expires): not over yet.
+      report.resumedRuns++;
     } else if ((await queue.pending(run.id)) === 0) {
       await finishRun(run.id);
       report.finishedRuns++;

@@ -27,7 +27,15 @@ export type StreamEvent =
   | {
       id: number;
       type: 'log';
-      data: { message: string; at: string; testId?: string; testName?: string; started?: boolean };
+      data: {
+        message: string;
+        at: string;
+        testId?: string;
+        testName?: string;
+        started?: boolean;
+        /** Set on lines of a phase before the tests (the crawl). */
+        phase?: 'crawl';
+      };
     }
   | { id: number; type: 'result'; data: ResultLine & { at: string } }
   | { id: number; type: 'snapshot'; data: RunSnapshot }
@@ -229,6 +237,12 @@ export class RunStream {
         run.status = 'running';
         run.startedAt ??= e.at;
         this.#append(log, { type: 'log', data: { message: 'run started', at: e.at } });
+        return;
+      case 'run.phase':
+        this.#append(log, {
+          type: 'log',
+          data: { message: e.message ?? '', at: e.at, ...(e.phase ? { phase: e.phase } : {}) },
+        });
         return;
       case 'test.started': {
         const attempt = e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : '';

@@ -7,6 +7,7 @@ import type { RunOptionsInput } from '../domain/run-options.ts';
 import type { Strategy, StrategyRequest } from '../domain/selection.ts';
 import type { FeedbackTarget, RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
+import type { RunCrawlRequest } from '../store/run-crawls.ts';
 import type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 import { isUniqueViolation } from '../store/sql-helpers.ts';
 import {
@@ -53,6 +54,8 @@ export interface TriggerRequest {
   externalUrl?: string;
   concurrency?: { key?: string; policy?: ConcurrencyPolicy };
   callbackUrl?: string;
+  /** Crawl the base URL before the tests (AegisRunner's `crawl`); see crawl-phase.ts. */
+  crawl?: RunCrawlRequest;
   /** PR feedback (commit status, sticky comment) with its request-scoped token; never stored. */
   feedback?: { target: FeedbackTarget; runUrl?: (run: Run) => string };
 }
@@ -69,6 +72,10 @@ export interface TriggerDeps {
   callbacks?: RunCallbackRegistry;
   /** PRFEEDBACK's listener, holding each run's forge token in memory; none: tokens refused. */
   feedback?: RunFeedbackRegistry;
+  /** A crawl-phase runner serves this database; without one `crawl` is refused by name. */
+  canCrawl?: boolean;
+  /** Refuses private/loopback crawl targets (the SSRF guard); throws validation_failed. */
+  checkTargetUrl?: (url: string, config: Config) => Promise<unknown>;
   /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
@@ -95,6 +102,15 @@ export async function trigger(
 ): Promise<TriggerResult> {
   const now = deps.clock ?? (() => new Date());
   checkCapabilities(req);
+  if (req.crawl !== undefined) {
+    if (!deps.canCrawl) {
+      throw new AppError('unsupported_field', 'crawling before a run is not enabled on this server', {
+        field: 'crawl',
+      });
+    }
+    // Refused before a run exists rather than crawled into an error.
+    if (req.baseUrl !== undefined) await deps.checkTargetUrl?.(req.baseUrl, deps.config);
+  }
   if (req.callbackUrl !== undefined) {
     if (!deps.callbacks) {
       throw new AppError('unsupported_field', 'callbacks are not enabled on this server', {
@@ -148,6 +164,7 @@ export async function trigger(
         environment: req.environment,
         parallelWorkers: req.parallelWorkers,
         options: runOptionsOf(req),
+        ...(req.crawl ? { crawl: req.crawl } : {}),
         onCreate: async (tx, run) => {
           const at = now();
           await tx.runTriggers.insert({

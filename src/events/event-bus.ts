@@ -5,6 +5,7 @@ import type { ResultStatus, RunCounts, RunStatus } from '../domain/run.ts';
 export const runEventTypes = [
   'run.queued',
   'run.started',
+  'run.phase',
   'test.started',
   'test.retrying',
   'test.healed',
@@ -17,6 +18,7 @@ export type RunEventType = (typeof runEventTypes)[number];
  * Something that happened to a run. One flat shape (fields present by type) so SSE streams and
  * CLI progress can forward it as is:
  * - run.queued: counts (total planned)
+ * - run.phase: phase (`crawl`), message (a line of the phase's progress)
  * - test.started: testId, testName, attempt
  * - test.retrying: testId, testName, attempt (the one that failed), status, error
  * - test.healed: testId, testName, attempt, healed (the locators healed; the test passed)
@@ -37,6 +39,9 @@ export interface RunEvent {
   counts?: RunCounts;
   error?: string | null;
   healed?: HealedLocator[];
+  /** run.phase: which phase of the run the message is about. */
+  phase?: 'crawl';
+  message?: string;
 }
 
 export type RunEventListener = (e: RunEvent) => void;

@@ -25,6 +25,7 @@ import { locatorMemoryRepository, type LocatorMemoryRepository } from './locator
 import { resultRepository, type ResultRepository } from './results.ts';
 import { resultHistoryRepository, type ResultHistoryRepository } from './result-history.ts';
 import { suiteSettingsRepository, type SuiteSettingsRepository } from './suite-settings.ts';
+import { runCrawlRepository, type RunCrawlRepository } from './run-crawls.ts';
 import { runNoteRepository, type RunNoteRepository } from './run-notes.ts';
 import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
@@ -61,6 +62,8 @@ export interface Store {
   sessions: SessionRepository;
   apiKeys: ApiKeyRepository;
   triggerTokens: TriggerTokenRepository;
+  /** The crawl phase of runs that crawl their base URL before their tests. */
+  runCrawls: RunCrawlRepository;
   /** CI trigger metadata per run (TRIGGER). */
   runTriggers: RunTriggerRepository;
   /** Idempotency-Key records of triggers (TRIGGER). */
@@ -130,6 +133,7 @@ function buildStore(
     apiKeys: apiKeyRepository(ctx),
     triggerTokens: triggerTokenRepository(ctx),
     runTriggers: runTriggerRepository(ctx),
+    runCrawls: runCrawlRepository(ctx),
     idempotency: idempotencyRepository(ctx),
     outbox: outboxRepository(ctx),
     projectSecrets: projectSecretRepository(ctx, box),

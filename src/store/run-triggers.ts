@@ -174,6 +174,17 @@ export function runTriggerRepository({ db }: RepoContext): RunTriggerRepository 
         .where('run_id', '=', runId)
         .where('status', '=', 'queued')
         .where('run_after', '=', HELD_UNTIL)
+        // A run that crawls first keeps its jobs until its crawl phase ends (run-crawls.ts).
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('run_crawls as c')
+                .select('c.run_id')
+                .whereRef('c.run_id', '=', 'jobs.run_id')
+                .where('c.status', 'in', ['pending', 'running']),
+            ),
+          ),
+        )
         .execute();
       return true;
     },

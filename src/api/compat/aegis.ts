@@ -6,9 +6,11 @@ import type { Principal } from '../../domain/principal.ts';
 import type { Project } from '../../domain/project.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
 import { strategies, trigger, type Strategy } from '../../engine/trigger.ts';
+import type { RunCrawlRequest } from '../../store/run-crawls.ts';
 import { withoutTokens, type FeedbackFields } from '../../integrations/pr-feedback-target.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { feedbackOf } from '../feedback-fields.ts';
+import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import { strategyOf } from '../selection-fields.ts';
 import { requireTriggerAccess } from '../auth.ts';
 import { API_PREFIX } from '../dto.ts';
@@ -29,8 +31,9 @@ import {
 } from '../trigger-http.ts';
 
 // AegisRunner's CI API (seed 002) translated onto the one trigger core. The token names the
-// project. Every field of Aegis' table is accepted by the schema; the ones this server cannot
-// honour are refused by name (400 unsupported_field), never dropped silently.
+// project. Every field of Aegis' table is honoured: the crawl fields become the run's crawl
+// phase (engine/crawl-phase.ts); what this server cannot do (a browser not installed) is
+// refused by name (400 unsupported_field), never dropped silently.
 
 const tags = ['ci (AegisRunner)'];
 const ids = z.array(z.string().min(1).max(200)).max(5000);
@@ -53,13 +56,25 @@ export const aegisTriggerBody = z
       .optional()
       .describe('Data set name: data tests run once per row of it for this run'),
     wait: z.boolean().optional(),
-    crawl: z.boolean().optional().describe('Not supported when true'),
-    crawlPages: z.array(z.string().max(2000)).max(1000).optional().describe('Not supported'),
+    crawl: z
+      .boolean()
+      .optional()
+      .describe(
+        'Crawl the base URL before the tests: broken links and pages answering 5xx fail the run',
+      ),
+    crawlPages: z
+      .array(z.string().min(1).max(2000))
+      .max(1000)
+      .optional()
+      .describe('Crawl only these pages (paths or URLs on the base URL), links checked, none followed'),
     baseUrl: z
       .url({ protocol: /^https?$/ })
       .max(2000)
       .optional(),
-    generateTests: z.boolean().optional().describe('Not supported when true'),
+    generateTests: z
+      .boolean()
+      .optional()
+      .describe('Draft tests from the crawl into the review queue; they do not run until approved'),
     selectionStrategy: z
       .string()
       .min(1)
@@ -72,16 +87,19 @@ export const aegisTriggerBody = z
       .max(5000)
       .optional()
       .describe('Greenlight: repository paths that changed, for selectionStrategy changed'),
-    maxPages: z.number().int().optional().describe('Not supported (crawl option)'),
-    maxDepth: z.number().int().optional().describe('Not supported (crawl option)'),
+    maxPages: z.number().int().min(1).max(2000).optional().describe('Crawl: pages at most (50)'),
+    maxDepth: z.number().int().min(0).max(50).optional().describe('Crawl: link depth (3)'),
     device: z
       .string()
       .min(1)
       .max(40)
       .optional()
       .describe('desktop, mobile, tablet or a Playwright device name'),
-    fillForms: z.boolean().optional().describe('Not supported (scan option)'),
-    respectRobots: z.boolean().optional().describe('Not supported (scan option)'),
+    fillForms: z
+      .boolean()
+      .optional()
+      .describe('Crawl: generated drafts include tests that fill and submit safe forms (true)'),
+    respectRobots: z.boolean().optional().describe('Crawl: honour robots.txt (true)'),
     githubRepo: z.string().min(1).max(300).optional(),
     githubPrNumber: z.number().int().positive().optional(),
     githubCommitSha: z.string().min(4).max(64).optional(),
@@ -114,28 +132,35 @@ const aegisNames = {
   commitSha: 'githubCommitSha',
 };
 
-const noCrawl = 'site crawling is not available; this server runs existing approved tests only';
-const noScanOptions = 'crawl and scan options are not available (no crawling)';
+/** Crawl options that mean nothing without a crawl: refused by name rather than ignored. */
+const crawlOptions = [
+  'maxPages',
+  'maxDepth',
+  'fillForms',
+  'respectRobots',
+  'generateTests',
+] as const satisfies readonly (keyof AegisTriggerBody)[];
 
-/** Aegis fields this server cannot honour, refused only when the request asks for something. */
-const unsupported: [keyof AegisTriggerBody, (b: AegisTriggerBody) => boolean, string][] = [
-  ['crawl', (b) => b.crawl === true, noCrawl],
-  ['crawlPages', (b) => (b.crawlPages?.length ?? 0) > 0, noCrawl],
-  ['generateTests', (b) => b.generateTests === true, 'test generation is not available'],
-  ['maxPages', (b) => b.maxPages !== undefined, noScanOptions],
-  ['maxDepth', (b) => b.maxDepth !== undefined, noScanOptions],
-  ['fillForms', (b) => b.fillForms !== undefined, noScanOptions],
-  ['respectRobots', (b) => b.respectRobots !== undefined, noScanOptions],
-];
-
-function refuseUnsupported(b: AegisTriggerBody): void {
-  for (const [field, asks, why] of unsupported) {
-    if (asks(b)) {
-      throw new AppError('unsupported_field', `field "${field}" is not supported: ${why}`, {
-        field,
-      });
+/** The run's crawl phase, when the body asks for one (`crawl: true` or `crawlPages`). */
+function crawlOf(b: AegisTriggerBody): RunCrawlRequest | undefined {
+  const asked = b.crawl === true || (b.crawlPages?.length ?? 0) > 0;
+  if (!asked) {
+    const stray = crawlOptions.find((f) => b[f] !== undefined);
+    if (stray) {
+      throw new AppError('validation_failed', `"${stray}" needs "crawl": true (or crawlPages)`, [
+        { path: `body.${stray}`, message: 'a crawl option without a crawl' },
+      ]);
     }
+    return undefined;
   }
+  return {
+    ...(b.crawlPages?.length ? { pages: b.crawlPages } : {}),
+    ...(b.maxPages !== undefined ? { maxPages: b.maxPages } : {}),
+    ...(b.maxDepth !== undefined ? { maxDepth: b.maxDepth } : {}),
+    ...(b.fillForms !== undefined ? { fillForms: b.fillForms } : {}),
+    ...(b.respectRobots !== undefined ? { respectRobots: b.respectRobots } : {}),
+    ...(b.generateTests !== undefined ? { generateTests: b.generateTests } : {}),
+  };
 }
 
 function aegisStrategyOf(s: string | undefined): Strategy | undefined {
@@ -175,6 +200,8 @@ export const aegisRunDto = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     retryAfterSeconds: z.number().int().optional().describe('While unfinished: when to poll'),
+    phase: phaseDto,
+    crawl: runCrawlDto,
   })
   .meta({ id: 'AegisRun' });
 type AegisRun = z.output<typeof aegisRunDto>;
@@ -183,7 +210,7 @@ const waitFailure = aegisRunDto.extend({ code: z.string() });
 const aegisStatusUrl = (req: FastifyRequest, deps: ApiDeps, run: Run): string =>
   `${publicBase(req, deps)}${API_PREFIX}/ci/runs/${encodeURIComponent(run.id)}`;
 
-function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
+async function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): Promise<AegisRun> {
   const duration =
     run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
   return {
@@ -203,6 +230,7 @@ function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     ...(isTerminal(run.status) ? {} : { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    ...(await phaseOf(deps.store, run)),
   };
 }
 
@@ -252,7 +280,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
     async (req, reply) => {
       const { project, principal } = await projectOfCaller(req, deps);
       const b: AegisTriggerBody = req.body ?? {};
-      refuseUnsupported(b);
+      const crawl = crawlOf(b);
       const git = {
         ...(b.githubRepo !== undefined ? { repository: b.githubRepo } : {}),
         ...(b.githubPrNumber !== undefined ? { prNumber: b.githubPrNumber } : {}),
@@ -275,6 +303,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
           browser: b.browserProfile,
           device: b.device,
           ...(b.testDataSetId !== undefined ? { options: { dataSet: b.testDataSetId } } : {}),
+          ...(crawl ? { crawl } : {}),
           git,
           // AegisRunner documents parallel calls (one per browser) each getting its run: queue
           // them rather than refuse, so no Aegis pipeline meets a 409 it never had.

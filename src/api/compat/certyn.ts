@@ -7,6 +7,7 @@ import { trigger } from '../../engine/trigger.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { requireProjectAccess, requireTriggerAccess } from '../auth.ts';
 import { errorResponses } from '../errors.ts';
+import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import {
   callerOf,
   idempotencyHeaders,
@@ -73,6 +74,8 @@ export const certynRunDto = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     retryAfterSeconds: z.number().int().optional().describe('While in progress: when to poll'),
+    phase: phaseDto,
+    crawl: runCrawlDto,
   })
   .meta({ id: 'CertynRun' });
 type CertynRun = z.output<typeof certynRunDto>;
@@ -125,6 +128,7 @@ async function toCertynRun(req: FastifyRequest, deps: ApiDeps, run: Run): Promis
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     ...(isTerminal(run.status) ? {} : { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    ...(await phaseOf(deps.store, run)),
   };
 }
 

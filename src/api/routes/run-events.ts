@@ -13,6 +13,7 @@ import { errorResponses } from '../errors.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
 import type { SseStream } from '../sse.ts';
 import { runPageUrlOf } from '../trigger-http.ts';
+import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 
 const tags = ['runs'];
 const params = z.object({ runId: z.string().min(1).max(200) });
@@ -137,14 +138,18 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         summary: 'A run in CI shape (status running → completed | failed | aborted)',
         params,
         response: {
-          200: ciRunDto.extend({ run: runDto }),
+          200: ciRunDto.extend({ run: runDto, phase: phaseDto, crawl: runCrawlDto }),
           ...errorResponses(401, 403, 404),
         },
       },
     },
     async (req) => {
       const { run } = await authorizedRun(req, store, req.params.runId, 'read');
-      return { ...toCiRunDto(run, runPageUrlOf(req, deps, run)), run: toRunDto(run) };
+      return {
+        ...toCiRunDto(run, runPageUrlOf(req, deps, run)),
+        run: toRunDto(run),
+        ...(await phaseOf(store, run)),
+      };
     },
   );
 

@@ -16,6 +16,7 @@ import {
   toRunDto,
   toTestResultDto,
 } from '../dto.ts';
+import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
 import type { SseStream } from '../sse.ts';
@@ -154,10 +155,16 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
         tags,
         summary: 'Get a run with its counts and verdict',
         params: itemParams,
-        response: { 200: runDto, ...errorResponses(404) },
+        response: {
+          200: runDto.extend({ phase: phaseDto, crawl: runCrawlDto }),
+          ...errorResponses(404),
+        },
       },
     },
-    async (req) => toRunDto(await requireRun(store, projectOf(req).id, req.params.runId)),
+    async (req) => {
+      const run = await requireRun(store, projectOf(req).id, req.params.runId);
+      return { ...toRunDto(run), ...(await phaseOf(store, run)) };
+    },
   );
 
   app.get(

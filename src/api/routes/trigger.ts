@@ -12,6 +12,7 @@ import { requireTriggerAccess } from '../auth.ts';
 import { aegisRoutes } from '../compat/aegis.ts';
 import { certynRoutes } from '../compat/certyn.ts';
 import { API_PREFIX } from '../dto.ts';
+import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import { errorResponses, errorSchema } from '../errors.ts';
 import { registerLegacyRedirect } from '../legacy-redirect.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
@@ -109,6 +110,8 @@ export const sentriStatusDto = z
     finishedAt: z.string().nullable(),
     url: z.string().describe("The run's page for people (for now its HTML report)"),
     retryAfterSeconds: z.number().int().optional().describe('While running: when to poll again'),
+    phase: phaseDto,
+    crawl: runCrawlDto,
   })
   .meta({ id: 'TriggerStatus' });
 type SentriStatus = z.output<typeof sentriStatusDto>;
@@ -119,12 +122,16 @@ const statusParams = z.object({ id: projectIdParam, runId: z.string().min(1).max
 
 /** Sentri's canonical trigger and its status URL, under `/projects/:id`. */
 export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
-  const statusOf = (req: Parameters<typeof statusUrlOf>[0], run: Run): SentriStatus => ({
+  const statusOf = async (
+    req: Parameters<typeof statusUrlOf>[0],
+    run: Run,
+  ): Promise<SentriStatus> => ({
     ...ciSummaryOf(run),
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     url: runPageUrlOf(req, deps, run),
     ...(ciStatusOf(run.status) === 'running' ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+    ...(await phaseOf(deps.store, run)),
   });
 
   app.post(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
 import { CrawlService } from '../../crawl/crawl-service.ts';
+import { CrawlPhases } from '../../engine/crawl-phase.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
@@ -50,6 +51,14 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     // `signInTestId`: the sign-in test runs on the real runner first; the crawl uses its session.
     signIn: signInSession({ store: rt.store, pool: rt.pool, dataDir: config.dataDir }),
   });
+  // Runs that crawl their base URL before their tests (AegisRunner's crawl: true).
+  const phases = new CrawlPhases({
+    store: rt.store,
+    events: rt.events,
+    engine: rt.engine,
+    crawler: crawls,
+    logger: rt.logger,
+  });
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');
     await callbacks.start();
@@ -67,18 +76,21 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       callbacks,
       feedback,
       crawls,
+      crawlPhases: true,
       live: rt.live,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // Every server process runs one; firings are claimed in the database, so none runs twice.
     const scheduler = new Scheduler({ store: rt.store, engine: rt.engine, logger: rt.logger });
     scheduler.start();
+    phases.start();
     return {
       rt,
       url,
       demo,
       async close() {
         await scheduler.stop();
+        await phases.stop();
         await crawls.close();
         await app.close();
         await callbacks.stop();
