@@ -176,7 +176,11 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
         if (outcome.kind === 'skip') {
           if (outcome.status !== undefined) statusOf.set(outcome.url, outcome.status);
           // A page that answered an error keeps its status: the crawl phase gates on 5xx pages.
-          skip(outcome.url, outcome.reason, outcome.reason === 'error' ? outcome.status : undefined);
+          skip(
+            outcome.url,
+            outcome.reason,
+            outcome.reason === 'error' ? outcome.status : undefined,
+          );
           continue;
         }
         const page = outcome.page;

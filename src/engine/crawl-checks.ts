@@ -96,7 +96,14 @@ export function crawlCheckResults(
           durationMs,
         },
       ];
-      return { ...base, status: 'passed', failedStep: null, error: null, steps, failedRequests: [] };
+      return {
+        ...base,
+        status: 'passed',
+        failedStep: null,
+        error: null,
+        steps,
+        failedRequests: [],
+      };
     }
     const [one, many] =
       check.findings === 'brokenLinks'

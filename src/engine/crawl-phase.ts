@@ -170,7 +170,8 @@ export class CrawlPhases {
     ]);
     if (!run || !project) return;
     await engine.markRunStarted(run);
-    const say = (message: string): void => this.#publish(run, { type: 'run.phase', phase: 'crawl', message });
+    const say = (message: string): void =>
+      this.#publish(run, { type: 'run.phase', phase: 'crawl', message });
     const heartbeat = setInterval(() => {
       void store.runCrawls.heartbeat(run.id, this.#owner, this.#now()).then((held) => {
         // Another process took the phase over (we looked dead to it): let it have it.
@@ -180,7 +181,9 @@ export class CrawlPhases {
     heartbeat.unref();
     const startedAt = this.#now();
     const r = phase.request;
-    const scope = r.pages?.length ? `${r.pages.length} page${r.pages.length === 1 ? '' : 's'} of ` : '';
+    const scope = r.pages?.length
+      ? `${r.pages.length} page${r.pages.length === 1 ? '' : 's'} of `
+      : '';
     say(`crawl: started, ${scope}${run.baseUrl}`);
     let end: CrawlEnd;
     let generated = 0;
@@ -306,7 +309,10 @@ export class CrawlPhases {
     return this.#d.clock().toISOString();
   }
 
-  #publish(run: Pick<Run, 'id' | 'projectId'>, e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>): void {
+  #publish(
+    run: Pick<Run, 'id' | 'projectId'>,
+    e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>,
+  ): void {
     this.#d.events.publish({ ...e, runId: run.id, projectId: run.projectId, at: this.#now() });
   }
 }

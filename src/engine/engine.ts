@@ -238,7 +238,8 @@ export class Engine {
     await store.transaction(async (tx) => {
       await tx.runs.create(run, options);
       await queue.enqueue(run, jobs, { tx });
-      if (crawl) await tx.runCrawls.insert({ runId: run.id, projectId: run.projectId, request: crawl });
+      if (crawl)
+        await tx.runCrawls.insert({ runId: run.id, projectId: run.projectId, request: crawl });
       await req.onCreate?.(tx, run);
     });
     this.#d.events.publish({

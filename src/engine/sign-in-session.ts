@@ -8,7 +8,6 @@ import { runTest, type StorageState } from '../runner/run-test.ts';
 import type { Store } from '../store/connect.ts';
 import { testDataDir } from './import-tests.ts';
 
-
 export interface SignInDeps {
   store: Store;
   pool: BrowserPool;

@@ -104,9 +104,13 @@ export async function trigger(
   checkCapabilities(req);
   if (req.crawl !== undefined) {
     if (!deps.canCrawl) {
-      throw new AppError('unsupported_field', 'crawling before a run is not enabled on this server', {
-        field: 'crawl',
-      });
+      throw new AppError(
+        'unsupported_field',
+        'crawling before a run is not enabled on this server',
+        {
+          field: 'crawl',
+        },
+      );
     }
     // Refused before a run exists rather than crawled into an error.
     if (req.baseUrl !== undefined) await deps.checkTargetUrl?.(req.baseUrl, deps.config);

@@ -107,7 +107,7 @@ describe('AegisRunner trigger (seed 002)', () => {
     expect(res.body).toMatchObject({ code: 'run_failed', status: 'failed', failed: 1 });
   });
 
-  it('refuses each field it cannot honour with 400 unsupported_field naming it', async () => {
+  it('refuses what it cannot honour, naming the field', async () => {
     // testDataSetId names a data set: one the project lacks is a 404 naming it.
     const ds = await h.call(
       'POST',
@@ -120,24 +120,38 @@ describe('AegisRunner trigger (seed 002)', () => {
       'not_found',
       { dataSet: 'ds-1' },
     ]);
-    const cases: Record<string, unknown>[] = [
-      { crawl: true },
-      { crawlPages: ['/a'] },
+    // On a server without a crawl-phase runner (this harness), a crawl is refused as `crawl`;
+    // `greenlight serve` has one (crawl-phase.test.ts). Without PR feedback, so is the token.
+    const cases: [Record<string, unknown>, string][] = [
+      [{ crawl: true }, 'crawl'],
+      [{ crawlPages: ['/a'] }, 'crawl'],
+      [{ githubToken: 'ghp_x' }, 'githubToken'],
+      [{ selectionStrategy: 'smart' }, 'selectionStrategy'],
+      [{ browserProfile: 'webkit' }, 'browser'],
+    ];
+    for (const [body, named] of cases) {
+      const res = await h.call('POST', '/api/v1/ci/trigger', body, aegis(green.token));
+      expect([res.status, res.body.code, res.body.details?.field], named).toEqual([
+        400,
+        'unsupported_field',
+        named,
+      ]);
+    }
+    // Crawl options without a crawl mean nothing: refused by name, never ignored.
+    for (const body of [
       { generateTests: true },
       { maxPages: 10 },
       { maxDepth: 2 },
       { fillForms: true },
       { respectRobots: false },
-      { githubToken: 'ghp_x' },
-      { selectionStrategy: 'smart' },
-      { browserProfile: 'webkit' },
-    ];
-    for (const body of cases) {
+    ]) {
       const res = await h.call('POST', '/api/v1/ci/trigger', body, aegis(green.token));
       const field = Object.keys(body)[0]!;
-      expect([res.status, res.body.code], field).toEqual([400, 'unsupported_field']);
-      const named = { browserProfile: 'browser' }[field] ?? field;
-      expect(res.body.details.field).toBe(named);
+      expect([res.status, res.body.code, res.body.details?.[0]?.path], field).toEqual([
+        400,
+        'validation_failed',
+        `body.${field}`,
+      ]);
     }
     // Strategy changed needs the changed files, named by their field.
     const changed = await h.call(

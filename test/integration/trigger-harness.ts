@@ -9,6 +9,9 @@ import { Engine } from '../../src/engine/engine.ts';
 import type { ExecutorJob, TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
+import { BrowserPool } from '../../src/browser/browser-pool.ts';
+import { CrawlService } from '../../src/crawl/crawl-service.ts';
+import { CrawlPhases } from '../../src/engine/crawl-phase.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import { storeOptions } from '../../src/store/secret-key.ts';
@@ -53,7 +56,13 @@ function newGate(): { promise: Promise<void>; resolve: () => void } {
 
 export async function startTriggerHarness(
   overrides: Partial<Config> = {},
-  opts: { withCallbacks?: boolean } = {},
+  opts: {
+    withCallbacks?: boolean;
+    /** Crawl phases on real Chromium (CrawlService + CrawlPhases), as `greenlight serve` has. */
+    withCrawls?: boolean;
+    /** Called in the executor before each test runs (to check what is true at that moment). */
+    beforeTest?: (job: ExecutorJob) => Promise<void>;
+  } = {},
 ): Promise<TriggerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-trigger-'));
   const config = loadConfig(
@@ -77,6 +86,7 @@ export async function startTriggerHarness(
   const executions: ExecutorJob[] = [];
   const executor: TestExecutor = async (job) => {
     executions.push(job);
+    await opts.beforeTest?.(job);
     const name = job.test.name;
     if (name.startsWith('gate')) {
       await new Promise<void>((resolve, reject) => {
@@ -133,6 +143,14 @@ export async function startTriggerHarness(
       })
     : undefined;
   await callbacks?.start();
+  const pool = opts.withCrawls
+    ? new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs })
+    : undefined;
+  const crawls = pool ? new CrawlService({ store, pool, config }) : undefined;
+  const phases = crawls
+    ? new CrawlPhases({ store, events, engine, crawler: crawls, pollMs: 200 })
+    : undefined;
+  phases?.start();
   const app = await buildApp({
     store,
     engine,
@@ -140,6 +158,7 @@ export async function startTriggerHarness(
     config,
     logger: false,
     ...(callbacks ? { callbacks } : {}),
+    ...(crawls ? { crawls, crawlPhases: true } : {}),
   });
   const url = await startServer(app, config);
 
@@ -175,6 +194,9 @@ export async function startTriggerHarness(
     call,
     async close() {
       await app.close();
+      await phases?.stop();
+      await crawls?.close();
+      await pool?.close();
       await callbacks?.stop();
       await engine.stop();
       await queue.close();

@@ -66,7 +66,9 @@ export const aegisTriggerBody = z
       .array(z.string().min(1).max(2000))
       .max(1000)
       .optional()
-      .describe('Crawl only these pages (paths or URLs on the base URL), links checked, none followed'),
+      .describe(
+        'Crawl only these pages (paths or URLs on the base URL), links checked, none followed',
+      ),
     baseUrl: z
       .url({ protocol: /^https?$/ })
       .max(2000)
@@ -308,7 +310,12 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
           // AegisRunner documents parallel calls (one per browser) each getting its run: queue
           // them rather than refuse, so no Aegis pipeline meets a 409 it never had.
           concurrency: { policy: 'queue' },
-          ...feedbackOf(deps, aegisFeedbackFields(b), (r) => runPageUrlOf(req, deps, r), aegisNames),
+          ...feedbackOf(
+            deps,
+            aegisFeedbackFields(b),
+            (r) => runPageUrlOf(req, deps, r),
+            aegisNames,
+          ),
         },
         principal,
       );
