@@ -32,6 +32,8 @@ export interface Config {
   trustedProxies: string[];
   /** Longest a `wait: true` trigger holds the request, in ms (GREENLIGHT_WAIT_TIMEOUT_MS, default 10 min). */
   waitTimeoutMs: number;
+  /** The polling hint of unfinished runs, `retryAfterSeconds` and `Retry-After` (GREENLIGHT_RETRY_AFTER_SECONDS, 1–300, default 5). */
+  retryAfterSeconds: number;
   /** SMTP server for e-mail notifications, `smtp(s)://user:pass@host:port` (GREENLIGHT_SMTP_URL). */
   smtpUrl: string | null;
   /** Sender of e-mail notifications (GREENLIGHT_SMTP_FROM, default `Greenlight <greenlight@localhost>`). */
@@ -110,6 +112,7 @@ const envSchema = z.object({
   GREENLIGHT_RATE_LIMIT: z.enum(['on', 'off']).optional(),
   GREENLIGHT_TRUSTED_PROXIES: commaList.optional(),
   GREENLIGHT_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  GREENLIGHT_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(300).optional(),
   GREENLIGHT_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   GREENLIGHT_SMTP_FROM: z.string().min(3).optional(),
   GREENLIGHT_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -160,6 +163,7 @@ export function loadConfig(
     rateLimits: overrides.rateLimits ?? rateLimitsFrom(e as Record<string, unknown>),
     trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],
     waitTimeoutMs: overrides.waitTimeoutMs ?? e.GREENLIGHT_WAIT_TIMEOUT_MS ?? 600_000,
+    retryAfterSeconds: overrides.retryAfterSeconds ?? e.GREENLIGHT_RETRY_AFTER_SECONDS ?? 5,
     smtpUrl: overrides.smtpUrl ?? e.GREENLIGHT_SMTP_URL ?? null,
     smtpFrom: overrides.smtpFrom ?? e.GREENLIGHT_SMTP_FROM ?? 'Greenlight <greenlight@localhost>',
     githubApiUrl: overrides.githubApiUrl ?? e.GREENLIGHT_GITHUB_API_URL ?? 'https://api.github.com',

@@ -14,8 +14,8 @@ import { API_PREFIX } from './dto.ts';
 // What the three trigger shapes (Sentri, AegisRunner, Certyn) share at the HTTP edge: absolute
 // links, the Idempotency-Key header, access checks on a run, and holding a request for `wait`.
 
-/** How often a pipeline should poll a running run. */
-export const RETRY_AFTER_SECONDS = 5;
+/** How often a pipeline should poll an unfinished run (GREENLIGHT_RETRY_AFTER_SECONDS). */
+export const retryAfterOf = (deps: ApiDeps): number => deps.config.retryAfterSeconds;
 
 /** `Idempotency-Key` header: printable, at most 255 characters. */
 export const idempotencyHeaders = z.looseObject({
@@ -104,8 +104,8 @@ export function markReplay(reply: FastifyReply): void {
 }
 
 /** While a run is going: the polling hint as a header (the body carries it too). */
-export function setRetryAfter(reply: FastifyReply, run: Run): void {
-  if (!isTerminal(run.status)) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+export function setRetryAfter(reply: FastifyReply, deps: ApiDeps, run: Run): void {
+  if (!isTerminal(run.status)) reply.header('retry-after', String(retryAfterOf(deps)));
 }
 
 export interface WaitAnswer<B> {
@@ -141,7 +141,7 @@ export async function waitForAnswer<B extends { error: string | null }>(
     });
     const body = await render(last);
     if (timedOut) {
-      setRetryAfter(reply, last);
+      setRetryAfter(reply, deps, last);
       const secs = Math.round(timeoutMs / 1000);
       return {
         status: 504,

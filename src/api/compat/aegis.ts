@@ -22,7 +22,7 @@ import {
   publicBase,
   queryWants,
   readableRun,
-  RETRY_AFTER_SECONDS,
+  retryAfterOf,
   runPageUrlOf,
   setRetryAfter,
   triggerDeps,
@@ -231,7 +231,7 @@ async function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): Promise
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    ...(isTerminal(run.status) ? {} : { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    ...(isTerminal(run.status) ? {} : { retryAfterSeconds: retryAfterOf(deps) }),
     ...(await phaseOf(deps.store, run)),
   };
 }
@@ -348,7 +348,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
     },
     async (req, reply) => {
       const { run } = await readableRun(req, deps, req.params.runId);
-      setRetryAfter(reply, run);
+      setRetryAfter(reply, deps, run);
       return toAegisRun(req, deps, run);
     },
   );

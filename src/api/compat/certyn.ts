@@ -14,7 +14,7 @@ import {
   markReplay,
   publicBase,
   readableRun,
-  RETRY_AFTER_SECONDS,
+  retryAfterOf,
   runPageUrlOf,
   setRetryAfter,
   triggerDeps,
@@ -127,7 +127,7 @@ async function toCertynRun(req: FastifyRequest, deps: ApiDeps, run: Run): Promis
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    ...(isTerminal(run.status) ? {} : { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    ...(isTerminal(run.status) ? {} : { retryAfterSeconds: retryAfterOf(deps) }),
     ...(await phaseOf(deps.store, run)),
   };
 }
@@ -205,7 +205,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     },
     async (req, reply) => {
       const { run } = await readableRun(req, deps, req.params.runId);
-      setRetryAfter(reply, run);
+      setRetryAfter(reply, deps, run);
       return toCertynRun(req, deps, run);
     },
   );

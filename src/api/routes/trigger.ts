@@ -21,7 +21,7 @@ import {
   markReplay,
   queryWants,
   readableRun,
-  RETRY_AFTER_SECONDS,
+  retryAfterOf,
   runPageUrlOf,
   setRetryAfter,
   statusUrlOf,
@@ -130,7 +130,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     url: runPageUrlOf(req, deps, run),
-    ...(ciStatusOf(run.status) === 'running' ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+    ...(ciStatusOf(run.status) === 'running' ? { retryAfterSeconds: retryAfterOf(deps) } : {}),
     ...(await phaseOf(deps.store, run)),
   });
 
@@ -226,7 +226,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (req, reply) => {
       const { run } = await readableRun(req, deps, req.params.runId, projectOf(req));
-      setRetryAfter(reply, run);
+      setRetryAfter(reply, deps, run);
       return statusOf(req, run);
     },
   );
