@@ -216,6 +216,22 @@ describe('crawl phase of a run (seed 002 crawl: true)', () => {
     expect(res.body.crawl.pages).toBe(1);
   });
 
+  it('runs a crawl alone when the project has no approved test yet', async () => {
+    const fresh = await h.project('fresh', []);
+    const res = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      { crawl: true, baseUrl: clean.url, wait: true },
+      { authorization: `Bearer aegis_${fresh.token}` },
+    );
+    expect([res.status, res.body.status, res.body.total, res.body.passed]).toEqual([
+      200,
+      'passed',
+      2,
+      2,
+    ]);
+  });
+
   it('refuses what it cannot crawl, naming the field', async () => {
     const off = await h.call(
       'POST',
