@@ -5,6 +5,7 @@
 import type { Project } from '../domain/project.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
 import type { GeneratedKind } from './generate-dedupe.ts';
+import type { SiteMap } from './site-map.ts';
 
 /** What a caller may ask of a crawl; every field optional, the crawler clamps and defaults. */
 export interface CrawlRequest {
@@ -57,4 +58,20 @@ export interface CrawlJobs {
   subscribe(crawlId: string, listener: (e: CrawlEvent) => void): (() => void) | null;
   /** Ask a running crawl to stop; false when it is not running here. */
   abort(crawlId: string): boolean;
+}
+
+/** What a run's crawl phase asks of a crawl (CrawlService.crawlToEnd). */
+export interface CrawlToEndInput {
+  project: Project;
+  request: CrawlRequest & { startUrl: string };
+  actor: string;
+  signal?: AbortSignal;
+  /** Called with the crawl record as soon as it exists. */
+  onStart?: (record: CrawlRecord) => void | Promise<void>;
+  onEvent?: (e: CrawlEvent) => void;
+}
+
+/** A crawl run to its end, for a run's crawl phase: not exclusive per project, abortable. */
+export interface CrawlToEnd {
+  crawlToEnd(input: CrawlToEndInput): Promise<{ record: CrawlRecord; siteMap: SiteMap | null }>;
 }

@@ -6,7 +6,13 @@ import type { Project } from '../domain/project.ts';
 import { assertPublicUrl } from '../integrations/ssrf.ts';
 import type { Store } from '../store/connect.ts';
 import type { CrawlRecord } from '../store/crawls.ts';
-import type { CrawlEvent, CrawlJobs, CrawlRequest } from './crawl-jobs.ts';
+import type {
+  CrawlEvent,
+  CrawlJobs,
+  CrawlRequest,
+  CrawlToEnd,
+  CrawlToEndInput,
+} from './crawl-jobs.ts';
 import { crawl, type CrawlOptions } from './crawler.ts';
 import { generateTests, type GeneratedKind } from './generate.ts';
 import { existingTests, storeDrafts } from './generate-store.ts';
@@ -39,7 +45,7 @@ interface Live {
 }
 
 /** Crawls running in this process: started by the API, observed over SSE, aborted on request. */
-export class CrawlService implements CrawlJobs {
+export class CrawlService implements CrawlJobs, CrawlToEnd {
   readonly #deps: CrawlServiceDeps;
   readonly #live = new Map<string, Live>();
   readonly #byProject = new Map<string, string>();
@@ -72,15 +78,9 @@ export class CrawlService implements CrawlJobs {
    * not exclusive per project (runs of several pull requests crawl their own previews), and
    * `signal` aborts it. The target must have passed the SSRF guard already.
    */
-  async crawlToEnd(input: {
-    project: Project;
-    request: CrawlRequest & { startUrl: string };
-    actor: string;
-    signal?: AbortSignal;
-    /** Called with the crawl record as soon as it exists. */
-    onStart?: (record: CrawlRecord) => void | Promise<void>;
-    onEvent?: (e: CrawlEvent) => void;
-  }): Promise<{ record: CrawlRecord; siteMap: SiteMap | null }> {
+  async crawlToEnd(
+    input: CrawlToEndInput,
+  ): Promise<{ record: CrawlRecord; siteMap: SiteMap | null }> {
     const record = await this.#launch(input.project, input.request, input.actor, false);
     const unsubscribe = input.onEvent ? this.subscribe(record.id, input.onEvent) : null;
     const abort = (): void => void this.abort(record.id);

@@ -1,30 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
-import type { CrawlEvent, CrawlRequest } from '../crawl/crawl-jobs.ts';
+import type { CrawlToEnd } from '../crawl/crawl-jobs.ts';
 import { crawlFindings } from '../crawl/crawl-checks.ts';
 import type { GeneratedKind } from '../crawl/generate.ts';
 import { generatedKinds } from '../crawl/generate.ts';
-import type { SiteMap } from '../crawl/site-map.ts';
-import type { Project } from '../domain/project.ts';
 import type { Run } from '../domain/run.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
-import type { CrawlRecord } from '../store/crawls.ts';
 import type { RunCrawl, RunCrawlRequest, RunCrawlSummary } from '../store/run-crawls.ts';
 import { crawlCheckResults, type CrawlEnd } from './crawl-checks.ts';
-
-/** The crawler as the phase uses it (CrawlService.crawlToEnd). */
-export interface PhaseCrawler {
-  crawlToEnd(input: {
-    project: Project;
-    request: CrawlRequest & { startUrl: string };
-    actor: string;
-    signal?: AbortSignal;
-    onStart?: (record: CrawlRecord) => void | Promise<void>;
-    onEvent?: (e: CrawlEvent) => void;
-  }): Promise<{ record: CrawlRecord; siteMap: SiteMap | null }>;
-}
 
 /** What the phase needs of the engine: start a run and give it its verdict. */
 export interface PhaseEngine {
@@ -36,7 +21,8 @@ export interface CrawlPhaseDeps {
   store: Store;
   events: EventBus;
   engine: PhaseEngine;
-  crawler: PhaseCrawler;
+  /** The existing crawler (CrawlService). */
+  crawler: CrawlToEnd;
   logger?: Logger;
   clock?: () => Date;
   /** Crawls this process runs at once (default 2). */

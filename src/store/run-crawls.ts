@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { RunCrawlsTable } from './database.ts';
-import { HELD_UNTIL } from './run-triggers.ts';
+import { HELD_UNTIL, releaseHeldJobs } from './run-triggers.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
 export const runCrawlStatuses = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -147,16 +147,14 @@ export function runCrawlRepository({ db, now }: RepoContext): RunCrawlRepository
         .innerJoin('runs as r', 'r.id', 'c.run_id')
         .leftJoin('run_triggers as t', 't.run_id', 'c.run_id')
         .select('c.run_id')
-        .where((eb) =>
-          eb.or([
-            eb('c.status', '=', 'pending'),
-            eb.and([eb('c.status', '=', 'running'), eb('c.heartbeat_at', '<', staleBefore)]),
-          ]),
-        )
+        // A superset (running ones may hold a live lease): the update below decides.
+        .where('c.status', 'in', open)
         .where('r.status', 'in', ['queued', 'running'])
         .where('t.blocked_by', 'is', null)
+        // 'pending' sorts before 'running': waiting phases are tried first.
+        .orderBy('c.status')
         .orderBy('c.created_at')
-        .limit(5)
+        .limit(20)
         .execute();
       for (const { run_id } of candidates) {
         const r = await db
@@ -217,26 +215,7 @@ export function runCrawlRepository({ db, now }: RepoContext): RunCrawlRepository
     },
 
     async releaseJobs(runId, at) {
-      // One statement: a run still waiting for another one (policy queue) keeps its jobs held,
-      // and that run's release (run-triggers.ts) finds the phase over. Whichever of the two ends
-      // last releases the jobs.
-      await db
-        .updateTable('jobs')
-        .set({ run_after: at, updated_at: at })
-        .where('run_id', '=', runId)
-        .where('status', '=', 'queued')
-        .where('run_after', '=', HELD_UNTIL)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('run_triggers as t')
-                .select('t.run_id')
-                .whereRef('t.run_id', '=', 'jobs.run_id')
-                .where('t.blocked_by', 'is not', null),
-            ),
-          ),
-        )
-        .execute();
+      await releaseHeldJobs(db, runId, at, 'blocked');
     },
 
     async cancelPending(runId, at) {

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { RunTriggersTable } from './database.ts';
-import type { RepoContext } from './sql-helpers.ts';
+import type { Db, RepoContext } from './sql-helpers.ts';
 
 /** Which API shape created a run. */
 export type TriggerShape = 'sentri' | 'aegis' | 'certyn';
@@ -61,6 +61,41 @@ export interface RunTriggerRepository {
 export const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
 
 const terminal = ['passed', 'failed', 'error', 'cancelled'];
+
+/**
+ * Let a run's held jobs be claimed from `at`, in one statement, unless the run still waits for
+ * something else: another run (`blocked`, policy queue) or its crawl phase (`crawling`). Each of
+ * the two releases checks the other, so whichever ends last lets the jobs go.
+ */
+export async function releaseHeldJobs(
+  db: Db,
+  runId: string,
+  at: string,
+  unless: 'blocked' | 'crawling',
+): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ run_after: at, updated_at: at })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'queued')
+    .where('run_after', '=', HELD_UNTIL)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          unless === 'blocked'
+            ? selectFrom('run_triggers as t')
+                .select('t.run_id')
+                .whereRef('t.run_id', '=', 'jobs.run_id')
+                .where('t.blocked_by', 'is not', null)
+            : selectFrom('run_crawls as c')
+                .select('c.run_id')
+                .whereRef('c.run_id', '=', 'jobs.run_id')
+                .where('c.status', 'in', ['pending', 'running']),
+        ),
+      ),
+    )
+    .execute();
+}
 
 function toRunTrigger(r: Selectable<RunTriggersTable>): RunTrigger {
   const git: GitInfo = {};
@@ -168,24 +203,8 @@ export function runTriggerRepository({ db }: RepoContext): RunTriggerRepository 
         .where('blocked_by', 'is not', null)
         .executeTakeFirst();
       if (r.numUpdatedRows === 0n) return false;
-      await db
-        .updateTable('jobs')
-        .set({ run_after: at, updated_at: at })
-        .where('run_id', '=', runId)
-        .where('status', '=', 'queued')
-        .where('run_after', '=', HELD_UNTIL)
-        // A run that crawls first keeps its jobs until its crawl phase ends (run-crawls.ts).
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('run_crawls as c')
-                .select('c.run_id')
-                .whereRef('c.run_id', '=', 'jobs.run_id')
-                .where('c.status', 'in', ['pending', 'running']),
-            ),
-          ),
-        )
-        .execute();
+      // A run that crawls first keeps its jobs until its crawl phase ends (run-crawls.ts).
+      await releaseHeldJobs(db, runId, at, 'crawling');
       return true;
     },
 

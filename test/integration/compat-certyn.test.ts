@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.ts';
 import { pollUntilDone, startTriggerHarness, type TriggerHarness } from './trigger-harness.ts';
 
 // Certyn's CI runs API (seed 003): create with X-API-Key + Idempotency-Key, poll `state`,
@@ -11,33 +14,13 @@ let green: { id: string; slug: string; token: string };
 let red: { id: string; slug: string; token: string };
 const key = (token: string) => ({ 'x-api-key': token });
 
-/** Seed 003's polling script, with `sleep` shortened; exits 0 pass, 1 fail or timeout. */
-const pollScript = `
-set -euo pipefail
-RUN_ID="\${1:?Usage: $0 <run-id>}"
-MAX_ATTEMPTS=60
-for i in $(seq 1 "$MAX_ATTEMPTS"); do
-  resp="$(curl -sS -H "X-API-Key: $CERTYN_API_KEY" "$CERTYN_API_URL/api/ci/runs/$RUN_ID")"
-  state="$(echo "$resp" | jq -r '.state')"
-  failed="$(echo "$resp" | jq -r '.failed')"
-  blocked="$(echo "$resp" | jq -r '.blocked')"
-  interval="$(echo "$resp" | jq -r '.retryAfterSeconds // 15')"
-  echo "poll=$i state=$state failed=$failed blocked=$blocked interval=$interval"
-  if [ "$state" = "completed" ] || [ "$state" = "cancelled" ]; then
-    if [ "$failed" != "0" ] || [ "$blocked" != "0" ]; then
-      exit 1
-    fi
-    exit 0
-  fi
-  sleep 0.1
-done
-echo "Timed out waiting for run completion"
-exit 1`;
+/** Seed 003's polling script as the seed prints it; it sleeps the retryAfterSeconds we answer. */
+const pollScript = readFileSync(join(repoRoot, 'test', 'fixtures', 'seeds', '003-poll.sh'), 'utf8');
 
 // curl and jq are installed by scripts/bootstrap.sh: a missing one fails the test, never skips it.
 async function runPollScript(runId: string, token: string): Promise<number> {
   try {
-    await promisify(execFile)('bash', ['-c', pollScript, 'poll', runId], {
+    await promisify(execFile)('bash', ['-c', pollScript, '003-poll.sh', runId], {
       env: { ...process.env, CERTYN_API_URL: h.url, CERTYN_API_KEY: token },
       timeout: 20_000,
     });
@@ -48,7 +31,7 @@ async function runPollScript(runId: string, token: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  h = await startTriggerHarness();
+  h = await startTriggerHarness({ retryAfterSeconds: 1 });
   green = await h.project('my-app', ['smoke-suite/pass login', 'smoke-suite/pass home', 'pass x']);
   red = await h.project('red-app', ['smoke-suite/pass a', 'smoke-suite/fail b']);
 });
@@ -149,8 +132,9 @@ describe('Certyn CI runs API (seed 003)', () => {
     );
     expect(res.status).toBe(202);
     const running = await h.call('GET', res.body.statusUrl, undefined, key(gated.token));
-    expect(running.body).toMatchObject({ state: 'in_progress', retryAfterSeconds: 5 });
-    expect(running.headers.get('retry-after')).toBe('5');
+    // The polling hint is the server's (GREENLIGHT_RETRY_AFTER_SECONDS; 1 s in this harness).
+    expect(running.body).toMatchObject({ state: 'in_progress', retryAfterSeconds: 1 });
+    expect(running.headers.get('retry-after')).toBe('1');
     const cancelled = await h.call(
       'POST',
       `/api/ci/runs/${res.body.runId}/cancel`,

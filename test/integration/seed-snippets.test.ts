@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.ts';
 import { repoRoot, startCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 // Issue 10's "done": the CI snippets of seeds 000 (Sentri), 002 (AegisRunner) and 003 (Certyn),
 // as those documents print them (test/fixtures/seeds/), run with bash, curl and jq against a
@@ -41,17 +41,6 @@ interface Project {
   failingTestId: string;
 }
 const projects: Record<string, Project> = {};
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // The API's JSON answers, read loosely: the expectations below check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
