@@ -347,7 +347,7 @@ export function registerCi(program: Command): void {
     .option('--tag <tag...>', 'only tests with any of these tags')
     .option('--test <id...>', 'only these test ids')
     .option('--base-url <url>', 'run against this URL (a preview deploy)')
-    .option('--env <name>', 'environment to use');
+    .option('--env <name>', 'environment to use; default: the project\'s "default" one');
   addCiRunFlags(run)
     .option('--wait', 'follow the run until it ends (default)')
     .option('--no-wait', 'print the run id and status URL, then exit 0')

@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENT } from '../../domain/project.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -59,7 +60,8 @@ export function registerExport(program: Command): void {
           }
           const envs = await store.environments.list(project.id);
           const env =
-            envs.find((e) => e.name === (o.env ?? 'default')) ?? (o.env ? undefined : envs[0]);
+            envs.find((e) => e.name === (o.env ?? DEFAULT_ENVIRONMENT)) ??
+            (o.env ? undefined : envs[0]);
           if (o.env && !env) throw new AppError('not_found', `environment "${o.env}" not found`);
           await mkdir(join(o.out, 'tests'), { recursive: true });
           const used = new Set<string>();

@@ -150,7 +150,10 @@ export function registerRun(program: Command): void {
     .option('--test <id...>', 'only these test ids')
     .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
     .option('--base-url <url>', 'run against this URL instead of the project’s')
-    .option('--env <name>', 'environment (variables and base URL) to use')
+    .option(
+      '--env <name>',
+      'environment (variables and base URL) to use; default: the project\'s "default" one',
+    )
     .option('--trace', 'record a Playwright trace for every test')
     .addOption(
       new Option('--screenshots <mode>', 'failure (default) or every-step').choices([
