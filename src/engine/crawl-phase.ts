@@ -9,7 +9,7 @@ import type { Run } from '../domain/run.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 import type { RunCrawl, RunCrawlRequest, RunCrawlSummary } from '../store/run-crawls.ts';
-import { crawlCheckResults, type CrawlEnd } from './crawl-checks.ts';
+import { crawlCheckResults, type CrawlEnd } from './crawl-check-results.ts';
 
 /** What the phase needs of the engine: start a run and give it its verdict. */
 export interface PhaseEngine {

@@ -24,7 +24,7 @@ import { recoverRuns } from './recovery.ts';
 import { selectTests } from './selection.ts';
 import { estimateDurations } from './shard-plan.ts';
 import { checkRunOptions } from './run-capabilities.ts';
-import { CRAWL_CHECKS, crawlRequestOf } from './crawl-checks.ts';
+import { CRAWL_CHECKS, crawlRequestOf } from './crawl-check-results.ts';
 import type { RunCrawlRequest } from '../store/run-crawls.ts';
 
 export type { ExecutorJob, TestExecutor, TestOutcome } from './executor.ts';
