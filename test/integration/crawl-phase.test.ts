@@ -232,6 +232,38 @@ describe('crawl phase of a run (seed 002 crawl: true)', () => {
     ]);
   });
 
+  it('a run cancelled while it crawls stops its crawl and never starts its tests', async () => {
+    let open!: () => void;
+    slowGate = new Promise<void>((r) => (open = r));
+    releaseSlow = open;
+    const res = await h.call(
+      'POST',
+      '/api/v1/ci/trigger',
+      { crawl: true, baseUrl: site.url, githubPrNumber: 8 },
+      aegis(),
+    );
+    const runId = res.body.runId as string;
+    await vi.waitFor(
+      async () => expect((await h.store.runCrawls.get(runId))?.status).toBe('running'),
+      { timeout: 30_000, interval: 100 },
+    );
+    const abort = await h.call(
+      'POST',
+      `/api/v1/runs/${runId}/abort`,
+      { reason: 'new push' },
+      aegis(),
+    );
+    expect([abort.status, abort.body.status]).toEqual([200, 'aborted']);
+    await vi.waitFor(
+      async () => expect((await h.store.runCrawls.get(runId))?.status).toBe('cancelled'),
+      { timeout: 30_000, interval: 100 },
+    );
+    open();
+    expect(await h.store.results.listByRun(runId)).toEqual([]);
+    expect(h.executions.filter((j) => j.run.id === runId)).toEqual([]);
+    expect((await h.store.jobs.listByRun(runId)).every((j) => j.status === 'cancelled')).toBe(true);
+  });
+
   it('refuses what it cannot crawl, naming the field', async () => {
     const off = await h.call(
       'POST',
