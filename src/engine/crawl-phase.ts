@@ -10,6 +10,7 @@ import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 import type { RunCrawl, RunCrawlRequest, RunCrawlSummary } from '../store/run-crawls.ts';
 import { crawlCheckResults, type CrawlEnd } from './crawl-check-results.ts';
+import { testFinished } from './job-runner.ts';
 
 /** What the phase needs of the engine: start a run and give it its verdict. */
 export interface PhaseEngine {
@@ -258,18 +259,7 @@ export class CrawlPhases {
     }
     await store.runCrawls.releaseJobs(run.id, this.#now());
     const counts = { total: run.total, ...(await store.results.tally(run.id)) };
-    for (const result of results) {
-      this.#publish(run, {
-        type: 'test.finished',
-        testId: result.testId,
-        testName: result.testName,
-        attempt: result.attempt,
-        status: result.status,
-        durationMs: result.durationMs,
-        error: result.error,
-        counts,
-      });
-    }
+    for (const result of results) this.#publish(run, testFinished(result, counts));
     await store.runNotes.add({
       projectId: run.projectId,
       runId: run.id,

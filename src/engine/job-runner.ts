@@ -183,17 +183,7 @@ export class JobRunner {
       });
     }
     const counts = await this.#counts(run);
-    this.#publish(run, {
-      type: 'test.finished',
-      testId: result.testId,
-      testName: result.testName,
-      attempt: result.attempt,
-      status: result.status,
-      durationMs: result.durationMs,
-      // Live streams show why a test failed without reading the result back.
-      error: result.error,
-      counts,
-    });
+    this.#publish(run, testFinished(result, counts));
     if ((await queue.pending(run.id)) === 0) await this.finishRun(run.id);
   }
 
@@ -395,6 +385,24 @@ export class JobRunner {
 }
 
 const isFailure = (s: ResultStatus): boolean => s === 'failed' || s === 'error';
+
+/** The `test.finished` event of a recorded result, with the run's counts after it. */
+export function testFinished(
+  result: TestResult,
+  counts: RunCounts,
+): Omit<RunEvent, 'runId' | 'projectId' | 'at'> {
+  return {
+    type: 'test.finished',
+    testId: result.testId,
+    testName: result.testName,
+    attempt: result.attempt,
+    status: result.status,
+    durationMs: result.durationMs,
+    // Live streams show why a test failed without reading the result back.
+    error: result.error,
+    counts,
+  };
+}
 
 /** What an earlier attempt keeps: enough to report it, not its console and network logs. */
 function attemptRecord(attempt: number, o: TestOutcome): AttemptRecord {

@@ -29,6 +29,14 @@ let slowGate = Promise.resolve();
 
 const aegis = () => ({ authorization: `Bearer aegis_${token}` });
 
+/** Hold /slow (and so the crawl) until the returned function is called. */
+function closeSlowGate(): () => void {
+  let open!: () => void;
+  slowGate = new Promise<void>((r) => (open = r));
+  releaseSlow = open;
+  return open;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gl-crawl-phase-'));
   site = await startStaticServer(dir, {
@@ -95,9 +103,7 @@ async function events(
 
 describe('crawl phase of a run (seed 002 crawl: true)', () => {
   it('crawls the base URL before the tests; broken links and 5xx pages fail the run', async () => {
-    let open!: () => void;
-    slowGate = new Promise<void>((r) => (open = r));
-    releaseSlow = open;
+    const open = closeSlowGate();
     const res = await h.call(
       'POST',
       '/api/v1/ci/trigger',
@@ -233,9 +239,7 @@ describe('crawl phase of a run (seed 002 crawl: true)', () => {
   });
 
   it('a run cancelled while it crawls stops its crawl and never starts its tests', async () => {
-    let open!: () => void;
-    slowGate = new Promise<void>((r) => (open = r));
-    releaseSlow = open;
+    const open = closeSlowGate();
     const res = await h.call(
       'POST',
       '/api/v1/ci/trigger',
