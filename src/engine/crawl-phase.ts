@@ -155,15 +155,29 @@ export class CrawlPhases {
       store.runs.get(phase.projectId, phase.runId),
       store.projects.get(phase.projectId),
     ]);
-    if (!run || !project) return;
+    if (!run || !project) {
+      // The project was deleted meanwhile: nothing to crawl for, ever.
+      const at = this.#now();
+      await store.runCrawls.finish(phase.runId, this.#owner, {
+        status: 'cancelled',
+        summary: null,
+        error: 'the run or its project is gone',
+        at,
+      });
+      return;
+    }
     await engine.markRunStarted(run);
     const say = (message: string): void =>
       this.#publish(run, { type: 'run.phase', phase: 'crawl', message });
     const heartbeat = setInterval(() => {
-      void store.runCrawls.heartbeat(run.id, this.#owner, this.#now()).then((held) => {
-        // Another process took the phase over (we looked dead to it): let it have it.
-        if (!held && !signal.aborted) this.#active.get(run.id)?.controller.abort();
-      });
+      void store.runCrawls.heartbeat(run.id, this.#owner, this.#now()).then(
+        (held) => {
+          // Another process took the phase over (we looked dead to it): let it have it.
+          if (!held && !signal.aborted) this.#active.get(run.id)?.controller.abort();
+        },
+        // A missed beat is retried at the next one; the lease is far longer than a beat.
+        (err: unknown) => this.#d.logger.warn({ err, runId: run.id }, 'crawl phase heartbeat'),
+      );
     }, this.#d.heartbeatMs);
     heartbeat.unref();
     const startedAt = this.#now();
