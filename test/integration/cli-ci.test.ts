@@ -18,16 +18,15 @@ const executor: TestExecutor = async (job) => {
   // `… paced …` tests wait for the CLI to follow the stream, so results arrive live.
   if (name.includes('paced')) await streamOpened;
   if (name.startsWith('block')) {
-    await new Promise<void>((_, reject) =>
-      job.signal.addEventListener(
-        'abort',
-        () => {
-          aborted.push(job.test.id);
-          reject(new Error('aborted'));
-        },
-        { once: true },
-      ),
-    );
+    await new Promise<void>((_, reject) => {
+      const stop = (): void => {
+        aborted.push(job.test.id);
+        reject(new Error('aborted'));
+      };
+      // Cancelled before it got here (a loaded machine): an abort event will not come again.
+      if (job.signal.aborted) return stop();
+      job.signal.addEventListener('abort', stop, { once: true });
+    });
   }
   const outcome = await passingExecutor(job);
   if (name.startsWith('fail')) {
