@@ -12,12 +12,15 @@ import { passingExecutor, startHarness, type Harness } from './api-harness.ts';
 
 // `pass …` passes, `fail …` fails with a message, `block …` runs until the run is aborted.
 const aborted: string[] = [];
+/** Runs whose blocking test is executing now (its executor listens for the abort). */
+const blocking = new Set<string>();
 let streamOpened: Promise<void> = Promise.resolve();
 const executor: TestExecutor = async (job) => {
   const name = job.test.name;
   // `… paced …` tests wait for the CLI to follow the stream, so results arrive live.
   if (name.includes('paced')) await streamOpened;
   if (name.startsWith('block')) {
+    blocking.add(job.run.id);
     await new Promise<void>((_, reject) => {
       const stop = (): void => {
         aborted.push(job.test.id);
@@ -223,9 +226,9 @@ describe('greenlight ci run', () => {
     }
     expect(runId).toBeDefined();
     for (let i = 0; i < 400; i++) {
-      const running = (await h.store.runs.get(null, runId!))?.status === 'running';
-      // Interrupt once the CLI follows the stream, so the test covers the waiting phase.
-      if (running && (runStreamOf(h.events)?.listenerCount(runId!) ?? 0) > 0) break;
+      // Interrupt once the CLI follows the stream and the test executes, so the test covers
+      // the waiting phase and the abort reaches a running test.
+      if (blocking.has(runId!) && (runStreamOf(h.events)?.listenerCount(runId!) ?? 0) > 0) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGINT');
