@@ -17,6 +17,7 @@ const allowed = {
   export: ['domain'],
   report: ['domain'],
   demo: ['domain'],
+  scan: ['domain', 'config'],
   auth: ['domain', 'store', 'config'],
   integrations: ['domain', 'store', 'events', 'report', 'config'],
   crawl: ['domain', 'store', 'browser', 'integrations', 'config'],
@@ -31,6 +32,7 @@ const allowed = {
     'report',
     'crawl',
     'integrations',
+    'scan',
     'config',
   ],
   api: [
@@ -45,6 +47,7 @@ const allowed = {
     'crawl',
     'integrations',
     'auth',
+    'scan',
     'config',
   ],
 };

@@ -100,7 +100,9 @@ export function scanFingerprint(
   matched: string,
   occurrence: number,
 ): string {
-  return sha256(`gl-scan/v1\u0000${ruleId}\u0000${file}\u0000${normaliseSnippet(matched)}\u0000${occurrence}`);
+  return sha256(
+    `gl-scan/v1\u0000${ruleId}\u0000${file}\u0000${normaliseSnippet(matched)}\u0000${occurrence}`,
+  );
 }
 
 /** Counts of findings per severity, every severity present. */

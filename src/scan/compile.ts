@@ -69,7 +69,12 @@ export function findingsOf(rule: RuleDef, file: SourceFile, hits: Hit[]): ScanFi
       message: hit.message ?? rule.message,
       file: file.path,
       ...(hit.line !== undefined
-        ? { startLine: hit.line, startColumn: hit.column, endLine: hit.endLine, endColumn: hit.endColumn }
+        ? {
+            startLine: hit.line,
+            startColumn: hit.column,
+            endLine: hit.endLine,
+            endColumn: hit.endColumn,
+          }
         : {}),
       ...(snippet !== undefined ? { snippet } : {}),
       fingerprint: scanFingerprint(rule.id, file.path, hit.matched, occurrence),
@@ -87,7 +92,9 @@ export class RuleCrash extends Error {
   readonly ruleId: string;
   readonly file: string;
   constructor(ruleId: string, file: string, cause: unknown) {
-    super(`rule ${ruleId} crashed on ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `rule ${ruleId} crashed on ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.name = 'RuleCrash';
     this.ruleId = ruleId;
     this.file = file;

@@ -30,12 +30,25 @@ type Loose = Record<string, unknown>;
  */
 export function fromSentrikRule(raw: Loose, where: string): Loose {
   if (raw.kind !== undefined || raw.type === undefined) return raw;
-  const { type, file_glob, description, remediation_guidance, all_patterns, check, params, ...rest } = raw;
+  const {
+    type,
+    file_glob,
+    description,
+    remediation_guidance,
+    all_patterns,
+    check,
+    params,
+    ...rest
+  } = raw;
   const kind = sentrikKinds[String(type)];
   if (!kind) {
-    throw new AppError('validation_failed', `${where}: rule type "${String(type)}" is not supported here`, {
-      supported: Object.keys(sentrikKinds),
-    });
+    throw new AppError(
+      'validation_failed',
+      `${where}: rule type "${String(type)}" is not supported here`,
+      {
+        supported: Object.keys(sentrikKinds),
+      },
+    );
   }
   const out: Loose = { ...rest, kind };
   if (typeof file_glob === 'string') out.paths = [file_glob];
@@ -48,34 +61,52 @@ export function fromSentrikRule(raw: Loose, where: string): Loose {
   if (kind === 'file-policy') {
     const make = sentrikChecks[String(check)];
     if (!make) {
-      throw new AppError('validation_failed', `${where}: file_policy check "${String(check)}" is not supported here`, {
-        supported: Object.keys(sentrikChecks),
-      });
+      throw new AppError(
+        'validation_failed',
+        `${where}: file_policy check "${String(check)}" is not supported here`,
+        {
+          supported: Object.keys(sentrikChecks),
+        },
+      );
     }
     out.policy = make((params as Loose | undefined) ?? {});
   }
   if (kind === 'ast' && out.pattern === undefined && out.rule === undefined) {
-    throw new AppError('validation_failed', `${where}: sentrik's Python ast_check rules have no equivalent; write an ast-grep pattern`);
+    throw new AppError(
+      'validation_failed',
+      `${where}: sentrik's Python ast_check rules have no equivalent; write an ast-grep pattern`,
+    );
   }
   return out;
 }
 
 function issuesOf(e: z.ZodError, prefix: string): { path: string; message: string }[] {
-  return e.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  return e.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
+    message: i.message,
+  }));
 }
 
 /** Validate a rule fully: its schema and that its patterns compile (RE2, ast-grep). */
 export function checkRule(raw: unknown, where: string): RuleDef {
-  const parsed = ruleSchema.safeParse(raw && typeof raw === 'object' ? fromSentrikRule(raw as Loose, where) : raw);
+  const parsed = ruleSchema.safeParse(
+    raw && typeof raw === 'object' ? fromSentrikRule(raw as Loose, where) : raw,
+  );
   if (!parsed.success) {
     const details = issuesOf(parsed.error, where);
-    throw new AppError('validation_failed', `invalid rule: ${details[0]?.path}: ${details[0]?.message}`, details);
+    throw new AppError(
+      'validation_failed',
+      `invalid rule: ${details[0]?.path}: ${details[0]?.message}`,
+      details,
+    );
   }
   try {
     compileRule(parsed.data);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    throw new AppError('validation_failed', `rule ${parsed.data.id}: ${message}`, [{ path: where, message }]);
+    throw new AppError('validation_failed', `rule ${parsed.data.id}: ${message}`, [
+      { path: where, message },
+    ]);
   }
   return parsed.data;
 }
@@ -94,13 +125,19 @@ export function checkPack(raw: unknown, fallbackId?: string): PackDef {
   });
   if (!head.success) {
     const details = issuesOf(head.error, '');
-    throw new AppError('validation_failed', `invalid pack: ${details[0]?.path}: ${details[0]?.message}`, details);
+    throw new AppError(
+      'validation_failed',
+      `invalid pack: ${details[0]?.path}: ${details[0]?.message}`,
+      details,
+    );
   }
-  if (rules.length === 0) throw new AppError('validation_failed', 'invalid pack: rules: at least one rule');
+  if (rules.length === 0)
+    throw new AppError('validation_failed', 'invalid pack: rules: at least one rule');
   const checked = rules.map((r, i) => checkRule(r, `rules.${i}`));
   const seen = new Set<string>();
   for (const r of checked) {
-    if (seen.has(r.id)) throw new AppError('validation_failed', `invalid pack: rule id ${r.id} appears twice`);
+    if (seen.has(r.id))
+      throw new AppError('validation_failed', `invalid pack: rule id ${r.id} appears twice`);
     seen.add(r.id);
   }
   return { ...head.data, rules: checked };
@@ -108,7 +145,11 @@ export function checkPack(raw: unknown, fallbackId?: string): PackDef {
 
 const slugOf = (name: unknown): string | undefined =>
   typeof name === 'string'
-    ? name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 63) || undefined
+    ? name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 63) || undefined
     : undefined;
 
 /** Parse a pack's YAML text; a YAML syntax error is a validation error with its line. */
@@ -117,7 +158,10 @@ export function parsePackYaml(text: string, fallbackId?: string): PackDef {
   try {
     data = parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
-    throw new AppError('validation_failed', `pack YAML does not parse: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AppError(
+      'validation_failed',
+      `pack YAML does not parse: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return checkPack(data, fallbackId);
 }

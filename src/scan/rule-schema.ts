@@ -2,7 +2,20 @@ import { z } from 'zod';
 import { ruleKinds, severities } from '../domain/scan.ts';
 
 /** Languages a rule can name; `any` matches every text file. */
-export const languages = ['any', 'javascript', 'typescript', 'json', 'yaml', 'python', 'go', 'java', 'shell', 'markdown', 'html', 'css'] as const;
+export const languages = [
+  'any',
+  'javascript',
+  'typescript',
+  'json',
+  'yaml',
+  'python',
+  'go',
+  'java',
+  'shell',
+  'markdown',
+  'html',
+  'css',
+] as const;
 export type Language = (typeof languages)[number];
 
 const id = z
@@ -38,13 +51,19 @@ export const ruleSchema = z
     message: text(1000),
     help: text(4000).optional(),
     helpUri: z.url().max(2000).optional(),
-    cwe: z.array(z.string().regex(/^CWE-\d{1,5}$/, 'CWE-<number>')).max(20).default([]),
+    cwe: z
+      .array(z.string().regex(/^CWE-\d{1,5}$/, 'CWE-<number>'))
+      .max(20)
+      .default([]),
     standard: text(200).optional(),
     clause: text(200).optional(),
     tags: z.array(text(100)).max(50).default([]),
     pattern: text(4000).optional(),
     /** Regex flags besides the implied global one: any of `i`, `m`, `s`. */
-    flags: z.string().regex(/^[ims]*$/, 'only i, m and s').optional(),
+    flags: z
+      .string()
+      .regex(/^[ims]*$/, 'only i, m and s')
+      .optional(),
     /** regex: the file must also match every one of these for the rule to report. */
     allOf: z.array(text(4000)).max(20).optional(),
     keywords: z.array(text(100)).max(50).optional(),
@@ -65,11 +84,16 @@ export const ruleSchema = z
       need('pattern', r.pattern !== undefined, `a ${r.kind} rule needs a pattern`);
     }
     if (r.kind === 'ast') {
-      need('pattern', r.pattern !== undefined || r.rule !== undefined, 'an ast rule needs a pattern or a rule');
+      need(
+        'pattern',
+        r.pattern !== undefined || r.rule !== undefined,
+        'an ast rule needs a pattern or a rule',
+      );
       const ok = r.languages.every((l) => l === 'javascript' || l === 'typescript');
       need('languages', ok, 'ast rules support javascript and typescript');
     }
-    if (r.kind === 'file-policy') need('policy', r.policy !== undefined, 'a file-policy rule needs a policy');
+    if (r.kind === 'file-policy')
+      need('policy', r.policy !== undefined, 'a file-policy rule needs a policy');
   });
 export type RuleDef = z.output<typeof ruleSchema>;
 export type RuleInput = z.input<typeof ruleSchema>;

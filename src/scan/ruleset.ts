@@ -19,9 +19,13 @@ export function resolveRules(
   const byId = new Map(packs.map((p) => [p.id, p]));
   const unknown = enabled.filter((id) => !byId.has(id));
   if (unknown.length > 0) {
-    throw new AppError('validation_failed', `unknown pack${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
-      known: [...byId.keys()],
-    });
+    throw new AppError(
+      'validation_failed',
+      `unknown pack${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      {
+        known: [...byId.keys()],
+      },
+    );
   }
   const out: ActiveRule[] = [];
   const owner = new Map<string, string>();
@@ -33,7 +37,10 @@ export function resolveRules(
       if (!on) continue;
       const other = owner.get(rule.id);
       if (other !== undefined && other !== pack.id) {
-        throw new AppError('validation_failed', `rule ${rule.id} is defined by both pack ${other} and pack ${pack.id}`);
+        throw new AppError(
+          'validation_failed',
+          `rule ${rule.id} is defined by both pack ${other} and pack ${pack.id}`,
+        );
       }
       owner.set(rule.id, pack.id);
       out.push({ ...rule, severity: o.severity ?? rule.severity, pack: pack.id });

@@ -3,8 +3,7 @@ import { hitAt, type Hit, type Matcher } from './hit.ts';
 import { compileRe2, matchAll } from './re2.ts';
 
 /** Module specifiers in import/export-from, dynamic import() and require() (group 2). */
-const IMPORT =
-  String.raw`(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\r\n]{1,300})['"]`;
+const IMPORT = String.raw`(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\r\n]{1,300})['"]`;
 
 /** `x` matches exactly; `x/*` or `x*` matches by prefix. */
 function forbids(list: string[], spec: string): string | undefined {
@@ -36,7 +35,10 @@ export function compileFilePolicy(rule: RuleDef): Matcher {
         if (s < 0) continue;
         const spec = file.bytes.subarray(s, e).toString('utf8');
         const rule_ = forbids(banned, spec);
-        if (rule_) hits.push(hitAt(file, m.start, m.end, { message: `${rule.message} (imports "${spec}")` }));
+        if (rule_)
+          hits.push(
+            hitAt(file, m.start, m.end, { message: `${rule.message} (imports "${spec}")` }),
+          );
       }
     }
     return hits;
