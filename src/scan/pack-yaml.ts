@@ -1,5 +1,5 @@
 import { parse as parseYaml, stringify } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { compileRule } from './compile.ts';
 import { packSchema, ruleSchema, type PackDef, type RuleDef } from './rule-schema.ts';

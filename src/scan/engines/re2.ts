@@ -12,6 +12,7 @@ export function compileRe2(pattern: string, flags = '', withIndices = false): RE
     const why = e instanceof Error ? e.message : String(e);
     throw new Error(
       `pattern ${JSON.stringify(pattern)} is not valid RE2 syntax (${why}); RE2 runs in linear time, so backreferences and look-around are not supported`,
+      { cause: e },
     );
   }
 }
