@@ -1,3 +1,5 @@
+import type { ScanTables } from './scan-tables.ts';
+
 /**
  * The database schema as Kysely table types. Types are portable on purpose: ids are text
  * (randomUUID), timestamps are ISO-8601 text (which sorts like time), JSON is stored as text, and
@@ -245,6 +247,8 @@ export interface ApiKeysTable {
 
 export interface TriggerTokensTable {
   id: string;
+  /** JSON string[] of scopes (`trigger`, `scan`); null: `trigger` only (tokens made before scopes). */
+  scopes: string | null;
   project_id: string;
   name: string;
   prefix: string;
@@ -460,7 +464,7 @@ export interface VisualBaselinesTable {
   source_run_id: string | null;
 }
 
-export interface Database {
+export interface Database extends ScanTables {
   data_sets: DataSetsTable;
   crawls: CrawlsTable;
   projects: ProjectsTable;

@@ -20,6 +20,11 @@ import * as m016 from './migrations/016-data-sets.ts';
 import * as m017 from './migrations/017-artifact-expiry.ts';
 import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
+import * as m045 from './migrations/045-scans.ts';
+import * as m046 from './migrations/046-scan-settings.ts';
+import * as m047 from './migrations/047-scan-audit.ts';
+import * as m048 from './migrations/048-scan-approvals.ts';
+import * as m049 from './migrations/049-trigger-token-scopes.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -44,6 +49,11 @@ const migrations: Record<string, Migration> = {
   '017-artifact-expiry': m017,
   '018-project-healing': m018,
   '019-data-snapshots-schedule-options': m019,
+  '045-scans': m045,
+  '046-scan-settings': m046,
+  '047-scan-audit': m047,
+  '048-scan-approvals': m048,
+  '049-trigger-token-scopes': m049,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */
