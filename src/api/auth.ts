@@ -25,7 +25,8 @@ import { API_PREFIX } from './dto.ts';
  * - `role` / `scope`: override what the project scope asks of a user for this route.
  */
 export interface RouteAuthConfig {
-  auth?: 'public' | 'trigger';
+  /** `scan`: a trigger token with the scan scope is accepted besides users (scan-gate routes). */
+  auth?: 'public' | 'trigger' | 'scan';
   role?: Role;
   scope?: Scope;
 }
@@ -134,7 +135,7 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
     }
     if (url === undefined || isPublic(url, config)) return; // unknown routes: the 404 handler
     if (!req.principal) throw unauthorized(req);
-    if (req.principal.kind === 'trigger' && config.auth !== 'trigger') {
+    if (req.principal.kind === 'trigger' && config.auth !== 'trigger' && config.auth !== 'scan') {
       throw new AppError('forbidden', TRIGGER_ONLY);
     }
   });
@@ -250,5 +251,6 @@ export function authorizeProjectRoute(req: FastifyRequest, project: Project): vo
   const scope = config.scope ?? defaultScope(req.method, url);
   if (config.auth === 'public') return;
   if (config.auth === 'trigger') requireTriggerAccess(req, project, role, scope);
+  else if (config.auth === 'scan') requireScanAccess(req, project, role);
   else requireProjectAccess(req, project, role, scope);
 }

@@ -68,6 +68,7 @@ export function triggerDeps(deps: ApiDeps): TriggerDeps {
     config: deps.config,
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
     ...(deps.feedback ? { feedback: deps.feedback } : {}),
+    ...(deps.scans ? { scans: deps.scans } : {}),
     checkCallbackUrl: (url, config) => assertPublicUrl(url, config),
   };
 }

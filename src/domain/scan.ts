@@ -58,6 +58,8 @@ export interface ScanFinding {
   endColumn?: number;
   /** The offending source text (secrets masked); also identifies the finding when lines shift. */
   snippet?: string;
+  /** A few lines around the finding (secrets masked), for reviewers and the dashboard. */
+  excerpt?: { startLine: number; lines: string[] };
   /** The engine's own identity for the finding; when absent, reports derive one. */
   fingerprint?: string;
   /** Kept in the report (not dropped) so reviewers see what was waived and why. */

@@ -51,6 +51,22 @@ function snippetOf(file: SourceFile, hit: Hit): string | undefined {
   return text.length > MAX_SNIPPET ? `${text.slice(0, MAX_SNIPPET - 1)}…` : text;
 }
 
+const CONTEXT = 2;
+
+/** The finding's lines with two lines either side, each trimmed, the secret masked. */
+function excerptOf(file: SourceFile, hit: Hit): { startLine: number; lines: string[] } | undefined {
+  if (hit.line === undefined) return undefined;
+  const first = Math.max(1, hit.line - CONTEXT);
+  const last = Math.min(file.lineCount, (hit.endLine ?? hit.line) + CONTEXT, first + 20);
+  const lines: string[] = [];
+  for (let n = first; n <= last; n++) {
+    let t = file.lineText(n - 1);
+    if (hit.secret) t = t.split(hit.secret).join(maskSecret(hit.secret));
+    lines.push(t.length > MAX_SNIPPET ? `${t.slice(0, MAX_SNIPPET - 1)}…` : t);
+  }
+  return { startLine: first, lines };
+}
+
 /** Findings of one rule's hits in one file, with line-independent fingerprints. */
 export function findingsOf(rule: RuleDef, file: SourceFile, hits: Hit[]): ScanFinding[] {
   const seen = new Map<string, number>();
@@ -59,6 +75,7 @@ export function findingsOf(rule: RuleDef, file: SourceFile, hits: Hit[]): ScanFi
     const occurrence = seen.get(hit.matched) ?? 0;
     seen.set(hit.matched, occurrence + 1);
     const snippet = snippetOf(file, hit);
+    const excerpt = excerptOf(file, hit);
     return {
       ruleId: rule.id,
       ruleName: rule.name,
@@ -77,6 +94,7 @@ export function findingsOf(rule: RuleDef, file: SourceFile, hits: Hit[]): ScanFi
           }
         : {}),
       ...(snippet !== undefined ? { snippet } : {}),
+      ...(excerpt ? { excerpt } : {}),
       fingerprint: scanFingerprint(rule.id, file.path, hit.matched, occurrence),
       kind: rule.kind,
       ...(rule.cwe.length ? { cwe: rule.cwe } : {}),
@@ -104,6 +122,7 @@ export class RuleCrash extends Error {
 /** Run every applicable rule over one file. */
 export function scanSource(rules: readonly CompiledRule[], file: SourceFile): ScanFinding[] {
   const out: ScanFinding[] = [];
+  const secrets = new Set<string>();
   for (const rule of rules) {
     if (!rule.applies(file)) continue;
     let hits: Hit[];
@@ -112,7 +131,16 @@ export function scanSource(rules: readonly CompiledRule[], file: SourceFile): Sc
     } catch (e) {
       throw new RuleCrash(rule.def.id, file.path, e);
     }
+    for (const h of hits) if (h.secret) secrets.add(h.secret);
     if (hits.length) out.push(...findingsOf(rule.def, file, hits));
   }
+  // Any finding's excerpt may show a line holding a secret another rule found: mask them all.
+  if (secrets.size > 0) for (const f of out) maskAll(f, [...secrets]);
   return out;
+}
+
+function maskAll(f: ScanFinding, secrets: string[]): void {
+  const mask = (t: string): string => secrets.reduce((acc, s) => acc.split(s).join(maskSecret(s)), t);
+  if (f.snippet) f.snippet = mask(f.snippet);
+  if (f.excerpt) f.excerpt = { ...f.excerpt, lines: f.excerpt.lines.map(mask) };
 }
