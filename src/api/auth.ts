@@ -217,13 +217,21 @@ export function requireTriggerAccess(
  * Scan-gate endpoints: a trigger token of THIS project with the `scan` scope, or a user of the
  * project's workspace with `minRole` (API keys need the `scan` scope).
  */
-export function requireScanAccess(req: FastifyRequest, project: Project, minRole: Role = 'editor'): Principal {
+export function requireScanAccess(
+  req: FastifyRequest,
+  project: Project,
+  minRole: Role = 'editor',
+): Principal {
   const p = req.principal;
   if (!p) throw unauthorized(req);
   if (p.kind === 'trigger') {
-    if (p.projectId !== project.id) throw new AppError('forbidden', 'Token belongs to a different project');
+    if (p.projectId !== project.id)
+      throw new AppError('forbidden', 'Token belongs to a different project');
     if (!(p.scopes ?? ['trigger']).includes('scan')) {
-      throw new AppError('forbidden', 'This trigger token lacks the scan scope; create one with scopes ["scan"].');
+      throw new AppError(
+        'forbidden',
+        'This trigger token lacks the scan scope; create one with scopes ["scan"].',
+      );
     }
     return p;
   }

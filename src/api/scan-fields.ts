@@ -7,16 +7,31 @@ const path = z.string().min(1).max(1000);
 
 /** What to scan, as every Greenlight body spells it (scan resources and the trigger's `scan`). */
 export const scanSpecFields = {
-  repoPath: path.optional().describe('A repository checkout on the server, under GREENLIGHT_SCAN_ROOTS'),
-  files: z.record(path, z.string().max(10_000_000)).optional().describe('Inline files: path → content'),
+  repoPath: path
+    .optional()
+    .describe('A repository checkout on the server, under GREENLIGHT_SCAN_ROOTS'),
+  files: z
+    .record(path, z.string().max(10_000_000))
+    .optional()
+    .describe('Inline files: path → content'),
   archive: z
     .string()
     .max(200_000_000)
     .optional()
     .describe('Base64 of a .tar.gz, .tar or .zip of the files to scan (e.g. the changed files)'),
   changedFiles: z.array(path).max(50_000).optional().describe('Scan only these repository paths'),
-  base: z.string().min(1).max(200).optional().describe('Base branch: existing findings there do not count as new'),
-  branch: z.string().min(1).max(200).optional().describe('The branch scanned (later scans use it as a baseline)'),
+  base: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Base branch: existing findings there do not count as new'),
+  branch: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('The branch scanned (later scans use it as a baseline)'),
   commitSha: z.string().min(4).max(64).optional(),
   config: scanConfigSchema.optional().describe('Overrides of the scan config for this scan'),
 };
@@ -28,7 +43,9 @@ export function scanSpecOf(b: ScanSpecBody): ScanInputSpec {
   let archive: Buffer | undefined;
   if (b.archive !== undefined) {
     if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b.archive)) {
-      throw new AppError('validation_failed', 'archive must be base64', [{ path: 'archive', message: 'not base64' }]);
+      throw new AppError('validation_failed', 'archive must be base64', [
+        { path: 'archive', message: 'not base64' },
+      ]);
     }
     archive = Buffer.from(b.archive, 'base64');
   }

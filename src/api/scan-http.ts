@@ -10,7 +10,10 @@ import type { ScanRecord } from '../store/scans.ts';
 import type { SseStreams } from './sse.ts';
 
 /** The scan service and admin of an app (buildApp always provides the service). */
-export function scanParts(deps: { store: Store; scans?: ScanService }): { scans: ScanService; admin: ScanAdmin } {
+export function scanParts(deps: { store: Store; scans?: ScanService }): {
+  scans: ScanService;
+  admin: ScanAdmin;
+} {
   if (!deps.scans) throw new AppError('unavailable', 'scans are not enabled on this server');
   return { scans: deps.scans, admin: new ScanAdmin(deps.store, deps.scans) };
 }
@@ -59,8 +62,14 @@ export async function allFindings(store: Store, scanId: string) {
 }
 
 /** One report of a stored scan. */
-export async function scanReportText(store: Store, project: { slug: string; name: string }, scan: ScanRecord, format: ScanReportFormat): Promise<string> {
-  if (scan.status === 'queued' || scan.status === 'running') throw new AppError('conflict', 'the scan is still running');
+export async function scanReportText(
+  store: Store,
+  project: { slug: string; name: string },
+  scan: ScanRecord,
+  format: ScanReportFormat,
+): Promise<string> {
+  if (scan.status === 'queued' || scan.status === 'running')
+    throw new AppError('conflict', 'the scan is still running');
   return renderScanReport(format, {
     scanId: scan.id,
     project,

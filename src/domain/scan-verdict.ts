@@ -7,9 +7,15 @@ import type { Verdict } from './verdict.ts';
  */
 export function withScanVerdict(tests: Verdict, scan: ScanOutcome | null): Verdict {
   if (!scan || scan.status === 'passed') return tests;
-  const why = scan.status === 'error' ? `the scan could not finish: ${scan.reason ?? 'unknown error'}` : (scan.reason ?? 'scan gate failed');
+  const why =
+    scan.status === 'error'
+      ? `the scan could not finish: ${scan.reason ?? 'unknown error'}`
+      : (scan.reason ?? 'scan gate failed');
   if (tests.status === 'failed' || scan.status === 'failed') {
-    return { status: tests.status === 'error' && scan.status === 'error' ? 'error' : 'failed', error: [tests.error, why].filter(Boolean).join('; ') };
+    return {
+      status: tests.status === 'error' && scan.status === 'error' ? 'error' : 'failed',
+      error: [tests.error, why].filter(Boolean).join('; '),
+    };
   }
   return { status: 'error', error: [tests.error, why].filter(Boolean).join('; ') };
 }

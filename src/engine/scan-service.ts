@@ -64,14 +64,28 @@ export class ScanService {
   readonly #running = new Map<string, Promise<unknown>>();
 
   constructor(deps: ScanServiceDeps) {
-    this.#d = { ...deps, logger: deps.logger ?? pino({ level: 'silent' }), clock: deps.clock ?? (() => new Date()) };
+    this.#d = {
+      ...deps,
+      logger: deps.logger ?? pino({ level: 'silent' }),
+      clock: deps.clock ?? (() => new Date()),
+    };
     this.#progress.setMaxListeners(0);
   }
 
   /** The project's stored config over the defaults, its governance, and its custom packs. */
-  async projectSettings(projectId: string): Promise<{ config: ResolvedScanConfig; stored: ScanConfig; governance: Governance; packs: PackDef[] }> {
+  async projectSettings(
+    projectId: string,
+  ): Promise<{
+    config: ResolvedScanConfig;
+    stored: ScanConfig;
+    governance: Governance;
+    packs: PackDef[];
+  }> {
     const { store } = this.#d;
-    const [row, packs] = await Promise.all([store.scanSettings.get(projectId), store.scanSettings.packs(projectId)]);
+    const [row, packs] = await Promise.all([
+      store.scanSettings.get(projectId),
+      store.scanSettings.packs(projectId),
+    ]);
     const stored = row ? parseScanConfig(row.config, 'stored scan config') : {};
     return {
       config: mergeScanConfig(defaultScanConfig, stored),
@@ -82,7 +96,12 @@ export class ScanService {
   }
 
   /** Scan now and wait for the result (sentrik's `/scan` and `/gate`, `?wait` scans). */
-  async scan(project: Project, spec: ScanInputSpec, who: Principal | null, source: string): Promise<{ record: ScanRecord; report: ScanReport }> {
+  async scan(
+    project: Project,
+    spec: ScanInputSpec,
+    who: Principal | null,
+    source: string,
+  ): Promise<{ record: ScanRecord; report: ScanReport }> {
     const record = await this.#create(project, spec, who, source, null);
     const report = await this.#execute(project, record, spec, who);
     const after = (await this.#d.store.scans.get(project.id, record.id)) ?? record;
@@ -90,7 +109,12 @@ export class ScanService {
   }
 
   /** Start a scan in the background; watch it with `watch` or read it back by id. */
-  async start(project: Project, spec: ScanInputSpec, who: Principal | null, source: string): Promise<ScanRecord> {
+  async start(
+    project: Project,
+    spec: ScanInputSpec,
+    who: Principal | null,
+    source: string,
+  ): Promise<ScanRecord> {
     await this.#checkSpec(spec);
     const record = await this.#create(project, spec, who, source, null);
     this.#background(project, record, spec, who);
@@ -98,7 +122,13 @@ export class ScanService {
   }
 
   /** A trigger's scan: recorded in the run's transaction, started after it commits. */
-  async prepareForRun(tx: Store, project: Project, runId: string, spec: ScanInputSpec, who: Principal): Promise<ScanRecord> {
+  async prepareForRun(
+    tx: Store,
+    project: Project,
+    runId: string,
+    spec: ScanInputSpec,
+    who: Principal,
+  ): Promise<ScanRecord> {
     return tx.scans.create({ ...this.#row(project, spec, who, 'trigger'), runId });
   }
 
@@ -112,7 +142,12 @@ export class ScanService {
   }
 
   /** Progress of a running scan; returns the unsubscribe function. */
-  watch(scanId: string, fn: (e: { type: 'progress'; progress: ScanProgress } | { type: 'done'; scan: ScanRecord }) => void): () => void {
+  watch(
+    scanId: string,
+    fn: (
+      e: { type: 'progress'; progress: ScanProgress } | { type: 'done'; scan: ScanRecord },
+    ) => void,
+  ): () => void {
     this.#progress.on(scanId, fn);
     return () => this.#progress.off(scanId, fn);
   }
@@ -145,11 +180,22 @@ export class ScanService {
     };
   }
 
-  async #create(project: Project, spec: ScanInputSpec, who: Principal | null, source: string, runId: string | null): Promise<ScanRecord> {
+  async #create(
+    project: Project,
+    spec: ScanInputSpec,
+    who: Principal | null,
+    source: string,
+    runId: string | null,
+  ): Promise<ScanRecord> {
     return this.#d.store.scans.create({ ...this.#row(project, spec, who, source), runId });
   }
 
-  #background(project: Project, record: ScanRecord, spec: ScanInputSpec, who: Principal | null): void {
+  #background(
+    project: Project,
+    record: ScanRecord,
+    spec: ScanInputSpec,
+    who: Principal | null,
+  ): void {
     const p = this.#execute(project, record, spec, who).catch((e: unknown) =>
       this.#d.logger.error({ err: e, scanId: record.id }, 'scan failed'),
     );
@@ -160,7 +206,11 @@ export class ScanService {
   /** Refuse what cannot be scanned before anything is recorded. */
   async #checkSpec(spec: ScanInputSpec): Promise<void> {
     const given = [spec.repoPath, spec.files, spec.archive].filter((x) => x !== undefined).length;
-    if (given !== 1) throw new AppError('validation_failed', 'give exactly one of repo_path, files or an archive to scan');
+    if (given !== 1)
+      throw new AppError(
+        'validation_failed',
+        'give exactly one of repo_path, files or an archive to scan',
+      );
     if (spec.repoPath !== undefined) await this.#allowedRoot(spec.repoPath);
     if (spec.configOverrides) parseScanConfig(spec.configOverrides, 'config_overrides');
   }
@@ -169,10 +219,14 @@ export class ScanService {
   async #allowedRoot(path: string): Promise<string> {
     const roots = this.#d.config.scanRoots;
     if (roots.length === 0) {
-      throw new AppError('validation_failed', 'scanning a path on the server is off: set GREENLIGHT_SCAN_ROOTS, or send files or an archive');
+      throw new AppError(
+        'validation_failed',
+        'scanning a path on the server is off: set GREENLIGHT_SCAN_ROOTS, or send files or an archive',
+      );
     }
     const real = await realpath(path).catch(() => null);
-    if (!real) throw new AppError('validation_failed', `repo_path ${path} does not exist on the server`);
+    if (!real)
+      throw new AppError('validation_failed', `repo_path ${path} does not exist on the server`);
     for (const root of roots) {
       const r = await realpath(root).catch(() => root);
       if (real === r || real.startsWith(r + sep)) return real;
@@ -180,7 +234,12 @@ export class ScanService {
     throw new AppError('forbidden', `repo_path ${path} is outside GREENLIGHT_SCAN_ROOTS`);
   }
 
-  async #execute(project: Project, record: ScanRecord, spec: ScanInputSpec, who: Principal | null): Promise<ScanReport> {
+  async #execute(
+    project: Project,
+    record: ScanRecord,
+    spec: ScanInputSpec,
+    who: Principal | null,
+  ): Promise<ScanReport> {
     const { store } = this.#d;
     let report: ScanReport;
     try {
@@ -191,7 +250,8 @@ export class ScanService {
       const root = spec.repoPath !== undefined ? await this.#allowedRoot(spec.repoPath) : undefined;
       const files = spec.archive ? await readArchive(spec.archive) : spec.files;
       const now = this.#d.clock();
-      const storedBase = spec.base && !root ? await store.scans.latestOnBranch(project.id, spec.base) : undefined;
+      const storedBase =
+        spec.base && !root ? await store.scans.latestOnBranch(project.id, spec.base) : undefined;
       report = await runScan({
         ...(root ? { root } : { files: files as Record<string, string> }),
         changedFiles: spec.changedFiles,
@@ -206,7 +266,8 @@ export class ScanService {
         now,
         onProgress: (progress) => this.#progress.emit(record.id, { type: 'progress', progress }),
       });
-      if (spec.base && !root && !storedBase) report.warnings.push(`no stored scan of branch ${spec.base}: every finding counts as new`);
+      if (spec.base && !root && !storedBase)
+        report.warnings.push(`no stored scan of branch ${spec.base}: every finding counts as new`);
       await store.scans.finish(record.id, {
         status: report.status,
         summary: report.summary,
@@ -215,10 +276,18 @@ export class ScanService {
         error: report.error,
         findings: report.findings,
       });
-      if (report.status === 'failed' && governance.requestApprovals) await this.#requestApproval(project, record, report, who);
+      if (report.status === 'failed' && governance.requestApprovals)
+        await this.#requestApproval(project, record, report, who);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      await store.scans.finish(record.id, { status: 'error', summary: null, gate: null, warnings: [], error: message, findings: [] });
+      await store.scans.finish(record.id, {
+        status: 'error',
+        summary: null,
+        gate: null,
+        warnings: [],
+        error: message,
+        findings: [],
+      });
       await this.#audit(project, who, record, 'error', message);
       await this.#done(record);
       throw e;
@@ -234,7 +303,13 @@ export class ScanService {
     if (record.runId) await this.#d.onRunScanDone?.(record.runId);
   }
 
-  async #audit(project: Project, who: Principal | null, record: ScanRecord, status: string, reason: string | null): Promise<void> {
+  async #audit(
+    project: Project,
+    who: Principal | null,
+    record: ScanRecord,
+    status: string,
+    reason: string | null,
+  ): Promise<void> {
     await this.#d.store.scanAudit.append(project.id, {
       actor: actorOf(who),
       action: 'scan.finished',
@@ -243,8 +318,15 @@ export class ScanService {
   }
 
   /** A failed gate asks for an exception, bound to the blocking findings' fingerprints. */
-  async #requestApproval(project: Project, record: ScanRecord, report: ScanReport, who: Principal | null): Promise<void> {
-    const blocking = report.findings.filter((f) => !f.suppressed && !f.approved).map((f) => f.fingerprint as string);
+  async #requestApproval(
+    project: Project,
+    record: ScanRecord,
+    report: ScanReport,
+    who: Principal | null,
+  ): Promise<void> {
+    const blocking = report.findings
+      .filter((f) => !f.suppressed && !f.approved)
+      .map((f) => f.fingerprint as string);
     const a = await this.#d.store.scanApprovals.create({
       projectId: project.id,
       scanId: record.id,

@@ -115,7 +115,9 @@ export async function trigger(
     });
   }
   if (req.scan !== undefined && !deps.scans) {
-    throw new AppError('unsupported_field', 'scans are not enabled on this server', { field: 'scan' });
+    throw new AppError('unsupported_field', 'scans are not enabled on this server', {
+      field: 'scan',
+    });
   }
   let scanRecord: Awaited<ReturnType<ScanService['prepareForRun']>> | undefined;
   const strategy = req.strategy ? strategyRequestOf(req, req.strategy) : undefined;

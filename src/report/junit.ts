@@ -128,7 +128,12 @@ function testcase(input: ReportInput, f: FinalResult): string[] {
 function withFindings(t: Totals, findings: ScanFinding[] | undefined): Totals {
   if (!findings?.length) return t;
   const failing = findings.filter(isActive).length;
-  return { ...t, tests: t.tests + findings.length, failures: t.failures + failing, skipped: t.skipped + findings.length - failing };
+  return {
+    ...t,
+    tests: t.tests + findings.length,
+    failures: t.failures + failing,
+    skipped: t.skipped + findings.length - failing,
+  };
 }
 
 interface Totals {
@@ -185,7 +190,8 @@ export function renderJunit(input: ReportInput): string {
     for (const f of list) lines.push(...testcase(input, f));
     lines.push('  </testsuite>');
   }
-  if (input.findings && input.findings.length > 0) lines.push(...junitScanSuite(input.findings, id++));
+  if (input.findings && input.findings.length > 0)
+    lines.push(...junitScanSuite(input.findings, id++));
   lines.push('</testsuites>', '');
   return lines.join('\n');
 }

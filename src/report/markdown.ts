@@ -41,7 +41,8 @@ export function mdText(text: string): string {
 }
 
 /** Text inside an inline code span: backticks cannot be escaped there, so swap them. */
-export const mdCode = (text: string): string => `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'")}\``;
+export const mdCode = (text: string): string =>
+  `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'")}\``;
 
 /**
  * The run as Markdown for a PR comment or a CI job summary: a status line, counts, up to ten

@@ -18,14 +18,20 @@ export interface ReportSource {
   /** The run's scan findings (SCAN); optional so sources without scans still work. */
   scans?: {
     forRun(runId: string): Promise<{ id: string } | undefined>;
-    findings(scanId: string, q: { limit: number; offset: number }): Promise<{ findings: ScanFinding[] }>;
+    findings(
+      scanId: string,
+      q: { limit: number; offset: number },
+    ): Promise<{ findings: ScanFinding[] }>;
   };
 }
 
 /** At most this many findings go into one report. */
 const MAX_REPORT_FINDINGS = 5000;
 
-async function runFindings(source: ReportSource, runId: string): Promise<ScanFinding[] | undefined> {
+async function runFindings(
+  source: ReportSource,
+  runId: string,
+): Promise<ScanFinding[] | undefined> {
   const scan = await source.scans?.forRun(runId);
   if (!scan || !source.scans) return undefined;
   return (await source.scans.findings(scan.id, { limit: MAX_REPORT_FINDINGS, offset: 0 })).findings;

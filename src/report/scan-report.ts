@@ -28,7 +28,9 @@ export function renderScanSarif(input: ScanReportInput): SarifLog {
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'Greenlight', version: pkg.version, semanticVersion: pkg.version, rules } },
+        tool: {
+          driver: { name: 'Greenlight', version: pkg.version, semanticVersion: pkg.version, rules },
+        },
         automationDetails: { id: `greenlight/${input.project.slug}/scan/${input.scanId}` },
         originalUriBaseIds,
         invocations: [
@@ -39,12 +41,16 @@ export function renderScanSarif(input: ScanReportInput): SarifLog {
           },
         ],
         results: input.findings.map((f) => findingResult(f, index.get(f.ruleId) ?? -1)),
-        properties: { scanId: input.scanId, project: input.project.slug, status: input.status, gatePassed: input.gate?.passed ?? null },
+        properties: {
+          scanId: input.scanId,
+          project: input.project.slug,
+          status: input.status,
+          gatePassed: input.gate?.passed ?? null,
+        },
       },
     ],
   };
 }
-
 
 function renderScanHtml(input: ScanReportInput): string {
   const counts = countBySeverity(input.findings.filter(isActive));
@@ -54,13 +60,19 @@ function renderScanHtml(input: ScanReportInput): string {
         `<tr class="${isActive(f) ? f.severity : 'waived'}"><td>${esc(f.severity)}</td><td>${esc(f.ruleId)}</td><td><code>${esc(f.file)}${f.startLine ? `:${f.startLine}` : ''}</code></td><td>${esc(f.message)}${f.snippet ? `<pre>${esc(f.snippet)}</pre>` : ''}${f.suppressed ? `<p>suppressed: ${esc(f.suppressed.justification ?? f.suppressed.kind)}</p>` : ''}</td><td>${esc(f.status ?? 'new')}</td></tr>`,
     )
     .join('\n');
-  const gate = input.gate ? (input.gate.passed ? 'passed' : esc(input.gate.reason ?? 'failed')) : esc(input.status);
+  const gate = input.gate
+    ? input.gate.passed
+      ? 'passed'
+      : esc(input.gate.reason ?? 'failed')
+    : esc(input.status);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Greenlight scan ${esc(input.project.name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;vertical-align:top;text-align:left}tr.critical td:first-child,tr.high td:first-child{color:#b00020;font-weight:bold}tr.waived{opacity:.6}pre{margin:.3rem 0;white-space:pre-wrap}</style></head>
 <body><h1>Scan of ${esc(input.project.name)}: ${esc(input.status)}</h1>
 <p>Gate: ${gate}</p>
-<p>${Object.entries(counts).map(([s, n]) => `${s}: ${n}`).join(' · ')}</p>
+<p>${Object.entries(counts)
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(' · ')}</p>
 <table><thead><tr><th>Severity</th><th>Rule</th><th>Where</th><th>Finding</th><th>Status</th></tr></thead>
 <tbody>
 ${rows}
@@ -86,7 +98,13 @@ export function renderScanReport(format: ScanReportFormat, input: ScanReportInpu
     case 'html':
       return renderScanHtml(input);
     case 'markdown':
-      return [`### Greenlight scan: ${input.project.name} ${input.status}`, '', input.gate?.reason ? `> ${input.gate.reason}` : '', ...markdownScanSection(input.findings), ''].join('\n');
+      return [
+        `### Greenlight scan: ${input.project.name} ${input.status}`,
+        '',
+        input.gate?.reason ? `> ${input.gate.reason}` : '',
+        ...markdownScanSection(input.findings),
+        '',
+      ].join('\n');
     case 'json':
       return `${JSON.stringify({ scanId: input.scanId, status: input.status, gate: input.gate, findings: input.findings }, null, 2)}\n`;
   }

@@ -12,17 +12,26 @@ export interface ArchiveLimits {
   maxBytes: number;
 }
 
-export const defaultArchiveLimits: ArchiveLimits = { maxFiles: 10_000, maxBytes: 100 * 1024 * 1024 };
+export const defaultArchiveLimits: ArchiveLimits = {
+  maxFiles: 10_000,
+  maxBytes: 100 * 1024 * 1024,
+};
 
 const tooBig = (l: ArchiveLimits): AppError =>
-  new AppError('payload_too_large', `archive exceeds ${l.maxFiles} files or ${l.maxBytes} bytes uncompressed`);
+  new AppError(
+    'payload_too_large',
+    `archive exceeds ${l.maxFiles} files or ${l.maxBytes} bytes uncompressed`,
+  );
 
 /**
  * The text files of an uploaded `.tar.gz`/`.tgz`/`.tar` or `.zip` (the changed files of a
  * pipeline), as `{path: content}`. Entries are read into memory under size limits, paths must stay
  * inside the archive (no `..`, no absolute paths), links and binaries are left out.
  */
-export async function readArchive(data: Buffer, limits = defaultArchiveLimits): Promise<Record<string, string>> {
+export async function readArchive(
+  data: Buffer,
+  limits = defaultArchiveLimits,
+): Promise<Record<string, string>> {
   if (data.length >= 4 && data.readUInt32LE(0) === 0x04034b50) return readZip(data, limits);
   let tar = data;
   if (data[0] === 0x1f && data[1] === 0x8b) {
@@ -83,7 +92,8 @@ async function readTar(data: Buffer, limits: ArchiveLimits): Promise<Record<stri
           if (files > limits.maxFiles) return ex.destroy(tooBig(limits));
           const content = Buffer.concat(chunks);
           try {
-            if (!looksBinary(content)) out[normalizeRepoPath(header.name)] = content.toString('utf8');
+            if (!looksBinary(content))
+              out[normalizeRepoPath(header.name)] = content.toString('utf8');
           } catch (e) {
             return ex.destroy(e as Error);
           }
@@ -93,7 +103,13 @@ async function readTar(data: Buffer, limits: ArchiveLimits): Promise<Record<stri
       stream.resume();
     });
     ex.on('finish', resolve);
-    ex.on('error', (e) => reject(e instanceof AppError ? e : new AppError('validation_failed', `archive is not a valid tar file: ${e.message}`)));
+    ex.on('error', (e) =>
+      reject(
+        e instanceof AppError
+          ? e
+          : new AppError('validation_failed', `archive is not a valid tar file: ${e.message}`),
+      ),
+    );
   });
   Readable.from([data]).pipe(ex);
   await done;

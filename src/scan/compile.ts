@@ -140,7 +140,8 @@ export function scanSource(rules: readonly CompiledRule[], file: SourceFile): Sc
 }
 
 function maskAll(f: ScanFinding, secrets: string[]): void {
-  const mask = (t: string): string => secrets.reduce((acc, s) => acc.split(s).join(maskSecret(s)), t);
+  const mask = (t: string): string =>
+    secrets.reduce((acc, s) => acc.split(s).join(maskSecret(s)), t);
   if (f.snippet) f.snippet = mask(f.snippet);
   if (f.excerpt) f.excerpt = { ...f.excerpt, lines: f.excerpt.lines.map(mask) };
 }

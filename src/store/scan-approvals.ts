@@ -22,13 +22,35 @@ export interface ScanApproval {
 }
 
 export interface ScanApprovalRepository {
-  create(a: { projectId: string; scanId: string; runId: string | null; fingerprints: string[]; reason: string; requestedBy: string | null }): Promise<ScanApproval>;
+  create(a: {
+    projectId: string;
+    scanId: string;
+    runId: string | null;
+    fingerprints: string[];
+    reason: string;
+    requestedBy: string | null;
+  }): Promise<ScanApproval>;
   get(projectId: string, id: string): Promise<ScanApproval | undefined>;
-  list(projectId: string, opts: { status?: ApprovalStatus; limit: number }): Promise<ScanApproval[]>;
+  list(
+    projectId: string,
+    opts: { status?: ApprovalStatus; limit: number },
+  ): Promise<ScanApproval[]>;
   /** Decide a pending request; false when it was decided already. */
-  decide(projectId: string, id: string, d: { status: 'approved' | 'rejected'; by: string; comment: string | null; expiresAt: string | null }): Promise<boolean>;
+  decide(
+    projectId: string,
+    id: string,
+    d: {
+      status: 'approved' | 'rejected';
+      by: string;
+      comment: string | null;
+      expiresAt: string | null;
+    },
+  ): Promise<boolean>;
   /** Approved, unexpired approvals: fingerprint → approval. */
-  active(projectId: string, at: string): Promise<Map<string, { approvalId: string; expiresAt: string }>>;
+  active(
+    projectId: string,
+    at: string,
+  ): Promise<Map<string, { approvalId: string; expiresAt: string }>>;
 }
 
 function toApproval(r: Selectable<ScanApprovalsTable>): ScanApproval {
@@ -72,21 +94,36 @@ export function scanApprovalRepository({ db, now }: RepoContext): ScanApprovalRe
     },
 
     async get(projectId, id) {
-      const r = await db.selectFrom('scan_approvals').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .selectFrom('scan_approvals')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r ? toApproval(r) : undefined;
     },
 
     async list(projectId, opts) {
       let q = db.selectFrom('scan_approvals').selectAll().where('project_id', '=', projectId);
       if (opts.status) q = q.where('status', '=', opts.status);
-      const rows = await q.orderBy('requested_at', 'desc').orderBy('id').limit(opts.limit).execute();
+      const rows = await q
+        .orderBy('requested_at', 'desc')
+        .orderBy('id')
+        .limit(opts.limit)
+        .execute();
       return rows.map(toApproval);
     },
 
     async decide(projectId, id, d) {
       const r = await db
         .updateTable('scan_approvals')
-        .set({ status: d.status, decided_by: d.by, decided_at: now(), comment: d.comment, expires_at: d.expiresAt })
+        .set({
+          status: d.status,
+          decided_by: d.by,
+          decided_at: now(),
+          comment: d.comment,
+          expires_at: d.expiresAt,
+        })
         .where('project_id', '=', projectId)
         .where('id', '=', id)
         .where('status', '=', 'pending')
@@ -104,7 +141,8 @@ export function scanApprovalRepository({ db, now }: RepoContext): ScanApprovalRe
         .execute();
       const out = new Map<string, { approvalId: string; expiresAt: string }>();
       for (const r of rows.map(toApproval)) {
-        for (const fp of r.fingerprints) out.set(fp, { approvalId: r.id, expiresAt: r.expiresAt as string });
+        for (const fp of r.fingerprints)
+          out.set(fp, { approvalId: r.id, expiresAt: r.expiresAt as string });
       }
       return out;
     },

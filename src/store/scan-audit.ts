@@ -23,7 +23,10 @@ export function auditHash(projectId: string, e: Omit<AuditEntry, 'hash'>): strin
 
 export interface ScanAuditRepository {
   /** Add an entry at the end of the project's chain (retried when another writer got there first). */
-  append(projectId: string, e: { actor: string; action: string; detail: Record<string, unknown> }): Promise<AuditEntry>;
+  append(
+    projectId: string,
+    e: { actor: string; action: string; detail: Record<string, unknown> },
+  ): Promise<AuditEntry>;
   /** Entries in order (`afterSeq` for paging), at most `limit`. */
   list(projectId: string, opts: { limit: number; afterSeq?: number }): Promise<AuditEntry[]>;
   /** Recompute the chain: the first entry whose hash or link does not hold, or null when intact. */
@@ -32,7 +35,13 @@ export interface ScanAuditRepository {
 
 export function scanAuditRepository({ db, now }: RepoContext): ScanAuditRepository {
   const last = (projectId: string) =>
-    db.selectFrom('scan_audit').select(['seq', 'hash']).where('project_id', '=', projectId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    db
+      .selectFrom('scan_audit')
+      .select(['seq', 'hash'])
+      .where('project_id', '=', projectId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   return {
     async append(projectId, e) {
       for (let attempt = 0; ; attempt++) {
@@ -49,7 +58,16 @@ export function scanAuditRepository({ db, now }: RepoContext): ScanAuditReposito
         try {
           await db
             .insertInto('scan_audit')
-            .values({ project_id: projectId, seq: body.seq, at: body.at, actor: body.actor, action: body.action, detail: toJson(body.detail), prev_hash: body.prevHash, hash })
+            .values({
+              project_id: projectId,
+              seq: body.seq,
+              at: body.at,
+              actor: body.actor,
+              action: body.action,
+              detail: toJson(body.detail),
+              prev_hash: body.prevHash,
+              hash,
+            })
             .execute();
           return { ...body, hash };
         } catch (err) {
@@ -88,7 +106,8 @@ export function scanAuditRepository({ db, now }: RepoContext): ScanAuditReposito
         for (const e of page) {
           n++;
           const { hash, ...rest } = e;
-          if (e.prevHash !== prev || auditHash(projectId, rest) !== hash || e.seq !== n) return { entries: n, brokenAt: e.seq };
+          if (e.prevHash !== prev || auditHash(projectId, rest) !== hash || e.seq !== n)
+            return { entries: n, brokenAt: e.seq };
           prev = hash;
           after = e.seq;
         }

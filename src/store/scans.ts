@@ -64,7 +64,10 @@ export interface ScanRepository {
     },
   ): Promise<boolean>;
   /** Newest first. */
-  list(projectId: string, opts: { limit: number; offset?: number; runId?: string }): Promise<ScanRecord[]>;
+  list(
+    projectId: string,
+    opts: { limit: number; offset?: number; runId?: string },
+  ): Promise<ScanRecord[]>;
   /** The newest finished scan of a branch (its fingerprints are that branch's baseline). */
   latestOnBranch(projectId: string, branch: string): Promise<ScanRecord | undefined>;
   findings(scanId: string, q: FindingQuery): Promise<{ findings: ScanFinding[]; total: number }>;
@@ -131,16 +134,29 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
     },
 
     async forRun(runId) {
-      const row = await db.selectFrom('scans').selectAll().where('run_id', '=', runId).executeTakeFirst();
+      const row = await db
+        .selectFrom('scans')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .executeTakeFirst();
       return row ? toRecord(row) : undefined;
     },
 
     async markRunning(id) {
-      await db.updateTable('scans').set({ status: 'running', started_at: now() }).where('id', '=', id).where('status', '=', 'queued').execute();
+      await db
+        .updateTable('scans')
+        .set({ status: 'running', started_at: now() })
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .execute();
     },
 
     async finish(id, f) {
-      const scan = await db.selectFrom('scans').select(['project_id', 'status']).where('id', '=', id).executeTakeFirst();
+      const scan = await db
+        .selectFrom('scans')
+        .select(['project_id', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!scan || FINISHED.includes(scan.status)) return false;
       const rows = f.findings.map((x) => ({
         id: randomUUID(),
@@ -157,7 +173,10 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
       }));
       // Batches keep each statement under SQLite's and PostgreSQL's parameter limits.
       for (let i = 0; i < rows.length; i += 500) {
-        await db.insertInto('scan_findings').values(rows.slice(i, i + 500)).execute();
+        await db
+          .insertInto('scan_findings')
+          .values(rows.slice(i, i + 500))
+          .execute();
       }
       const r = await db
         .updateTable('scans')
@@ -178,7 +197,12 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
     async list(projectId, opts) {
       let q = db.selectFrom('scans').selectAll().where('project_id', '=', projectId);
       if (opts.runId) q = q.where('run_id', '=', opts.runId);
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset ?? 0).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(opts.limit)
+        .offset(opts.offset ?? 0)
+        .execute();
       return rows.map(toRecord);
     },
 
@@ -202,7 +226,14 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
       if (q.status) base = base.where('status', '=', q.status);
       if (q.file) base = base.where('file', '=', q.file);
       const [rows, count] = await Promise.all([
-        base.select('data').orderBy('file').orderBy('start_line').orderBy('id').limit(q.limit).offset(q.offset).execute(),
+        base
+          .select('data')
+          .orderBy('file')
+          .orderBy('start_line')
+          .orderBy('id')
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute(),
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
       ]);
       return {
@@ -212,17 +243,29 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
     },
 
     async fingerprints(scanId) {
-      const rows = await db.selectFrom('scan_findings').select('fingerprint').where('scan_id', '=', scanId).execute();
+      const rows = await db
+        .selectFrom('scan_findings')
+        .select('fingerprint')
+        .where('scan_id', '=', scanId)
+        .execute();
       return new Set(rows.map((r) => r.fingerprint));
     },
 
     async failUnfinished(error) {
-      const rows = await db.selectFrom('scans').selectAll().where('status', 'in', ['queued', 'running']).execute();
+      const rows = await db
+        .selectFrom('scans')
+        .selectAll()
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
       if (rows.length === 0) return [];
       await db
         .updateTable('scans')
         .set({ status: 'error', error, finished_at: now() })
-        .where('id', 'in', rows.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .execute();
       return rows.map((r) => ({ ...toRecord(r), status: 'error' as const, error }));
     },

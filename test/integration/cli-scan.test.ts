@@ -10,7 +10,10 @@ import { runCli } from '../helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gl-cli-scan-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.email=t@e.st', '-c', 'user.name=t', ...args], { stdio: 'pipe' });
+const git = (...args: string[]) =>
+  execFileSync('git', ['-C', root, '-c', 'user.email=t@e.st', '-c', 'user.name=t', ...args], {
+    stdio: 'pipe',
+  });
 
 describe('greenlight scan', () => {
   it('exits 0, 1 and 2 for a passing gate, a failing gate and a scan that cannot run', async () => {
@@ -31,12 +34,19 @@ describe('greenlight scan', () => {
     expect(failed.stdout).toMatch(/high\s+GL-OWASP-EVAL src\/app.js:2/);
     const log = JSON.parse(readFileSync(sarif, 'utf8'));
     expect(sarifErrors(log)).toEqual([]);
-    expect(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['GL-HYG-CONSOLE-LOG', 'GL-OWASP-EVAL']);
+    expect(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual([
+      'GL-HYG-CONSOLE-LOG',
+      'GL-OWASP-EVAL',
+    ]);
 
     // The console.log was on main already; --fail-on low counts every finding, existing or not.
     const low = await runCli(['scan', root, '--fail-on', 'low', '--json'], env);
     expect(low.code).toBe(1);
-    expect(JSON.parse(low.stdout).gate.conditions[0]).toMatchObject({ metric: 'findings', severity: 'low', actual: 2 });
+    expect(JSON.parse(low.stdout).gate.conditions[0]).toMatchObject({
+      metric: 'findings',
+      severity: 'low',
+      actual: 2,
+    });
 
     mkdirSync(join(root, '.greenlight'), { recursive: true });
     writeFileSync(join(root, '.greenlight/scan.yaml'), 'packs: [no-such-pack]\n');

@@ -26,23 +26,37 @@ export const sentrikScanBody = z
 export type SentrikScanBody = z.output<typeof sentrikScanBody>;
 
 /** Keys of sentrik's `.guard.yaml`: a config in that vocabulary is translated. */
-const GUARD_KEYS = ['standards_packs', 'gate_fail_on', 'pack_overrides', 'exclude_paths', 'ignore_paths', 'max_workers', 'parallel_scan'];
+const GUARD_KEYS = [
+  'standards_packs',
+  'gate_fail_on',
+  'pack_overrides',
+  'exclude_paths',
+  'ignore_paths',
+  'max_workers',
+  'parallel_scan',
+];
 
 /** A config object in either vocabulary (sentrik's `.guard.yaml` keys or Greenlight's). */
 export function configFrom(raw: Record<string, unknown>, where: string): ScanConfig {
-  return Object.keys(raw).some((k) => GUARD_KEYS.includes(k)) ? fromGuardConfig(raw, []) : parseScanConfig(raw, where);
+  return Object.keys(raw).some((k) => GUARD_KEYS.includes(k))
+    ? fromGuardConfig(raw, [])
+    : parseScanConfig(raw, where);
 }
 
 export function specOf(b: SentrikScanBody): ScanInputSpec {
   if (b.repo_path === undefined && b.files === undefined) {
-    throw new AppError('validation_failed', 'give files (inline) or repo_path (a directory under GREENLIGHT_SCAN_ROOTS)', [
-      { path: 'body', message: 'files or repo_path is required' },
-    ]);
+    throw new AppError(
+      'validation_failed',
+      'give files (inline) or repo_path (a directory under GREENLIGHT_SCAN_ROOTS)',
+      [{ path: 'body', message: 'files or repo_path is required' }],
+    );
   }
   return {
     ...(b.files !== undefined ? { files: b.files } : { repoPath: b.repo_path as string }),
     ...(b.changed_files ? { changedFiles: b.changed_files } : {}),
-    ...(b.config_overrides ? { configOverrides: configFrom(b.config_overrides, 'config_overrides') } : {}),
+    ...(b.config_overrides
+      ? { configOverrides: configFrom(b.config_overrides, 'config_overrides') }
+      : {}),
     ...(b.base ? { base: b.base } : {}),
     ...(b.branch ? { branch: b.branch } : {}),
     ...(b.commit_sha ? { commitSha: b.commit_sha } : {}),
@@ -78,7 +92,11 @@ export function sentrikFinding(f: ScanFinding) {
 }
 
 /** `{passed, total_findings, critical, high, …}` plus the gate's conditions. */
-export function gateBody(findings: ScanFinding[], gate: GateResult, extra: Record<string, unknown>) {
+export function gateBody(
+  findings: ScanFinding[],
+  gate: GateResult,
+  extra: Record<string, unknown>,
+) {
   const active = findings.filter(isActive);
   return {
     passed: gate.passed,
@@ -127,10 +145,15 @@ export function useSentrikProject(app: FastifyInstance, store: Store): void {
     const fromPath = (req.params as { project?: unknown }).project;
     const header = req.headers['x-greenlight-project'];
     const query = (req.query as { project?: unknown } | undefined)?.project;
-    const named = [fromPath, header, query].find((v): v is string => typeof v === 'string' && v !== '');
+    const named = [fromPath, header, query].find(
+      (v): v is string => typeof v === 'string' && v !== '',
+    );
     const id = named ?? (p?.kind === 'trigger' ? p.projectId : undefined);
     if (!id) {
-      throw new AppError('bad_request', 'name the project: use a trigger token, the X-Greenlight-Project header, or /scan-gate/projects/<project>/…');
+      throw new AppError(
+        'bad_request',
+        'name the project: use a trigger token, the X-Greenlight-Project header, or /scan-gate/projects/<project>/…',
+      );
     }
     const project = await store.projects.get(id);
     if (!project) throw notFound('project');
@@ -158,11 +181,15 @@ export function useSentrikErrors(app: FastifyInstance): void {
 
 /** Features sentrik has and Greenlight does not: a 501 that says so. */
 export const notImplemented: Record<string, string> = {
-  'GET /api/license': 'Greenlight is open source and has no license keys; every feature is available.',
-  'GET /api/work-items': 'Greenlight does not track DevOps work items; use PR comments, commit statuses and notifications instead.',
-  'POST /api/reconcile': 'Greenlight does not track DevOps work items, so there is nothing to reconcile.',
+  'GET /api/license':
+    'Greenlight is open source and has no license keys; every feature is available.',
+  'GET /api/work-items':
+    'Greenlight does not track DevOps work items; use PR comments, commit statuses and notifications instead.',
+  'POST /api/reconcile':
+    'Greenlight does not track DevOps work items, so there is nothing to reconcile.',
   'POST /api/devops/test-connection': 'Greenlight has no DevOps work-item provider to connect to.',
   'GET /api/devops/status': 'Greenlight has no DevOps work-item provider.',
   'POST /api/generate-reqs': 'Greenlight does not generate requirements from code.',
-  'GET /api/check-coverage': 'Greenlight does not track requirements, so it has no requirement coverage.',
+  'GET /api/check-coverage':
+    'Greenlight does not track requirements, so it has no requirement coverage.',
 };

@@ -34,32 +34,69 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
   useSentrikErrors(app);
   useSentrikProject(app, store);
 
-  app.get('/health', { config: { auth: 'public' }, schema: { tags, summary: 'Health check (no auth)' } }, async () => ({
-    status: 'ok',
-    version: pkg.version,
-  }));
+  app.get(
+    '/health',
+    { config: { auth: 'public' }, schema: { tags, summary: 'Health check (no auth)' } },
+    async () => ({
+      status: 'ok',
+      version: pkg.version,
+    }),
+  );
 
   app.post(
     '/scan',
-    { config: scanConfig, schema: { tags, summary: 'Scan code: { findings, total, by_severity }', body: sentrikScanBody } },
+    {
+      config: scanConfig,
+      schema: {
+        tags,
+        summary: 'Scan code: { findings, total, by_severity }',
+        body: sentrikScanBody,
+      },
+    },
     async (req) => {
       const project = sentrikProject(req);
       const { scans } = scanParts(deps);
-      const { record, report } = await scans.scan(project, specOf(req.body), req.principal, 'sentrik');
+      const { record, report } = await scans.scan(
+        project,
+        specOf(req.body),
+        req.principal,
+        'sentrik',
+      );
       return scanBody(report, record.id);
     },
   );
 
   app.post(
     '/gate',
-    { config: scanConfig, schema: { tags, summary: 'Scan and judge: { passed, total_findings, critical, high, … }', body: sentrikScanBody } },
+    {
+      config: scanConfig,
+      schema: {
+        tags,
+        summary: 'Scan and judge: { passed, total_findings, critical, high, … }',
+        body: sentrikScanBody,
+      },
+    },
     async (req) => {
       const project = sentrikProject(req);
       const { scans } = scanParts(deps);
-      const { record, report } = await scans.scan(project, specOf(req.body), req.principal, 'sentrik');
-      if (report.status === 'error') throw new AppError('internal', `the scan could not finish: ${report.error}`);
-      const approval = report.status === 'failed' ? (await store.scanApprovals.list(project.id, { limit: 20 })).find((a) => a.scanId === record.id) : undefined;
-      return gateBody(report.findings, report.gate, { scan_id: record.id, ...(approval ? { approval_id: approval.id } : {}) });
+      const { record, report } = await scans.scan(
+        project,
+        specOf(req.body),
+        req.principal,
+        'sentrik',
+      );
+      if (report.status === 'error')
+        throw new AppError('internal', `the scan could not finish: ${report.error}`);
+      const approval =
+        report.status === 'failed'
+          ? (await store.scanApprovals.list(project.id, { limit: 20 })).find(
+              (a) => a.scanId === record.id,
+            )
+          : undefined;
+      return gateBody(report.findings, report.gate, {
+        scan_id: record.id,
+        ...(approval ? { approval_id: approval.id } : {}),
+      });
     },
   );
 
@@ -77,7 +114,12 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
     async (req) => {
       const project = sentrikProject(req);
       const { scans } = scanParts(deps);
-      const { record, report } = await scans.scan(project, specOf(req.body), req.principal, 'sentrik');
+      const { record, report } = await scans.scan(
+        project,
+        specOf(req.body),
+        req.principal,
+        'sentrik',
+      );
       const content = renderScanReport(req.query.format, {
         scanId: record.id,
         project,
@@ -91,15 +133,29 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
     },
   );
 
-  app.get('/rules', { config: readConfig, schema: { tags, summary: 'Every rule the project runs: { rules, total }' } }, async (req) => {
-    const project = sentrikProject(req, 'viewer');
-    const rules = await scanParts(deps).admin.rules(project.id);
-    return { rules, total: rules.length };
-  });
+  app.get(
+    '/rules',
+    {
+      config: readConfig,
+      schema: { tags, summary: 'Every rule the project runs: { rules, total }' },
+    },
+    async (req) => {
+      const project = sentrikProject(req, 'viewer');
+      const rules = await scanParts(deps).admin.rules(project.id);
+      return { rules, total: rules.length };
+    },
+  );
 
   app.post(
     '/api/run-scan-stream',
-    { config: scanConfig, schema: { tags, summary: 'Scan with progress as SSE (progress…, done)', body: sentrikScanBody } },
+    {
+      config: scanConfig,
+      schema: {
+        tags,
+        summary: 'Scan with progress as SSE (progress…, done)',
+        body: sentrikScanBody,
+      },
+    },
     async (req, reply) => {
       const project = sentrikProject(req);
       const { scans } = scanParts(deps);
@@ -135,9 +191,17 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
     async (req) => {
       const project = sentrikProject(req, 'viewer');
       const q = req.query;
-      const scan = q.scan_id ? await store.scans.get(project.id, q.scan_id) : (await store.scans.list(project.id, { limit: 1 }))[0];
+      const scan = q.scan_id
+        ? await store.scans.get(project.id, q.scan_id)
+        : (await store.scans.list(project.id, { limit: 1 }))[0];
       if (!scan) return { findings: [], total: 0, by_severity: countBySeverity([]), scan_id: null };
-      const page = await store.scans.findings(scan.id, { severity: q.severity, ruleId: q.rule_id, status: q.status, limit: q.limit, offset: q.offset });
+      const page = await store.scans.findings(scan.id, {
+        severity: q.severity,
+        ruleId: q.rule_id,
+        status: q.status,
+        limit: q.limit,
+        offset: q.offset,
+      });
       return {
         findings: page.findings.map(sentrikFinding),
         total: page.total,
@@ -147,33 +211,67 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
     },
   );
 
-  app.get('/api/metrics', { config: readConfig, schema: { tags, summary: 'Scan metrics of the project' } }, async (req) => {
-    const project = sentrikProject(req, 'viewer');
-    const scans = await store.scans.list(project.id, { limit: 200 });
-    const done = scans.filter((s) => s.finishedAt);
-    const last = done[0];
-    const durations = done.map((s) => Number((s.summary as { durationMs?: number } | null)?.durationMs ?? 0));
-    return {
-      total_scans: scans.length,
-      passed: done.filter((s) => s.status === 'passed').length,
-      failed: done.filter((s) => s.status === 'failed').length,
-      errors: done.filter((s) => s.status === 'error').length,
-      last_scan: last ? { scan_id: last.id, status: last.status, finished_at: last.finishedAt, by_severity: (last.summary as { bySeverity?: unknown } | null)?.bySeverity ?? null } : null,
-      avg_duration_ms: durations.length ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length) : 0,
-    };
-  });
+  app.get(
+    '/api/metrics',
+    { config: readConfig, schema: { tags, summary: 'Scan metrics of the project' } },
+    async (req) => {
+      const project = sentrikProject(req, 'viewer');
+      const scans = await store.scans.list(project.id, { limit: 200 });
+      const done = scans.filter((s) => s.finishedAt);
+      const last = done[0];
+      const durations = done.map((s) =>
+        Number((s.summary as { durationMs?: number } | null)?.durationMs ?? 0),
+      );
+      return {
+        total_scans: scans.length,
+        passed: done.filter((s) => s.status === 'passed').length,
+        failed: done.filter((s) => s.status === 'failed').length,
+        errors: done.filter((s) => s.status === 'error').length,
+        last_scan: last
+          ? {
+              scan_id: last.id,
+              status: last.status,
+              finished_at: last.finishedAt,
+              by_severity: (last.summary as { bySeverity?: unknown } | null)?.bySeverity ?? null,
+            }
+          : null,
+        avg_duration_ms: durations.length
+          ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length)
+          : 0,
+      };
+    },
+  );
 
   app.get(
     '/api/trends',
-    { config: readConfig, schema: { tags, summary: 'Findings per scan over time', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(30) }) } },
+    {
+      config: readConfig,
+      schema: {
+        tags,
+        summary: 'Findings per scan over time',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(30) }),
+      },
+    },
     async (req) => {
       const project = sentrikProject(req, 'viewer');
-      const scans = (await store.scans.list(project.id, { limit: req.query.limit })).filter((s) => s.finishedAt).reverse();
+      const scans = (await store.scans.list(project.id, { limit: req.query.limit }))
+        .filter((s) => s.finishedAt)
+        .reverse();
       return {
         trends: scans.map((s) => {
-          const sum = s.summary as { bySeverity?: Record<string, number>; newFindings?: number } | null;
+          const sum = s.summary as {
+            bySeverity?: Record<string, number>;
+            newFindings?: number;
+          } | null;
           const by = sum?.bySeverity ?? countBySeverity([] as ScanFinding[]);
-          return { scan_id: s.id, date: s.finishedAt, status: s.status, total: Object.values(by).reduce((a, b) => a + b, 0), new: sum?.newFindings ?? 0, by_severity: by };
+          return {
+            scan_id: s.id,
+            date: s.finishedAt,
+            status: s.status,
+            total: Object.values(by).reduce((a, b) => a + b, 0),
+            new: sum?.newFindings ?? 0,
+            by_severity: by,
+          };
         }),
       };
     },
@@ -189,7 +287,8 @@ export const sentrikRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, op
       url,
       config: { auth: 'public' },
       schema: { tags, summary: `Not available in Greenlight (501): ${message}` },
-      handler: async (_req, reply) => reply.code(501).send({ error: message, code: 'not_implemented' }),
+      handler: async (_req, reply) =>
+        reply.code(501).send({ error: message, code: 'not_implemented' }),
     });
   }
 };

@@ -24,10 +24,21 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
   const { store } = deps;
   const admin = () => scanParts(deps).admin;
 
-  app.get('/scan-config', { config: read, schema: { tags, summary: 'Stored scan config, governance and the effective config', params } }, async (req) => {
-    const c = await admin().config(projectOf(req).id);
-    return { config: c.config, governance: c.governance, effective: { ...c.effective, rules: c.effective.rules.map((r) => r.id) } };
-  });
+  app.get(
+    '/scan-config',
+    {
+      config: read,
+      schema: { tags, summary: 'Stored scan config, governance and the effective config', params },
+    },
+    async (req) => {
+      const c = await admin().config(projectOf(req).id);
+      return {
+        config: c.config,
+        governance: c.governance,
+        effective: { ...c.effective, rules: c.effective.rules.map((r) => r.id) },
+      };
+    },
+  );
 
   app.put(
     '/scan-config',
@@ -37,7 +48,10 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
         tags,
         summary: 'Replace the scan config and/or governance (admin)',
         params,
-        body: z.strictObject({ config: scanConfigSchema.optional(), governance: governanceSchema.partial().optional() }),
+        body: z.strictObject({
+          config: scanConfigSchema.optional(),
+          governance: governanceSchema.partial().optional(),
+        }),
         response: { 204: z.null(), ...errorResponses(400, 401, 403, 404) },
       },
     },
@@ -47,15 +61,27 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
     },
   );
 
-  app.get('/scan-packs', { config: read, schema: { tags, summary: 'Shipped and custom packs', params } }, async (req) => ({
-    packs: await admin().packs(projectOf(req).id),
-  }));
+  app.get(
+    '/scan-packs',
+    { config: read, schema: { tags, summary: 'Shipped and custom packs', params } },
+    async (req) => ({
+      packs: await admin().packs(projectOf(req).id),
+    }),
+  );
 
   app.post(
     '/scan-packs',
     {
       config: write,
-      schema: { tags, summary: 'Create or replace a custom pack from YAML ({ yaml }) or JSON ({ pack })', params, body: z.strictObject({ yaml: z.string().max(2_000_000).optional(), pack: anyJson.optional() }) },
+      schema: {
+        tags,
+        summary: 'Create or replace a custom pack from YAML ({ yaml }) or JSON ({ pack })',
+        params,
+        body: z.strictObject({
+          yaml: z.string().max(2_000_000).optional(),
+          pack: anyJson.optional(),
+        }),
+      },
     },
     async (req, reply) => {
       const pack = await admin().savePack(projectOf(req).id, req.principal!, req.body);
@@ -63,37 +89,79 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
     },
   );
 
-  app.delete('/scan-packs/:packId', { config: write, schema: { tags, summary: 'Delete a custom pack', params: packParams } }, async (req, reply) => {
-    await admin().deletePack(projectOf(req).id, req.principal!, req.params.packId);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/scan-packs/:packId',
+    { config: write, schema: { tags, summary: 'Delete a custom pack', params: packParams } },
+    async (req, reply) => {
+      await admin().deletePack(projectOf(req).id, req.principal!, req.params.packId);
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/scan-packs/:packId/export', { config: read, schema: { tags, summary: 'A pack as YAML', params: packParams } }, async (req, reply) =>
-    reply.type('application/yaml; charset=utf-8').send(await admin().exportPack(projectOf(req).id, req.params.packId)),
+  app.get(
+    '/scan-packs/:packId/export',
+    { config: read, schema: { tags, summary: 'A pack as YAML', params: packParams } },
+    async (req, reply) =>
+      reply
+        .type('application/yaml; charset=utf-8')
+        .send(await admin().exportPack(projectOf(req).id, req.params.packId)),
   );
 
   app.put(
     '/scan-packs/:packId/overrides',
-    { config: write, schema: { tags, summary: 'Set rule overrides of a pack { RULE: { enabled, severity } }', params: packParams, body: anyJson } },
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Set rule overrides of a pack { RULE: { enabled, severity } }',
+        params: packParams,
+        body: anyJson,
+      },
+    },
     async (req, reply) => {
       await admin().setOverrides(projectOf(req).id, req.principal!, req.params.packId, req.body);
       return reply.code(204).send();
     },
   );
 
-  app.get('/scan-suppressions', { config: read, schema: { tags, summary: 'Recorded suppressions (active and expired)', params } }, async (req) => ({
-    suppressions: await admin().suppressions(projectOf(req).id),
-  }));
+  app.get(
+    '/scan-suppressions',
+    {
+      config: read,
+      schema: { tags, summary: 'Recorded suppressions (active and expired)', params },
+    },
+    async (req) => ({
+      suppressions: await admin().suppressions(projectOf(req).id),
+    }),
+  );
 
   app.post(
     '/scan-suppressions',
-    { config: write, schema: { tags, summary: 'Record a suppression (you are the approver)', params, body: suppressionSchema.omit({ approver: true }) } },
-    async (req, reply) => reply.code(201).send(await admin().addSuppression(projectOf(req).id, req.principal!, req.body)),
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Record a suppression (you are the approver)',
+        params,
+        body: suppressionSchema.omit({ approver: true }),
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await admin().addSuppression(projectOf(req).id, req.principal!, req.body)),
   );
 
   app.delete(
     '/scan-suppressions/:suppressionId',
-    { config: write, schema: { tags, summary: 'Delete a suppression', params: params.extend({ suppressionId: z.string().max(100) }) } },
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Delete a suppression',
+        params: params.extend({ suppressionId: z.string().max(100) }),
+      },
+    },
     async (req, reply) => {
       await admin().deleteSuppression(projectOf(req).id, req.principal!, req.params.suppressionId);
       return reply.code(204).send();
@@ -102,9 +170,22 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
 
   app.get(
     '/scan-approvals',
-    { config: read, schema: { tags, summary: 'Approval requests of failed gates', params, querystring: z.object({ status: z.enum(['pending', 'approved', 'rejected']).optional() }) } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Approval requests of failed gates',
+        params,
+        querystring: z.object({ status: z.enum(['pending', 'approved', 'rejected']).optional() }),
+      },
+    },
     async (req) => ({
-      approvals: (await store.scanApprovals.list(projectOf(req).id, { limit: 200, ...(req.query.status ? { status: req.query.status } : {}) })).map((a) => approvalView(a)),
+      approvals: (
+        await store.scanApprovals.list(projectOf(req).id, {
+          limit: 200,
+          ...(req.query.status ? { status: req.query.status } : {}),
+        })
+      ).map((a) => approvalView(a)),
     }),
   );
 
@@ -116,21 +197,38 @@ export const scanSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
         tags,
         summary: 'Approve or reject (governance role decides who may)',
         params: params.extend({ approvalId: z.string().max(100) }),
-        body: z.strictObject({ status: z.enum(['approved', 'rejected']), comment: z.string().max(2000).optional() }),
+        body: z.strictObject({
+          status: z.enum(['approved', 'rejected']),
+          comment: z.string().max(2000).optional(),
+        }),
       },
     },
     async (req) => {
-      const a = await admin().decide(projectOf(req).id, req.principal!, req.params.approvalId, { decision: req.body.status, ...(req.body.comment ? { comment: req.body.comment } : {}) });
+      const a = await admin().decide(projectOf(req).id, req.principal!, req.params.approvalId, {
+        decision: req.body.status,
+        ...(req.body.comment ? { comment: req.body.comment } : {}),
+      });
       return approvalView(a);
     },
   );
 
   app.get(
     '/scan-audit',
-    { config: read, schema: { tags, summary: 'The audit log and whether its hash chain verifies', params, querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }) } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'The audit log and whether its hash chain verifies',
+        params,
+        querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+      },
+    },
     async (req) => {
       const project = projectOf(req);
-      const [entries, chain] = await Promise.all([store.scanAudit.list(project.id, { limit: 500, afterSeq: req.query.after }), store.scanAudit.verify(project.id)]);
+      const [entries, chain] = await Promise.all([
+        store.scanAudit.list(project.id, { limit: 500, afterSeq: req.query.after }),
+        store.scanAudit.verify(project.id),
+      ]);
       if (!chain) throw notFound('audit');
       return { entries, chain };
     },

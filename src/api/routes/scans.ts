@@ -22,7 +22,11 @@ const findingsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const findingsDto = z
-  .object({ findings: z.array(z.record(z.string(), z.unknown())), total: z.number().int(), scan: scanDto.nullable() })
+  .object({
+    findings: z.array(z.record(z.string(), z.unknown())),
+    total: z.number().int(),
+    scan: scanDto.nullable(),
+  })
   .meta({ id: 'ScanFindings' });
 
 /**
@@ -40,9 +44,12 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       schema: {
         tags,
         summary: 'Scan files, an archive or a repository path on the server',
-        description: 'Answers 202 with the queued scan; with `wait: true`, 200 with the finished one.',
+        description:
+          'Answers 202 with the queued scan; with `wait: true`, 200 with the finished one.',
         params,
-        body: z.strictObject({ ...scanSpecFields, wait: z.boolean().optional() }).meta({ id: 'StartScan' }),
+        body: z
+          .strictObject({ ...scanSpecFields, wait: z.boolean().optional() })
+          .meta({ id: 'StartScan' }),
         response: { 200: scanDto, 202: scanDto, ...errorResponses(400, 401, 403, 404, 413) },
       },
     },
@@ -67,12 +74,20 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
         tags,
         summary: 'Scans of the project, newest first',
         params,
-        querystring: z.object({ runId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        querystring: z.object({
+          runId: z.string().max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
         response: { 200: z.object({ scans: z.array(scanDto) }), ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => ({
-      scans: (await store.scans.list(projectOf(req).id, { limit: req.query.limit, ...(req.query.runId ? { runId: req.query.runId } : {}) })).map(toScanDto),
+      scans: (
+        await store.scans.list(projectOf(req).id, {
+          limit: req.query.limit,
+          ...(req.query.runId ? { runId: req.query.runId } : {}),
+        })
+      ).map(toScanDto),
     }),
   );
 
@@ -80,7 +95,12 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     '/scans/:scanId',
     {
       config: { auth: 'scan', role: 'viewer' },
-      schema: { tags, summary: 'One scan: status, summary and gate', params: scanParams, response: { 200: scanDto, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags,
+        summary: 'One scan: status, summary and gate',
+        params: scanParams,
+        response: { 200: scanDto, ...errorResponses(401, 403, 404) },
+      },
     },
     async (req) => toScanDto(await scanOf(store, projectOf(req).id, req.params.scanId)),
   );
@@ -100,8 +120,19 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     async (req) => {
       const scan = await scanOf(store, projectOf(req).id, req.params.scanId);
       const q = req.query;
-      const page = await store.scans.findings(scan.id, { severity: q.severity, ruleId: q.rule, status: q.status, file: q.file, limit: q.limit, offset: q.offset });
-      return { findings: page.findings as unknown as Record<string, unknown>[], total: page.total, scan: toScanDto(scan) };
+      const page = await store.scans.findings(scan.id, {
+        severity: q.severity,
+        ruleId: q.rule,
+        status: q.status,
+        file: q.file,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return {
+        findings: page.findings as unknown as Record<string, unknown>[],
+        total: page.total,
+        scan: toScanDto(scan),
+      };
     },
   );
 
@@ -124,8 +155,19 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       const scan = await store.scans.forRun(run.id);
       if (!scan) return { findings: [], total: 0, scan: null };
       const q = req.query;
-      const page = await store.scans.findings(scan.id, { severity: q.severity, ruleId: q.rule, status: q.status, file: q.file, limit: q.limit, offset: q.offset });
-      return { findings: page.findings as unknown as Record<string, unknown>[], total: page.total, scan: toScanDto(scan) };
+      const page = await store.scans.findings(scan.id, {
+        severity: q.severity,
+        ruleId: q.rule,
+        status: q.status,
+        file: q.file,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return {
+        findings: page.findings as unknown as Record<string, unknown>[],
+        total: page.total,
+        scan: toScanDto(scan),
+      };
     },
   );
 
@@ -133,7 +175,11 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     '/scans/:scanId/events',
     {
       config: { auth: 'scan', role: 'viewer' },
-      schema: { tags, summary: 'Progress of a scan (SSE): progress events, then done', params: scanParams },
+      schema: {
+        tags,
+        summary: 'Progress of a scan (SSE): progress events, then done',
+        params: scanParams,
+      },
     },
     async (req, reply) => {
       const { scans } = scanParts(deps);
@@ -168,9 +214,13 @@ export const scanRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       config: { auth: 'scan' },
       schema: {
         tags,
-        summary: 'Waive one finding (by fingerprint) with a reason; you are recorded as the approver',
+        summary:
+          'Waive one finding (by fingerprint) with a reason; you are recorded as the approver',
         params: scanParams.extend({ fingerprint: z.string().regex(/^[a-f0-9]{64}$/) }),
-        body: z.strictObject({ reason: z.string().min(3).max(1000), expires: z.string().max(40).optional() }),
+        body: z.strictObject({
+          reason: z.string().min(3).max(1000),
+          expires: z.string().max(40).optional(),
+        }),
         response: { 201: z.record(z.string(), z.unknown()), ...errorResponses(400, 401, 403, 404) },
       },
     },

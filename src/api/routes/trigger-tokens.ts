@@ -13,7 +13,9 @@ const triggerTokenDto = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe('First characters of the token, to tell tokens apart'),
-    scopes: z.array(z.enum(triggerTokenScopes)).describe('trigger: trigger endpoints; scan: the scan gate'),
+    scopes: z
+      .array(z.enum(triggerTokenScopes))
+      .describe('trigger: trigger endpoints; scan: the scan gate'),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),

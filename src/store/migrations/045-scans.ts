@@ -22,7 +22,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('started_at', 'text')
     .addColumn('finished_at', 'text')
     .execute();
-  await db.schema.createIndex('scans_project').on('scans').columns(['project_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('scans_project')
+    .on('scans')
+    .columns(['project_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('scans_run').on('scans').column('run_id').execute();
   await db.schema
     .createTable('scan_findings')
@@ -38,8 +42,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('suppressed', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('data', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('scan_findings_scan').on('scan_findings').columns(['scan_id', 'file']).execute();
-  await db.schema.createIndex('scan_findings_fp').on('scan_findings').columns(['project_id', 'fingerprint']).execute();
+  await db.schema
+    .createIndex('scan_findings_scan')
+    .on('scan_findings')
+    .columns(['scan_id', 'file'])
+    .execute();
+  await db.schema
+    .createIndex('scan_findings_fp')
+    .on('scan_findings')
+    .columns(['project_id', 'fingerprint'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

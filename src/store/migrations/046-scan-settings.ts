@@ -32,7 +32,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('scan_suppressions_project').on('scan_suppressions').column('project_id').execute();
+  await db.schema
+    .createIndex('scan_suppressions_project')
+    .on('scan_suppressions')
+    .column('project_id')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -18,7 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('comment', 'text')
     .addColumn('expires_at', 'text')
     .execute();
-  await db.schema.createIndex('scan_approvals_project').on('scan_approvals').columns(['project_id', 'status']).execute();
+  await db.schema
+    .createIndex('scan_approvals_project')
+    .on('scan_approvals')
+    .columns(['project_id', 'status'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
