@@ -49,9 +49,7 @@ export class ScanAdmin {
     await this.#store.scanAudit.append(projectId, { actor: actorOf(who), action, detail });
   }
 
-  async config(
-    projectId: string,
-  ): Promise<{
+  async config(projectId: string): Promise<{
     config: ScanConfig;
     governance: Governance;
     effective: ReturnType<typeof mergeScanConfig>;

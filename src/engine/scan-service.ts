@@ -73,9 +73,7 @@ export class ScanService {
   }
 
   /** The project's stored config over the defaults, its governance, and its custom packs. */
-  async projectSettings(
-    projectId: string,
-  ): Promise<{
+  async projectSettings(projectId: string): Promise<{
     config: ResolvedScanConfig;
     stored: ScanConfig;
     governance: Governance;

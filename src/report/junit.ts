@@ -191,7 +191,7 @@ export function renderJunit(input: ReportInput): string {
     lines.push('  </testsuite>');
   }
   if (input.findings && input.findings.length > 0)
-    lines.push(...junitScanSuite(input.findings, id++));
+    lines.push(...junitScanSuite(input.findings, id));
   lines.push('</testsuites>', '');
   return lines.join('\n');
 }
