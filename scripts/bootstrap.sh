@@ -25,6 +25,8 @@ if [ "$(node_major)" -lt 22 ]; then
   export npm_config_nodedir="$local_node"
 fi
 log "node $(node -v)"
+# re2 builds from source here; never fetch a prebuilt binary from outside the npm registry.
+export RE2_DOWNLOAD_FORCE_BUILD=1
 
 stamp="node_modules/.bootstrap-stamp"
 want="$(node -v) $(sha256sum package-lock.json | cut -d' ' -f1)"

@@ -60,6 +60,8 @@ export interface Config {
   artifactRetentionRuns: number;
   /** Key that encrypts secrets at rest, 32 bytes base64 or hex; unset: `<dataDir>/secret.key` (GREENLIGHT_SECRET_KEY). */
   secretKey: string | null;
+  /** Directories under which a scan may read a repository path on this server (GREENLIGHT_SCAN_ROOTS, `:`-separated; default none). */
+  scanRoots: string[];
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -126,6 +128,7 @@ const envSchema = z.object({
   GREENLIGHT_ARTIFACT_RETENTION_DAYS: z.coerce.number().positive().optional(),
   GREENLIGHT_ARTIFACT_RETENTION_RUNS: z.coerce.number().int().min(1).optional(),
   GREENLIGHT_SECRET_KEY: z.string().min(1).optional(),
+  GREENLIGHT_SCAN_ROOTS: z.string().optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -182,6 +185,12 @@ export function loadConfig(
     artifactRetentionRuns:
       overrides.artifactRetentionRuns ?? e.GREENLIGHT_ARTIFACT_RETENTION_RUNS ?? 100,
     secretKey: overrides.secretKey ?? e.GREENLIGHT_SECRET_KEY ?? null,
+    scanRoots:
+      overrides.scanRoots ??
+      (e.GREENLIGHT_SCAN_ROOTS ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((p) => resolve(p)),
   };
 }
 

@@ -16,6 +16,7 @@ import type { CrawlJobs } from '../crawl/crawl-jobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
 import type { LiveView } from '../engine/live-view.ts';
+import { ScanService } from '../engine/scan-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
@@ -51,6 +52,9 @@ import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 import { runLiveRoutes } from './routes/run-live.ts';
+import { scanRoutes } from './routes/scans.ts';
+import { scanSettingsRoutes } from './routes/scan-settings.ts';
+import { sentrikRoutes } from './compat/sentrik.ts';
 import { SseStreams } from './sse.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
@@ -76,6 +80,8 @@ export interface ApiDeps {
   crawlPhases?: boolean;
   /** Screencasts of tests running in this process; none: the live view answers 503. */
   live?: LiveView;
+  /** Static scans (SCAN); default: one built on the store and engine. */
+  scans?: ScanService;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -117,7 +123,18 @@ function createFastify(deps: ApiDeps): FastifyInstance {
 }
 
 /** Build the Fastify app with every route under /api/v1, the OpenAPI document and Swagger UI. */
-export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
+  const deps: ApiDeps = {
+    ...given,
+    scans:
+      given.scans ??
+      new ScanService({
+        store: given.store,
+        config: given.config,
+        ...(given.logger ? { logger: given.logger } : {}),
+        onRunScanDone: (runId) => given.engine.finishRunIfIdle(runId),
+      }),
+  };
   const app = createFastify(deps);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -184,6 +201,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(notificationRoutes, opts);
           await scope.register(scheduleRoutes, opts);
           await scope.register(crawlRoutes, opts);
+          await scope.register(scanRoutes, opts);
+          await scope.register(scanSettingsRoutes, opts);
         },
         { prefix: '/projects/:id' },
       );
@@ -191,6 +210,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   await registerTriggerApi(app, opts);
+  // sentrik's API (seed 004): the project from the token, a header, or the path.
+  await app.register(sentrikRoutes, { ...opts, prefix: '/scan-gate' });
+  await app.register(sentrikRoutes, { ...opts, prefix: '/scan-gate/projects/:project' });
+  const scans = deps.scans;
+  app.addHook('onClose', async () => scans?.settled());
   return app;
 }
 

@@ -25,7 +25,8 @@ import { API_PREFIX } from './dto.ts';
  * - `role` / `scope`: override what the project scope asks of a user for this route.
  */
 export interface RouteAuthConfig {
-  auth?: 'public' | 'trigger';
+  /** `scan`: a trigger token with the scan scope is accepted besides users (scan-gate routes). */
+  auth?: 'public' | 'trigger' | 'scan';
   role?: Role;
   scope?: Scope;
 }
@@ -134,7 +135,7 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
     }
     if (url === undefined || isPublic(url, config)) return; // unknown routes: the 404 handler
     if (!req.principal) throw unauthorized(req);
-    if (req.principal.kind === 'trigger' && config.auth !== 'trigger') {
+    if (req.principal.kind === 'trigger' && config.auth !== 'trigger' && config.auth !== 'scan') {
       throw new AppError('forbidden', TRIGGER_ONLY);
     }
   });
@@ -203,9 +204,38 @@ export function requireTriggerAccess(
     if (p.projectId !== project.id) {
       throw new AppError('forbidden', 'Token belongs to a different project');
     }
+    if (!(p.scopes ?? ['trigger']).includes('trigger')) {
+      throw new AppError('forbidden', 'This trigger token has only the scan scope.');
+    }
     return p;
   }
   requireProjectAccess(req, project, minRole, scope);
+  return p;
+}
+
+/**
+ * Scan-gate endpoints: a trigger token of THIS project with the `scan` scope, or a user of the
+ * project's workspace with `minRole` (API keys need the `scan` scope).
+ */
+export function requireScanAccess(
+  req: FastifyRequest,
+  project: Project,
+  minRole: Role = 'editor',
+): Principal {
+  const p = req.principal;
+  if (!p) throw unauthorized(req);
+  if (p.kind === 'trigger') {
+    if (p.projectId !== project.id)
+      throw new AppError('forbidden', 'Token belongs to a different project');
+    if (!(p.scopes ?? ['trigger']).includes('scan')) {
+      throw new AppError(
+        'forbidden',
+        'This trigger token lacks the scan scope; create one with scopes ["scan"].',
+      );
+    }
+    return p;
+  }
+  requireProjectAccess(req, project, minRole, 'scan');
   return p;
 }
 
@@ -229,5 +259,6 @@ export function authorizeProjectRoute(req: FastifyRequest, project: Project): vo
   const scope = config.scope ?? defaultScope(req.method, url);
   if (config.auth === 'public') return;
   if (config.auth === 'trigger') requireTriggerAccess(req, project, role, scope);
+  else if (config.auth === 'scan') requireScanAccess(req, project, role);
   else requireProjectAccess(req, project, role, scope);
 }

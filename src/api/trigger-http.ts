@@ -67,6 +67,7 @@ export function triggerDeps(deps: ApiDeps): TriggerDeps {
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
     ...(deps.feedback ? { feedback: deps.feedback } : {}),
     canCrawl: deps.crawlPhases === true,
+    ...(deps.scans ? { scans: deps.scans } : {}),
     checkCallbackUrl: (url, config) => assertPublicUrl(url, config),
     checkTargetUrl: (url, config) => assertPublicUrl(url, config),
   };

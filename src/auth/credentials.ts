@@ -69,6 +69,7 @@ export async function resolveToken(
           tokenId: t.id,
           projectId: t.projectId,
           workspaceId: t.workspaceId,
+          scopes: t.scopes,
         },
       };
     }

@@ -12,6 +12,7 @@ import { registerPlan } from './commands/plan.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerSchedule } from './commands/schedule.ts';
+import { registerScan } from './commands/scan.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
 
@@ -37,6 +38,7 @@ registerToken(program);
 registerCi(program);
 registerCrawl(program);
 registerArtifacts(program);
+registerScan(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,7 @@ export const errorStatus = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  not_implemented: 501,
   // CI triggers (listed after the generic codes so those stay the default for their status).
   unsupported_field: 400,
   idempotency_mismatch: 422,

@@ -3,7 +3,14 @@ export const roles = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
 /** Scopes a personal API key can carry; `admin` implies every other scope. */
-export const scopes = ['runs:trigger', 'runs:read', 'runs:cancel', 'tests:write', 'admin'] as const;
+export const scopes = [
+  'runs:trigger',
+  'runs:read',
+  'runs:cancel',
+  'tests:write',
+  'scan',
+  'admin',
+] as const;
 export type Scope = (typeof scopes)[number];
 
 /**
@@ -24,7 +31,14 @@ export type Principal =
       /** Key or session id, for logs and `last used`; never the secret. */
       credentialId: string;
     }
-  | { kind: 'trigger'; tokenId: string; projectId: string; workspaceId: string };
+  | {
+      kind: 'trigger';
+      tokenId: string;
+      projectId: string;
+      workspaceId: string;
+      /** `trigger` (trigger endpoints) and/or `scan` (the scan gate); absent: `trigger` only. */
+      scopes?: readonly string[];
+    };
 
 /** True when `role` is at least `min`. */
 export function roleAtLeast(role: Role, min: Role): boolean {

@@ -152,6 +152,11 @@ export class Engine {
     await this.#sweeper.stop();
   }
 
+  /** Take the run's verdict if no job of it is left (a run's scan ended after its tests). */
+  async finishRunIfIdle(runId: string): Promise<void> {
+    if ((await this.#d.queue.pending(runId)) === 0) await this.#runner.finishRun(runId);
+  }
+
   /** Delete the artifacts of runs the retention policy expires now (one project, or all). */
   sweepArtifacts(opts: { projectId?: string } = {}): Promise<SweepReport> {
     return this.#sweeper.sweep(opts);

@@ -15,6 +15,8 @@ import { DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import { makeMasker } from '../domain/variables.ts';
 import { computeVerdict } from '../domain/verdict.ts';
+import { withScanVerdict } from '../domain/scan-verdict.ts';
+import { runScanOutcome } from './run-scan-outcome.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Job, JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
@@ -192,8 +194,12 @@ export class JobRunner {
     const { store } = this.#d;
     const run = await store.runs.get(null, runId);
     if (!run || isTerminal(run.status)) return;
+    // A run with a scan (SCAN) waits for it; the scan's end calls back here.
+    const scan = await runScanOutcome(store, run.id);
+    if (scan === 'pending') return;
     const [counts, options] = await Promise.all([this.#counts(run), store.runs.options(run.id)]);
-    const verdict = computeVerdict(counts, { failOnFlaky: options?.failOnFlaky ?? false });
+    const tests = computeVerdict(counts, { failOnFlaky: options?.failOnFlaky ?? false });
+    const verdict = withScanVerdict(tests, scan);
     const f = { status: verdict.status, error: verdict.error, counts, finishedAt: this.#now() };
     if (await store.runs.finish(run.id, f)) {
       this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });

@@ -20,6 +20,7 @@ import type { Engine } from './engine.ts';
 import { IDEMPOTENCY_TTL_MS, replayedRunId, requestHash } from './idempotency.ts';
 import { checkBrowserName } from './run-capabilities.ts';
 import { checkStrategyInputs } from './selection.ts';
+import type { ScanInputSpec, ScanService } from './scan-service.ts';
 
 export type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 
@@ -58,6 +59,8 @@ export interface TriggerRequest {
   crawl?: RunCrawlRequest;
   /** PR feedback (commit status, sticky comment) with its request-scoped token; never stored. */
   feedback?: { target: FeedbackTarget; runUrl?: (run: Run) => string };
+  /** A static scan in the same run (SCAN): its gate is part of the run's verdict. */
+  scan?: ScanInputSpec;
 }
 
 /** CALLBACKS' registry of callback URLs, delivered on the run's terminal state. */
@@ -79,6 +82,8 @@ export interface TriggerDeps {
   /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
+  /** Runs a trigger's scan (SCAN); none: a trigger with a scan is refused. */
+  scans?: ScanService;
 }
 
 export interface TriggerResult {
@@ -129,6 +134,12 @@ export async function trigger(
       field,
     });
   }
+  if (req.scan !== undefined && !deps.scans) {
+    throw new AppError('unsupported_field', 'scans are not enabled on this server', {
+      field: 'scan',
+    });
+  }
+  let scanRecord: Awaited<ReturnType<ScanService['prepareForRun']>> | undefined;
   const strategy = req.strategy ? strategyRequestOf(req, req.strategy) : undefined;
   // Before the concurrency policy acts: a bad request must not supersede a running run.
   if (strategy) checkStrategyInputs(strategy);
@@ -203,6 +214,9 @@ export async function trigger(
             );
           }
           if (blockedBy) await tx.runTriggers.holdJobs(run.id);
+          if (req.scan && deps.scans) {
+            scanRecord = await deps.scans.prepareForRun(tx, project, run.id, req.scan, principal);
+          }
         },
       });
       return { run, replayed: false };
@@ -217,6 +231,9 @@ export async function trigger(
     }
   });
 
+  if (!created.replayed && scanRecord && req.scan && deps.scans) {
+    deps.scans.startForRun(project, scanRecord, req.scan, principal);
+  }
   if (!created.replayed) {
     // The run ahead may have ended between the check and the commit: nobody would wake us.
     if (policy === 'queue') await releaseReadyRuns(deps.store, now, undefined);

@@ -1,3 +1,5 @@
+import { isActive, type ScanFinding } from '../domain/scan.ts';
+import { junitScanSuite } from './scan-findings.ts';
 import type { TestResult } from '../domain/run.ts';
 import {
   describeFailingStep,
@@ -122,6 +124,18 @@ function testcase(input: ReportInput, f: FinalResult): string[] {
   return [`${pad}<testcase ${attrs}>`, ...body, `${pad}</testcase>`];
 }
 
+/** The top-level counts include the scan's testcases (one per finding). */
+function withFindings(t: Totals, findings: ScanFinding[] | undefined): Totals {
+  if (!findings?.length) return t;
+  const failing = findings.filter(isActive).length;
+  return {
+    ...t,
+    tests: t.tests + findings.length,
+    failures: t.failures + failing,
+    skipped: t.skipped + findings.length - failing,
+  };
+}
+
 interface Totals {
   tests: number;
   failures: number;
@@ -159,7 +173,7 @@ export function renderJunit(input: ReportInput): string {
     if (list) list.push(f);
     else bySuite.set(suite, [f]);
   }
-  const all = totals(finals);
+  const all = withFindings(totals(finals), input.findings);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${attr(`greenlight ${input.project.slug} ${input.run.id}`)}" ${countAttrs(all)}>`,
@@ -176,6 +190,8 @@ export function renderJunit(input: ReportInput): string {
     for (const f of list) lines.push(...testcase(input, f));
     lines.push('  </testsuite>');
   }
+  if (input.findings && input.findings.length > 0)
+    lines.push(...junitScanSuite(input.findings, id));
   lines.push('</testsuites>', '');
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { markdownScanSection } from './scan-findings.ts';
 import type { RunStatus } from '../domain/run.ts';
 import {
   describeFailingStep,
@@ -40,7 +41,8 @@ export function mdText(text: string): string {
 }
 
 /** Text inside an inline code span: backticks cannot be escaped there, so swap them. */
-const mdCode = (text: string): string => `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'")}\``;
+export const mdCode = (text: string): string =>
+  `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'")}\``;
 
 /**
  * The run as Markdown for a PR comment or a CI job summary: a status line, counts, up to ten
@@ -114,6 +116,8 @@ export function renderMarkdownSummary(input: ReportInput): string {
     for (const h of healed.slice(0, MAX_LISTED_FAILURES))
       out.push(`- ${mdText(h.testName)} — ${mdText(oneLine(h.detail, 160))}`);
   }
+
+  if (input.findings) out.push(...markdownScanSection(input.findings));
 
   if (links?.runUrl) out.push('', `[Open the run](${links.runUrl})`);
   out.push('');

@@ -1,5 +1,6 @@
 import type { Project } from '../domain/project.ts';
 import type { Run, TestResult } from '../domain/run.ts';
+import type { ScanFinding } from '../domain/scan.ts';
 import type { Test } from '../domain/test.ts';
 import { healedTests } from './healed.ts';
 import type { ReportInput, ReportLinks, ReportTestInfo } from './report-model.ts';
@@ -14,6 +15,26 @@ export interface ReportSource {
   results: { listByRun(runId: string, projectId?: string): Promise<TestResult[]> };
   tests: { get(projectId: string, id: string): Promise<Test | undefined> };
   projects: { get(idOrSlug: string): Promise<Project | undefined> };
+  /** The run's scan findings (SCAN); optional so sources without scans still work. */
+  scans?: {
+    forRun(runId: string): Promise<{ id: string } | undefined>;
+    findings(
+      scanId: string,
+      q: { limit: number; offset: number },
+    ): Promise<{ findings: ScanFinding[] }>;
+  };
+}
+
+/** At most this many findings go into one report. */
+const MAX_REPORT_FINDINGS = 5000;
+
+async function runFindings(
+  source: ReportSource,
+  runId: string,
+): Promise<ScanFinding[] | undefined> {
+  const scan = await source.scans?.forRun(runId);
+  if (!scan || !source.scans) return undefined;
+  return (await source.scans.findings(scan.id, { limit: MAX_REPORT_FINDINGS, offset: 0 })).findings;
 }
 
 /** The run's project and run, or undefined when either is unknown. */
@@ -70,9 +91,11 @@ export async function loadReportInput(
   const results = plannedOrder(run, await source.results.listByRun(run.id, run.projectId));
   const ids = [...new Set(results.map((r) => r.testId))];
   const healed = healedTests(results);
+  const findings = await runFindings(source, run.id);
   return {
     run,
     results,
+    ...(findings ? { findings } : {}),
     ...(healed.length > 0 ? { healed } : {}),
     tests: await testInfos(source, run.projectId, ids),
     project: { slug: project.slug, name: project.name },

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { ScanFinding } from '../domain/scan.ts';
+import { findingFingerprint, sarifLevel, type ScanFinding } from '../domain/scan.ts';
 import type { SarifLocation, SarifResult, SarifRule } from './sarif.ts';
 
 /** The base id finding paths are relative to; consumers map it to their checkout. */
@@ -12,21 +11,8 @@ export const originalUriBaseIds = {
 
 const FINGERPRINT_KEY = 'greenlightFinding/v1';
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-/** Whitespace-insensitive so re-indenting or reformatting the line keeps the same identity. */
-const normaliseSnippet = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-/**
- * The finding's identity across runs: the engine's own when given; else rule + file + snippet
- * (so an unchanged line that moves keeps its alert), or rule + file + line without a snippet.
- */
-export function findingFingerprint(f: ScanFinding): string {
-  if (f.fingerprint) return f.fingerprint;
-  const snippet = f.snippet ? normaliseSnippet(f.snippet) : '';
-  const where = snippet ? `snippet:${snippet}` : `line:${f.startLine ?? ''}`;
-  return sha256(`${f.ruleId}\u0000${f.file}\u0000${where}`);
-}
+/** GitHub code scanning ranks security alerts by this number (0–10) beside the level. */
+const securitySeverity = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 /**
  * One rule per distinct finding rule id not already in `existing`, in order of first appearance;
@@ -84,7 +70,7 @@ export function findingResult(f: ScanFinding, ruleIndex: number): SarifResult {
   return {
     ruleId: f.ruleId,
     ruleIndex,
-    level: f.severity,
+    level: sarifLevel(f.severity),
     message: { text: f.message },
     locations: [findingLocation(f)],
     partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(f) },
@@ -101,7 +87,14 @@ export function findingResult(f: ScanFinding, ruleIndex: number): SarifResult {
           ],
         }
       : {}),
-    // A region needs a start line; the snippet is still worth showing without one.
-    ...(snippetWithoutRegion ? { properties: { snippet: f.snippet } } : {}),
+    properties: {
+      severity: f.severity,
+      'security-severity': securitySeverity[f.severity],
+      ...(f.status ? { status: f.status } : {}),
+      ...(f.cwe?.length ? { cwe: f.cwe } : {}),
+      ...(f.tags?.length ? { tags: f.tags } : {}),
+      // A region needs a start line; the snippet is still worth showing without one.
+      ...(snippetWithoutRegion ? { snippet: f.snippet } : {}),
+    },
   };
 }

@@ -30,6 +30,10 @@ import { runNoteRepository, type RunNoteRepository } from './run-notes.ts';
 import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
 import { scheduleRepository, type ScheduleRepository } from './schedules.ts';
+import { scanApprovalRepository, type ScanApprovalRepository } from './scan-approvals.ts';
+import { scanAuditRepository, type ScanAuditRepository } from './scan-audit.ts';
+import { scanRepository, type ScanRepository } from './scans.ts';
+import { scanSettingsRepository, type ScanSettingsRepository } from './scan-settings.ts';
 import { keylessBox, secretBox, type SecretBox } from './secret-box.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
@@ -84,6 +88,14 @@ export interface Store {
   visualBaselines: VisualBaselineRepository;
   /** Named rows of variables; a data test runs once per row (DATASETS). */
   dataSets: DataSetRepository;
+  /** Scans and their findings (SCAN). */
+  scans: ScanRepository;
+  /** A project's scan config, governance, custom packs and suppressions (SCAN). */
+  scanSettings: ScanSettingsRepository;
+  /** The scan gate's append-only, hash-chained audit log (SCAN). */
+  scanAudit: ScanAuditRepository;
+  /** Exceptions to failed scan gates (SCAN). */
+  scanApprovals: ScanApprovalRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
@@ -143,6 +155,10 @@ function buildStore(
     artifactExpiry: artifactExpiryRepository(ctx),
     visualBaselines: visualBaselineRepository(ctx),
     dataSets: dataSetRepository(ctx),
+    scans: scanRepository(ctx),
+    scanSettings: scanSettingsRepository(ctx),
+    scanAudit: scanAuditRepository(ctx),
+    scanApprovals: scanApprovalRepository(ctx),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);
       const callbacks: (() => void)[] = [];

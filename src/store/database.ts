@@ -1,3 +1,5 @@
+import type { ScanTables } from './scan-tables.ts';
+
 /**
  * The database schema as Kysely table types. Types are portable on purpose: ids are text
  * (randomUUID), timestamps are ISO-8601 text (which sorts like time), JSON is stored as text, and
@@ -247,6 +249,8 @@ export interface ApiKeysTable {
 
 export interface TriggerTokensTable {
   id: string;
+  /** JSON string[] of scopes (`trigger`, `scan`); null: `trigger` only (tokens made before scopes). */
+  scopes: string | null;
   project_id: string;
   name: string;
   prefix: string;
@@ -481,7 +485,7 @@ export interface RunCrawlsTable {
   finished_at: string | null;
 }
 
-export interface Database {
+export interface Database extends ScanTables {
   run_crawls: RunCrawlsTable;
   data_sets: DataSetsTable;
   crawls: CrawlsTable;

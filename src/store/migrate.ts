@@ -22,6 +22,11 @@ import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
 import * as m020 from './migrations/020-run-crawls.ts';
 import * as m021 from './migrations/021-status-context.ts';
+import * as m045 from './migrations/045-scans.ts';
+import * as m046 from './migrations/046-scan-settings.ts';
+import * as m047 from './migrations/047-scan-audit.ts';
+import * as m048 from './migrations/048-scan-approvals.ts';
+import * as m049 from './migrations/049-trigger-token-scopes.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -48,6 +53,11 @@ const migrations: Record<string, Migration> = {
   '019-data-snapshots-schedule-options': m019,
   '020-run-crawls': m020,
   '021-status-context': m021,
+  '045-scans': m045,
+  '046-scan-settings': m046,
+  '047-scan-audit': m047,
+  '048-scan-approvals': m048,
+  '049-trigger-token-scopes': m049,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

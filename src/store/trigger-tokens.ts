@@ -7,12 +7,17 @@ import type { RepoContext } from './sql-helpers.ts';
 /** Project trigger tokens start with this. */
 export const TRIGGER_TOKEN_PREFIX = 'glt_';
 
+/** What a trigger token opens: the trigger endpoints, the scan gate (sentrik's API), or both. */
+export const triggerTokenScopes = ['trigger', 'scan'] as const;
+export type TriggerTokenScope = (typeof triggerTokenScopes)[number];
+
 /** A project trigger token as listed: never the secret, only its first characters. */
 export interface TriggerToken {
   id: string;
   projectId: string;
   name: string;
   prefix: string;
+  scopes: TriggerTokenScope[];
   createdBy: string | null;
   createdAt: string;
   expiresAt: string | null;
@@ -28,7 +33,12 @@ export interface TriggerTokenMatch extends TriggerToken {
 export interface TriggerTokenRepository {
   create(
     projectId: string,
-    i: { name: string; expiresAt?: string | null; createdBy?: string | null },
+    i: {
+      name: string;
+      expiresAt?: string | null;
+      createdBy?: string | null;
+      scopes?: TriggerTokenScope[];
+    },
   ): Promise<{ token: string; record: TriggerToken }>;
   /** A token of a live project by the hash of its plaintext; the caller checks expiry. */
   findByHash(hash: string): Promise<TriggerTokenMatch | undefined>;
@@ -45,6 +55,8 @@ function toToken(r: Selectable<TriggerTokensTable>): TriggerToken {
     projectId: r.project_id,
     name: r.name,
     prefix: r.prefix,
+    // Tokens made before scopes existed open the trigger endpoints only.
+    scopes: r.scopes ? (JSON.parse(r.scopes) as TriggerTokenScope[]) : ['trigger'],
     createdBy: r.created_by,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
@@ -62,6 +74,7 @@ export function triggerTokenRepository({ db, now }: RepoContext): TriggerTokenRe
         name: i.name,
         prefix,
         token_hash: hash,
+        scopes: JSON.stringify(i.scopes ?? ['trigger']),
         created_by: i.createdBy ?? null,
         created_at: now(),
         expires_at: i.expiresAt ?? null,

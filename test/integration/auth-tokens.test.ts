@@ -42,7 +42,7 @@ describe('project trigger tokens', () => {
       expiresAt: null,
     });
     expect(Object.keys(created.body).sort()).toEqual(
-      ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'token'].sort(),
+      ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'scopes', 'token'].sort(),
     );
 
     // Used once (outside trigger routes it opens nothing, but it is recognised and recorded).

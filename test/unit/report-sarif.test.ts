@@ -80,7 +80,7 @@ const findings = (): ScanFinding[] => [
     ruleName: 'HardcodedSecret',
     ruleDescription: 'A secret is written in the source',
     helpUri: 'https://greenlight.example/rules/GL-SEC-001',
-    severity: 'error',
+    severity: 'high',
     message: 'An API key is hard-coded.',
     file: 'src/config/keys.ts',
     startLine: 12,
@@ -91,7 +91,7 @@ const findings = (): ScanFinding[] => [
   },
   {
     ruleId: 'GL-QUAL-002',
-    severity: 'warning',
+    severity: 'medium',
     message: 'A focused test (.only) would skip the rest of the suite.',
     file: 'tests/cart spec.ts',
     startLine: 3,
@@ -99,14 +99,14 @@ const findings = (): ScanFinding[] => [
   // Same rule again, whole-file (no region): the rule must appear once.
   {
     ruleId: 'GL-SEC-001',
-    severity: 'note',
+    severity: 'low',
     message: 'A key-like string in a fixture.',
     file: 'test/fixtures/keys.json',
   },
   {
     ruleId: 'GL-QUAL-003',
     ruleName: 'TodoComment',
-    severity: 'warning',
+    severity: 'medium',
     message: 'TODO left in code.',
     file: 'src/app.ts',
     startLine: 40,
@@ -115,7 +115,7 @@ const findings = (): ScanFinding[] => [
   },
   {
     ruleId: 'GL-QUAL-003',
-    severity: 'note',
+    severity: 'low',
     message: 'TODO left in code.',
     file: 'src/app.ts',
     startLine: 41,

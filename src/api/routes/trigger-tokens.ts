@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
-import type { TriggerToken } from '../../store/trigger-tokens.ts';
+import { triggerTokenScopes, type TriggerToken } from '../../store/trigger-tokens.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
 import { errorResponses } from '../errors.ts';
@@ -13,6 +13,9 @@ const triggerTokenDto = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe('First characters of the token, to tell tokens apart'),
+    scopes: z
+      .array(z.enum(triggerTokenScopes))
+      .describe('trigger: trigger endpoints; scan: the scan gate'),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
@@ -31,6 +34,7 @@ const toDto = (t: TriggerToken): z.output<typeof triggerTokenDto> => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,
+  scopes: t.scopes,
   createdAt: t.createdAt,
   expiresAt: t.expiresAt,
   lastUsedAt: t.lastUsedAt,
@@ -57,6 +61,12 @@ export const triggerTokenRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
           .strictObject({
             name: z.string().trim().min(1).max(100).default('CI'),
             expiresAt: futureTimestamp.optional(),
+            scopes: z
+              .array(z.enum(triggerTokenScopes))
+              .min(1)
+              .max(2)
+              .optional()
+              .describe('Default ["trigger"]; ["trigger","scan"] also opens the scan gate'),
           })
           .default({ name: 'CI' }),
         response: { 201: createdTokenDto, ...errorResponses(400, 401, 403, 404) },
@@ -68,6 +78,7 @@ export const triggerTokenRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
         name: req.body.name,
         expiresAt: req.body.expiresAt ?? null,
         createdBy: user.userId,
+        ...(req.body.scopes ? { scopes: [...new Set(req.body.scopes)] } : {}),
       });
       return reply.code(201).send({ ...toDto(record), token });
     },

@@ -37,6 +37,7 @@ import { emulationFields, emulationOptionsOf } from '../emulation-fields.ts';
 import { healingFields, healingOptionsOf } from '../healing-fields.ts';
 import { retryFields, retryOptionsOf } from '../retry-fields.ts';
 import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
+import { scanSpecOf, scanSpecSchema } from '../scan-fields.ts';
 
 const tags = ['ci'];
 const names = z.array(z.string().min(1).max(200)).min(1).max(200);
@@ -89,6 +90,9 @@ export const sentriTriggerBody = z
       .describe('Default key: the PR, else the git ref, else the project; default policy reject'),
     wait: z.boolean().optional().describe('Hold the request until the run ends'),
     waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+    scan: scanSpecSchema
+      .optional()
+      .describe('A static scan in the same run: its gate is part of the verdict (see Scan gate)'),
   })
   .meta({ id: 'SentriTrigger' });
 type SentriTriggerBody = z.output<typeof sentriTriggerBody>;
@@ -188,6 +192,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
           concurrency: b.concurrency,
           callbackUrl: b.callbackUrl,
           ...feedbackOf(deps, b.git, (r) => runPageUrlOf(req, deps, r)),
+          ...(b.scan ? { scan: scanSpecOf(b.scan) } : {}),
         },
         principal,
       );
