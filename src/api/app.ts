@@ -47,11 +47,14 @@ import { schemaRoutes } from './routes/schemas.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { testHistoryRoutes } from './routes/test-history.ts';
 import { testRoutes } from './routes/tests.ts';
+import { testImportRoutes } from './routes/test-import.ts';
+import { trendRoutes } from './routes/trends.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 import { runLiveRoutes } from './routes/run-live.ts';
 import { SseStreams } from './sse.ts';
+import { registerWebApp } from './web-app.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
 export interface ApiDeps {
@@ -71,6 +74,8 @@ export interface ApiDeps {
   crawls?: CrawlJobs;
   /** Screencasts of tests running in this process; none: the live view answers 503. */
   live?: LiveView;
+  /** The dashboard's built files (default: web/dist of this package). */
+  webDist?: string;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -116,7 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = createFastify(deps);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandlers(app);
+  installErrorHandlers(app, { fallback: await registerWebApp(app, { dist: deps.webDist }) });
   installBodyParsers(app);
   // Before auth, so an anonymous flood is counted before any credential lookup.
   registerRateLimits(app, deps.config);
@@ -141,6 +146,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const opts: RouteOptions = { deps, streams };
@@ -162,6 +168,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
           await scope.register(environmentRoutes, opts);
           await scope.register(dataSetRoutes, opts);
           await scope.register(testRoutes, opts);
+          await scope.register(testImportRoutes, opts);
+          await scope.register(trendRoutes, opts);
           await scope.register(quarantineRoutes, opts);
           await scope.register(testHistoryRoutes, opts);
           await scope.register(generateRoutes, opts);

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The dashboard's build output (`npm run build -w web`), beside src/ in the package. */
+export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+
+/** Playwright's trace viewer, shipped as static files inside playwright-core. */
+export function traceViewerDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('playwright-core/package.json');
+  return join(dirname(pkg), 'lib', 'vite', 'traceViewer');
+}
+
+/** Where the dashboard's pages live; `/trace/` is the trace viewer. */
+export const TRACE_PREFIX = '/trace/';
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Greenlight</title>
+<p>The dashboard has not been built. Run <code>npm run build -w web</code> (npm ci does it) and
+reload. The API is at <a href="/docs">/docs</a>.</p>`;
+
+/**
+ * Serve the dashboard at `/` (hashed assets cached for a year, index.html never) and the trace
+ * viewer at `/trace/`. Paths that are no file and no route get index.html when the client asks
+ * for HTML, so every dashboard URL is a deep link; the API keeps its JSON 404s.
+ */
+export async function registerWebApp(
+  app: FastifyInstance,
+  opts: { dist?: string } = {},
+): Promise<(req: FastifyRequest, reply: FastifyReply) => boolean> {
+  const dist = opts.dist ?? WEB_DIST;
+  const built = existsSync(join(dist, 'index.html'));
+  await app.register(fastifyStatic, {
+    root: traceViewerDir(),
+    prefix: TRACE_PREFIX,
+    decorateReply: false,
+    // The trace viewer's service worker must be allowed to control /trace/.
+    setHeaders: (res) => res.setHeader('cache-control', 'no-cache'),
+  });
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: dist,
+      prefix: '/',
+      index: false,
+      wildcard: true,
+      setHeaders: (res, path) => {
+        res.setHeader(
+          'cache-control',
+          path.includes(`${join(dist, 'assets')}`)
+            ? 'public, max-age=31536000, immutable'
+            : 'no-cache',
+        );
+      },
+    });
+  }
+  return (req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path.startsWith('/api/') || path === '/api' || path.startsWith('/assets/')) return false;
+    if (!(req.headers.accept ?? '').includes('text/html')) return false;
+    reply.header('cache-control', 'no-cache');
+    if (!built) void reply.code(200).type('text/html; charset=utf-8').send(NOT_BUILT);
+    else void reply.sendFile('index.html', dist);
+    return true;
+  };
+}

@@ -1,0 +1,70 @@
+import { useMutation } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { useState, type FormEvent } from 'react';
+import { api } from '../api';
+import { meQuery, queryClient } from '../queries';
+import { ErrorBox, Field, usePageTitle } from '../ui/kit';
+
+/** Sign in with e-mail and password; the server sets the session and CSRF cookies. */
+export default function SignIn() {
+  usePageTitle('Sign in');
+  const { next } = useSearch({ from: '/sign-in' });
+  const navigate = useNavigate();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useMutation({
+    mutationFn: () => api('/auth/login', { method: 'POST', body: { email, password } }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: meQuery.queryKey });
+      // Only paths of this app: never an open redirect.
+      const to = next && next.startsWith('/') && !next.startsWith('//') ? next : '/projects';
+      await navigate({ href: to });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate();
+  };
+  return (
+    <main id="main" style={{ maxWidth: 420, marginTop: '10vh' }}>
+      <div className="card">
+        <h1>Sign in to Greenlight</h1>
+        <form onSubmit={submit} noValidate={false}>
+          <Field label="Email">
+            {(id) => (
+              <input
+                id={id}
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Password">
+            {(id) => (
+              <input
+                id={id}
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <ErrorBox error={signIn.error} />
+          <button className="primary" type="submit" disabled={signIn.isPending}>
+            {signIn.isPending ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+        <p className="muted small">
+          No account yet? An admin creates one with{' '}
+          <code>greenlight user create --email you@example.com</code>, or the first user registers
+          through <code>POST /api/v1/auth/register</code>.
+        </p>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,125 @@
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { messageOf } from '../api';
+
+/** A status word as a coloured badge (colour is never the only signal: the word is there). */
+export function Status({ value }: { value: string }) {
+  return <span className={`badge s-${value}`}>{value}</span>;
+}
+
+/** An error in words, announced to screen readers. */
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <div role="alert" className="alert">
+      {messageOf(error)}
+    </div>
+  );
+}
+
+/** What to do when there is nothing yet. */
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty card">
+      <strong>{title}</strong>
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p role="status" aria-live="polite" className="muted">
+      {what}…
+    </p>
+  );
+}
+
+/** A labelled form field; the label is tied to the control by id. */
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label} {hint ? <span className="hint">({hint})</span> : null}
+      </label>
+      {children(id)}
+    </div>
+  );
+}
+
+/** Copy a value to the clipboard and say so. */
+export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    if (!done) return;
+    const t = setTimeout(() => setDone(false), 2000);
+    return () => clearTimeout(t);
+  }, [done]);
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        void navigator.clipboard?.writeText(value).then(
+          () => setDone(true),
+          () => setDone(false),
+        );
+      }}
+    >
+      {done ? 'Copied' : label}
+      <span className="skip" aria-live="polite">
+        {done ? 'copied to the clipboard' : ''}
+      </span>
+    </button>
+  );
+}
+
+/** Small inline SVG sparkline of values 0–1 (pass rates); null points are gaps. */
+export function Sparkline({ values, label }: { values: (number | null)[]; label: string }) {
+  const w = 120;
+  const h = 28;
+  if (values.length === 0) return <span className="muted small">no finished runs</span>;
+  const step = values.length > 1 ? w / (values.length - 1) : 0;
+  const pts = values
+    .map((v, i) =>
+      v === null ? null : `${(i * step).toFixed(1)},${(h - 2 - v * (h - 4)).toFixed(1)}`,
+    )
+    .filter((p): p is string => p !== null);
+  return (
+    <svg
+      className="spark"
+      width={w}
+      height={h}
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label={label}
+    >
+      <polyline points={pts.join(' ')} fill="none" stroke="var(--accent)" strokeWidth="2" />
+    </svg>
+  );
+}
+
+export const fmtMs = (ms: number | null | undefined): string =>
+  ms === null || ms === undefined
+    ? '—'
+    : ms < 1000
+      ? `${Math.round(ms)} ms`
+      : ms < 60_000
+        ? `${(ms / 1000).toFixed(1)} s`
+        : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+
+export const fmtTime = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString() : '—';
+
+export function usePageTitle(title: string) {
+  useEffect(() => {
+    document.title = `${title} · Greenlight`;
+  }, [title]);
+}

@@ -1,0 +1,50 @@
+import { useMutation } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { api, seg } from '../api';
+import { canEdit, queryClient, useMe } from '../queries';
+import type { Run } from '../types';
+import { ErrorBox } from './kit';
+
+/** Start a run (all approved tests, or the given ones) and open its live page. */
+export function RunButton({
+  projectId,
+  testIds,
+  label = 'Run tests',
+  disabled,
+}: {
+  projectId: string;
+  testIds?: string[];
+  label?: string;
+  disabled?: boolean;
+}) {
+  const me = useMe();
+  const navigate = useNavigate();
+  const start = useMutation({
+    mutationFn: () =>
+      api<Run>(`/projects/${seg(projectId)}/runs`, {
+        method: 'POST',
+        body: testIds ? { testIds } : {},
+      }),
+    onSuccess: async (run) => {
+      await queryClient.invalidateQueries({ queryKey: ['runs', projectId] });
+      await navigate({
+        to: '/projects/$projectId/runs/$runId',
+        params: { projectId, runId: run.id },
+      });
+    },
+  });
+  if (!canEdit(me.data)) return null;
+  return (
+    <span>
+      <button
+        type="button"
+        className="primary"
+        disabled={disabled || start.isPending}
+        onClick={() => start.mutate()}
+      >
+        {start.isPending ? 'Starting…' : label}
+      </button>
+      <ErrorBox error={start.error} />
+    </span>
+  );
+}
