@@ -43,7 +43,7 @@ export async function registerWebApp(
     await app.register(fastifyStatic, {
       root: dist,
       prefix: '/',
-      index: false,
+      index: ['index.html'],
       wildcard: true,
       setHeaders: (res, path) => {
         res.setHeader(

@@ -15,7 +15,8 @@ export default function SignIn() {
   const signIn = useMutation({
     mutationFn: () => api('/auth/login', { method: 'POST', body: { email, password } }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: meQuery.queryKey });
+      // The cached "nobody" must go before the signed-in pages check who is there.
+      await queryClient.fetchQuery({ ...meQuery, staleTime: 0 });
       // Only paths of this app: never an open redirect.
       const to = next && next.startsWith('/') && !next.startsWith('//') ? next : '/projects';
       await navigate({ href: to });

@@ -1,4 +1,5 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useNavigate } from '@tanstack/react-router';
 import { api, seg } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
@@ -35,7 +36,14 @@ export function RunButton({
   });
   if (!canEdit(me.data)) return null;
   return (
-    <span>
+    <span className="row">
+      {names.length > 1 ? (
+        <select aria-label="Environment" value={environment} onChange={(e) => setPicked(e.target.value)}>
+          {names.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+      ) : null}
       <button
         type="button"
         className="primary"
