@@ -1,10 +1,20 @@
-import { MutationCache, QueryCache, QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
+import {
+  MutationCache,
+  QueryCache,
+  QueryClient,
+  queryOptions,
+  useQuery,
+} from '@tanstack/react-query';
 import { api, ApiError, seg } from './api';
 import type { Me, Project } from './types';
 
 /** A session that ended (expired, signed out elsewhere) sends the user to sign in again. */
 function onError(e: unknown): void {
-  if (e instanceof ApiError && e.status === 401 && !window.location.pathname.startsWith('/sign-in')) {
+  if (
+    e instanceof ApiError &&
+    e.status === 401 &&
+    !window.location.pathname.startsWith('/sign-in')
+  ) {
     const next = window.location.pathname + window.location.search;
     window.location.assign(`/sign-in?next=${encodeURIComponent(next)}`);
   }

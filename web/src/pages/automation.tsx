@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { canEdit, queryClient, useMe, useProject } from '../queries';
 import {
+  ConfirmButton,
   CopyButton,
   Empty,
   ErrorBox,
@@ -191,21 +192,12 @@ export default function Automation() {
                   <td className="small">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : 'never'}</td>
                   <td>
                     {editor ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        aria-label={`Revoke ${t.name}`}
-                        onClick={() => {
-                          if (
-                            window.confirm(
-                              `Revoke the token “${t.name}”? Pipelines using it will get 401.`,
-                            )
-                          )
-                            revoke.mutate(t.id);
-                        }}
-                      >
-                        Revoke
-                      </button>
+                      <ConfirmButton
+                        label={`Revoke ${t.name}`}
+                        question={`Revoke “${t.name}”? Pipelines using it get 401.`}
+                        confirmLabel="Yes, revoke"
+                        onConfirm={() => revoke.mutate(t.id)}
+                      />
                     ) : null}
                   </td>
                 </tr>

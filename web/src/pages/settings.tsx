@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { canEdit, queryClient, useMe, useProject } from '../queries';
 import type { Project } from '../types';
-import { CopyButton, ErrorBox, Field, fmtTime, usePageTitle } from '../ui/kit';
+import { ConfirmButton, CopyButton, ErrorBox, Field, fmtTime, usePageTitle } from '../ui/kit';
 
 const MASK = '••••••';
 
@@ -624,16 +624,12 @@ export default function Settings() {
         <section aria-labelledby="h-danger">
           <h2 id="h-danger">Delete the project</h2>
           <ErrorBox error={remove.error} />
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              if (window.confirm(`Delete ${project.data.name}? Its tokens stop working at once.`))
-                remove.mutate();
-            }}
-          >
-            Delete project
-          </button>
+          <ConfirmButton
+            label="Delete project"
+            question={`Delete ${project.data.name}? Its tokens stop working at once.`}
+            confirmLabel="Yes, delete the project"
+            onConfirm={() => remove.mutate()}
+          />
         </section>
       ) : null}
     </>

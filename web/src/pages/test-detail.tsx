@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { api, qs, seg } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
 import type { Test } from '../types';
-import { ErrorBox, fmtTime, Loading, Status, usePageTitle } from '../ui/kit';
+import { ConfirmButton, ErrorBox, fmtTime, Loading, Status, usePageTitle } from '../ui/kit';
 import { RunButton } from '../ui/run-button';
 import { toYaml } from '../ui/yaml';
 
@@ -104,15 +104,12 @@ export default function TestDetail() {
               Restore to draft
             </button>
           )}
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              if (window.confirm(`Delete the test “${t.name}”?`)) remove.mutate();
-            }}
-          >
-            Delete
-          </button>
+          <ConfirmButton
+            label="Delete"
+            question={`Delete the test “${t.name}”?`}
+            confirmLabel="Yes, delete"
+            onConfirm={() => remove.mutate()}
+          />
         </div>
       ) : null}
       <ErrorBox error={review.error ?? remove.error} />

@@ -123,3 +123,48 @@ export function usePageTitle(title: string) {
     document.title = `${title} · Greenlight`;
   }, [title]);
 }
+
+/**
+ * A destructive action that asks first, inline (no browser dialog): the first press shows the
+ * question with "Yes" and "Keep" buttons, focus on "Keep".
+ */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  onConfirm,
+  disabled,
+}: {
+  label: string;
+  question: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="danger" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span role="group" aria-label={question} className="row">
+      <span className="small">{question}</span>
+      <button
+        type="button"
+        className="danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" autoFocus onClick={() => setAsking(false)}>
+        Keep
+      </button>
+    </span>
+  );
+}
