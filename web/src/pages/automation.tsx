@@ -152,7 +152,7 @@ export default function Automation() {
             <code>GREENLIGHT_TOKEN</code>.
           </p>
           <div className="row">
-            <code className="secret" aria-label="New trigger token">
+            <code className="secret" aria-label="Token value">
               {created.token}
             </code>
             <CopyButton value={created.token} label="Copy token" />

@@ -176,9 +176,8 @@ export default function TestDetail() {
                         to="/projects/$projectId/tests/$testId"
                         params={{ projectId, testId }}
                         search={{ from: v.version - 1, to: v.version }}
-                        aria-label={`Diff version ${v.version - 1} to ${v.version}`}
                       >
-                        {v.version - 1} → {v.version}
+                        Diff v{v.version - 1} → v{v.version}
                       </Link>
                     ) : (
                       '—'
