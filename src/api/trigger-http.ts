@@ -9,6 +9,7 @@ import { assertPublicUrl } from '../integrations/ssrf.ts';
 import type { ApiDeps } from './app.ts';
 import { requireProjectAccess, requireTriggerAccess } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
+import { runPageUrl } from '../domain/run-page.ts';
 
 // What the three trigger shapes (Sentri, AegisRunner, Certyn) share at the HTTP edge: absolute
 // links, the Idempotency-Key header, access checks on a run, and holding a request for `wait`.
@@ -52,12 +53,9 @@ export function statusUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): strin
   );
 }
 
-/** Absolute URL of the run itself (the full run resource with its results). */
+/** Absolute URL of the run's page in the dashboard (links for people: appUrl, PR feedback…). */
 export function runUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): string {
-  return (
-    publicBase(req, deps) +
-    `${API_PREFIX}/projects/${encodeURIComponent(run.projectId)}/runs/${encodeURIComponent(run.id)}`
-  );
+  return runPageUrl(publicBase(req, deps), run);
 }
 
 /** The trigger core's dependencies, taken from the API's. */

@@ -24,6 +24,7 @@ import {
 } from './outbox.ts';
 import { generateCallbackSecret, signatureHeaders, signedHeaders } from './sign.ts';
 import { assertPublicUrl, resolvePublicTarget, type LookupAll } from './ssrf.ts';
+import { runPageUrl } from '../domain/run-page.ts';
 
 export type NotifierConfig = Pick<
   Config,
@@ -155,12 +156,12 @@ export class Notifier implements DeliveryKindHandler {
     }
   }
 
-  /** Link to the run in messages. */
+  /** Link to the run's dashboard page in messages. */
   runUrl(run: Pick<Run, 'id' | 'projectId'>): string {
     const base =
       this.#config.publicUrl?.replace(/\/+$/, '') ??
       `http://${this.#config.host}:${this.#config.port}`;
-    return `${base}/api/v1/projects/${encodeURIComponent(run.projectId)}/runs/${encodeURIComponent(run.id)}`;
+    return runPageUrl(base, run);
   }
 
   async #post(

@@ -11,6 +11,7 @@ let h: TriggerHarness;
 let green: { id: string; slug: string; token: string };
 let red: { id: string; slug: string; token: string };
 const aegis = (token: string) => ({ authorization: `Bearer aegis_${token}` });
+const statusOf = (runId: string): string => `/api/v1/ci/runs/${runId}`;
 
 beforeAll(async () => {
   h = await startTriggerHarness();
@@ -40,12 +41,16 @@ describe('AegisRunner trigger (seed 002)', () => {
       runId: expect.any(String),
       status: 'queued',
       runType: 'manual',
-      url: `${h.url}/api/v1/ci/runs/${res.body.runId}`,
+      url: `${h.url}/projects/${green.id}/runs/${res.body.runId}`,
     });
-    const done = await pollUntilDone(h, res.body.url, `aegis_${green.token}`, 'status', [
-      'queued',
-      'running',
-    ]);
+    // `url` is the run's page (seed 002: a link to the run page); the status is polled by id.
+    const done = await pollUntilDone(
+      h,
+      statusOf(res.body.runId),
+      `aegis_${green.token}`,
+      'status',
+      ['queued', 'running'],
+    );
     expect(done.body).toMatchObject({
       runId: res.body.runId,
       status: 'passed',
@@ -64,7 +69,7 @@ describe('AegisRunner trigger (seed 002)', () => {
       git: { repository: 'org/app', prNumber: 123, commitSha: 'abc1234' },
     });
     // The plain token works too.
-    const plain = await h.call('GET', res.body.url, undefined, {
+    const plain = await h.call('GET', statusOf(res.body.runId), undefined, {
       authorization: `Bearer ${green.token}`,
     });
     expect(plain.status).toBe(200);
@@ -148,13 +153,13 @@ describe('AegisRunner trigger (seed 002)', () => {
     // Asking for nothing is fine: crawl false is no crawl.
     const ok = await h.call('POST', '/api/v1/ci/trigger', { crawl: false }, aegis(green.token));
     expect(ok.status).toBe(202);
-    await pollUntilDone(h, ok.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, statusOf(ok.body.runId), green.token, 'status', ['queued', 'running']);
   });
 
   it('answers 401 without a token, 403 for another project, 404 for an unknown run', async () => {
     expect((await h.call('POST', '/api/v1/ci/trigger', {})).status).toBe(401);
     const res = await h.call('POST', '/api/v1/ci/trigger', {}, aegis(green.token));
-    const other = await h.call('GET', res.body.url, undefined, aegis(red.token));
+    const other = await h.call('GET', statusOf(res.body.runId), undefined, aegis(red.token));
     expect([other.status, other.body.error]).toEqual([403, 'Token belongs to a different project']);
     const unknown = await h.call('GET', '/api/v1/ci/runs/nope', undefined, aegis(green.token));
     expect(unknown.status).toBe(404);
@@ -168,7 +173,7 @@ describe('AegisRunner trigger (seed 002)', () => {
       },
     );
     expect([user.status, user.body.code]).toEqual([400, 'bad_request']);
-    await pollUntilDone(h, res.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, statusOf(res.body.runId), green.token, 'status', ['queued', 'running']);
   });
 
   it('replays an Idempotency-Key in the Aegis shape', async () => {
@@ -180,6 +185,6 @@ describe('AegisRunner trigger (seed 002)', () => {
     expect(b.headers.get('idempotent-replayed')).toBe('true');
     const c = await h.call('POST', '/api/v1/ci/trigger', {}, headers);
     expect([c.status, c.body.code]).toEqual([422, 'idempotency_mismatch']);
-    await pollUntilDone(h, a.body.url, green.token, 'status', ['queued', 'running']);
+    await pollUntilDone(h, statusOf(a.body.runId), green.token, 'status', ['queued', 'running']);
   });
 });

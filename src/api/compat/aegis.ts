@@ -11,13 +11,11 @@ import type { ApiDeps, RouteOptions } from '../app.ts';
 import { feedbackOf } from '../feedback-fields.ts';
 import { strategyOf } from '../selection-fields.ts';
 import { requireTriggerAccess } from '../auth.ts';
-import { API_PREFIX } from '../dto.ts';
 import { errorResponses, errorSchema } from '../errors.ts';
 import {
   callerOf,
   idempotencyHeaders,
   markReplay,
-  publicBase,
   queryWants,
   readableRun,
   RETRY_AFTER_SECONDS,
@@ -152,7 +150,7 @@ const ackDto = z
     runId: z.string(),
     status: z.literal('queued'),
     runType: z.literal('manual').describe('A test run (crawl runs are not available)'),
-    url: z.string().describe('Status URL of the run (GET it with the same token)'),
+    url: z.string().describe("The run's page in the dashboard (poll GET /api/v1/ci/runs/:runId)"),
   })
   .meta({ id: 'AegisTriggerAck' });
 
@@ -178,9 +176,6 @@ export const aegisRunDto = z
 type AegisRun = z.output<typeof aegisRunDto>;
 const waitFailure = aegisRunDto.extend({ code: z.string() });
 
-const aegisStatusUrl = (req: FastifyRequest, deps: ApiDeps, run: Run): string =>
-  `${publicBase(req, deps)}${API_PREFIX}/ci/runs/${encodeURIComponent(run.id)}`;
-
 function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
   const duration =
     run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
@@ -195,7 +190,7 @@ function toAegisRun(req: FastifyRequest, deps: ApiDeps, run: Run): AegisRun {
     total: run.total,
     durationMs: duration,
     error: run.error,
-    url: aegisStatusUrl(req, deps, run),
+    url: runUrlOf(req, deps, run),
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -290,7 +285,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
         runId: run.id,
         status: 'queued' as const,
         runType: 'manual' as const,
-        url: aegisStatusUrl(req, deps, run),
+        url: runUrlOf(req, deps, run),
       });
     },
   );

@@ -107,7 +107,7 @@ export const sentriStatusDto = z
     error: z.string().nullable(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    url: z.string().describe('The full run resource'),
+    url: z.string().describe("The run's page in the dashboard"),
     retryAfterSeconds: z.number().int().optional().describe('While running: when to poll again'),
   })
   .meta({ id: 'TriggerStatus' });
