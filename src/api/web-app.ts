@@ -36,6 +36,7 @@ export async function registerWebApp(
     root: traceViewerDir(),
     prefix: TRACE_PREFIX,
     decorateReply: false,
+    cacheControl: false,
     // The trace viewer's service worker must be allowed to control /trace/.
     setHeaders: (res) => res.setHeader('cache-control', 'no-cache'),
   });
@@ -45,6 +46,7 @@ export async function registerWebApp(
       prefix: '/',
       index: ['index.html'],
       wildcard: true,
+      cacheControl: false,
       setHeaders: (res, path) => {
         res.setHeader(
           'cache-control',
