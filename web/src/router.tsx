@@ -37,6 +37,12 @@ const signInRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/sign-in')),
 });
 
+const registerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/register',
+  component: lazyRouteComponent(() => import('./pages/register')),
+});
+
 const appRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: 'app',
@@ -197,6 +203,7 @@ const settingsRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
+  registerRoute,
   appRoute.addChildren([
     indexRoute,
     accountRoute,

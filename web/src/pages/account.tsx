@@ -86,7 +86,7 @@ export default function Account() {
             />
           )}
         </Field>
-        <Field label="New password" hint="at least 12 characters; signs out your other sessions">
+        <Field label="New password" hint="at least 8 characters; signs out your other sessions">
           {(id) => (
             <input
               id={id}

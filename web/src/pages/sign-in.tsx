@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useNavigate, useSearch } from '@tanstack/react-router';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { meQuery, queryClient } from '../queries';
@@ -60,10 +60,9 @@ export default function SignIn() {
             {signIn.isPending ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
-        <p className="muted small">
-          No account yet? An admin creates one with{' '}
-          <code>greenlight user create --email you@example.com</code>, or the first user registers
-          through <code>POST /api/v1/auth/register</code>.
+        <p className="small">
+          No account yet? <Link to="/register">Create one</Link> (the first account of a new
+          Greenlight is its admin), or ask an admin to add you.
         </p>
       </div>
     </main>
