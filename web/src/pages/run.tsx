@@ -63,6 +63,13 @@ export default function RunPage() {
     queryKey: ['tests', projectId, 'names'],
     queryFn: () => api<Page<Test>>(`/projects/${seg(projectId)}/tests?limit=200`),
   });
+  const notes = useQuery({
+    queryKey: ['run', runId, 'notes'],
+    queryFn: () =>
+      api<{
+        items: { id: string; level: string; source: string; message: string; createdAt: string }[];
+      }>(`${base}/notes`),
+  });
   const [log, setLog] = useState<LogLine[]>([]);
   const [started, setStarted] = useState<Set<string>>(new Set());
   const [watch, setWatch] = useState(false);
@@ -82,6 +89,7 @@ export default function RunPage() {
       void queryClient.invalidateQueries({ queryKey: ['run', runId] });
       void queryClient.invalidateQueries({ queryKey: ['results', runId] });
       void queryClient.invalidateQueries({ queryKey: ['runs', projectId] });
+      void queryClient.invalidateQueries({ queryKey: ['run', runId, 'notes'] });
     },
   });
   const cancel = useMutation({
@@ -235,6 +243,18 @@ export default function RunPage() {
           );
         })}
       </ul>
+      {notes.data && notes.data.items.length > 0 ? (
+        <>
+          <h2>Pull-request feedback</h2>
+          <ul>
+            {notes.data.items.map((n) => (
+              <li key={n.id} className={`small${n.level === 'error' ? ' s-failed' : ''}`}>
+                {n.source}: {n.message} <span className="muted">({fmtTime(n.createdAt)})</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {log.length > 0 ? (
         <>
           <h2>Log</h2>
