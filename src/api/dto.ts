@@ -1,6 +1,6 @@
 import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
 import { z } from 'zod';
-import type { Environment, Project } from '../domain/project.ts';
+import { concurrencyPolicies, type Environment, type Project } from '../domain/project.ts';
 import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
 import { healStrategies } from '../domain/locator-memory.ts';
 import { testStatuses } from '../domain/test-definition.ts';
@@ -31,6 +31,11 @@ export const projectDto = z
     retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
     failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
     healing: z.boolean().describe('Default: runs heal locators that find nothing'),
+    concurrencyPolicy: z
+      .enum(concurrencyPolicies)
+      .describe(
+        'Triggers naming no policy: reject (409), queue or supersede a going run of their key',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -47,6 +52,7 @@ export function toProjectDto(p: Project): ProjectDto {
     retries: p.retries,
     failOnFlaky: p.failOnFlaky,
     healing: p.healing,
+    concurrencyPolicy: p.concurrencyPolicy,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -17,7 +17,13 @@ export interface Project {
   failOnFlaky: boolean;
   /** Default: heal a locator that finds nothing from recorded alternatives (false: fail). */
   healing: boolean;
+  /** What a trigger that names no policy does while a run of its concurrency key is going. */
+  concurrencyPolicy: ConcurrencyPolicy;
 }
+
+/** reject: 409; queue: wait for the older run; supersede: cancel the older run. */
+export const concurrencyPolicies = ['reject', 'queue', 'supersede'] as const;
+export type ConcurrencyPolicy = (typeof concurrencyPolicies)[number];
 
 /** A named target of a project (staging, production, a preview) with its own variables. */
 export interface Environment {

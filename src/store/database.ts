@@ -20,6 +20,7 @@ export interface ProjectsTable {
   fail_on_flaky: number;
   /** 1: runs heal locators by default; 0: such a step fails. */
   healing: number;
+  concurrency_policy: string;
 }
 
 export interface EnvironmentsTable {

@@ -20,6 +20,7 @@ import * as m016 from './migrations/016-data-sets.ts';
 import * as m017 from './migrations/017-artifact-expiry.ts';
 import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
+import * as m040 from './migrations/040-project-concurrency.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '017-artifact-expiry': m017,
   '018-project-healing': m018,
   '019-data-snapshots-schedule-options': m019,
+  '040-project-concurrency': m040,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

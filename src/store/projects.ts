@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../domain/errors.ts';
-import type { Project } from '../domain/project.ts';
+import type { ConcurrencyPolicy, Project } from '../domain/project.ts';
 import type { ProjectsTable } from './database.ts';
 import { isUniqueViolation, type RepoContext } from './sql-helpers.ts';
 
@@ -20,7 +20,14 @@ export interface NewProject {
 export type ProjectPatch = Partial<
   Pick<
     Project,
-    'name' | 'baseUrl' | 'parallelWorkers' | 'slug' | 'retries' | 'failOnFlaky' | 'healing'
+    | 'name'
+    | 'baseUrl'
+    | 'parallelWorkers'
+    | 'slug'
+    | 'retries'
+    | 'failOnFlaky'
+    | 'healing'
+    | 'concurrencyPolicy'
   >
 >;
 
@@ -50,6 +57,7 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     retries: r.retries,
     failOnFlaky: r.fail_on_flaky === 1,
     healing: r.healing === 1,
+    concurrencyPolicy: r.concurrency_policy as ConcurrencyPolicy,
   };
 }
 
@@ -83,6 +91,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         retries: 0,
         fail_on_flaky: 0,
         healing: 1,
+        concurrency_policy: 'reject',
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -119,6 +128,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       if (patch.retries !== undefined) set.retries = patch.retries;
       if (patch.failOnFlaky !== undefined) set.fail_on_flaky = patch.failOnFlaky ? 1 : 0;
       if (patch.healing !== undefined) set.healing = patch.healing ? 1 : 0;
+      if (patch.concurrencyPolicy !== undefined) set.concurrency_policy = patch.concurrencyPolicy;
       let row: Selectable<ProjectsTable> | undefined;
       try {
         row = await db

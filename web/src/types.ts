@@ -18,6 +18,7 @@ export interface Project {
   retries: number;
   failOnFlaky: boolean;
   healing: boolean;
+  concurrencyPolicy: 'reject' | 'queue' | 'supersede';
   createdAt: string;
   updatedAt: string;
 }

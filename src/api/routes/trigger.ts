@@ -82,10 +82,13 @@ export const sentriTriggerBody = z
     concurrency: z
       .strictObject({
         key: z.string().min(1).max(200).optional(),
-        policy: z.enum(concurrencyPolicies).default('reject'),
+        policy: z.enum(concurrencyPolicies).optional(),
       })
       .optional()
-      .describe('Default key: the PR, else the git ref, else the project; default policy reject'),
+      .describe(
+        "Default key: the PR, else the git ref, else the project; default policy: the project's " +
+          '(concurrencyPolicy, reject unless set)',
+      ),
     wait: z.boolean().optional().describe('Hold the request until the run ends'),
     waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })

@@ -65,6 +65,7 @@ function General({ project, editor }: { project: Project; editor: boolean }) {
           retries: form.retries,
           failOnFlaky: form.failOnFlaky,
           healing: form.healing,
+          concurrencyPolicy: form.concurrencyPolicy,
         },
       }),
     onSuccess: (p) => {
@@ -127,6 +128,27 @@ function General({ project, editor }: { project: Project; editor: boolean }) {
             )}
           </Field>
         </div>
+        <Field
+          label="When a run of the same PR or branch is going"
+          hint="for triggers that name no concurrency policy"
+        >
+          {(id) => (
+            <select
+              id={id}
+              value={form.concurrencyPolicy}
+              onChange={(e) =>
+                setForm({
+                  ...form,
+                  concurrencyPolicy: e.target.value as Project['concurrencyPolicy'],
+                })
+              }
+            >
+              <option value="reject">refuse the new run (409)</option>
+              <option value="queue">queue the new run behind it</option>
+              <option value="supersede">cancel it and start the new run</option>
+            </select>
+          )}
+        </Field>
         <label className="inline-check field">
           <input
             type="checkbox"
@@ -606,14 +628,12 @@ export default function Settings() {
       <Schedules projectId={projectId} editor={editor} />
       <CallbackSecret projectId={projectId} editor={editor} />
       <section aria-labelledby="h-ci">
-        <h2 id="h-ci">Concurrency and pull-request feedback</h2>
+        <h2 id="h-ci">Pull-request feedback</h2>
         <p className="small">
-          Both are chosen by each trigger:{' '}
-          <code>concurrency: {'{ policy: "reject" | "queue" | "supersede" }'}</code> decides what
-          happens when a run of the same PR or branch is going, and{' '}
+          Chosen by each trigger, because the forge token must never be stored:{' '}
           <code>git: {'{ repository, prNumber, commitSha, githubToken }'}</code> makes Greenlight
-          post a commit status and one sticky PR comment linking to the run's page here. The
-          snippets on{' '}
+          post a commit status and one sticky PR comment linking to the run's page here (GitLab:{' '}
+          <code>provider: gitlab</code> with <code>gitlabToken</code>). The snippets on{' '}
           <Link to="/projects/$projectId/automation" params={{ projectId }}>
             Automation
           </Link>{' '}
