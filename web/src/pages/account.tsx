@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { queryClient, useMe } from '../queries';
-import { CopyButton, ErrorBox, Field, fmtTime, usePageTitle } from '../ui/kit';
+import { CopyButton, ErrorBox, fmtTime, usePageTitle, DataTable, TextInput } from '../ui/kit';
 
 interface ApiKey {
   id: string;
@@ -74,30 +74,23 @@ export default function Account() {
         <h2 id="h-pw" style={{ marginTop: 0 }}>
           Change password
         </h2>
-        <Field label="Current password">
-          {(id) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={current}
-              onChange={(e) => setCurrent(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="New password" hint="at least 8 characters; signs out your other sessions">
-          {(id) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              required
-              value={next}
-              onChange={(e) => setNext(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextInput
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={setCurrent}
+        />
+        <TextInput
+          label="New password"
+          hint="at least 8 characters; signs out your other sessions"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={next}
+          onChange={setNext}
+        />
         <ErrorBox error={password.error} />
         {password.isSuccess ? <p role="status">Password changed.</p> : null}
         <button type="submit" disabled={password.isPending}>
@@ -117,11 +110,7 @@ export default function Account() {
           create.mutate();
         }}
       >
-        <Field label="Key name">
-          {(id) => (
-            <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />
-          )}
-        </Field>
+        <TextInput label="Key name" required value={name} onChange={setName} />
         <fieldset className="row" style={{ border: 0, padding: 0 }}>
           <legend className="small">Scopes</legend>
           {SCOPES.map((s) => (
@@ -154,42 +143,29 @@ export default function Account() {
       <ErrorBox error={keys.error ?? revoke.error} />
       {keys.data && keys.data.items.length === 0 ? <p className="muted">No API keys.</p> : null}
       {keys.data && keys.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="skip">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.items.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td className="mono">{k.prefix}…</td>
-                  <td className="small">{k.scopes.join(', ')}</td>
-                  <td className="small">{k.lastUsedAt ? fmtTime(k.lastUsedAt) : 'never'}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => revoke.mutate(k.id)}
-                      aria-label={`Revoke key ${k.name}`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="API keys"
+          head={['Name', 'Starts with', 'Scopes', 'Last used', { label: 'Actions', srOnly: true }]}
+        >
+          {keys.data.items.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td className="mono">{k.prefix}…</td>
+              <td className="small">{k.scopes.join(', ')}</td>
+              <td className="small">{k.lastUsedAt ? fmtTime(k.lastUsedAt) : 'never'}</td>
+              <td>
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => revoke.mutate(k.id)}
+                  aria-label={`Revoke key ${k.name}`}
+                >
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

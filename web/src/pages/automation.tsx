@@ -8,11 +8,12 @@ import {
   CopyButton,
   Empty,
   ErrorBox,
-  Field,
   fmtTime,
   Loading,
   Status,
   usePageTitle,
+  DataTable,
+  TextInput,
 } from '../ui/kit';
 
 interface Token {
@@ -134,11 +135,7 @@ export default function Automation() {
       </p>
       {editor ? (
         <form className="card row" onSubmit={submit} aria-label="New trigger token">
-          <Field label="Token name">
-            {(id) => (
-              <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />
-            )}
-          </Field>
+          <TextInput label="Token name" required value={name} onChange={setName} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Create token
           </button>
@@ -167,44 +164,35 @@ export default function Automation() {
         </Empty>
       ) : null}
       {tokens.data && tokens.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Trigger tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col" className="hide-sm">
-                  Created
-                </th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="skip">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td className="mono">{t.prefix}…</td>
-                  <td className="hide-sm small">{fmtTime(t.createdAt)}</td>
-                  <td className="small">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : 'never'}</td>
-                  <td>
-                    {editor ? (
-                      <ConfirmButton
-                        label={`Revoke ${t.name}`}
-                        question={`Revoke “${t.name}”? Pipelines using it get 401.`}
-                        confirmLabel="Yes, revoke"
-                        onConfirm={() => revoke.mutate(t.id)}
-                      />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Trigger tokens"
+          head={[
+            'Name',
+            'Starts with',
+            { label: 'Created', hideSm: true },
+            'Last used',
+            { label: 'Actions', srOnly: true },
+          ]}
+        >
+          {tokens.data.items.map((t) => (
+            <tr key={t.id}>
+              <td>{t.name}</td>
+              <td className="mono">{t.prefix}…</td>
+              <td className="hide-sm small">{fmtTime(t.createdAt)}</td>
+              <td className="small">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : 'never'}</td>
+              <td>
+                {editor ? (
+                  <ConfirmButton
+                    label={`Revoke ${t.name}`}
+                    question={`Revoke “${t.name}”? Pipelines using it get 401.`}
+                    confirmLabel="Yes, revoke"
+                    onConfirm={() => revoke.mutate(t.id)}
+                  />
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       <h2>CI snippets</h2>
       <div role="tablist" aria-label="CI system" className="row">
@@ -235,46 +223,33 @@ export default function Automation() {
         </p>
       ) : null}
       {deliveries.data && deliveries.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Callback deliveries</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">URL</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">
-                  <span className="skip">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.items.map((d) => (
-                <tr key={d.id}>
-                  <td className="small">{fmtTime(d.createdAt)}</td>
-                  <td className="mono small">{d.url}</td>
-                  <td>
-                    <Status value={d.status} />
-                    {d.lastError ? <div className="small">{d.lastError}</div> : null}
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td>
-                    {editor ? (
-                      <button
-                        type="button"
-                        onClick={() => redeliver.mutate(d.id)}
-                        aria-label={`Redeliver ${d.id}`}
-                      >
-                        Redeliver
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Callback deliveries"
+          head={['When', 'URL', 'Status', 'Attempts', { label: 'Actions', srOnly: true }]}
+        >
+          {deliveries.data.items.map((d) => (
+            <tr key={d.id}>
+              <td className="small">{fmtTime(d.createdAt)}</td>
+              <td className="mono small">{d.url}</td>
+              <td>
+                <Status value={d.status} />
+                {d.lastError ? <div className="small">{d.lastError}</div> : null}
+              </td>
+              <td>{d.attempts}</td>
+              <td>
+                {editor ? (
+                  <button
+                    type="button"
+                    onClick={() => redeliver.mutate(d.id)}
+                    aria-label={`Redeliver ${d.id}`}
+                  >
+                    Redeliver
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

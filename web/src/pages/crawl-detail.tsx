@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api, API, seg } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
 import type { Page, Test } from '../types';
-import { ErrorBox, Loading, Status, usePageTitle } from '../ui/kit';
+import { ErrorBox, Loading, Status, usePageTitle, DataTable } from '../ui/kit';
 import { useEventStream } from '../ui/live';
 import type { Crawl } from './crawl';
 
@@ -92,35 +92,23 @@ export default function CrawlDetailPage() {
       <h2>Site map</h2>
       {c.pageList.length === 0 ? <p className="muted">No pages yet.</p> : null}
       {c.pageList.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Pages found</caption>
-            <thead>
-              <tr>
-                <th scope="col">Page</th>
-                <th scope="col">Status</th>
-                <th scope="col">Title</th>
-                <th scope="col">Forms</th>
-                <th scope="col">API calls</th>
-                <th scope="col">Console errors</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.pageList.map((p) => (
-                <tr key={p.url}>
-                  <td className="mono small" style={{ paddingLeft: `${0.6 + p.depth}rem` }}>
-                    {p.path}
-                  </td>
-                  <td className={p.status >= 400 ? 's-failed' : undefined}>{p.status}</td>
-                  <td>{p.title}</td>
-                  <td>{p.forms}</td>
-                  <td>{p.apiCalls}</td>
-                  <td>{p.consoleErrors}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Pages found"
+          head={['Page', 'Status', 'Title', 'Forms', 'API calls', 'Console errors']}
+        >
+          {c.pageList.map((p) => (
+            <tr key={p.url}>
+              <td className="mono small" style={{ paddingLeft: `${0.6 + p.depth}rem` }}>
+                {p.path}
+              </td>
+              <td className={p.status >= 400 ? 's-failed' : undefined}>{p.status}</td>
+              <td>{p.title}</td>
+              <td>{p.forms}</td>
+              <td>{p.apiCalls}</td>
+              <td>{p.consoleErrors}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       <h2>Broken links</h2>
       {c.brokenLinks.length === 0 ? (

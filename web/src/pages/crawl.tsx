@@ -3,7 +3,16 @@ import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { canEdit, useMe, useProject } from '../queries';
-import { Empty, ErrorBox, Field, fmtTime, Loading, Status, usePageTitle } from '../ui/kit';
+import {
+  Empty,
+  ErrorBox,
+  Field,
+  fmtTime,
+  Loading,
+  Status,
+  usePageTitle,
+  DataTable,
+} from '../ui/kit';
 
 export interface Crawl {
   id: string;
@@ -100,38 +109,25 @@ export default function CrawlPage() {
         </Empty>
       ) : null}
       {crawls.data && crawls.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Crawls</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Status</th>
-                <th scope="col">Pages</th>
-                <th scope="col">Drafts</th>
-              </tr>
-            </thead>
-            <tbody>
-              {crawls.data.items.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link
-                      to="/projects/$projectId/crawls/$crawlId"
-                      params={{ projectId, crawlId: c.id }}
-                    >
-                      {fmtTime(c.createdAt)}
-                    </Link>
-                  </td>
-                  <td>
-                    <Status value={c.status} />
-                  </td>
-                  <td>{c.pages}</td>
-                  <td>{c.generated}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Crawls" head={['Started', 'Status', 'Pages', 'Drafts']}>
+          {crawls.data.items.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <Link
+                  to="/projects/$projectId/crawls/$crawlId"
+                  params={{ projectId, crawlId: c.id }}
+                >
+                  {fmtTime(c.createdAt)}
+                </Link>
+              </td>
+              <td>
+                <Status value={c.status} />
+              </td>
+              <td>{c.pages}</td>
+              <td>{c.generated}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

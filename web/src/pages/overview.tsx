@@ -12,6 +12,7 @@ import {
   Sparkline,
   Status,
   usePageTitle,
+  DataTable,
 } from '../ui/kit';
 import { RunButton } from '../ui/run-button';
 
@@ -123,57 +124,48 @@ export default function Overview() {
 
 export function RunTable({ runs, projectId }: { runs: Run[]; projectId: string }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="skip">Runs</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Status</th>
-            <th scope="col">Results</th>
-            <th scope="col" className="hide-sm">
-              Trigger
-            </th>
-            <th scope="col" className="hide-sm">
-              Started
-            </th>
-            <th scope="col">Duration</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <td>
-                <Link
-                  to="/projects/$projectId/runs/$runId"
-                  params={{ projectId, runId: r.id }}
-                  className="mono"
-                >
-                  {r.id.slice(0, 8)}
-                </Link>
-              </td>
-              <td>
-                <Status value={r.status} />
-              </td>
-              <td className="small">
-                {r.passed}/{r.total} passed
-                {r.failed + r.errored > 0 ? `, ${r.failed + r.errored} failed` : ''}
-                {r.flaky > 0 ? `, ${r.flaky} flaky` : ''}
-              </td>
-              <td className="hide-sm small">
-                {r.trigger.source}
-                {r.trigger.actor ? ` · ${r.trigger.actor}` : ''}
-              </td>
-              <td className="hide-sm small">{fmtTime(r.startedAt ?? r.createdAt)}</td>
-              <td className="small">
-                {r.startedAt && r.finishedAt
-                  ? fmtMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt))
-                  : '—'}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Runs"
+      head={[
+        'Run',
+        'Status',
+        'Results',
+        { label: 'Trigger', hideSm: true },
+        { label: 'Started', hideSm: true },
+        'Duration',
+      ]}
+    >
+      {runs.map((r) => (
+        <tr key={r.id}>
+          <td>
+            <Link
+              to="/projects/$projectId/runs/$runId"
+              params={{ projectId, runId: r.id }}
+              className="mono"
+            >
+              {r.id.slice(0, 8)}
+            </Link>
+          </td>
+          <td>
+            <Status value={r.status} />
+          </td>
+          <td className="small">
+            {r.passed}/{r.total} passed
+            {r.failed + r.errored > 0 ? `, ${r.failed + r.errored} failed` : ''}
+            {r.flaky > 0 ? `, ${r.flaky} flaky` : ''}
+          </td>
+          <td className="hide-sm small">
+            {r.trigger.source}
+            {r.trigger.actor ? ` · ${r.trigger.actor}` : ''}
+          </td>
+          <td className="hide-sm small">{fmtTime(r.startedAt ?? r.createdAt)}</td>
+          <td className="small">
+            {r.startedAt && r.finishedAt
+              ? fmtMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt))
+              : '—'}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { queryClient } from '../queries';
 import type { Project } from '../types';
-import { ErrorBox, Field, usePageTitle } from '../ui/kit';
+import { ErrorBox, Field, usePageTitle, TextInput } from '../ui/kit';
 
 /** Create a project: a name and the base URL its tests run against. */
 export default function ProjectNew() {
@@ -27,11 +27,7 @@ export default function ProjectNew() {
     <div className="card" style={{ maxWidth: 560 }}>
       <h1 tabIndex={-1}>New project</h1>
       <form onSubmit={submit}>
-        <Field label="Name">
-          {(id) => (
-            <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />
-          )}
-        </Field>
+        <TextInput label="Name" required value={name} onChange={setName} />
         <Field
           label="Base URL"
           hint="where the site under test runs, e.g. https://staging.example.com"

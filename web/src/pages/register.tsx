@@ -3,7 +3,7 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { meQuery, queryClient } from '../queries';
-import { ErrorBox, Field, usePageTitle } from '../ui/kit';
+import { ErrorBox, usePageTitle, TextInput } from '../ui/kit';
 
 /**
  * Create an account: the first one on a new install (it becomes the admin), or any when the
@@ -38,40 +38,30 @@ export default function Register() {
           The first account of a new Greenlight becomes its admin. After that, an admin adds people.
         </p>
         <form onSubmit={submit}>
-          <Field label="Email">
-            {(id) => (
-              <input
-                id={id}
-                type="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Name" hint="optional">
-            {(id) => (
-              <input
-                id={id}
-                autoComplete="name"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Password" hint="at least 8 characters">
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={setEmail}
+          />
+          <TextInput
+            label="Name"
+            hint="optional"
+            autoComplete="name"
+            value={name}
+            onChange={setName}
+          />
+          <TextInput
+            label="Password"
+            hint="at least 8 characters"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={setPassword}
+          />
           <ErrorBox error={register.error} />
           <button className="primary" type="submit" disabled={register.isPending}>
             Create account

@@ -4,7 +4,15 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { canEdit, queryClient, useMe, useProject } from '../queries';
 import type { Project } from '../types';
-import { ConfirmButton, CopyButton, ErrorBox, Field, fmtTime, usePageTitle } from '../ui/kit';
+import {
+  ConfirmButton,
+  CopyButton,
+  ErrorBox,
+  Field,
+  fmtTime,
+  usePageTitle,
+  TextInput,
+} from '../ui/kit';
 
 const MASK = '••••••';
 
@@ -213,22 +221,20 @@ function EnvironmentForm({
         save.mutate();
       }}
     >
-      <Field label="Environment name">
-        {(id) => (
-          <input
-            id={id}
-            required
-            disabled={!!env}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Base URL" hint="empty: the project's">
-        {(id) => (
-          <input id={id} type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
-        )}
-      </Field>
+      <TextInput
+        label="Environment name"
+        required
+        disabled={!!env}
+        value={name}
+        onChange={setName}
+      />
+      <TextInput
+        label="Base URL"
+        hint="empty: the project's"
+        type="url"
+        value={baseUrl}
+        onChange={setBaseUrl}
+      />
       <Field label="Variables" hint="NAME=value, one a line">
         {(id) => (
           <textarea
@@ -414,11 +420,7 @@ function Notifications({ projectId, editor }: { projectId: string; editor: boole
                 </select>
               )}
             </Field>
-            <Field label="Channel name">
-              {(id) => (
-                <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />
-              )}
-            </Field>
+            <TextInput label="Channel name" required value={name} onChange={setName} />
           </div>
           <Field
             label={type === 'email' ? 'Recipients' : 'Webhook URL'}
@@ -522,32 +524,16 @@ function Schedules({ projectId, editor }: { projectId: string; editor: boolean }
             create.mutate();
           }}
         >
-          <Field label="Schedule name">
-            {(id) => (
-              <input id={id} required value={name} onChange={(e) => setName(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Cron" hint="minute hour day month weekday">
-            {(id) => (
-              <input
-                id={id}
-                required
-                className="mono"
-                value={cron}
-                onChange={(e) => setCron(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Time zone">
-            {(id) => (
-              <input
-                id={id}
-                required
-                value={timezone}
-                onChange={(e) => setTimezone(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextInput label="Schedule name" required value={name} onChange={setName} />
+          <TextInput
+            label="Cron"
+            hint="minute hour day month weekday"
+            required
+            className="mono"
+            value={cron}
+            onChange={setCron}
+          />
+          <TextInput label="Time zone" required value={timezone} onChange={setTimezone} />
           <button type="submit" disabled={create.isPending}>
             Add schedule
           </button>

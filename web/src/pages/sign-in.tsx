@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { meQuery, queryClient } from '../queries';
-import { ErrorBox, Field, usePageTitle } from '../ui/kit';
+import { ErrorBox, usePageTitle, TextInput } from '../ui/kit';
 
 /** Sign in with e-mail and password; the server sets the session and CSRF cookies. */
 export default function SignIn() {
@@ -31,30 +31,22 @@ export default function SignIn() {
       <div className="card">
         <h1>Sign in to Greenlight</h1>
         <form onSubmit={submit} noValidate={false}>
-          <Field label="Email">
-            {(id) => (
-              <input
-                id={id}
-                type="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Password">
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={setEmail}
+          />
+          <TextInput
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={setPassword}
+          />
           <ErrorBox error={signIn.error} />
           <button className="primary" type="submit" disabled={signIn.isPending}>
             {signIn.isPending ? 'Signing in…' : 'Sign in'}

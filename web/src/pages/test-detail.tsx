@@ -3,7 +3,15 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { api, qs, seg } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
 import type { Test } from '../types';
-import { ConfirmButton, ErrorBox, fmtTime, Loading, Status, usePageTitle } from '../ui/kit';
+import {
+  ConfirmButton,
+  ErrorBox,
+  fmtTime,
+  Loading,
+  Status,
+  usePageTitle,
+  DataTable,
+} from '../ui/kit';
 import { RunButton } from '../ui/run-button';
 import { toYaml } from '../ui/yaml';
 
@@ -144,50 +152,35 @@ export default function TestDetail() {
       <h2>History</h2>
       <ErrorBox error={history.error} />
       {history.data ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Versions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Change</th>
-                <th scope="col">Status</th>
-                <th scope="col">By</th>
-                <th scope="col">When</th>
-                <th scope="col">Diff</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.items.map((v) => (
-                <tr key={v.version}>
-                  <td>{v.version}</td>
-                  <td>
-                    {v.action}
-                    {v.note ? <span className="muted small"> — {v.note}</span> : null}
-                  </td>
-                  <td>
-                    <Status value={v.status} />
-                  </td>
-                  <td className="small">{v.actor}</td>
-                  <td className="small">{fmtTime(v.at)}</td>
-                  <td>
-                    {v.version > 1 ? (
-                      <Link
-                        to="/projects/$projectId/tests/$testId"
-                        params={{ projectId, testId }}
-                        search={{ from: v.version - 1, to: v.version }}
-                      >
-                        Diff v{v.version - 1} → v{v.version}
-                      </Link>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Versions" head={['Version', 'Change', 'Status', 'By', 'When', 'Diff']}>
+          {history.data.items.map((v) => (
+            <tr key={v.version}>
+              <td>{v.version}</td>
+              <td>
+                {v.action}
+                {v.note ? <span className="muted small"> — {v.note}</span> : null}
+              </td>
+              <td>
+                <Status value={v.status} />
+              </td>
+              <td className="small">{v.actor}</td>
+              <td className="small">{fmtTime(v.at)}</td>
+              <td>
+                {v.version > 1 ? (
+                  <Link
+                    to="/projects/$projectId/tests/$testId"
+                    params={{ projectId, testId }}
+                    search={{ from: v.version - 1, to: v.version }}
+                  >
+                    Diff v{v.version - 1} → v{v.version}
+                  </Link>
+                ) : (
+                  '—'
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       <h2 id="diff">Diff {diff.data ? `v${diff.data.from ?? 0} → v${diff.data.to}` : ''}</h2>
       <ErrorBox error={diff.error} />

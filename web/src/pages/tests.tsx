@@ -4,7 +4,7 @@ import { api, qs, seg } from '../api';
 import { canEdit, useMe } from '../queries';
 import type { TestFilters } from '../router';
 import type { Page, Test } from '../types';
-import { Empty, ErrorBox, Field, Loading, Status, usePageTitle } from '../ui/kit';
+import { Empty, ErrorBox, Field, Loading, Status, usePageTitle, DataTable } from '../ui/kit';
 
 /** Every test of the project with filters; each filter is in the URL, so a view is a deep link. */
 export default function Tests() {
@@ -166,49 +166,37 @@ export default function Tests() {
         </Empty>
       ) : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="skip">Tests</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="hide-sm">
-                  Suite
-                </th>
-                <th scope="col" className="hide-sm">
-                  Tags
-                </th>
-                <th scope="col">Flaky</th>
-                <th scope="col">Flags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <Link
-                      to="/projects/$projectId/tests/$testId"
-                      params={{ projectId, testId: t.id }}
-                    >
-                      {t.name}
-                    </Link>
-                  </td>
-                  <td>
-                    <Status value={t.status} />
-                  </td>
-                  <td className="hide-sm">{t.suite ?? '—'}</td>
-                  <td className="hide-sm small">{t.tags.join(', ') || '—'}</td>
-                  <td>{t.flakyScore ? `${t.flakyScore}` : '0'}</td>
-                  <td className="small">
-                    {t.stale ? <span title={t.stale.reason}>stale </span> : null}
-                    {t.quarantine ? <span title={t.quarantine.reason}>quarantined</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Tests"
+          head={[
+            'Name',
+            'Status',
+            { label: 'Suite', hideSm: true },
+            { label: 'Tags', hideSm: true },
+            'Flaky',
+            'Flags',
+          ]}
+        >
+          {items.map((t) => (
+            <tr key={t.id}>
+              <td>
+                <Link to="/projects/$projectId/tests/$testId" params={{ projectId, testId: t.id }}>
+                  {t.name}
+                </Link>
+              </td>
+              <td>
+                <Status value={t.status} />
+              </td>
+              <td className="hide-sm">{t.suite ?? '—'}</td>
+              <td className="hide-sm small">{t.tags.join(', ') || '—'}</td>
+              <td>{t.flakyScore ? `${t.flakyScore}` : '0'}</td>
+              <td className="small">
+                {t.stale ? <span title={t.stale.reason}>stale </span> : null}
+                {t.quarantine ? <span title={t.quarantine.reason}>quarantined</span> : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {tests.data && tests.data.total > tests.data.items.length ? (
         <p className="muted small">

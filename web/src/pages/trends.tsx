@@ -3,7 +3,7 @@ import { Link, useParams } from '@tanstack/react-router';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { api, seg } from '../api';
 import type { TestTrend, Trends } from '../types';
-import { Empty, ErrorBox, Field, fmtMs, Loading, usePageTitle } from '../ui/kit';
+import { Empty, ErrorBox, Field, fmtMs, Loading, usePageTitle, DataTable } from '../ui/kit';
 
 const LineChart = lazy(() => import('../editor/charts').then((m) => ({ default: m.LineChart })));
 
@@ -20,35 +20,23 @@ function TestTable({
 }) {
   if (rows.length === 0) return <p className="muted">Nothing to show yet.</p>;
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="skip">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Test</th>
-            <th scope="col">{caption}</th>
-            <th scope="col">Results</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((t) => (
-            <tr key={t.testId}>
-              <td>
-                <Link
-                  to="/projects/$projectId/tests/$testId"
-                  params={{ projectId, testId: t.testId }}
-                  search={{}}
-                >
-                  {t.name}
-                </Link>
-              </td>
-              <td>{value(t)}</td>
-              <td>{t.results}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={`${caption}`} head={['Test', caption, 'Results']}>
+      {rows.map((t) => (
+        <tr key={t.testId}>
+          <td>
+            <Link
+              to="/projects/$projectId/tests/$testId"
+              params={{ projectId, testId: t.testId }}
+              search={{}}
+            >
+              {t.name}
+            </Link>
+          </td>
+          <td>{value(t)}</td>
+          <td>{t.results}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

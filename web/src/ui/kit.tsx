@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { messageOf } from '../api';
 
 /** A status word as a coloured badge (colour is never the only signal: the word is there). */
@@ -166,5 +166,60 @@ export function ConfirmButton({
         Keep
       </button>
     </span>
+  );
+}
+
+/** A column heading: its text, hidden on narrow screens, or for screen readers only. */
+export type Column = string | { label: string; hideSm?: boolean; srOnly?: boolean };
+
+/** A scrollable table with a caption for screen readers and column headings; rows as children. */
+export function DataTable({
+  caption,
+  head,
+  children,
+}: {
+  caption: string;
+  head: Column[];
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="skip">{caption}</caption>
+        <thead>
+          <tr>
+            {head.map((c) => {
+              const col = typeof c === 'string' ? { label: c } : c;
+              return (
+                <th key={col.label} scope="col" className={col.hideSm ? 'hide-sm' : undefined}>
+                  {col.srOnly ? <span className="skip">{col.label}</span> : col.label}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A labelled text input (Field + input) whose value is a string. */
+export function TextInput({
+  label,
+  hint,
+  value,
+  onChange,
+  ...rest
+}: {
+  label: string;
+  hint?: string;
+  value: string | number;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'>) {
+  return (
+    <Field label={label} {...(hint ? { hint } : {})}>
+      {(id) => <input id={id} value={value} onChange={(e) => onChange(e.target.value)} {...rest} />}
+    </Field>
   );
 }

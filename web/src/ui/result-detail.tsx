@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { artifactUrl, api, seg, traceViewerUrl } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
 import type { TestResult } from '../types';
-import { ErrorBox, fmtMs, Status } from './kit';
+import { ErrorBox, fmtMs, Status, DataTable } from './kit';
 
 /** One test's outcome in a run: steps with timings, error, screenshots, heals, visual diffs, console, network, trace. */
 export function ResultDetail({ result: r, projectId }: { result: TestResult; projectId: string }) {
@@ -46,44 +46,31 @@ export function ResultDetail({ result: r, projectId }: { result: TestResult; pro
         </div>
       ) : null}
       <h3>Steps</h3>
-      <div className="table-wrap">
-        <table>
-          <caption className="skip">Steps of {r.testName}</caption>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Step</th>
-              <th scope="col">Status</th>
-              <th scope="col">Time</th>
+      <DataTable caption={`Steps of ${r.testName}`} head={['#', 'Step', 'Status', 'Time']}>
+        {r.steps.map((s) => {
+          const shot = r.artifacts.screenshots?.find((x) => x.step === s.index);
+          return (
+            <tr key={s.index}>
+              <td>{s.index + 1}</td>
+              <td>
+                <span className="mono small">{s.description}</span>
+                {s.error ? <div className="small s-failed">{s.error}</div> : null}
+                {shot ? (
+                  <div>
+                    <a href={img(shot.path)} target="_blank" rel="noopener" className="small">
+                      screenshot after this step
+                    </a>
+                  </div>
+                ) : null}
+              </td>
+              <td>
+                <Status value={s.status} />
+              </td>
+              <td className="small">{fmtMs(s.durationMs)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {r.steps.map((s) => {
-              const shot = r.artifacts.screenshots?.find((x) => x.step === s.index);
-              return (
-                <tr key={s.index}>
-                  <td>{s.index + 1}</td>
-                  <td>
-                    <span className="mono small">{s.description}</span>
-                    {s.error ? <div className="small s-failed">{s.error}</div> : null}
-                    {shot ? (
-                      <div>
-                        <a href={img(shot.path)} target="_blank" rel="noopener" className="small">
-                          screenshot after this step
-                        </a>
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <Status value={s.status} />
-                  </td>
-                  <td className="small">{fmtMs(s.durationMs)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {r.healed && r.healed.length > 0 ? (
         <>
           <h3>Healed locators</h3>
