@@ -62,7 +62,7 @@ beforeAll(async () => {
 
   // The tester: a Greenlight runtime of its own, as a user's would be.
   const dataDir = tempDir('tester');
-  rt = await openRuntime(loadConfig({}, { dataDir, workers: 1 }), {
+  rt = await openRuntime(loadConfig({}, { dataDir, workers: 2 }), {
     logger: pino({ level: 'silent' }),
   });
   const project = await rt.store.projects.create({
@@ -100,7 +100,7 @@ it('passes every dashboard test, each page accessible, and leaves a screenshot o
     selection: {},
     trigger: { source: 'cli', actor: 'dashboard suite' },
     environment: 'default',
-    parallelWorkers: 1,
+    parallelWorkers: 2,
     options: { screenshots: 'failure' },
   });
   const run = await rt.engine.waitForRun(created.id);
