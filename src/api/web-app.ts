@@ -14,6 +14,20 @@ export function traceViewerDir(): string {
   return join(dirname(pkg), 'lib', 'vite', 'traceViewer');
 }
 
+/**
+ * Headers of the dashboard's HTML: scripts only from this server, no framing, no sniffing.
+ * Styles may be inline (CodeMirror and uPlot set them); images may be data: URIs (live frames).
+ */
+export const SHELL_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; " +
+    "form-action 'self'; object-src 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
 /** Where the dashboard's pages live; `/trace/` is the trace viewer. */
 export const TRACE_PREFIX = '/trace/';
 
@@ -48,12 +62,10 @@ export async function registerWebApp(
       wildcard: true,
       cacheControl: false,
       setHeaders: (res, path) => {
-        res.setHeader(
-          'cache-control',
-          path.includes(`${join(dist, 'assets')}`)
-            ? 'public, max-age=31536000, immutable'
-            : 'no-cache',
-        );
+        const asset = path.startsWith(join(dist, 'assets'));
+        res.setHeader('cache-control', asset ? 'public, max-age=31536000, immutable' : 'no-cache');
+        if (path.endsWith('.html'))
+          for (const [k, v] of Object.entries(SHELL_HEADERS)) res.setHeader(k, v);
       },
     });
   }
@@ -62,7 +74,7 @@ export async function registerWebApp(
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (path.startsWith('/api/') || path === '/api' || path.startsWith('/assets/')) return false;
     if (!(req.headers.accept ?? '').includes('text/html')) return false;
-    reply.header('cache-control', 'no-cache');
+    reply.header('cache-control', 'no-cache').headers(SHELL_HEADERS);
     if (!built) void reply.code(200).type('text/html; charset=utf-8').send(NOT_BUILT);
     else void reply.sendFile('index.html', dist);
     return true;

@@ -39,6 +39,8 @@ describe('serving the dashboard', () => {
       ]);
       expect(await res.text()).toContain('<div id="root">');
       expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
     }
     const asset = await fetch(`${h.url}/assets/app-abc123.js`);
     expect(asset.status).toBe(200);
