@@ -49,6 +49,7 @@ import { testHistoryRoutes } from './routes/test-history.ts';
 import { testRoutes } from './routes/tests.ts';
 import { testImportRoutes } from './routes/test-import.ts';
 import { trendRoutes } from './routes/trends.ts';
+import { testValidateRoutes } from './routes/test-validate.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
@@ -154,6 +155,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(healthRoutes, opts);
       await api.register(schemaRoutes, opts);
+      await api.register(testValidateRoutes, opts);
       await api.register(projectRoutes, opts);
       await api.register(authRoutes, opts);
       await api.register(apiKeyRoutes, opts);

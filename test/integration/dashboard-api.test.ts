@@ -219,3 +219,38 @@ describe('POST /projects/:id/tests/import', () => {
     expect(unknownField.status).toBe(400);
   });
 });
+
+describe('POST /tests/validate', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it("answers the server parser's issues with their path from the test's root, and stores nothing", async () => {
+    const ok = await h.call('POST', '/api/v1/tests/validate', {
+      content: 'name: Fine\nsteps:\n  - goto: /\n',
+    });
+    expect(ok.body).toEqual({ valid: true, tests: 1, issues: [] });
+    const bad = await h.call('POST', '/api/v1/tests/validate', {
+      content: 'name: Broken\nsteps:\n  - goto: /\n  - click: { role: nope }\n',
+    });
+    expect(bad.status).toBe(200);
+    expect(bad.body.valid).toBe(false);
+    expect(bad.body.issues[0]).toMatchObject({ step: 1, path: expect.stringMatching(/^click/) });
+    expect(bad.body.issues[0].at.slice(0, 3)).toEqual(['steps', 1, 'click']);
+    const yaml = await h.call('POST', '/api/v1/tests/validate', { content: 'name: [unclosed' });
+    expect(yaml.body.issues[0].message).toMatch(/^not valid YAML/);
+    const json = await h.call('POST', '/api/v1/tests/validate', {
+      content: '{"name":"J","steps":[{"goto":"/"}]}',
+      format: 'json',
+    });
+    expect(json.body.valid).toBe(true);
+    const anonymous = await fetch(`${h.url}/api/v1/tests/validate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'name: x' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -2,12 +2,13 @@ import { autocompletion } from '@codemirror/autocomplete';
 import { yaml, yamlLanguage } from '@codemirror/lang-yaml';
 import { linter, lintGutter } from '@codemirror/lint';
 import { EditorView, basicSetup } from 'codemirror';
-import { handleRefresh, stateExtensions } from 'codemirror-json-schema';
-import { yamlCompletion, yamlSchemaLinter } from 'codemirror-json-schema/yaml';
+import { schemaCompletion } from './schema-complete';
+import { validateWithServer } from './validate';
 import { useEffect, useRef } from 'react';
 
-// CodeMirror 6 with the test language's JSON Schema (served at /api/v1/schemas/test.json):
-// completion as you type and validation marks. Loaded only with the editor page.
+// CodeMirror 6 with completion from the test language's JSON Schema (/api/v1/schemas/test.json)
+// and problems from the server's own validation (/api/v1/tests/validate). Loaded only with the
+// editor page.
 
 export function YamlEditor({
   value,
@@ -33,10 +34,9 @@ export function YamlEditor({
         basicSetup,
         yaml(),
         lintGutter(),
-        linter(yamlSchemaLinter(), { needsRefresh: handleRefresh }),
-        yamlLanguage.data.of({ autocomplete: yamlCompletion() }),
+        linter(validateWithServer, { delay: 500 }),
+        yamlLanguage.data.of({ autocomplete: schemaCompletion(schema) }),
         autocompletion({ activateOnTyping: true }),
-        stateExtensions(schema as Parameters<typeof stateExtensions>[0]),
         EditorView.contentAttributes.of({ 'aria-label': label }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) changed.current(u.state.doc.toString());
