@@ -85,6 +85,7 @@ export default tseslint.config(
       'test-results/',
       'demo/site/',
       'bench/out/',
+      'web/dist/',
     ],
   },
   js.configs.recommended,
@@ -100,4 +101,21 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The dashboard runs in the browser and talks to the server only over HTTP.
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        navigator: 'readonly',
+        EventSource: 'readonly',
+        fetch: 'readonly',
+        ResizeObserver: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
 );

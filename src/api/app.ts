@@ -48,6 +48,9 @@ import { schemaRoutes } from './routes/schemas.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { testHistoryRoutes } from './routes/test-history.ts';
 import { testRoutes } from './routes/tests.ts';
+import { testImportRoutes } from './routes/test-import.ts';
+import { trendRoutes } from './routes/trends.ts';
+import { testValidateRoutes } from './routes/test-validate.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
@@ -56,6 +59,7 @@ import { scanRoutes } from './routes/scans.ts';
 import { scanSettingsRoutes } from './routes/scan-settings.ts';
 import { sentrikRoutes } from './compat/sentrik.ts';
 import { SseStreams } from './sse.ts';
+import { registerWebApp } from './web-app.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
 export interface ApiDeps {
@@ -82,6 +86,8 @@ export interface ApiDeps {
   live?: LiveView;
   /** Static scans (SCAN); default: one built on the store and engine. */
   scans?: ScanService;
+  /** The dashboard's built files (default: web/dist of this package). */
+  webDist?: string;
 }
 
 /** Request and reply headers that carry credentials: redacted from every log line. */
@@ -138,7 +144,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   const app = createFastify(deps);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandlers(app);
+  installErrorHandlers(app, { fallback: await registerWebApp(app, { dist: deps.webDist }) });
   installBodyParsers(app);
   // Before auth, so an anonymous flood is counted before any credential lookup.
   registerRateLimits(app, deps.config);
@@ -163,6 +169,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const opts: RouteOptions = { deps, streams };
@@ -170,6 +177,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(healthRoutes, opts);
       await api.register(schemaRoutes, opts);
+      await api.register(testValidateRoutes, opts);
       await api.register(projectRoutes, opts);
       await api.register(authRoutes, opts);
       await api.register(apiKeyRoutes, opts);
@@ -184,6 +192,8 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
           await scope.register(environmentRoutes, opts);
           await scope.register(dataSetRoutes, opts);
           await scope.register(testRoutes, opts);
+          await scope.register(testImportRoutes, opts);
+          await scope.register(trendRoutes, opts);
           await scope.register(quarantineRoutes, opts);
           await scope.register(testHistoryRoutes, opts);
           await scope.register(generateRoutes, opts);

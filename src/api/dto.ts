@@ -1,6 +1,11 @@
 import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
 import { z } from 'zod';
-import { statusContextOf, type Environment, type Project } from '../domain/project.ts';
+import {
+  concurrencyPolicies,
+  statusContextOf,
+  type Environment,
+  type Project,
+} from '../domain/project.ts';
 import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
 import { healStrategies } from '../domain/locator-memory.ts';
 import { testStatuses } from '../domain/test-definition.ts';
@@ -34,6 +39,11 @@ export const projectDto = z
     statusContext: z
       .string()
       .describe('Commit-status context of its runs (default greenlight/<slug>)'),
+    concurrencyPolicy: z
+      .enum(concurrencyPolicies)
+      .describe(
+        'Triggers naming no policy: reject (409), queue or supersede a going run of their key',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -51,6 +61,7 @@ export function toProjectDto(p: Project): ProjectDto {
     failOnFlaky: p.failOnFlaky,
     healing: p.healing,
     statusContext: statusContextOf(p),
+    concurrencyPolicy: p.concurrencyPolicy,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -115,7 +115,10 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
 }
 
 /** Install the error and not-found handlers that give every failure the one error shape. */
-export function installErrorHandlers(app: FastifyInstance): void {
+export function installErrorHandlers(
+  app: FastifyInstance,
+  opts: { fallback?: (req: FastifyRequest, reply: FastifyReply) => boolean } = {},
+): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -123,6 +126,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    // The dashboard's deep links: its index.html for an HTML GET outside /api.
+    if (opts.fallback?.(req, reply)) return reply;
     const path = req.url.split('?')[0] ?? req.url;
     const body: ErrorBody = { error: `no route ${req.method} ${path}`, code: 'not_found' };
     return reply.code(404).type('application/json').send(body);

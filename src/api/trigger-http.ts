@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Project } from '../domain/project.ts';
-import { runPageUrl } from '../domain/links.ts';
 import { isTerminal, type Run } from '../domain/run.ts';
 import { waitForTriggeredRun, type TriggerDeps } from '../engine/trigger.ts';
 import { assertPublicUrl } from '../integrations/ssrf.ts';
 import type { ApiDeps } from './app.ts';
 import { requireProjectAccess, requireTriggerAccess } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
+import { runPageUrl } from '../domain/run-page.ts';
 
 // What the three trigger shapes (Sentri, AegisRunner, Certyn) share at the HTTP edge: absolute
 // links, the Idempotency-Key header, access checks on a run, and holding a request for `wait`.
@@ -53,7 +53,7 @@ export function statusUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): strin
   );
 }
 
-/** Absolute URL of the run's page, for people (see runPageUrl). */
+/** Absolute URL of the run's page in the dashboard (links for people: appUrl, PR feedback…). */
 export function runPageUrlOf(req: FastifyRequest, deps: ApiDeps, run: Run): string {
   return runPageUrl(publicBase(req, deps), run);
 }

@@ -18,6 +18,7 @@ import {
   type UploadStep,
 } from './steps.ts';
 import type { VisualCompareSpec } from './visual.ts';
+import { describeAccessible } from './accessibility.ts';
 
 /** A wait step's conditions, whichever form (`wait: 500` or an object) it was written in. */
 export interface WaitSpec {
@@ -150,5 +151,6 @@ function describeExpect(e: ExpectStep['expect']): string {
     const except = ignore.length ? ` (ignoring ${ignore.map((r) => `/${r}/`).join(', ')})` : '';
     parts.push(`no console errors${except}`);
   }
+  if (e.accessible) parts.push(describeAccessible(e.accessible));
   return `expect ${parts.join(', ')}`;
 }

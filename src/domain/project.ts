@@ -19,11 +19,17 @@ export interface Project {
   healing: boolean;
   /** The commit-status context its runs post under; null: `greenlight/<slug>`. */
   statusContext: string | null;
+  /** What a trigger that names no policy does while a run of its concurrency key is going. */
+  concurrencyPolicy: ConcurrencyPolicy;
 }
 
 /** The commit-status (GitHub) / pipeline-status name (GitLab) a project's runs post under. */
 export const statusContextOf = (p: Pick<Project, 'slug' | 'statusContext'>): string =>
   p.statusContext ?? `greenlight/${p.slug}`;
+
+/** reject: 409; queue: wait for the older run; supersede: cancel the older run. */
+export const concurrencyPolicies = ['reject', 'queue', 'supersede'] as const;
+export type ConcurrencyPolicy = (typeof concurrencyPolicies)[number];
 
 /** A named target of a project (staging, production, a preview) with its own variables. */
 export interface Environment {

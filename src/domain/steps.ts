@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { locatorSchema } from './locator.ts';
+import { accessibleSchema } from './accessibility.ts';
 
 /** Options every step accepts beside its action key. */
 const common = {
@@ -113,6 +114,8 @@ const expectSpec = z
     noConsoleErrors: z
       .union([z.literal(true), z.strictObject({ ignore: z.array(z.string().min(1)).optional() })])
       .optional(),
+    /** The page passes an axe-core check (see domain/accessibility.ts). */
+    accessible: accessibleSchema.optional(),
   })
   .refine((e) => Object.values(e).some((v) => v !== undefined), {
     message: 'expect needs at least one assertion',

@@ -30,17 +30,33 @@ export async function findTestFiles(path: string): Promise<string[]> {
 }
 
 /** Parse every file first: one bad file aborts the import before anything is written. */
-export async function readTestFiles(
-  root: string,
-  files: string[],
-): Promise<{ file: string; tests: TestDocument[] }[]> {
-  const out: { file: string; tests: TestDocument[] }[] = [];
+export async function readTestFiles(root: string, files: string[]): Promise<ParsedTestFile[]> {
+  const sources: TestSource[] = [];
+  for (const file of files) {
+    sources.push({ file: relative(root, file) || file, text: await readFile(file, 'utf8') });
+  }
+  return parseTestSources(sources);
+}
+
+/** A test file's name (for keys and messages) and its text. */
+export interface TestSource {
+  file: string;
+  text: string;
+}
+
+export interface ParsedTestFile {
+  file: string;
+  tests: TestDocument[];
+}
+
+/** Parse every source; all problems of all files in one TestValidationError. */
+export function parseTestSources(sources: TestSource[]): ParsedTestFile[] {
+  const out: ParsedTestFile[] = [];
   const problems: string[] = [];
   const issues: TestIssue[] = [];
-  for (const file of files) {
-    const rel = relative(root, file) || file;
+  for (const { file, text } of sources) {
     try {
-      out.push({ file: rel, tests: parseTestFile(await readFile(file, 'utf8'), rel) });
+      out.push({ file, tests: parseTestFile(text, file) });
     } catch (e) {
       if (!(e instanceof TestValidationError)) throw e;
       problems.push(e.message);
@@ -55,25 +71,21 @@ export async function readTestFiles(
   return out;
 }
 
+export interface ImportOptions {
+  source?: string;
+  defaultStatus?: TestStatus;
+}
+
 /**
- * Import YAML/JSON tests from a folder into a project, in one transaction. Each test is keyed
- * (its `key`, else file path + name) so importing the same files again updates them in place.
+ * Store parsed tests in one transaction. Each test is keyed (its `key`, else file path + name)
+ * so importing the same files again updates them in place.
  */
-export async function importTests(
+export async function storeParsedTests(
   store: Store,
   projectId: string,
-  path: string,
-  opts: { source?: string; defaultStatus?: TestStatus } = {},
+  parsed: ParsedTestFile[],
+  opts: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const files = await findTestFiles(path);
-  if (files.length === 0) {
-    throw new TestValidationError([
-      { path: '', message: `no .yaml, .yml or .json test files under ${path}` },
-    ]);
-  }
-  const info = await stat(path);
-  const root = info.isFile() ? join(path, '..') : path;
-  const parsed = await readTestFiles(root, files);
   const summary: ImportSummary = { files: parsed.length, created: 0, updated: 0 };
   await store.transaction(async (tx) => {
     for (const { file, tests } of parsed) {
@@ -90,6 +102,25 @@ export async function importTests(
     }
   });
   return summary;
+}
+
+/** Import YAML/JSON tests from a folder into a project, in one transaction (storeParsedTests). */
+export async function importTests(
+  store: Store,
+  projectId: string,
+  path: string,
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
+  const files = await findTestFiles(path);
+  if (files.length === 0) {
+    throw new TestValidationError([
+      { path: '', message: `no .yaml, .yml or .json test files under ${path}` },
+    ]);
+  }
+  const info = await stat(path);
+  const root = info.isFile() ? join(path, '..') : path;
+  const parsed = await readTestFiles(root, files);
+  return storeParsedTests(store, projectId, parsed, opts);
 }
 
 /** Folder that holds a project's upload files (`upload` steps resolve inside it). */

@@ -25,7 +25,7 @@ import type { ScanInputSpec, ScanService } from './scan-service.ts';
 export type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 
 export { strategies, type Strategy } from '../domain/selection.ts';
-export const concurrencyPolicies = ['reject', 'queue', 'supersede'] as const;
+export { concurrencyPolicies } from '../domain/project.ts';
 
 /** One CI trigger in Greenlight's own terms; every API shape translates into this. */
 export interface TriggerRequest {
@@ -145,7 +145,7 @@ export async function trigger(
   if (strategy) checkStrategyInputs(strategy);
   const hash = requestHash(req.shape, req.body);
   const key = req.concurrency?.key ?? defaultConcurrencyKey(req.git);
-  const policy = req.concurrency?.policy ?? 'reject';
+  const policy = req.concurrency?.policy ?? project.concurrencyPolicy;
 
   const replay = async (): Promise<TriggerResult | null> => {
     if (req.idempotencyKey === undefined) return null;

@@ -79,7 +79,7 @@ function escapeTemplate(s: string): string {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Helpers the generated file may need; each emitted once, only when used. */
-export type Helper = 'requireEnv' | 'asText' | 'escapeRegExp' | 'path';
+export type Helper = 'requireEnv' | 'asText' | 'escapeRegExp' | 'path' | 'axe';
 
 /**
  * A RegExp expression. `kind` says what `source` is: a pattern (`matches`), or text to find
@@ -142,6 +142,7 @@ export function options(entries: Record<string, string | undefined>): string {
 /** Source of each helper, emitted at the top of a spec that uses it. */
 export const helperSource: Record<Helper, string> = {
   path: "import path from 'node:path';",
+  axe: "import AxeBuilder from '@axe-core/playwright';",
   requireEnv: [
     'function requireEnv(name: string): string {',
     '  const value = process.env[name];',

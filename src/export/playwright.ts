@@ -64,6 +64,7 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
     "import { test, expect } from '@playwright/test';",
   ];
   if (helpers.has('path')) head.push(helperSource.path);
+  if (helpers.has('axe')) head.push(helperSource.axe);
   const top: string[] = [];
   if (opts.baseUrlEnv) {
     const env = `process.env.${opts.baseUrlEnv}`;

@@ -10,6 +10,7 @@ import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
 import { parseJsonPath } from '../domain/json-path.ts';
 import { DEFAULT_MAX_DIFF_RATIO, DEFAULT_VISUAL_THRESHOLD } from '../domain/visual.ts';
 import { ident, jsValue, options, quote, regex, str, type Helper } from './codegen.ts';
+import { accessibleOptions, failingImpacts, type AccessibleSpec } from '../domain/accessibility.ts';
 
 /** What translating a step needs: its timeout (if not the config's) and a way to ask for helpers. */
 export interface CodeContext {
@@ -269,7 +270,25 @@ function expectCode(e: ExpectStep['expect'], c: CodeContext): string[] {
           : `consoleErrors.filter((m) => ![${ignore.join(', ')}].some((re) => re.test(m)))`;
     out.push(`expect(${list}, 'console errors').toEqual([]);`);
   }
+  if (e.accessible) out.push(...accessibleCode(e.accessible, c));
   return out;
+}
+
+/** `accessible`: the same axe-core check through @axe-core/playwright, impacts filtered alike. */
+function accessibleCode(spec: AccessibleSpec, c: CodeContext): string[] {
+  c.use('axe');
+  const o = accessibleOptions(spec);
+  let builder = `new AxeBuilder({ page }).withTags(${jsValue(o.tags)})`;
+  if (o.disableRules.length) builder += `.disableRules(${jsValue(o.disableRules)})`;
+  for (const sel of o.exclude) builder += `.exclude(${str(sel)})`;
+  const impacts = jsValue(failingImpacts(o.impact));
+  return [
+    '{',
+    `  const { violations } = await ${builder}.analyze();`,
+    `  const failing = violations.filter((v) => ${impacts}.includes(v.impact ?? ''));`,
+    "  expect(failing.map((v) => `${v.id}: ${v.help}`), 'accessibility violations').toEqual([]);",
+    '}',
+  ];
 }
 
 /** Whether any step asserts `noConsoleErrors`: then the spec collects errors from its start. */

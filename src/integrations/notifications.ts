@@ -1,7 +1,6 @@
 import { pino, type Logger } from 'pino';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
-import { runPageUrl } from '../domain/links.ts';
 import { AppError } from '../domain/errors.ts';
 import { isTerminal, type Run } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
@@ -25,6 +24,7 @@ import {
 } from './outbox.ts';
 import { generateCallbackSecret, signatureHeaders, signedHeaders } from './sign.ts';
 import { assertPublicUrl, resolvePublicTarget, type LookupAll } from './ssrf.ts';
+import { runPageUrl } from '../domain/run-page.ts';
 
 export type NotifierConfig = Pick<
   Config,
@@ -156,7 +156,7 @@ export class Notifier implements DeliveryKindHandler {
     }
   }
 
-  /** Link to the run's page in messages. */
+  /** Link to the run's dashboard page in messages. */
   runUrl(run: Pick<Run, 'id' | 'projectId'>): string {
     const base =
       this.#config.publicUrl?.replace(/\/+$/, '') ??

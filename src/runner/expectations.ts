@@ -2,6 +2,7 @@ import type { Locator as PwLocator } from 'playwright-core';
 import { describeLocator, type Locator } from '../domain/locator.ts';
 import type { ConsoleEntry } from '../domain/run.ts';
 import type { ExpectStep, TextMatch } from '../domain/steps.ts';
+import { expectAccessible } from './accessibility.ts';
 import { isTimeoutError, StepFailure } from './errors.ts';
 import { locate, statesContent, toPlaywright } from './locators.ts';
 import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
@@ -39,6 +40,7 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
     const ignore = spec.noConsoleErrors === true ? [] : (spec.noConsoleErrors.ignore ?? []);
     expectNoConsoleErrors(ctx, ignore);
   }
+  if (spec.accessible) await expectAccessible(sub(), spec.accessible);
 }
 
 /** A predicate for a URL match: `equals` is resolved against baseUrl, others see the full URL. */

@@ -24,6 +24,7 @@ export interface ProjectsTable {
   healing: number;
   /** Commit-status context of the project's runs; null: `greenlight/<slug>`. */
   status_context: string | null;
+  concurrency_policy: string;
 }
 
 export interface EnvironmentsTable {

@@ -27,6 +27,7 @@ import * as m046 from './migrations/046-scan-settings.ts';
 import * as m047 from './migrations/047-scan-audit.ts';
 import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
+import * as m040 from './migrations/040-project-concurrency.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '047-scan-audit': m047,
   '048-scan-approvals': m048,
   '049-trigger-token-scopes': m049,
+  '040-project-concurrency': m040,
 };
 
 /** Bring the schema up to date; throws with the failing migration's name. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../domain/errors.ts';
-import type { Project } from '../domain/project.ts';
+import type { ConcurrencyPolicy, Project } from '../domain/project.ts';
 import type { ProjectsTable } from './database.ts';
 import { isUniqueViolation, type RepoContext } from './sql-helpers.ts';
 
@@ -28,6 +28,7 @@ export type ProjectPatch = Partial<
     | 'failOnFlaky'
     | 'healing'
     | 'statusContext'
+    | 'concurrencyPolicy'
   >
 >;
 
@@ -58,6 +59,7 @@ function toProject(r: Selectable<ProjectsTable>): Project {
     failOnFlaky: r.fail_on_flaky === 1,
     healing: r.healing === 1,
     statusContext: r.status_context ?? null,
+    concurrencyPolicy: r.concurrency_policy as ConcurrencyPolicy,
   };
 }
 
@@ -92,6 +94,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         fail_on_flaky: 0,
         healing: 1,
         status_context: null,
+        concurrency_policy: 'reject',
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -129,6 +132,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       if (patch.failOnFlaky !== undefined) set.fail_on_flaky = patch.failOnFlaky ? 1 : 0;
       if (patch.healing !== undefined) set.healing = patch.healing ? 1 : 0;
       if (patch.statusContext !== undefined) set.status_context = patch.statusContext;
+      if (patch.concurrencyPolicy !== undefined) set.concurrency_policy = patch.concurrencyPolicy;
       let row: Selectable<ProjectsTable> | undefined;
       try {
         row = await db

@@ -4,7 +4,8 @@ import type { Db, RepoContext } from './sql-helpers.ts';
 
 /** Which API shape created a run. */
 export type TriggerShape = 'sentri' | 'aegis' | 'certyn';
-export type ConcurrencyPolicy = 'reject' | 'queue' | 'supersede';
+export type { ConcurrencyPolicy } from '../domain/project.ts';
+import type { ConcurrencyPolicy } from '../domain/project.ts';
 
 /** Git metadata a pipeline sends with a trigger. */
 export interface GitInfo {

@@ -88,6 +88,8 @@ export async function startHarness(
     config?: Partial<Config>;
     /** Artifact limits, retention and video support of the engine. */
     artifacts?: ArtifactSettings;
+    /** The dashboard's built files to serve (default: web/dist). */
+    webDist?: string;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-api-'));
@@ -127,6 +129,7 @@ export async function startHarness(
     logger: false,
     ...(opts.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.webDist ? { webDist: opts.webDist } : {}),
   });
   const url = await startServer(app, config);
 

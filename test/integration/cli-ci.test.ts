@@ -133,9 +133,9 @@ describe('greenlight ci run', () => {
     expect(r.stdout).toContain('✓ pass home');
     expect(r.stdout).toMatch(/COMPLETED — 2 passed, 0 failed, 2 total/);
     expect(r.stdout).toContain('/trigger/runs/');
-    // The run's page, as the server links it (runPageUrl).
+    // The run's dashboard page, for a person to open.
     expect(r.stdout).toMatch(
-      new RegExp(`Run page: ${h.url}/api/v1/runs/[\\w-]+/report\\?format=html`),
+      new RegExp(`Run page: ${h.url}/projects/pipeline/runs/[0-9a-f-]{36}\\n`),
     );
     expect(r.stdout).not.toContain(token);
     const xml = parseXml(readFileSync(junit, 'utf8'));
@@ -189,8 +189,9 @@ describe('greenlight ci run', () => {
       env,
     );
     expect(nw.code).toBe(0);
-    const ack = JSON.parse(nw.stdout) as { runId: string; statusUrl: string };
+    const ack = JSON.parse(nw.stdout) as { runId: string; statusUrl: string; pageUrl: string };
     expect(ack.statusUrl).toContain(ack.runId);
+    expect(ack.pageUrl).toBe(`${h.url}/projects/pipeline/runs/${ack.runId}`);
     await h.engine.waitForRun(ack.runId, { timeoutMs: 10_000 });
     const st = await runCli(['ci', 'status', ack.runId], env);
     expect(st.code).toBe(0);

@@ -164,7 +164,7 @@ describe('notifications through the outbox', () => {
     expect(deliveries.every((d) => d.event === 'run.failed')).toBe(true);
     // The delivery log never shows a webhook's secret path.
     expect(deliveries.map((d) => d.url).join(' ')).not.toMatch(/slacksecret|teamssecret/);
-    const runUrl = `${PUBLIC}/api/v1/runs/${runId}/report?format=html`;
+    const runUrl = `${PUBLIC}/projects/${p.id}/runs/${runId}`;
     const name = `Shop ${p.slug}`;
 
     expect(slack.problems).toEqual([]);

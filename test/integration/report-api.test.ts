@@ -97,7 +97,7 @@ describe('GET /runs/:runId/report', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
     expect(res.body.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
-    expect(res.body.run.url).toBe(`${h.url}/api/v1/runs/${runId}/report?format=html`);
+    expect(res.body.run.url).toBe(`${h.url}/projects/${projectId}/runs/${runId}`);
   });
 
   it('serves Markdown and a self-contained HTML page with the screenshot inline', async () => {

@@ -9,6 +9,7 @@ import { pollUntilDone, startTriggerHarness, type TriggerHarness } from './trigg
 let h: TriggerHarness;
 let p: { id: string; slug: string; token: string };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const admin = () => bearer(h.admin.apiKey);
 const trigger = (project: string, body: unknown, headers: Record<string, string> = {}, q = '') =>
   h.call('POST', `/api/v1/projects/${project}/trigger${q}`, body, {
     ...bearer(p.token),
@@ -154,6 +155,40 @@ describe('concurrency policies', () => {
     expect(old.body.error).toContain('superseded');
     expect((await pollUntilDone(h, newer.body.statusUrl, p.token)).body.status).toBe('failed');
     h.openGate();
+  });
+
+  it("a trigger that names no policy gets the project's (set with PATCH), reject before that", async () => {
+    h.closeGate();
+    const body = { suites: ['gated'], git: { ref: 'project-default' } };
+    const first = await trigger('app', body);
+    expect(first.status).toBe(202);
+    expect((await trigger('app', body)).status).toBe(409);
+    const patched = await h.call(
+      'PATCH',
+      '/api/v1/projects/app',
+      { concurrencyPolicy: 'supersede' },
+      admin(),
+    );
+    expect([patched.status, patched.body.concurrencyPolicy]).toEqual([200, 'supersede']);
+    const second = await trigger('app', body);
+    expect(second.status).toBe(202);
+    const old = await pollUntilDone(h, first.body.statusUrl, p.token);
+    expect([old.body.status, old.body.error]).toEqual([
+      'aborted',
+      expect.stringContaining('superseded'),
+    ]);
+    // A policy in the request still wins over the project's.
+    expect((await trigger('app', { ...body, concurrency: { policy: 'reject' } })).status).toBe(409);
+    const bad = await h.call(
+      'PATCH',
+      '/api/v1/projects/app',
+      { concurrencyPolicy: 'later' },
+      admin(),
+    );
+    expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
+    await h.call('PATCH', '/api/v1/projects/app', { concurrencyPolicy: 'reject' }, admin());
+    h.openGate();
+    await pollUntilDone(h, second.body.statusUrl, p.token);
   });
 
   it('an explicit key shares the lock across refs', async () => {

@@ -179,7 +179,7 @@ const ackDto = z
     runId: z.string(),
     status: z.literal('queued'),
     runType: z.literal('manual'),
-    url: z.string().describe("The run's page for people (for now its HTML report)"),
+    url: z.string().describe("The run's page for people in the dashboard"),
     statusUrl: z.string().describe('Status of the run: GET it with the same token'),
   })
   .meta({ id: 'AegisTriggerAck' });
@@ -196,7 +196,7 @@ export const aegisRunDto = z
     total: z.number().int(),
     durationMs: z.number().int().nullable(),
     error: z.string().nullable(),
-    url: z.string().describe("The run's page for people (for now its HTML report)"),
+    url: z.string().describe("The run's page in the dashboard, for people"),
     statusUrl: z.string().describe('This status resource'),
     createdAt: z.string(),
     startedAt: z.string().nullable(),

@@ -63,7 +63,7 @@ export const certynRunDto = z
     skipped: z.number().int(),
     total: z.number().int(),
     error: z.string().nullable(),
-    appUrl: z.string().describe("The run's page for people (for now its HTML report)"),
+    appUrl: z.string().describe("The run's page in the dashboard, for people"),
     statusUrl: z.string(),
     repository: z.string().nullable().describe('As sent when the run was created'),
     ref: z.string().nullable(),

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_WORKERS, MIN_WORKERS, slugify, slugPattern } from '../../domain/project.ts';
+import {
+  concurrencyPolicies,
+  MAX_WORKERS,
+  MIN_WORKERS,
+  slugify,
+  slugPattern,
+} from '../../domain/project.ts';
 import { retriesSchema } from '../../domain/run-options.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
@@ -33,6 +39,10 @@ const patchBody = z.strictObject({
   parallelWorkers: workersSchema.optional(),
   retries: retriesSchema.optional().describe('Default extra attempts of a failing test in a run'),
   failOnFlaky: z.boolean().optional().describe('Default: a flaky test fails the run'),
+  concurrencyPolicy: z
+    .enum(concurrencyPolicies)
+    .optional()
+    .describe('What triggers that name no policy do while a run of their key is going'),
   healing: z
     .boolean()
     .optional()

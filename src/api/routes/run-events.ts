@@ -39,7 +39,7 @@ export const ciRunDto = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    url: z.string().optional().describe("The run's page for people (for now its HTML report)"),
+    url: z.string().optional().describe("The run's page in the dashboard, for people"),
   })
   .meta({ id: 'CiRun' });
 export type CiRunDto = z.output<typeof ciRunDto>;

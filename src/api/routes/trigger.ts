@@ -84,10 +84,13 @@ export const sentriTriggerBody = z
     concurrency: z
       .strictObject({
         key: z.string().min(1).max(200).optional(),
-        policy: z.enum(concurrencyPolicies).default('reject'),
+        policy: z.enum(concurrencyPolicies).optional(),
       })
       .optional()
-      .describe('Default key: the PR, else the git ref, else the project; default policy reject'),
+      .describe(
+        "Default key: the PR, else the git ref, else the project; default policy: the project's " +
+          '(concurrencyPolicy, reject unless set)',
+      ),
     wait: z.boolean().optional().describe('Hold the request until the run ends'),
     waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
     scan: scanSpecSchema
@@ -112,7 +115,7 @@ export const sentriStatusDto = z
     error: z.string().nullable(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    url: z.string().describe("The run's page for people (for now its HTML report)"),
+    url: z.string().describe("The run's page in the dashboard"),
     retryAfterSeconds: z.number().int().optional().describe('While running: when to poll again'),
     phase: phaseDto,
     crawl: runCrawlDto,

@@ -10,6 +10,7 @@ import {
 import { writeCiReports } from '../ci-junit.ts';
 import { addCiRunFlags, triggerFieldsOfFlags, type CiRunFlags } from '../ci-run-flags.ts';
 import { colorize, createProgress, formatMs, type ProgressPrinter } from '../progress.ts';
+import { runPageUrl } from '../../domain/run-page.ts';
 
 /** Exit codes of the pipeline CLI (README "Pipeline CLI"). */
 export const EXIT = { passed: 0, failed: 1, error: 2, auth: 3, notFound: 4, interrupted: 130 };
@@ -213,13 +214,14 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
     ...triggerFieldsOfFlags(o),
   };
   const { runId, statusUrl } = await client.trigger(o.project, body);
-  const links = { runId, statusUrl, eventsUrl: client.eventsUrl(runId) };
+  const pageUrl = runPageUrl(client.base, { projectId: o.project, id: runId });
+  const links = { runId, statusUrl, eventsUrl: client.eventsUrl(runId), pageUrl };
   if (o.wait === false) {
     if (o.json) process.stdout.write(`${JSON.stringify(links)}\n`);
-    else out.write(`Triggered run ${runId}\nStatus: ${statusUrl}\n`);
+    else out.write(`Triggered run ${runId}\nStatus: ${statusUrl}\nRun page: ${pageUrl}\n`);
     return EXIT.passed;
   }
-  out.write(`Greenlight · ${o.project} · run ${runId}\n`);
+  out.write(`Greenlight · ${o.project} · run ${runId}\n${pageUrl}\n`);
 
   const stop = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
@@ -278,8 +280,7 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...run, ...links, results }, null, 2)}\n`);
   } else {
     const lines = summaryLines(run, results, out.isTTY === true);
-    if (run.url) lines.push(`Run page: ${run.url}`);
-    lines.push(`Status: ${statusUrl}`);
+    lines.push(`Status: ${statusUrl}`, `Run page: ${pageUrl}`);
     lines.push(...written);
     out.write(`${lines.join('\n')}\n`);
   }

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { closeOnSignals, startServer } from './serve.ts';
 import { parseWorkers, quietLogs, runProject } from './run.ts';
 import { DEMO_SLUG } from '../demo-project.ts';
+import { runPageUrl } from '../../domain/run-page.ts';
 
 export function registerDemo(program: Command): void {
   program
@@ -19,8 +20,9 @@ export function registerDemo(program: Command): void {
       process.stdout.write(
         `Greenlight ${server.url} · demo site ${server.demo?.url} · data in ${config.dataDir}\n`,
       );
+      let run;
       try {
-        const run = await runProject(server.rt, DEMO_SLUG, {
+        run = await runProject(server.rt, DEMO_SLUG, {
           ...(o.workers ? { workers: o.workers } : {}),
         });
         process.stdout.write(
@@ -35,7 +37,10 @@ export function registerDemo(program: Command): void {
         throw e;
       }
       if (o.serve) {
-        process.stdout.write(`Serving on ${server.url} — Ctrl-C to stop.\n`);
+        process.stdout.write(
+          `Serving on ${server.url} — Ctrl-C to stop.\n` +
+            `This run in the dashboard: ${runPageUrl(server.url, run)} (first visit: create the first account)\n`,
+        );
         closeOnSignals(server.close);
       } else await server.close();
     });

@@ -127,7 +127,7 @@ export function closeOnSignals(close: () => Promise<void>): void {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('start the Greenlight server (API, docs) and the bundled demo site')
+    .description('start the Greenlight server (dashboard, API, docs) and the bundled demo site')
     .option('-p, --port <port>', 'port (default 3001, GREENLIGHT_PORT)', Number)
     .option('-H, --host <host>', 'address to bind (default 127.0.0.1, GREENLIGHT_HOST)')
     .option('--no-demo', 'do not serve or seed the bundled demo project')
@@ -138,7 +138,7 @@ export function registerServe(program: Command): void {
       });
       const server = await startServer(config, { demo: o.demo });
       process.stdout.write(
-        `Greenlight listening on ${server.url} (API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
+        `Greenlight listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
       );
       if (server.demo) process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
       closeOnSignals(server.close);
