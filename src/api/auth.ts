@@ -17,6 +17,7 @@ import {
 import type { Store } from '../store/connect.ts';
 import { readCookies, SESSION_COOKIE, CSRF_COOKIE } from './cookies.ts';
 import { API_PREFIX } from './dto.ts';
+import { isStaticRoute } from './web-app.ts';
 
 /**
  * Per-route authentication settings (`config: { auth: … }` on a route):
@@ -75,8 +76,18 @@ const unauthorized = (req: FastifyRequest): AppError =>
 const TRIGGER_ONLY = 'Trigger tokens only open trigger endpoints.';
 
 /** Credentials guard the API only: the dashboard, the trace viewer and /docs are static files. */
+/**
+ * Public is opt-in: a route says `auth: 'public'`, is listed above, or serves static files (the
+ * dashboard's shell and assets, the trace viewer, the API docs), which hold no data. Every other
+ * route, under /api or not (the sentrik-compatible /scan-gate, for one), needs a credential.
+ */
 function isPublic(url: string, config: RouteAuthConfig): boolean {
-  return config.auth === 'public' || PUBLIC_ROUTES.has(url) || !url.startsWith('/api');
+  return (
+    config.auth === 'public' ||
+    PUBLIC_ROUTES.has(url) ||
+    url.startsWith('/docs') ||
+    isStaticRoute(url)
+  );
 }
 
 /** The presented secret of `Authorization: Bearer …` or `X-API-Key: …`, if any. */
