@@ -34,7 +34,7 @@ interface Row {
 const rows: Row[] = [];
 
 const config = loadConfig(process.env, { dataDir, workers: 16, logLevel: 'warn' });
-const site = await ensureDemoSite(0);
+const site = await ensureDemoSite({ port: 0 });
 const rt = await openRuntime(config);
 try {
   const project = await ensureDemoProject(rt.store, dataDir, site.url);

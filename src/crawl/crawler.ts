@@ -48,6 +48,8 @@ export interface CrawlOptions {
   maxPerTemplate?: number;
   /** Private targets allowed anyway (config.allowPrivateUrls); default none. */
   allowPrivateUrls?: string[];
+  /** Exact origins allowed anyway (config.trustedOrigins: the bundled demo); default none. */
+  trustedOrigins?: string[];
   /** Ends the crawl early; crawl() then resolves with the pages kept so far. */
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
@@ -92,11 +94,14 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   const maxDepth = only ? 0 : clamp(opts.maxDepth, 0, 50, 3);
   const concurrency = clamp(opts.concurrency, 1, 8, 2);
   const perTemplate = clamp(opts.maxPerTemplate, 1, 1000, MAX_PAGES_PER_FINGERPRINT);
-  const allow = { allowPrivateUrls: opts.allowPrivateUrls ?? [] };
+  const allow = {
+    allowPrivateUrls: opts.allowPrivateUrls ?? [],
+    trustedOrigins: opts.trustedOrigins ?? [],
+  };
   const startUrl = normalizeUrl(opts.startUrl);
   if (!startUrl) throw new AppError('validation_failed', 'startUrl must be an http(s) URL');
   // Refused before any connection, by the browser or otherwise.
-  await assertPublicUrl(startUrl, allow);
+  await assertPublicUrl(startUrl, allow, { purpose: 'crawl URL' });
   const origin = new URL(startUrl).origin;
   const signal = opts.signal ?? new AbortController().signal;
   if (signal.aborted) return { startUrl, origin, pages: [], brokenLinks: [], skipped: [] };
@@ -272,7 +277,10 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
 }
 
 /** Allow-or-refuse per host, cached: one DNS lookup per host per crawl, not per request. */
-function hostGuard(allow: { allowPrivateUrls: string[] }): (url: string) => Promise<boolean> {
+function hostGuard(allow: {
+  allowPrivateUrls: string[];
+  trustedOrigins: string[];
+}): (url: string) => Promise<boolean> {
   const byHost = new Map<string, Promise<boolean>>();
   return (url) => {
     let u: URL;

@@ -9,7 +9,13 @@ import { Scheduler } from '../../engine/scheduler.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
 import { PrFeedback } from '../../integrations/pr-feedback.ts';
-import { ensureDemoProject, ensureDemoSite, type DemoSiteHandle } from '../demo-project.ts';
+import {
+  demoPort,
+  ensureDemoProject,
+  ensureDemoSite,
+  trustDemoSite,
+  type DemoSiteHandle,
+} from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
 export interface Server {
@@ -64,7 +70,8 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     await callbacks.start();
     feedback.start();
     if (opts.demo) {
-      demo = await ensureDemoSite(Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100), config.host);
+      demo = await ensureDemoSite({ port: demoPort(), host: config.host, dataDir: config.dataDir });
+      trustDemoSite(config, demo);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
     }
     const app = await buildApp({
@@ -140,7 +147,10 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `Greenlight listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
       );
-      if (server.demo) process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
+      if (server.demo) {
+        if (server.demo.note) process.stdout.write(`${server.demo.note}\n`);
+        process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
+      }
       closeOnSignals(server.close);
     });
 }
