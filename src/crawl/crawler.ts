@@ -1,7 +1,8 @@
 import type { APIRequestContext, BrowserContext, Page, Response } from 'playwright-core';
 import type { BrowserPool } from '../browser/browser-pool.ts';
 import { AppError } from '../domain/errors.ts';
-import { assertPublicUrl } from '../integrations/ssrf.ts';
+import { EgressProxy } from '../browser/egress-proxy.ts';
+import { assertPublicUrl, egressCheck } from '../integrations/ssrf.ts';
 import { fingerprint } from './fingerprint.ts';
 import { looksLikeFile, normalizeUrl, pathOf, pathPattern } from './normalize-url.ts';
 import { extractPage, jsonShape, PAGE_LIMITS, toPageParts } from './page-snapshot.ts';
@@ -106,9 +107,18 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   const signal = opts.signal ?? new AbortController().signal;
   if (signal.aborted) return { startUrl, origin, pages: [], brokenLinks: [], skipped: [] };
 
-  const context = await pool.newContext({
-    ...(opts.storageState ? { storageState: opts.storageState } : {}),
-  });
+  // Redirect hops and the broken-link checks' requests never reach a route handler: they pass
+  // the guard in this proxy, which every request of the context goes through.
+  const egress = await EgressProxy.start(egressCheck(allow, { purpose: 'crawl URL' }));
+  const context = await pool
+    .newContext({
+      ...(opts.storageState ? { storageState: opts.storageState } : {}),
+      proxy: egress.contextProxy,
+    })
+    .catch(async (e: unknown) => {
+      await egress.close();
+      throw e;
+    });
   // On abort the open pages are closed (their navigations reject at once); the context is closed
   // in `finally`, after every task has ended: opening a page on a closing context can hang.
   const openPages = new Set<Page>();
@@ -273,6 +283,7 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   } finally {
     signal.removeEventListener('abort', stop);
     await context.close().catch(() => undefined);
+    await egress.close();
   }
 }
 

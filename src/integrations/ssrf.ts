@@ -37,7 +37,7 @@ export interface PublicTarget {
 type AllowConfig = Pick<Config, 'allowPrivateUrls'> & Partial<Pick<Config, 'trustedOrigins'>>;
 
 /** What the URL is for, named in refusals: "crawl URL host … resolves to a loopback address". */
-export type UrlPurpose = 'callback URL' | 'crawl URL' | 'base URL' | 'webhook URL';
+export type UrlPurpose = 'callback URL' | 'crawl URL' | 'base URL' | 'webhook URL' | 'request URL';
 
 /**
  * Refuse URLs that are not http(s) or whose host resolves to a loopback, private, link-local,
@@ -99,6 +99,32 @@ export async function assertPublicUrl(
   opts: { lookup?: LookupAll; purpose?: UrlPurpose } = {},
 ): Promise<URL> {
   return (await resolvePublicTarget(raw, config, opts)).url;
+}
+
+/**
+ * The check a guarded browser context's proxy runs on every request (see browser/egress-proxy):
+ * the guard above, with each host's verdict kept for `ttlMs` so a page's hundred subresources
+ * cost one DNS lookup. At most 1,000 hosts are remembered; the oldest go first.
+ */
+export function egressCheck(
+  config: AllowConfig,
+  opts: { lookup?: LookupAll; ttlMs?: number; purpose?: UrlPurpose } = {},
+): (url: URL) => Promise<{ address: string }> {
+  const ttl = opts.ttlMs ?? 30_000;
+  const cache = new Map<string, { at: number; verdict: Promise<{ address: string }> }>();
+  return (url) => {
+    const key = `${url.protocol}//${url.host}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttl) return hit.verdict;
+    const verdict = resolvePublicTarget(url.href, config, {
+      ...(opts.lookup ? { lookup: opts.lookup } : {}),
+      purpose: opts.purpose ?? 'request URL',
+    }).then((t) => ({ address: t.addresses[0]?.address ?? url.hostname }));
+    cache.delete(key);
+    cache.set(key, { at: Date.now(), verdict });
+    if (cache.size > 1000) cache.delete(cache.keys().next().value as string);
+    return verdict;
+  };
 }
 
 const refuse = (message: string): AppError => new AppError('validation_failed', message);

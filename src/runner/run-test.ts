@@ -66,6 +66,8 @@ export interface RunTestInput {
   healing?: boolean;
   /** How long a failure or every-step screenshot may take before it is recorded as missing. */
   screenshotTimeoutMs?: number;
+  /** The egress guard's proxy: every request of the test's context goes through it. */
+  proxy?: { server: string; bypass: string };
 }
 
 export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'>;
@@ -179,6 +181,7 @@ export async function runTest(
         ...(input.baseUrl ? { baseURL: input.baseUrl } : {}),
         ...(input.viewport ? { viewport: input.viewport } : {}),
         ...(input.video ? { recordVideo: videoOptions(input) } : {}),
+        ...(input.proxy ? { proxy: input.proxy } : {}),
       },
       input.emulation?.browser,
       input.lane ?? 0,

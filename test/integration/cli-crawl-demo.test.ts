@@ -35,7 +35,11 @@ describe('greenlight crawl demo', () => {
   });
 
   it('crawls the bundled demo and stores drafts, on its own port when the demo port is taken', async () => {
-    const env = { GREENLIGHT_DATA_DIR: dataDir, GREENLIGHT_DEMO_PORT: String(foreignPort) };
+    const env = {
+      GREENLIGHT_DATA_DIR: dataDir,
+      GREENLIGHT_DEMO_PORT: String(foreignPort),
+      GREENLIGHT_ALLOW_PRIVATE_URLS: '',
+    };
     const res = await runCli(['crawl', 'demo', '--max-pages', '6', '--generate'], env);
     expect(res.stderr).not.toMatch(/refused|loopback/);
     expect(res.stderr).toContain(`port ${foreignPort} is taken by another process`);
@@ -57,6 +61,7 @@ describe('greenlight crawl demo', () => {
   it('still refuses any other loopback URL', async () => {
     const res = await runCli(['crawl', `http://127.0.0.1:${foreignPort}/`], {
       GREENLIGHT_DATA_DIR: dataDir,
+      GREENLIGHT_ALLOW_PRIVATE_URLS: '',
     });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/crawl URL host "127.0.0.1" resolves to a loopback address/);
