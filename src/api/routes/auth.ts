@@ -174,6 +174,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   app.post(
     '/auth/logout',
     {
+      // Ends only the caller's own session (a key has none): nothing to guard with a scope.
+      config: { scope: 'runs:read' },
       schema: {
         tags,
         summary: 'Sign out: ends the session and clears its cookies',
