@@ -15,7 +15,7 @@ import {
   type Scope,
 } from '../domain/principal.ts';
 import type { Store } from '../store/connect.ts';
-import { readCookies, SESSION_COOKIE, CSRF_COOKIE } from './cookies.ts';
+import { csrfTokenFor, readCookies, SESSION_COOKIE } from './cookies.ts';
 import { API_PREFIX } from './dto.ts';
 import { isStaticRoute } from './web-app.ts';
 
@@ -133,9 +133,10 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
           req.principal = r.principal;
           req.sessionId = r.sessionId ?? null;
           if (!SAFE_METHODS.has(req.method) && !(url && CSRF_EXEMPT.has(url))) {
+            // Bound to this session: the token must be this session's, not merely equal to
+            // the _csrf cookie (which a sibling subdomain could plant with its own value).
             const header = req.headers['x-csrf-token'];
-            const cookie = cookies[CSRF_COOKIE] ?? '';
-            if (typeof header !== 'string' || !sameSecret(header, cookie)) {
+            if (typeof header !== 'string' || !sameSecret(header, csrfTokenFor(session))) {
               throw new AppError(
                 'csrf_failed',
                 'Missing or wrong CSRF token: send the _csrf cookie value in X-CSRF-Token.',
