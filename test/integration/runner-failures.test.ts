@@ -207,12 +207,6 @@ describe.concurrent('runTest with failing steps', () => {
       'expected title to contain "Nope", got "Orders"',
     ],
     [
-      'bad regex',
-      '/',
-      { expect: { title: { matches: '(' } } },
-      /^invalid regular expression \/\(\/: /,
-    ],
-    [
       'click, no element',
       '/',
       { click: { role: 'button', name: 'Ghost' } },
