@@ -75,7 +75,7 @@ const unauthorized = (req: FastifyRequest): AppError =>
 const TRIGGER_ONLY = 'Trigger tokens only open trigger endpoints.';
 
 /** Credentials guard the API only: the dashboard, the trace viewer and /docs are static files. */
-function isPublic(url: string, config: RouteAuthConfig): boolean {
+export function isPublic(url: string, config: RouteAuthConfig): boolean {
   return config.auth === 'public' || PUBLIC_ROUTES.has(url) || !url.startsWith('/api');
 }
 
