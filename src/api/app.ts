@@ -28,6 +28,7 @@ import type { Store } from '../store/connect.ts';
 import { registerAuth } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
 import { installErrorHandlers, toErrorResponse } from './errors.ts';
+import { securitySchemes, withSecurity } from './openapi-security.ts';
 import { useProjectScope } from './project-scope.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -177,8 +178,9 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
         version: pkg.version,
         description: 'Self-hosted quality gate: projects, tests as data, runs and their results.',
       },
+      components: { securitySchemes },
     },
-    transform: createJsonSchemaTransform({ skipList: [] }),
+    transform: withSecurity(createJsonSchemaTransform({ skipList: [] })),
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

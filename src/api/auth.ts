@@ -75,13 +75,12 @@ const unauthorized = (req: FastifyRequest): AppError =>
 
 const TRIGGER_ONLY = 'Trigger tokens only open trigger endpoints.';
 
-/** Credentials guard the API only: the dashboard, the trace viewer and /docs are static files. */
 /**
  * Public is opt-in: a route says `auth: 'public'`, is listed above, or serves static files (the
  * dashboard's shell and assets, the trace viewer, the API docs), which hold no data. Every other
  * route, under /api or not (the sentrik-compatible /scan-gate, for one), needs a credential.
  */
-function isPublic(url: string, config: RouteAuthConfig): boolean {
+export function isPublic(url: string, config: RouteAuthConfig): boolean {
   return (
     config.auth === 'public' ||
     PUBLIC_ROUTES.has(url) ||
