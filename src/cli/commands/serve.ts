@@ -6,6 +6,7 @@ import { CrawlPhases } from '../../engine/crawl-phase.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
+import { ScanService } from '../../engine/scan-service.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
 import { PrFeedback } from '../../integrations/pr-feedback.ts';
@@ -65,8 +66,17 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     crawler: crawls,
     logger: rt.logger,
   });
+  // Scans run in this process; one a dead process left running is an error, and its run (if
+  // any) then takes its verdict instead of waiting for good.
+  const scans = new ScanService({
+    store: rt.store,
+    config,
+    logger: rt.logger,
+    onRunScanDone: (runId) => rt.engine.finishRunIfIdle(runId),
+  });
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');
+    await scans.recover();
     await callbacks.start();
     feedback.start();
     if (opts.demo) {
@@ -85,6 +95,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       crawls,
       crawlPhases: true,
       live: rt.live,
+      scans,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // Every server process runs one; firings are claimed in the database, so none runs twice.
