@@ -43,6 +43,7 @@ import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
+import { sentriRunRoutes } from './routes/sentri-runs.ts';
 import { runRoutes } from './routes/runs.ts';
 import { planRoutes } from './routes/plan.ts';
 import { suiteRoutes } from './routes/suites.ts';
@@ -213,6 +214,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
           await scope.register(testHistoryRoutes, opts);
           await scope.register(generateRoutes, opts);
           await scope.register(runRoutes, opts);
+          await scope.register(sentriRunRoutes, opts);
           await scope.register(planRoutes, opts);
           await scope.register(suiteRoutes, opts);
           await scope.register(runLiveRoutes, opts);

@@ -120,8 +120,10 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
     const presented = presentedToken(req);
     if (presented !== null) {
       const r = await resolveToken(store, presented);
-      if (r.ok) req.principal = r.principal;
-      else req.credentialFailure = r.reason;
+      if (r.ok) {
+        req.principal = r.principal;
+        req.sessionId = r.sessionId ?? null;
+      } else req.credentialFailure = r.reason;
     } else {
       const cookies = readCookies(req.headers.cookie);
       const session = cookies[SESSION_COOKIE];
