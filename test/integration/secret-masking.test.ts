@@ -112,6 +112,7 @@ describe('secret masking through a real Chromium run (SQLite, API, notifications
       expect(c.status, JSON.stringify(c.body)).toBe(201);
     }
 
+    const before = [slack.got.length, teams.got.length] as const;
     const started = await h.call('POST', `${path}/runs`, {});
     expect(started.status).toBe(202);
     const runId: string = started.body.id;
@@ -151,7 +152,7 @@ describe('secret masking through a real Chromium run (SQLite, API, notifications
 
     await until(
       async () => [slack.got.length, teams.got.length],
-      ([s, t]) => s! > i && t! > i,
+      ([s, t]) => s! > before[0] && t! > before[1],
     );
     expect(slack.problems).toEqual([]);
     expect(teams.problems).toEqual([]);
