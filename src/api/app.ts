@@ -43,6 +43,7 @@ import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
 import { sentriRunRoutes } from './routes/sentri-runs.ts';
 import { runRoutes } from './routes/runs.ts';
 import { planRoutes } from './routes/plan.ts';
@@ -196,6 +197,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
       await api.register(testValidateRoutes, opts);
       await api.register(projectRoutes, opts);
       await api.register(authRoutes, opts);
+      await api.register(passwordResetRoutes, opts);
       await api.register(apiKeyRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(runEventRoutes, opts);

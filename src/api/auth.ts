@@ -58,7 +58,12 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 /** Sign-in and registration start a session; a stale cookie must not need a CSRF token there. */
-const CSRF_EXEMPT = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
+const CSRF_EXEMPT = new Set([
+  `${API_PREFIX}/auth/login`,
+  `${API_PREFIX}/auth/register`,
+  `${API_PREFIX}/auth/forgot-password`,
+  `${API_PREFIX}/auth/reset-password`,
+]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -215,6 +215,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: string;
   updated_at: string;
+  /** When the user proved the address (null: not yet; only matters with verification on). */
+  email_verified_at: string | null;
 }
 
 export interface MembershipsTable {
@@ -223,6 +225,17 @@ export interface MembershipsTable {
   /** viewer | editor | admin */
   role: string;
   created_at: string;
+}
+
+/** Single-use e-mailed tokens (password reset, e-mail verification); only the hash is kept. */
+export interface AccountTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface SessionsTable {
@@ -504,6 +517,7 @@ export interface Database extends ScanTables {
   users: UsersTable;
   memberships: MembershipsTable;
   sessions: SessionsTable;
+  account_tokens: AccountTokensTable;
   api_keys: ApiKeysTable;
   trigger_tokens: TriggerTokensTable;
   run_triggers: RunTriggersTable;

@@ -29,6 +29,7 @@ import * as m047 from './migrations/047-scan-audit.ts';
 import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
+import * as m030 from './migrations/030-account-tokens.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '019-data-snapshots-schedule-options': m019,
   '020-run-crawls': m020,
   '021-status-context': m021,
+  '030-account-tokens': m030,
   '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,
