@@ -39,6 +39,16 @@ export const artifactsDto = z
       )
       .optional()
       .describe('Files deleted for exceeding GREENLIGHT_ARTIFACT_MAX_FILE_MB / _MAX_RUN_MB'),
+    missing: z
+      .array(
+        z.object({
+          name: z.string(),
+          step: z.number().int().optional(),
+          reason: z.string(),
+        }),
+      )
+      .optional()
+      .describe('Screenshots that were due but could not be taken, with the reason'),
   })
   .meta({ id: 'Artifacts' });
 export type ArtifactsDto = z.output<typeof artifactsDto>;

@@ -95,6 +95,17 @@ export interface Artifacts {
   video?: string;
   /** Files deleted for exceeding a size limit; the test's outcome is unchanged. */
   dropped?: DroppedArtifact[];
+  /** Screenshots that were due but could not be taken (a page too busy to paint in time). */
+  missing?: MissingArtifact[];
+}
+
+/** A screenshot the runner tried to take and could not, with why. */
+export interface MissingArtifact {
+  /** What it would have been named: `failure`, `step-2`, … */
+  name: string;
+  /** 0-based step index (every-step screenshots). */
+  step?: number;
+  reason: string;
 }
 
 /** An artifact removed after the test for exceeding a size limit. */
