@@ -95,16 +95,15 @@ export interface Artifacts {
   video?: string;
   /** Files deleted for exceeding a size limit; the test's outcome is unchanged. */
   dropped?: DroppedArtifact[];
-  /** Screenshots that were due but could not be taken (a page too busy to paint in time). */
+  /** Files the test should have but could not get (a screenshot timing out under load). */
   missing?: MissingArtifact[];
 }
 
-/** A screenshot the runner tried to take and could not, with why. */
+/** An artifact that was due but could not be captured; the test's outcome is unchanged. */
 export interface MissingArtifact {
-  /** What it would have been named: `failure`, `step-2`, … */
+  /** `failure`, `step-3`, `trace`: the name the file would have had, without extension. */
   name: string;
-  /** 0-based step index (every-step screenshots). */
-  step?: number;
+  /** Why, in words (the browser's first error line). */
   reason: string;
 }
 

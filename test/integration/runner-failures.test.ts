@@ -207,12 +207,6 @@ describe.concurrent('runTest with failing steps', () => {
       'expected title to contain "Nope", got "Orders"',
     ],
     [
-      'bad regex',
-      '/',
-      { expect: { title: { matches: '(' } } },
-      /^invalid regular expression \/\(\/: /,
-    ],
-    [
       'click, no element',
       '/',
       { click: { role: 'button', name: 'Ghost' } },
@@ -315,7 +309,13 @@ describe.concurrent('runTest with failing steps', () => {
   ];
 
   it.each(cases)('%s', { timeout: 30_000 }, async (name, page, step, message) => {
-    const r = await failing(page, step, {}, present[name]);
+    // A request's expectations are checked once it answers: its time is not under test, and on a
+    // loaded machine the answer may take more than the short step timeout.
+    const timed =
+      typeof step === 'object' && step !== null && 'request' in step
+        ? { ...step, timeout: 15_000 }
+        : step;
+    const r = await failing(page, timed, {}, present[name]);
     const want =
       typeof message === 'string' ? message.replaceAll('URL/', `${server.url}/`) : message;
     expect({ status: r.status, failedStep: r.failedStep }).toEqual({
@@ -355,11 +355,11 @@ describe.concurrent('runTest with failing steps', () => {
     r.steps.forEach((step, i) => {
       if (step.status !== 'passed') return;
       const taken = (r.artifacts.screenshots ?? []).some((sh) => sh.step === i);
-      const listed = (r.artifacts.missing ?? []).some((m) => m.step === i);
+      const listed = names.includes(`step-${i + 1}`);
       expect(taken || listed, `step ${i + 1}`).toBe(true);
     });
     expect(r.artifacts.screenshot !== undefined || names.includes('failure')).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it('masks secrets in error messages and descriptions', async () => {
     const r = await limited(() =>
