@@ -337,6 +337,30 @@ describe.concurrent('runTest with failing steps', () => {
     expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('lists screenshots it could not take as missing, with the reason', async () => {
+    const r = await runTest(
+      pool,
+      runnerInput(
+        base,
+        server.url,
+        [{ goto: '/frozen.html' }, { wait: 300 }, { expect: { visible: 'h1' }, timeout: 500 }],
+        { screenshots: 'every-step' },
+      ),
+    );
+    expect(r.status).not.toBe('passed');
+    const names = (r.artifacts.missing ?? []).map((m) => m.name);
+    // The page froze while its steps ran: the shots time out and are listed, not silently absent.
+    expect(names).toContain('step-2');
+    for (const m of r.artifacts.missing ?? []) expect(m.reason).toMatch(/timeout|timed out/i);
+    r.steps.forEach((step, i) => {
+      if (step.status !== 'passed') return;
+      const taken = (r.artifacts.screenshots ?? []).some((sh) => sh.step === i);
+      const listed = names.includes(`step-${i + 1}`);
+      expect(taken || listed, `step ${i + 1}`).toBe(true);
+    });
+    expect(r.artifacts.screenshot !== undefined || names.includes('failure')).toBe(true);
+  }, 90_000);
+
   it('masks secrets in error messages and descriptions', async () => {
     const r = await limited(() =>
       runTest(
