@@ -310,6 +310,21 @@ export class JobRunner {
       const artifactsDir = join(this.#d.dataDir, 'artifacts', run.id, folder);
       await mkdir(artifactsDir, { recursive: true });
       const deadline = (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + DEADLINE_GRACE_MS;
+      const locatorMemory = await loadLocatorMemory(
+        this.#d.store,
+        run.projectId,
+        test,
+        this.#d.logger,
+      );
+      // A cancel that landed between the claim and here found nothing to abort (this execution
+      // was not registered yet, or it was and the signal is set): look once more before starting.
+      if (!active.kind && (controller.signal.aborted || (await this.#runEnded(run.id)))) {
+        active.kind = 'cancelled';
+      }
+      if (active.kind) {
+        const why = active.kind === 'cancelled' ? 'the run was cancelled' : 'shutting down';
+        return { outcome: errorOutcome(test, why, startedAt, this.#d.clock()), kind: active.kind };
+      }
       const outcome = await executeWithDeadline(
         this.#d.executor,
         {
@@ -323,12 +338,7 @@ export class JobRunner {
           artifactsBase: `artifacts/${run.id}/${folder}`,
           options: ctx.options,
           baselines: baselineSource(this.#d.store, this.#d.dataDir, run.projectId, test.id),
-          locatorMemory: await loadLocatorMemory(
-            this.#d.store,
-            run.projectId,
-            test,
-            this.#d.logger,
-          ),
+          locatorMemory,
         },
         controller,
         deadline,
