@@ -2,6 +2,7 @@ import { describeLocator as loc, type Locator } from './locator.ts';
 import {
   stepAction,
   type CheckStep,
+  type DispatchStep,
   type ClickStep,
   type DblclickStep,
   type ExpectStep,
@@ -41,6 +42,8 @@ export interface ScreenshotSpec {
 }
 
 const q = (s: string): string => JSON.stringify(s);
+const isEmptyMatch = (m: TextMatch): boolean =>
+  m.equals === undefined && m.contains === undefined && m.matches === undefined;
 
 function match(m: TextMatch): string {
   const parts: string[] = [];
@@ -56,6 +59,16 @@ export function describeStep(step: Step): string {
   switch (stepAction(step)) {
     case 'goto':
       return `goto ${(step as GotoStep).goto}`;
+    case 'reload':
+      return 'reload the page';
+    case 'back':
+      return 'go back';
+    case 'forward':
+      return 'go forward';
+    case 'dispatch': {
+      const s = step as DispatchStep;
+      return `dispatch ${q(s.event)} on ${loc(s.dispatch)}`;
+    }
     case 'click': {
       const s = step as ClickStep;
       const mods = [...(s.modifiers ?? []), ...(s.button && s.button !== 'left' ? [s.button] : [])];
@@ -150,6 +163,19 @@ function describeExpect(e: ExpectStep['expect']): string {
     const ignore = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
     const except = ignore.length ? ` (ignoring ${ignore.map((r) => `/${r}/`).join(', ')})` : '';
     parts.push(`no console errors${except}`);
+  }
+  if (e.empty) parts.push(`${loc(e.empty)} empty`);
+  if (e.focused) parts.push(`${loc(e.focused)} focused`);
+  if (e.storage) {
+    const st = e.storage;
+    const checks = [
+      ...(isEmptyMatch(st) ? [] : [match(st)]),
+      ...Object.entries(st.json ?? {}).map(([p, v]) => `${p} = ${JSON.stringify(v)}`),
+    ];
+    parts.push(`${st.area}Storage ${q(st.key)} ${checks.join(' and ') || 'is set'}`);
+  }
+  if (e.cookie) {
+    parts.push(`cookie ${q(e.cookie.name)} ${isEmptyMatch(e.cookie) ? 'is set' : match(e.cookie)}`);
   }
   if (e.accessible) parts.push(describeAccessible(e.accessible));
   return `expect ${parts.join(', ')}`;

@@ -32,6 +32,18 @@ export type TextMatch = z.output<typeof textMatchSchema>;
 const stringOrMatch = z.union([z.string().transform((equals) => ({ equals })), textMatchSchema]);
 
 const gotoStep = z.strictObject({ goto: z.string().min(1), ...common });
+/** History steps take no argument: `reload: true` (Playwright's page.reload/goBack/goForward). */
+const reloadStep = z.strictObject({ reload: z.literal(true), ...common });
+const backStep = z.strictObject({ back: z.literal(true), ...common });
+const forwardStep = z.strictObject({ forward: z.literal(true), ...common });
+const dispatchStep = z.strictObject({
+  /** Fire a DOM event on the element (locator.dispatchEvent), e.g. `event: click` or `input`. */
+  dispatch: locatorSchema,
+  event: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/, 'an event type such as click or input'),
+  ...common,
+});
 const clickStep = z.strictObject({
   click: locatorSchema,
   button: z.enum(['left', 'right', 'middle']).optional(),
@@ -88,6 +100,16 @@ const waitStep = z.strictObject({
   ]),
   ...common,
 });
+const storageSchema = z.strictObject({
+  key: z.string().min(1),
+  area: z.enum(['local', 'session']).default('local'),
+  ...textMatch,
+  /** JSON paths (`$.items.length`, `$.user.id`) in the parsed value to expected values. */
+  json: z.record(z.string(), z.unknown()).optional(),
+});
+export type StorageExpectation = z.output<typeof storageSchema>;
+const cookieSchema = z.strictObject({ name: z.string().min(1), ...textMatch });
+export type CookieExpectation = z.output<typeof cookieSchema>;
 const locatorText = z.strictObject({ locator: locatorSchema, ...textMatch });
 const expectSpec = z
   .strictObject({
@@ -126,6 +148,14 @@ const expectSpec = z
       .optional(),
     /** The page passes an axe-core check (see domain/accessibility.ts). */
     accessible: accessibleSchema.optional(),
+    /** An editable element with no value, or an element with no text and no children. */
+    empty: locatorSchema.optional(),
+    /** The element has keyboard focus. */
+    focused: locatorSchema.optional(),
+    /** A localStorage/sessionStorage entry: present, its text, or JSON paths in its value. */
+    storage: storageSchema.optional(),
+    /** A cookie of the page's context: present, or its value. */
+    cookie: cookieSchema.optional(),
   })
   .refine((e) => Object.values(e).some((v) => v !== undefined), {
     message: 'expect needs at least one assertion',
@@ -194,6 +224,10 @@ const setStep = z
 /** Each action key with the schema of the step object that carries it. */
 export const stepSchemas = {
   goto: gotoStep,
+  reload: reloadStep,
+  back: backStep,
+  forward: forwardStep,
+  dispatch: dispatchStep,
   click: clickStep,
   dblclick: dblclickStep,
   fill: fillStep,
@@ -214,6 +248,7 @@ export type StepAction = keyof typeof stepSchemas;
 export const stepActions = Object.keys(stepSchemas) as StepAction[];
 
 export type GotoStep = z.output<typeof gotoStep>;
+export type DispatchStep = z.output<typeof dispatchStep>;
 export type ClickStep = z.output<typeof clickStep>;
 export type DblclickStep = z.output<typeof dblclickStep>;
 export type FillStep = z.output<typeof fillStep>;
@@ -230,6 +265,10 @@ export type RequestStep = z.output<typeof requestStep>;
 export type SetStep = z.output<typeof setStep>;
 export type Step =
   | GotoStep
+  | z.output<typeof reloadStep>
+  | z.output<typeof backStep>
+  | z.output<typeof forwardStep>
+  | DispatchStep
   | ClickStep
   | DblclickStep
   | FillStep
@@ -254,6 +293,10 @@ export function stepAction(step: Step): StepAction {
 /** A union of every step shape, for the published JSON Schema. */
 export const anyStepSchema = z.union([
   gotoStep,
+  reloadStep,
+  backStep,
+  forwardStep,
+  dispatchStep,
   clickStep,
   dblclickStep,
   fillStep,

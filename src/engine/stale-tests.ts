@@ -123,7 +123,18 @@ function locatorSeen(loc: Locator, v: Vocabulary): boolean | null {
 function locatorsOf(step: Step): Locator[] {
   const s = step as unknown as Record<string, unknown>;
   const out: unknown[] = [];
-  for (const k of ['click', 'dblclick', 'fill', 'select', 'check', 'uncheck', 'hover', 'upload']) {
+  const acts = [
+    'click',
+    'dblclick',
+    'fill',
+    'select',
+    'check',
+    'uncheck',
+    'hover',
+    'upload',
+    'dispatch',
+  ];
+  for (const k of acts) {
     if (s[k] !== undefined) out.push(s[k]);
   }
   if ('press' in s) out.push(s.on);
@@ -132,7 +143,7 @@ function locatorsOf(step: Step): Locator[] {
   if (wait) out.push(wait.visible, wait.attached);
   const exp = s.expect as Record<string, { locator?: unknown } | undefined> | undefined;
   if (exp) {
-    out.push(exp.visible, exp.enabled, exp.disabled, exp.checked);
+    out.push(exp.visible, exp.enabled, exp.disabled, exp.checked, exp.focused);
     for (const k of ['text', 'value', 'attribute']) out.push(exp[k]?.locator);
   }
   return out.filter((l): l is Locator => typeof l === 'object' && l !== null);

@@ -1,7 +1,9 @@
 import { locatorKinds, type Locator } from '../domain/locator.ts';
 import {
   stepAction,
+  type CookieExpectation,
   type ExpectStep,
+  type StorageExpectation,
   type RequestStep,
   type Step,
   type TextMatch,
@@ -58,6 +60,16 @@ export function stepCode(step: Step, c: CodeContext): string[] {
   switch (stepAction(step)) {
     case 'goto':
       return [`await page.goto(${args(str(s.goto as string), to)});`];
+    case 'reload':
+      return [`await page.reload(${to});`];
+    case 'back':
+      return [`await page.goBack(${to});`];
+    case 'forward':
+      return [`await page.goForward(${to});`];
+    case 'dispatch':
+      return [
+        `await ${locatorCode(s.dispatch as Locator)}.dispatchEvent(${args(str(s.event as string), to ? `undefined, ${to}` : '')});`,
+      ];
     case 'click': {
       const o = options({
         button: typeof s.button === 'string' && s.button !== 'left' ? quote(s.button) : undefined,
@@ -270,8 +282,54 @@ function expectCode(e: ExpectStep['expect'], c: CodeContext): string[] {
           : `consoleErrors.filter((m) => ![${ignore.join(', ')}].some((re) => re.test(m)))`;
     out.push(`expect(${list}, 'console errors').toEqual([]);`);
   }
+  if (e.empty) assert(locatorCode(e.empty), 'toBeEmpty', to);
+  if (e.focused) assert(locatorCode(e.focused), 'toBeFocused', to);
+  if (e.storage) out.push(...storageCode(e.storage, c));
+  if (e.cookie) out.push(cookieCode(e.cookie, c));
   if (e.accessible) out.push(...accessibleCode(e.accessible, c));
   return out;
+}
+
+/** Checks on a string `v` (null when absent) as one boolean expression, like the runner's match. */
+function matchExpr(m: TextMatch, c: CodeContext): string {
+  const parts = ['v !== null'];
+  if (m.equals !== undefined) {
+    parts.push(
+      m.ignoreCase ? `${regex(m.equals, 'equals', true, c.use)}.test(v)` : `v === ${str(m.equals)}`,
+    );
+  }
+  for (const re of containsAndMatches(m, c)) parts.push(`${re}.test(v)`);
+  return parts.join(' && ');
+}
+
+/**
+ * Storage has no web-first assertion: expect.poll retries the read as the runner does; the JSON
+ * paths are polled as one object so a failure shows every path's value.
+ */
+function storageCode(st: StorageExpectation, c: CodeContext): string[] {
+  const area = st.area === 'session' ? 'sessionStorage' : 'localStorage';
+  const read = `page.evaluate((k) => ${area}.getItem(k), ${str(st.key)})`;
+  const to = timeoutOpt(c);
+  const pollOpts = to ? `, { timeout: ${to} }` : '';
+  const lines = [
+    `await expect.poll(async () => { const v = await ${read}; return ${matchExpr(st, c)}; }${pollOpts}).toBe(true);`,
+  ];
+  const json = Object.entries(st.json ?? {});
+  if (json.length) {
+    const expected = jsValue(Object.fromEntries(json));
+    const actual = json.map(([p]) => `${quote(p)}: ${accessor(p)}`).join(', ');
+    lines.push(
+      `await expect.poll(async () => { const body = JSON.parse((await ${read}) ?? 'null'); return { ${actual} }; }${pollOpts}).toEqual(${expected});`,
+    );
+  }
+  return lines;
+}
+
+/** A cookie of the context, retried with expect.poll. */
+function cookieCode(ck: CookieExpectation, c: CodeContext): string {
+  const to = timeoutOpt(c);
+  const pollOpts = to ? `, { timeout: ${to} }` : '';
+  return `await expect.poll(async () => { const v = (await page.context().cookies(page.url())).find((x) => x.name === ${str(ck.name)})?.value ?? null; return ${matchExpr(ck, c)}; }${pollOpts}).toBe(true);`;
 }
 
 /** `accessible`: the same axe-core check through @axe-core/playwright, impacts filtered alike. */

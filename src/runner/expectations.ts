@@ -5,6 +5,7 @@ import type { ExpectStep, TextMatch } from '../domain/steps.ts';
 import { expectAccessible } from './accessibility.ts';
 import { isTimeoutError, StepFailure } from './errors.ts';
 import { locate, statesContent, toPlaywright } from './locators.ts';
+import { expectCookie, expectElementState, expectStorage } from './page-expectations.ts';
 import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
 import {
   describeMatch,
@@ -40,6 +41,10 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
     const ignore = spec.noConsoleErrors === true ? [] : (spec.noConsoleErrors.ignore ?? []);
     expectNoConsoleErrors(ctx, ignore);
   }
+  if (spec.empty) await expectElementState(sub(), spec.empty, 'empty');
+  if (spec.focused) await expectElementState(sub(), spec.focused, 'focused');
+  if (spec.storage) await expectStorage(sub(), spec.storage);
+  if (spec.cookie) await expectCookie(sub(), spec.cookie);
   if (spec.accessible) await expectAccessible(sub(), spec.accessible);
 }
 

@@ -2,6 +2,7 @@ import type { Locator as PwLocator } from 'playwright-core';
 import type { Locator } from '../domain/locator.ts';
 import type {
   CheckStep,
+  DispatchStep,
   ClickStep,
   DblclickStep,
   ExpectStep,
@@ -40,6 +41,21 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput>
     case 'goto':
       await goto(ctx, (step as GotoStep).goto);
       break;
+    case 'reload':
+      await ctx.page.reload(t);
+      break;
+    case 'back':
+      // As in Playwright, no earlier entry is not an error; the next expectation tells.
+      await ctx.page.goBack(t);
+      break;
+    case 'forward':
+      await ctx.page.goForward(t);
+      break;
+    case 'dispatch': {
+      const s = step as DispatchStep;
+      await (await el(s.dispatch)).dispatchEvent(s.event, undefined, t);
+      break;
+    }
     case 'click':
       await click(ctx, step as ClickStep);
       break;

@@ -1,0 +1,207 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserPool } from '../../src/browser/browser-pool.ts';
+import { findChromium } from '../../src/browser/find-chromium.ts';
+import { describeStep } from '../../src/domain/describe-step.ts';
+import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
+import { runTest } from '../../src/runner/run-test.ts';
+import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
+import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+
+// History, dispatch, storage, cookie, empty and focused: the runner in real Chromium, and the
+// exported spec under Playwright Test, pass the same test and fail the same wrong expectations.
+const fixtures = resolve('test/fixtures/runner');
+const base = tempBase();
+let server: StaticServer;
+let pool: BrowserPool;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startStaticServer(fixtures);
+  pool = new BrowserPool({ chromiumPath: null, browserWs: null });
+  mkdirSync(resolve('test-results'), { recursive: true });
+  dir = mkdtempSync(resolve('test-results', 'state-'));
+});
+afterAll(async () => {
+  await pool.close();
+  await server.close();
+  rmSync(base, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const passing: unknown[] = [
+  { goto: '/state.html' },
+  { expect: { focused: { label: 'Search' }, empty: '#slot' } },
+  { expect: { empty: '#notes' } },
+  { expect: { empty: { label: 'Search' } } },
+  { click: { role: 'button', name: 'Save cart' } },
+  {
+    expect: {
+      storage: { key: 'cart', json: { '$.items.length': 2, '$.items[1].id': 9, '$.user': 'ann' } },
+      cookie: { name: 'consent', contains: 'yes' },
+    },
+  },
+  { expect: { storage: { key: 'cart', contains: '"user":"ann"' } } },
+  { expect: { storage: { key: 'visits', area: 'session', equals: '1' } } },
+  { reload: true },
+  {
+    expect: {
+      storage: { key: 'visits', area: 'session', equals: '2' },
+      cookie: { name: 'consent' },
+    },
+  },
+  { dispatch: '#target', event: 'custom-ping' },
+  { expect: { text: { locator: '#target', equals: 'pinged' } } },
+  { click: { role: 'link', name: 'Home' } },
+  { expect: { url: '/index.html' } },
+  { back: true },
+  { expect: { url: '/state.html' } },
+  { forward: true },
+  { expect: { url: '/index.html' } },
+];
+
+/** Each wrong expectation after the page is set up, and the runner's message for it. */
+const failing: { name: string; step: unknown; error: string }[] = [
+  {
+    name: 'wrong storage path',
+    step: { expect: { storage: { key: 'cart', json: { '$.items.length': 3 } } } },
+    error: 'expected localStorage "cart": expected $.items.length = 3, got "2"',
+  },
+  {
+    name: 'missing storage key',
+    step: { expect: { storage: { key: 'nope', area: 'session' } } },
+    error: 'expected sessionStorage "nope": it is not set',
+  },
+  {
+    name: 'wrong cookie',
+    step: { expect: { cookie: { name: 'consent', equals: 'no' } } },
+    error: 'expected cookie "consent" to equal "no", got "yes-all"',
+  },
+  {
+    name: 'not empty',
+    step: { expect: { empty: { label: 'Filled' } } },
+    error: 'expected label="Filled" to be empty, but it had content',
+  },
+  {
+    name: 'not focused',
+    step: { expect: { focused: { label: 'Filled' } } },
+    error: 'expected label="Filled" to be focused, but focus was elsewhere',
+  },
+];
+// Only the wrong expectation is short; the setup keeps the default timeout on a loaded machine.
+const withTimeout = (step: unknown): unknown => ({ ...(step as object), timeout: 1_500 });
+const passingName = 'state passes';
+const setup: unknown[] = [{ goto: '/state.html' }, { click: '#save' }, { wait: 600 }];
+
+describe('history, dispatch, storage, cookie, empty and focused steps', () => {
+  it('describe each new step for reports', () => {
+    const [reload, dispatch, exp] = steps([
+      { reload: true },
+      { dispatch: '#target', event: 'input' },
+      {
+        expect: {
+          storage: { key: 'cart', area: 'session', json: { '$.n': 2 } },
+          cookie: { name: 'sid' },
+          empty: '#a',
+          focused: '#b',
+        },
+      },
+    ]);
+    expect([reload, dispatch, exp].map((s) => s && describeStep(s))).toEqual([
+      'reload the page',
+      'dispatch "input" on css="#target"',
+      'expect css="#a" empty, css="#b" focused, sessionStorage "cart" $.n = 2, cookie "sid" is set',
+    ]);
+  });
+
+  it('pass and fail alike in the runner and the exported spec', async () => {
+    const r = await runTest(pool, runnerInput(base, server.url, passing));
+    expect(r.status === 'passed' ? 'passed' : `step ${r.failedStep}: ${r.error}`).toBe('passed');
+    for (const f of failing) {
+      const fr = await runTest(
+        pool,
+        runnerInput(base, server.url, [...setup, withTimeout(f.step)]),
+      );
+      expect(`${f.name}: ${fr.status} ${fr.error ?? ''}`).toBe(`${f.name}: failed ${f.error}`);
+    }
+
+    const cases = [
+      { name: passingName, steps: passing },
+      // toBeEmpty/toBeFocused are Playwright's own; the hand-written storage and cookie code is
+      // what must fail as the runner does (fewer specs keep the file inside the CI budget).
+      ...failing
+        .filter((f) => /storage|cookie/.test(f.name))
+        .map((f) => ({ name: f.name, steps: [...setup, withTimeout(f.step)] })),
+    ];
+    cases.forEach((c, i) => {
+      const spec = exportPlaywrightSpec({
+        name: c.name,
+        steps: steps(c.steps),
+        variables: {},
+        tags: [],
+      });
+      writeFileSync(join(dir, `case${i}.spec.ts`), spec);
+    });
+    writeFileSync(
+      join(dir, 'playwright.config.ts'),
+      exportPlaywrightConfig({ baseUrl: server.url, workers: 2, chromiumPath: findChromium() }),
+    );
+    const run = await promisify(execFile)(
+      resolve('node_modules/.bin/playwright'),
+      [
+        'test',
+        '--config',
+        join(dir, 'playwright.config.ts'),
+        '--reporter=json',
+        '--timeout=40000',
+        '--trace=off',
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, BASE_URL: server.url, CI: '1', FORCE_COLOR: '0' },
+        maxBuffer: 20 * 1024 * 1024,
+        timeout: 200_000,
+      },
+    ).then(
+      (x) => x.stdout,
+      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+    const outcomes = outcomesOf(run);
+    expect(outcomes).toEqual(
+      Object.fromEntries(cases.map((c, i) => [c.name, i === 0 ? 'expected' : 'unexpected'])),
+    );
+  }, 240_000);
+});
+
+interface JsonSuite {
+  specs?: {
+    title: string;
+    tests: { status: string; results: { error?: { message?: string } }[] }[];
+  }[];
+  suites?: JsonSuite[];
+}
+
+function outcomesOf(stdout: string): Record<string, string> {
+  let json: { suites: JsonSuite[] };
+  try {
+    json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { suites: JsonSuite[] };
+  } catch {
+    throw new Error(`playwright test printed no JSON report:\n${stdout}`);
+  }
+  const out: Record<string, string> = {};
+  const walk = (s: JsonSuite): void => {
+    for (const spec of s.specs ?? []) {
+      const t = spec.tests[0];
+      // A test that should pass carries its error, so a failure says why.
+      const error = t?.results[0]?.error?.message ?? '';
+      out[spec.title] =
+        (t?.status ?? 'missing') + (error && spec.title === passingName ? `: ${error}` : '');
+    }
+    for (const sub of s.suites ?? []) walk(sub);
+  };
+  json.suites.forEach(walk);
+  return out;
+}
