@@ -77,23 +77,32 @@ export function isAllowed(robots: Robots, pathAndQuery: string): boolean {
   return best ? best.allow : true;
 }
 
-const compiled = new Map<string, RegExp>();
-
-function matches(pattern: string, path: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    const anchored = pattern.endsWith('$');
-    const body = (anchored ? pattern.slice(0, -1) : pattern)
-      .split('*')
-      .map((part) => escapeRegExp(safeDecode(part)))
-      .join('.*');
-    re = new RegExp(`^${body}${anchored ? '$' : ''}`);
-    if (compiled.size < 1000) compiled.set(pattern, re);
+/**
+ * Whether a robots pattern (`*` wildcards, optional trailing `$`) matches the path. robots.txt is
+ * untrusted input: a pattern translated to a regex (`/*a*a*a*a*b$` → `.*a.*a.*a.*b$`) backtracks
+ * exponentially on the event loop. With only `*` wildcards, taking each literal piece at its
+ * leftmost occurrence after the previous one is always a correct choice, so one left-to-right pass
+ * of indexOf calls decides it without backtracking: O(pattern × path) at worst.
+ */
+export function matches(pattern: string, path: string): boolean {
+  const anchored = pattern.endsWith('$');
+  const pieces = (anchored ? pattern.slice(0, -1) : pattern).split('*').map(safeDecode);
+  const text = safeDecode(path);
+  const first = pieces[0] ?? '';
+  if (!text.startsWith(first)) return false;
+  if (pieces.length === 1) return anchored ? text.length === first.length : true;
+  let at = first.length;
+  const last = pieces.length - 1;
+  for (let i = 1; i < last; i++) {
+    const piece = pieces[i] ?? '';
+    const found = text.indexOf(piece, at);
+    if (found < 0) return false;
+    at = found + piece.length;
   }
-  return re.test(safeDecode(path));
+  const tail = pieces[last] ?? '';
+  if (!anchored) return text.indexOf(tail, at) >= 0;
+  return text.length - tail.length >= at && text.endsWith(tail);
 }
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function safeDecode(s: string): string {
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/crawl/fingerprint.ts';
 import { looksLikeFile, normalizeUrl, pathOf, pathPattern } from '../../src/crawl/normalize-url.ts';
 import { isDestructive, jsonShape } from '../../src/crawl/page-snapshot.ts';
-import { isAllowed, parseRobots } from '../../src/crawl/robots.ts';
+import { isAllowed, matches, parseRobots } from '../../src/crawl/robots.ts';
 import { parseSitemap } from '../../src/crawl/sitemap-xml.ts';
 
 describe('normalizeUrl', () => {
@@ -67,6 +67,32 @@ Disallow: /
     expect(isAllowed(r, '/anything')).toBe(true);
     expect(isAllowed(parseRobots('User-agent: *\nDisallow: /\n'), '/anything')).toBe(false);
     expect(isAllowed(parseRobots(''), '/x')).toBe(true);
+  });
+
+  it('matches a hostile pattern in linear time (the regex translation backtracked for minutes)', () => {
+    const r = parseRobots('User-agent: *\nDisallow: /*a*a*a*a*a*a*a*a*b$\n');
+    const path = `/${'a'.repeat(50_000)}`;
+    // A test timeout is the bound: the old `.*a.*a…b$` regex does not return within it.
+    expect(isAllowed(r, path)).toBe(true);
+    expect(isAllowed(r, `${path}b`)).toBe(false);
+  }, 2_000);
+
+  it('agrees with the reference regex semantics on generated patterns and paths', () => {
+    const alphabet = ['a', 'b', '/', '*'];
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const word = (len: number, chars: string[]): string =>
+      Array.from({ length: len }, () => chars[rnd(chars.length)]).join('');
+    for (let i = 0; i < 3000; i++) {
+      const pattern = `/${word(rnd(6), alphabet)}${rnd(2) ? '$' : ''}`;
+      const path = `/${word(rnd(8), ['a', 'b', '/'])}`;
+      const body = pattern
+        .replace(/\$$/, '')
+        .split('*')
+        .map((p) => p.replace(/[/]/g, '\\/'));
+      const reference = new RegExp(`^${body.join('.*')}${pattern.endsWith('$') ? '$' : ''}`);
+      expect(matches(pattern, path), `${pattern} on ${path}`).toBe(reference.test(path));
+    }
   });
 });
 
