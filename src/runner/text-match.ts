@@ -1,4 +1,5 @@
 import type { TextMatch } from '../domain/steps.ts';
+import { compileUserRegex } from '../domain/user-regex.ts';
 import { StepFailure } from './errors.ts';
 
 /** Whitespace as Playwright's toHaveText sees it: zero-width spaces gone, runs collapsed, trimmed. */
@@ -14,13 +15,16 @@ export function isEmptyMatch(m: TextMatch): boolean {
   return m.equals === undefined && m.contains === undefined && m.matches === undefined;
 }
 
-/** Build the RegExp of `matches`; a bad pattern is the test author's mistake, said plainly. */
+/**
+ * Build the RegExp of `matches` in RE2 (linear time, see domain/user-regex.ts); a bad pattern is
+ * the test author's mistake, said plainly. Saved tests were checked already; this covers older rows.
+ */
 export function matchRegExp(m: TextMatch): RegExp | undefined {
   if (m.matches === undefined) return undefined;
   try {
-    return new RegExp(m.matches, m.ignoreCase ? 'i' : '');
+    return compileUserRegex(m.matches, m.ignoreCase === true);
   } catch (e) {
-    throw new StepFailure(`invalid regular expression /${m.matches}/: ${(e as Error).message}`);
+    throw new StepFailure((e as Error).message);
   }
 }
 
