@@ -31,6 +31,11 @@ export const SHELL_HEADERS: Record<string, string> = {
 /** Where the dashboard's pages live; `/trace/` is the trace viewer. */
 export const TRACE_PREFIX = '/trace/';
 
+/** Routes @fastify/static registers for the dashboard and the trace viewer (files, no data). */
+export function isStaticRoute(url: string): boolean {
+  return url === '/' || url === '/*' || url.startsWith(TRACE_PREFIX);
+}
+
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Greenlight</title>
 <p>The dashboard has not been built. Run <code>npm run build -w web</code> (npm ci does it) and
 reload. The API is at <a href="/docs">/docs</a>.</p>`;

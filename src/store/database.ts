@@ -187,6 +187,8 @@ export interface JobsTable {
   run_after: string;
   locked_at: string | null;
   locked_by: string | null;
+  /** A running job's lease (ISO): past it, the holder counts as dead and the job is taken over. */
+  lease_until: string | null;
   /** Why the last attempt was given back (worker died, retry reason). */
   last_error: string | null;
   /** Data-set row index as text; '' for a plain test (DATASETS). */

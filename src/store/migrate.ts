@@ -22,6 +22,7 @@ import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
 import * as m020 from './migrations/020-run-crawls.ts';
 import * as m021 from './migrations/021-status-context.ts';
+import * as m035 from './migrations/035-job-leases.ts';
 import * as m045 from './migrations/045-scans.ts';
 import * as m046 from './migrations/046-scan-settings.ts';
 import * as m047 from './migrations/047-scan-audit.ts';
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '019-data-snapshots-schedule-options': m019,
   '020-run-crawls': m020,
   '021-status-context': m021,
+  '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,
   '047-scan-audit': m047,

@@ -215,7 +215,11 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     // A test that killed its process three times over.
     const looping = await first.engine.createRun(p.id, { trigger });
     for (let i = 0; i < 3; i++) {
-      await new LocalQueue(store).claim('w', AbortSignal.timeout(5_000));
+      // A process that dies holding the job: its heartbeat stops and the lease runs out.
+      const dying = new LocalQueue(store, { leaseMs: 20 });
+      await dying.claim('w', AbortSignal.timeout(5_000));
+      await dying.close();
+      await new Promise((r) => setTimeout(r, 30));
       await new LocalQueue(store).recover();
     }
     expect((await store.jobs.listByRun(looping.id))[0]?.attempt).toBe(4);

@@ -207,12 +207,6 @@ describe.concurrent('runTest with failing steps', () => {
       'expected title to contain "Nope", got "Orders"',
     ],
     [
-      'bad regex',
-      '/',
-      { expect: { title: { matches: '(' } } },
-      /^invalid regular expression \/\(\/: /,
-    ],
-    [
       'click, no element',
       '/',
       { click: { role: 'button', name: 'Ghost' } },
@@ -315,7 +309,13 @@ describe.concurrent('runTest with failing steps', () => {
   ];
 
   it.each(cases)('%s', { timeout: 30_000 }, async (name, page, step, message) => {
-    const r = await failing(page, step, {}, present[name]);
+    // A request's expectations are checked once it answers: its time is not under test, and on a
+    // loaded machine the answer may take more than the short step timeout.
+    const timed =
+      typeof step === 'object' && step !== null && 'request' in step
+        ? { ...step, timeout: 15_000 }
+        : step;
+    const r = await failing(page, timed, {}, present[name]);
     const want =
       typeof message === 'string' ? message.replaceAll('URL/', `${server.url}/`) : message;
     expect({ status: r.status, failedStep: r.failedStep }).toEqual({

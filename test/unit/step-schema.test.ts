@@ -8,7 +8,6 @@ import {
 import { parseTestFile } from '../../src/domain/test-file.ts';
 import { describeLocator } from '../../src/domain/locator.ts';
 import { describeStep } from '../../src/domain/describe-step.ts';
-import { matchesText } from '../../src/runner/text-match.ts';
 
 function issuesOf(fn: () => unknown): string {
   try {
@@ -176,31 +175,4 @@ describe('test files', () => {
     expect(issuesOf(() => parseTestFile('{', 'x.json'))).toContain('x.json: not valid JSON');
     expect(issuesOf(() => parseTestFile('', 'empty.yaml'))).toContain('holds no test');
   });
-});
-
-const stepIssues = (raw: unknown): string => {
-  const parsed = parseStep(raw);
-  return 'issues' in parsed ? parsed.issues.map((i) => i.message).join('; ') : '';
-};
-
-describe('user regular expressions (issue 10 B4, B10)', () => {
-  it('refuses at save time a pattern that does not compile or needs backtracking features', () => {
-    expect(stepIssues({ expect: { title: { matches: '(' } } })).toMatch(
-      /invalid regular expression \/\(\//,
-    );
-    expect(stepIssues({ expect: { title: { matches: '(a)\\1' } } })).toMatch(
-      /backreferences and look-around are not supported/,
-    );
-    expect(stepIssues({ expect: { noConsoleErrors: { ignore: ['(?=x)'] } } })).toMatch(
-      /invalid regular expression/,
-    );
-    expect(stepIssues({ expect: { title: { matches: '^Acme (Tasks|Todo)$' } } })).toBe('');
-  });
-
-  it('runs a catastrophic pattern in linear time', () => {
-    const text = `${'a'.repeat(100_000)}!`;
-    // A test timeout is the bound: a backtracking engine takes far longer on (a+)+$.
-    expect(matchesText(text, { matches: '(a+)+$' })).toBe(false);
-    expect(matchesText(text, { matches: '(A+)+!$', ignoreCase: true })).toBe(true);
-  }, 2_000);
 });
