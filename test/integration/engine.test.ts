@@ -123,6 +123,34 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     expect(await store.results.listByRun(run.id)).toEqual([]);
   });
 
+  it('never executes a test whose run was cancelled between the claim and the start', async () => {
+    const x = scriptedExecutor();
+    const { store, engine } = await startEngine(dialect, x.executor, { workers: 1 });
+    const p = await newProject(store, 1);
+    await addTests(store, p, ['pass once']);
+    // Hold the job right after its claim (in the test lookup) while the run is cancelled.
+    const tests = store.tests;
+    const get = tests.get.bind(tests);
+    let reached!: () => void;
+    const atLookup = new Promise<void>((r) => (reached = r));
+    let letGo!: () => void;
+    const gate = new Promise<void>((r) => (letGo = r));
+    tests.get = async (...args: Parameters<typeof get>) => {
+      reached();
+      await gate;
+      return get(...args);
+    };
+    const run = await engine.createRun(p.id, { trigger });
+    await atLookup;
+    await engine.cancelRun(p.id, run.id);
+    letGo();
+    expect((await engine.waitForRun(run.id)).status).toBe('cancelled');
+    await engine.stop();
+    tests.get = get;
+    expect(x.calls).toHaveLength(0);
+    expect(await store.results.listByRun(run.id)).toEqual([]);
+  });
+
   it('refuses a run with no approved tests or an unknown environment', async () => {
     const { store, engine } = await startEngine(dialect, scriptedExecutor().executor, {
       start: false,
