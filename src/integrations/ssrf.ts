@@ -48,7 +48,7 @@ export type UrlPurpose = 'callback URL' | 'crawl URL' | 'base URL' | 'webhook UR
 export async function resolvePublicTarget(
   raw: string,
   config: AllowConfig,
-  opts: { lookup?: LookupAll; purpose?: UrlPurpose } = {},
+  opts: { lookup?: LookupAll; purpose?: UrlPurpose; allowUnresolved?: boolean } = {},
 ): Promise<PublicTarget> {
   const what = opts.purpose ?? 'callback URL';
   let url: URL;
@@ -75,9 +75,14 @@ export async function resolvePublicTarget(
     try {
       addresses = await (opts.lookup ?? systemLookup)(host);
     } catch {
+      addresses = [];
+    }
+    if (addresses.length === 0) {
+      // Saving a target whose DNS record does not exist yet (a preview deployment) is fine: every
+      // connection to it is checked again when it is made.
+      if (opts.allowUnresolved) return { url, addresses };
       throw refuse(`${what} host "${host}" cannot be resolved`);
     }
-    if (addresses.length === 0) throw refuse(`${what} host "${host}" cannot be resolved`);
   }
   if (trusted || policy.hosts.has(host)) return { url, addresses };
   for (const a of addresses) {
@@ -96,7 +101,7 @@ export async function resolvePublicTarget(
 export async function assertPublicUrl(
   raw: string,
   config: AllowConfig,
-  opts: { lookup?: LookupAll; purpose?: UrlPurpose } = {},
+  opts: { lookup?: LookupAll; purpose?: UrlPurpose; allowUnresolved?: boolean } = {},
 ): Promise<URL> {
   return (await resolvePublicTarget(raw, config, opts)).url;
 }

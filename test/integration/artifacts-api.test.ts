@@ -35,7 +35,11 @@ afterAll(async () => {
 
 /** A harness with a project (slug `slug`) of two approved tests: one fails, one passes. */
 async function setUp(slug: string, artifacts?: ArtifactSettings) {
-  const h = await startHarness({ executor: chromium, ...(artifacts ? { artifacts } : {}) });
+  const h = await startHarness({
+    executor: chromium,
+    config: { allowPrivateUrls: ['loopback'] },
+    ...(artifacts ? { artifacts } : {}),
+  });
   const p = await h.call('POST', '/api/v1/projects', { name: slug, slug, baseUrl: site.url });
   expect(p.status, JSON.stringify(p.body)).toBe(201);
   const tests = [

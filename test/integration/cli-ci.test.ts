@@ -86,7 +86,7 @@ let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  h = await startHarness({ executor });
+  h = await startHarness({ executor, config: { allowPrivateUrls: ['loopback'] } });
   dir = mkdtempSync(join(tmpdir(), 'gl-ci-cli-'));
   const p = await h.call('POST', '/api/v1/projects', {
     name: 'Pipeline',

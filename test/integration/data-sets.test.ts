@@ -166,7 +166,10 @@ describe('data sets over HTTP, and a data test in Chromium', () => {
   beforeAll(async () => {
     pool = new BrowserPool({ chromiumPath: null, browserWs: null });
     site = await startStaticServer(resolve('test/fixtures/data-sets'));
-    h = await startHarness({ executor: chromiumExecutor(pool, tmpdir()) });
+    h = await startHarness({
+      executor: chromiumExecutor(pool, tmpdir()),
+      config: { allowPrivateUrls: ['loopback'] },
+    });
   });
   afterAll(async () => {
     await h?.close();

@@ -103,7 +103,7 @@ describe.each(dialects)('data-set snapshots on %s', (dialect) => {
 describe('data-set rows in results over HTTP', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ config: { allowPrivateUrls: ['loopback'] } });
   });
   afterAll(async () => {
     await h?.close();

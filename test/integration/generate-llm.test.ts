@@ -261,9 +261,14 @@ describe('generate API', () => {
   let projectId: string;
   beforeAll(async () => {
     withLlm = await startHarness({
-      config: { llmApiKey: KEY, llmBaseUrl: llm.openAiBase, llmModel: MODEL },
+      config: {
+        llmApiKey: KEY,
+        llmBaseUrl: llm.openAiBase,
+        llmModel: MODEL,
+        allowPrivateUrls: ['loopback'],
+      },
     });
-    without = await startHarness();
+    without = await startHarness({ config: { allowPrivateUrls: ['loopback'] } });
     const p = await withLlm.call('POST', '/api/v1/projects', {
       slug: 'gen',
       name: 'Gen',

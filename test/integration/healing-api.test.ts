@@ -17,7 +17,10 @@ const P = '/api/v1/projects/heal-shop';
 beforeAll(async () => {
   site = await startShopServer();
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
-  h = await startHarness({ executor: chromiumExecutor(pool, dir) });
+  h = await startHarness({
+    executor: chromiumExecutor(pool, dir),
+    config: { allowPrivateUrls: ['loopback'] },
+  });
   const created = await h.call('POST', '/api/v1/projects', {
     name: 'Heal shop',
     baseUrl: site.url,

@@ -28,7 +28,11 @@ beforeAll(async () => {
     },
   });
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
-  h = await startHarness({ executor: chromiumExecutor(pool, dataDir, live), live });
+  h = await startHarness({
+    executor: chromiumExecutor(pool, dataDir, live),
+    live,
+    config: { allowPrivateUrls: ['loopback'] },
+  });
   expect(
     (await h.call('POST', '/api/v1/projects', { name: 'Live', baseUrl: site.url })).status,
   ).toBe(201);

@@ -105,7 +105,11 @@ async function startRun(tag: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ executor, sseHeartbeatMs: 100 });
+  h = await startHarness({
+    executor,
+    sseHeartbeatMs: 100,
+    config: { allowPrivateUrls: ['loopback'] },
+  });
   auth = { authorization: `Bearer ${h.admin.apiKey}` };
   const p = await h.call('POST', '/api/v1/projects', {
     name: 'Live',

@@ -24,7 +24,7 @@ const chromium: TestExecutor = (job) =>
 beforeAll(async () => {
   site = await startStaticServer(fixtures);
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
-  h = await startHarness({ executor: chromium });
+  h = await startHarness({ executor: chromium, config: { allowPrivateUrls: ['loopback'] } });
   const p = await h.call('POST', '/api/v1/projects', {
     name: 'shop',
     slug: 'shop',

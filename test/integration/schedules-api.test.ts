@@ -9,7 +9,7 @@ let projectId: string;
 const base = () => `/api/v1/projects/${projectId}/schedules`;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ config: { allowPrivateUrls: ['loopback'] } });
   const res = await h.call('POST', '/api/v1/projects', {
     name: 'Scheduled',
     slug: 'scheduled',

@@ -149,7 +149,7 @@ describe('schedule strategy and options over HTTP', () => {
   let h: Harness;
   let P: string;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ config: { allowPrivateUrls: ['loopback'] } });
     const res = await h.call('POST', '/api/v1/projects', {
       name: 'Swept',
       slug: `swept-${randomBytes(3).toString('hex')}`,

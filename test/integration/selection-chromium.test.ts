@@ -53,7 +53,10 @@ beforeAll(async () => {
   site = await startStaticServer(resolve('test/fixtures/selection'));
   // The Chromium executor needs the harness' data dir, known once the harness has started.
   const real: { executor?: TestExecutor } = {};
-  h = await startHarness({ executor: (job) => (real.executor as TestExecutor)(job) });
+  h = await startHarness({
+    executor: (job) => (real.executor as TestExecutor)(job),
+    config: { allowPrivateUrls: ['loopback'] },
+  });
   real.executor = chromiumExecutor(pool, h.config.dataDir);
   slug = `sel-${Date.now().toString(36)}`;
   const p = await h.call('POST', '/api/v1/projects', { name: slug, slug, baseUrl: site.url });

@@ -41,7 +41,10 @@ beforeAll(async () => {
   pool = new BrowserPool({ chromiumPath: null, browserWs: null });
   // The executor needs the harness's data dir, which exists only once the harness does.
   let run: TestExecutor | null = null;
-  h = await startHarness({ executor: (job) => run!(job) });
+  h = await startHarness({
+    executor: (job) => run!(job),
+    config: { allowPrivateUrls: ['loopback'] },
+  });
   run = chromiumExecutor(pool, h.config.dataDir);
   const project = await h.call('POST', '/api/v1/projects', {
     name: 'Visual',

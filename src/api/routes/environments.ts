@@ -8,7 +8,7 @@ import type { RouteOptions } from '../app.ts';
 import { environmentDto, toEnvironmentDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
-import { baseUrlSchema } from './projects.ts';
+import { baseUrlSchema, checkBaseUrl } from './projects.ts';
 
 const envName = z
   .string()
@@ -130,6 +130,7 @@ export const environmentRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       const projectId = projectOf(req).id;
       const existing = await store.environments.get(projectId, req.params.name);
       const input = environmentInput(req.params.name, req.body, existing);
+      await checkBaseUrl(input.baseUrl, deps.config);
       const env = await store.environments.upsert(projectId, input);
       return reply.code(existing ? 200 : 201).send(toEnvironmentDto(env));
     },

@@ -8,6 +8,8 @@ import {
   slugPattern,
 } from '../../domain/project.ts';
 import { retriesSchema } from '../../domain/run-options.ts';
+import type { Config } from '../../config.ts';
+import { assertPublicUrl } from '../../integrations/ssrf.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
 import { projectDto, toProjectDto } from '../dto.ts';
@@ -18,6 +20,17 @@ import { projectIdParam, projectOf } from '../project-scope.ts';
 export const baseUrlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
   .max(2000);
+
+/**
+ * Refuse a saved base URL that points at loopback, a private network or cloud metadata unless
+ * GREENLIGHT_ALLOW_PRIVATE_URLS allows it (400 naming the "base URL"). Runs are guarded again at
+ * every connection (browser/egress-proxy); this tells the editor at once instead of at the first
+ * run. A host without a DNS record yet is accepted: preview deployments are named before they exist.
+ */
+export async function checkBaseUrl(url: string | null | undefined, config: Config): Promise<void> {
+  if (url === null || url === undefined) return;
+  await assertPublicUrl(url, config, { purpose: 'base URL', allowUnresolved: true });
+}
 
 const slugSchema = z
   .string()
@@ -76,6 +89,7 @@ export const projectRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (req, reply) => {
       const caller = requireUser(req, 'editor', 'tests:write');
+      await checkBaseUrl(req.body.baseUrl, deps.config);
       // A taken slug is a 409 from the store (unique index), not a check-then-insert race here.
       const project = await store.projects.create({
         slug: req.body.slug ?? slugify(req.body.name),
@@ -138,6 +152,7 @@ export const projectItemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
     },
     async (req) => {
       const project = projectOf(req);
+      await checkBaseUrl(req.body.baseUrl, deps.config);
       const patch = Object.fromEntries(
         Object.entries(req.body).filter(([, v]) => v !== undefined),
       ) as typeof req.body;
