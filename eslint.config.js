@@ -86,6 +86,9 @@ export default tseslint.config(
       'demo/site/',
       'bench/out/',
       'web/dist/',
+      // Output folders the README examples write into (reports, exported suites).
+      'out/',
+      'exported/',
     ],
   },
   js.configs.recommended,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { ensureDemoProject, ensureDemoSite } from '../src/cli/demo-project.ts';
+import { ensureDemoProject, ensureDemoSite, trustDemoSite } from '../src/cli/demo-project.ts';
 import { openRuntime } from '../src/cli/runtime.ts';
 
 const arg = (name: string, dflt: string): string => {
@@ -34,7 +34,8 @@ interface Row {
 const rows: Row[] = [];
 
 const config = loadConfig(process.env, { dataDir, workers: 16, logLevel: 'warn' });
-const site = await ensureDemoSite(0);
+const site = await ensureDemoSite({ port: 0 });
+trustDemoSite(config, site);
 const rt = await openRuntime(config);
 try {
   const project = await ensureDemoProject(rt.store, dataDir, site.url);

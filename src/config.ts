@@ -24,6 +24,11 @@ export interface Config {
   openRegistration: boolean;
   /** Private/loopback callback targets allowed anyway: `loopback`, `private`, hosts, CIDRs (GREENLIGHT_ALLOW_PRIVATE_URLS). */
   allowPrivateUrls: string[];
+  /**
+   * Exact origins this process vouches for although the guard would refuse them: the bundled demo
+   * site it started or verified (its own data folder's), nothing else. Set at start, not from env.
+   */
+  trustedOrigins: string[];
   /** `off` disables every rate limit, for local testing (GREENLIGHT_RATE_LIMIT). */
   rateLimit: 'on' | 'off';
   /** Per-tier limits overriding the defaults (GREENLIGHT_RATE_LIMIT_<TIER>=<max>/<window>). */
@@ -165,6 +170,7 @@ export function loadConfig(
       overrides.openRegistration ??
       (e.GREENLIGHT_OPEN_REGISTRATION === '1' || e.GREENLIGHT_OPEN_REGISTRATION === 'true'),
     allowPrivateUrls: overrides.allowPrivateUrls ?? e.GREENLIGHT_ALLOW_PRIVATE_URLS ?? [],
+    trustedOrigins: overrides.trustedOrigins ?? [],
     rateLimit: overrides.rateLimit ?? e.GREENLIGHT_RATE_LIMIT ?? 'on',
     rateLimits: overrides.rateLimits ?? rateLimitsFrom(e as Record<string, unknown>),
     trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import {
   createJsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -22,7 +27,8 @@ import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
 import type { Store } from '../store/connect.ts';
 import { registerAuth } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
-import { installErrorHandlers } from './errors.ts';
+import { installErrorHandlers, toErrorResponse } from './errors.ts';
+import { securitySchemes, withSecurity } from './openapi-security.ts';
 import { useProjectScope } from './project-scope.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -38,6 +44,8 @@ import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
+import { sentriRunRoutes } from './routes/sentri-runs.ts';
 import { runRoutes } from './routes/runs.ts';
 import { planRoutes } from './routes/plan.ts';
 import { suiteRoutes } from './routes/suites.ts';
@@ -60,6 +68,8 @@ import { scanRoutes } from './routes/scans.ts';
 import { scanSettingsRoutes } from './routes/scan-settings.ts';
 import { sentrikRoutes } from './compat/sentrik.ts';
 import { SseStreams } from './sse.ts';
+import { AppError } from '../domain/errors.ts';
+import { jsonTextDepth, MAX_NESTING, tooDeep } from '../domain/nesting.ts';
 import { registerWebApp } from './web-app.ts';
 
 /** What the HTTP layer needs from the rest of the server. */
@@ -120,6 +130,12 @@ function createFastify(deps: ApiDeps): FastifyInstance {
     },
     // Long-lived SSE streams must not hold `close()` open; they are ended in preClose below.
     forceCloseConnections: 'idle' as const,
+    // Errors Fastify raises before routing (a path with bad percent-encoding such as `/%zz`)
+    // answer in the API's one error shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void => {
+      const { status, body } = toErrorResponse(err);
+      void reply.code(status).type('application/json').send(body);
+    },
   };
   if (deps.logger === false) return Fastify({ ...options, logger: false });
   if (deps.logger) {
@@ -166,8 +182,9 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
         version: pkg.version,
         description: 'Self-hosted quality gate: projects, tests as data, runs and their results.',
       },
+      components: { securitySchemes },
     },
-    transform: createJsonSchemaTransform({ skipList: [] }),
+    transform: withSecurity(createJsonSchemaTransform({ skipList: [] })),
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -183,6 +200,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
       await api.register(testValidateRoutes, opts);
       await api.register(projectRoutes, opts);
       await api.register(authRoutes, opts);
+      await api.register(passwordResetRoutes, opts);
       await api.register(apiKeyRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(runEventRoutes, opts);
@@ -201,6 +219,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
           await scope.register(testHistoryRoutes, opts);
           await scope.register(generateRoutes, opts);
           await scope.register(runRoutes, opts);
+          await scope.register(sentriRunRoutes, opts);
           await scope.register(planRoutes, opts);
           await scope.register(suiteRoutes, opts);
           await scope.register(runLiveRoutes, opts);
@@ -239,9 +258,31 @@ function installBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // The body is read as UTF-8 (JSON's encoding, RFC 8259); another declared charset would be
+    // decoded into garbage, so it is refused rather than guessed at.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      done(
+        new AppError(
+          'unsupported_media_type',
+          `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted`,
+        ),
+      );
+      return;
+    }
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    // NUL is never meaningful in a name, a step or a setting, and C-based tools (SQLite's CLI,
+    // PostgreSQL's text type, shells) truncate at it or refuse it.
+    if (/\\u0000/i.test(text)) {
+      done(new AppError('bad_request', 'NUL characters (\\u0000) are not accepted in any field'));
+      return;
+    }
+    if (jsonTextDepth(text) > MAX_NESTING) {
+      done(new AppError('bad_request', tooDeep('the JSON body')));
       return;
     }
     parseJson(req, text, done);

@@ -39,6 +39,10 @@ export const artifactsDto = z
       )
       .optional()
       .describe('Files deleted for exceeding GREENLIGHT_ARTIFACT_MAX_FILE_MB / _MAX_RUN_MB'),
+    missing: z
+      .array(z.object({ name: z.string(), reason: z.string() }))
+      .optional()
+      .describe('Files that were due but could not be captured (a screenshot timing out), and why'),
   })
   .meta({ id: 'Artifacts' });
 export type ArtifactsDto = z.output<typeof artifactsDto>;

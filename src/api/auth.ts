@@ -15,7 +15,7 @@ import {
   type Scope,
 } from '../domain/principal.ts';
 import type { Store } from '../store/connect.ts';
-import { readCookies, SESSION_COOKIE, CSRF_COOKIE } from './cookies.ts';
+import { csrfTokenFor, readCookies, SESSION_COOKIE } from './cookies.ts';
 import { API_PREFIX } from './dto.ts';
 import { isStaticRoute } from './web-app.ts';
 
@@ -58,7 +58,12 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 /** Sign-in and registration start a session; a stale cookie must not need a CSRF token there. */
-const CSRF_EXEMPT = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
+const CSRF_EXEMPT = new Set([
+  `${API_PREFIX}/auth/login`,
+  `${API_PREFIX}/auth/register`,
+  `${API_PREFIX}/auth/forgot-password`,
+  `${API_PREFIX}/auth/reset-password`,
+]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -75,13 +80,12 @@ const unauthorized = (req: FastifyRequest): AppError =>
 
 const TRIGGER_ONLY = 'Trigger tokens only open trigger endpoints.';
 
-/** Credentials guard the API only: the dashboard, the trace viewer and /docs are static files. */
 /**
  * Public is opt-in: a route says `auth: 'public'`, is listed above, or serves static files (the
  * dashboard's shell and assets, the trace viewer, the API docs), which hold no data. Every other
  * route, under /api or not (the sentrik-compatible /scan-gate, for one), needs a credential.
  */
-function isPublic(url: string, config: RouteAuthConfig): boolean {
+export function isPublic(url: string, config: RouteAuthConfig): boolean {
   return (
     config.auth === 'public' ||
     PUBLIC_ROUTES.has(url) ||
@@ -121,8 +125,10 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
     const presented = presentedToken(req);
     if (presented !== null) {
       const r = await resolveToken(store, presented);
-      if (r.ok) req.principal = r.principal;
-      else req.credentialFailure = r.reason;
+      if (r.ok) {
+        req.principal = r.principal;
+        req.sessionId = r.sessionId ?? null;
+      } else req.credentialFailure = r.reason;
     } else {
       const cookies = readCookies(req.headers.cookie);
       const session = cookies[SESSION_COOKIE];
@@ -133,9 +139,10 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
           req.principal = r.principal;
           req.sessionId = r.sessionId ?? null;
           if (!SAFE_METHODS.has(req.method) && !(url && CSRF_EXEMPT.has(url))) {
+            // Bound to this session: the token must be this session's, not merely equal to
+            // the _csrf cookie (which a sibling subdomain could plant with its own value).
             const header = req.headers['x-csrf-token'];
-            const cookie = cookies[CSRF_COOKIE] ?? '';
-            if (typeof header !== 'string' || !sameSecret(header, cookie)) {
+            if (typeof header !== 'string' || !sameSecret(header, csrfTokenFor(session))) {
               throw new AppError(
                 'csrf_failed',
                 'Missing or wrong CSRF token: send the _csrf cookie value in X-CSRF-Token.',
@@ -147,6 +154,7 @@ export function registerAuth(app: FastifyInstance, deps: { store: Store }): void
     }
     if (url === undefined || isPublic(url, config)) return; // unknown routes: the 404 handler
     if (!req.principal) throw unauthorized(req);
+    checkKeyScope(req, url, config);
     if (req.principal.kind === 'trigger' && config.auth !== 'trigger' && config.auth !== 'scan') {
       throw new AppError('forbidden', TRIGGER_ONLY);
     }
@@ -200,6 +208,16 @@ export function requireProjectAccess(
 }
 
 /**
+ * A trigger token used on a project not its own: 404 when the project is another workspace's
+ * (exactly what a missing one answers: no existence oracle across tenants), else the seed's
+ * `403 Token belongs to a different project` (Sentri's documented error, same workspace).
+ */
+function foreignToken(p: Principal & { kind: 'trigger' }, project: Project): AppError {
+  if (p.workspaceId !== project.workspaceId) return notFound('project');
+  return new AppError('forbidden', 'Token belongs to a different project');
+}
+
+/**
  * Trigger endpoints: a trigger token of THIS project, or a user of the project's workspace with
  * `minRole` and `scope` (editor and runs:trigger by default; status reads may ask viewer and
  * runs:read). 401 without a valid credential.
@@ -213,9 +231,7 @@ export function requireTriggerAccess(
   const p = req.principal;
   if (!p) throw unauthorized(req);
   if (p.kind === 'trigger') {
-    if (p.projectId !== project.id) {
-      throw new AppError('forbidden', 'Token belongs to a different project');
-    }
+    if (p.projectId !== project.id) throw foreignToken(p, project);
     if (!(p.scopes ?? ['trigger']).includes('trigger')) {
       throw new AppError('forbidden', 'This trigger token has only the scan scope.');
     }
@@ -237,8 +253,7 @@ export function requireScanAccess(
   const p = req.principal;
   if (!p) throw unauthorized(req);
   if (p.kind === 'trigger') {
-    if (p.projectId !== project.id)
-      throw new AppError('forbidden', 'Token belongs to a different project');
+    if (p.projectId !== project.id) throw foreignToken(p, project);
     if (!(p.scopes ?? ['trigger']).includes('scan')) {
       throw new AppError(
         'forbidden',
@@ -251,12 +266,38 @@ export function requireScanAccess(
   return p;
 }
 
-/** The scope a personal API key needs for a project route, from its method and path. */
+/**
+ * The scope a personal API key needs for a project route, from its method and path: reads need
+ * runs:read; starting and stopping runs, runs:trigger and runs:cancel; tests and what they are
+ * made of, tests:write; the scan gate, scan. Everything else — the project itself, environments
+ * and secrets, notifications, schedules, callback secret, deliveries — needs admin: a key that
+ * was given less can never change them.
+ */
 export function defaultScope(method: string, url: string): Scope {
   if (SAFE_METHODS.has(method)) return 'runs:read';
-  if (/\/(cancel|abort)$/.test(url)) return 'runs:cancel';
-  if (/\/(runs|trigger|trigger-tokens(\/:[^/]+)?)$/.test(url)) return 'runs:trigger';
-  return 'tests:write';
+  if (/\/runs\/:[^/]+\/(cancel|abort)$/.test(url)) return 'runs:cancel';
+  if (/\/(runs|trigger|plan|trigger-tokens(\/:[^/]+)?)$/.test(url)) return 'runs:trigger';
+  if (/\/projects\/:id\/(tests|suites|data-sets|crawl|crawls|baselines)(\/|$)/.test(url)) {
+    return 'tests:write';
+  }
+  if (/\/visual\/accept$/.test(url)) return 'tests:write';
+  if (/\/projects\/:id\/scan/.test(url)) return 'scan';
+  return 'admin';
+}
+
+/**
+ * Routes outside a project (accounts, keys, members, new projects): an API key needs the route's
+ * declared scope, else runs:read to read and admin to change anything. Project, trigger and scan
+ * routes check their own scope where they resolve what they act on.
+ */
+function checkKeyScope(req: FastifyRequest, url: string, config: RouteAuthConfig): void {
+  const p = req.principal;
+  if (p?.kind !== 'user' || p.via !== 'api_key') return;
+  if (url.includes('/projects/:id') || config.auth === 'trigger' || config.auth === 'scan') return;
+  const need: Scope = config.scope ?? (SAFE_METHODS.has(req.method) ? 'runs:read' : 'admin');
+  if (!hasScope(p, need)) {
+    throw new AppError('forbidden', `This API key lacks the ${need} scope.`);
+  }
 }
 
 /**

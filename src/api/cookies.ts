@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 
 /** The session cookie (HttpOnly): an opaque random id whose SHA-256 is the session's key. */
@@ -54,4 +55,13 @@ export function clearSessionCookies(reply: FastifyReply, secure: boolean): void 
     cookie(SESSION_COOKIE, '', { httpOnly: true, secure, maxAgeSeconds: 0 }),
     cookie(CSRF_COOKIE, '', { httpOnly: false, secure, maxAgeSeconds: 0 }),
   ]);
+}
+
+/**
+ * The CSRF token of a session: an HMAC keyed by the session's own secret, so it is valid for
+ * that session only (a token read or planted from another session is refused) and needs no
+ * storage. The session secret travels only in the HttpOnly cookie; the server keeps its hash.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHmac('sha256', sessionToken).update('greenlight csrf v1').digest('base64url');
 }

@@ -42,6 +42,7 @@ const fastifyCodes: Record<string, { code: ErrorCode; message?: string }> = {
     code: 'bad_request',
     message: 'request body is empty but content type is application/json',
   },
+  FST_ERR_BAD_URL: { code: 'bad_request', message: 'the URL path is not valid percent-encoding' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: 'bad_request',
     message: 'content length does not match the body',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config, RateLimitSpec, RateLimitTier } from '../config.ts';
@@ -80,6 +81,14 @@ export class RateLimiter {
     };
   }
 
+  /** Whether `key` has used up its window already, without counting a request. */
+  exhausted(key: string, spec: RateLimitSpec): HitResult | null {
+    const now = this.#now();
+    const w = this.#windows.get(key);
+    if (!w || w.resetAt <= now || w.count < spec.max) return null;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((w.resetAt - now) / 1000)) };
+  }
+
   get size(): number {
     return this.#windows.size;
   }
@@ -157,6 +166,35 @@ export function trustedProxyList(entries: string[]): BlockList | null {
 const hasCredentialHeader = (req: FastifyRequest): boolean =>
   req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
 
+/** A digest of the credential material a request presents (never the secret itself). */
+function credentialDigest(req: FastifyRequest): string | null {
+  const material = [req.headers.authorization, req.headers['x-api-key'], req.headers.cookie]
+    .map((v) => (Array.isArray(v) ? v.join(',') : (v ?? '')))
+    .join('\n');
+  if (material === '\n\n') return null;
+  return createHash('sha256').update(material).digest('base64url');
+}
+
+/**
+ * Credentials that were valid in the last `ttlMs`, by digest, at most `max` of them (oldest out
+ * first). Over its bad-credential budget an address is refused before any lookup, except for
+ * these: a CI job's working token keeps working beside a flood from the same NAT address.
+ */
+class RecentlyValid {
+  readonly #at = new Map<string, number>();
+  readonly #ttlMs = 10 * 60_000;
+  readonly #max = 10_000;
+  add(digest: string): void {
+    this.#at.delete(digest);
+    this.#at.set(digest, Date.now());
+    if (this.#at.size > this.#max) this.#at.delete(this.#at.keys().next().value as string);
+  }
+  has(digest: string): boolean {
+    const at = this.#at.get(digest);
+    return at !== undefined && Date.now() - at < this.#ttlMs;
+  }
+}
+
 /** AUTH's hook sets `req.principal`; read without depending on its declaration. */
 const principalOf = (req: FastifyRequest): Principal | null =>
   (req as unknown as { principal?: Principal | null }).principal ?? null;
@@ -207,6 +245,7 @@ export function registerRateLimits(
   const limited = (req: FastifyRequest): boolean =>
     req.url.startsWith('/api/') && !exempt.test(req.url);
 
+  const recent = new RecentlyValid();
   app.addHook('onRoute', (route) => {
     const tier = tierOf(route);
     route.config = { ...route.config, rateLimit: tier };
@@ -215,6 +254,8 @@ export function registerRateLimits(
       const s = stateOf(req);
       const p = principalOf(req);
       if (p) {
+        const digest = credentialDigest(req);
+        if (digest) recent.add(digest);
         check(reply, 'token_general', credentialKey(p));
         if (tier === 'expensive') check(reply, 'token', credentialKey(p));
         return;
@@ -239,6 +280,17 @@ export function registerRateLimits(
     if (!limited(req)) return;
     const s = stateOf(req);
     if (req.routeOptions.config?.rateLimit === 'auth') check(reply, 'auth', s.ip);
+    // A client that has spent its bad-credential budget is refused before its credential is
+    // looked up: a flood of guessed tokens then costs no database work at all.
+    const digest = credentialDigest(req);
+    if (digest && !recent.has(digest)) {
+      const spent = limiter.exhausted(`bad_credential|${s.ip}`, specs.bad_credential);
+      if (spent) {
+        s.badCounted = true;
+        reply.header('retry-after', String(spent.retryAfterSeconds));
+        throw rejection('bad_credential', spent.retryAfterSeconds);
+      }
+    }
     // Without credential material the caller is anonymous whatever the auth hook decides:
     // count now, before any work is done for it.
     if (!hasCredentialHeader(req) && req.headers.cookie === undefined) {

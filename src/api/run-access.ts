@@ -25,6 +25,7 @@ export async function authorizedRun(
   const run = await store.runs.get(null, runId);
   const project = run ? await store.projects.get(run.projectId) : undefined;
   if (!run || !project) throw notFound('run');
+  // Another workspace's token gets the answer a random id gets: no existence oracle.
   if (principal.kind === 'trigger' && principal.workspaceId !== project.workspaceId) {
     throw notFound('run');
   }

@@ -69,7 +69,7 @@ export function triggerDeps(deps: ApiDeps): TriggerDeps {
     canCrawl: deps.crawlPhases === true,
     ...(deps.scans ? { scans: deps.scans } : {}),
     checkCallbackUrl: (url, config) => assertPublicUrl(url, config),
-    checkTargetUrl: (url, config) => assertPublicUrl(url, config),
+    checkTargetUrl: (url, config) => assertPublicUrl(url, config, { purpose: 'base URL' }),
   };
 }
 

@@ -44,8 +44,8 @@ export function normalizePresented(value: string): string {
 }
 
 /**
- * Resolve a Bearer / X-API-Key value: a personal API key (`glk_…`) or a project trigger token
- * (`glt_…`). Both are found by the SHA-256 of the value, so an unknown value costs one lookup.
+ * Resolve a Bearer / X-API-Key value: a personal API key (`glk_…`), a project trigger token
+ * (`glt_…`) or a browser session's token. All are found by the SHA-256 of the value.
  */
 export async function resolveToken(
   store: Store,
@@ -74,6 +74,10 @@ export async function resolveToken(
       };
     }
     if (value.startsWith(TRIGGER_TOKEN_PREFIX)) return { ok: false, reason: 'invalid' };
+    // Sentri's fallback for scripts: the session token (the access_token cookie's value) as a
+    // Bearer credential. It is CSRF-exempt like a key: a browser never adds this header by itself.
+    const session = await resolveSession(store, value);
+    if (session.ok) return session;
   }
 
   const k = await store.apiKeys.findByHash(hash);

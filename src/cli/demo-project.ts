@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../config.ts';
 import { DEFAULT_ENVIRONMENT, type Project } from '../domain/project.ts';
 import type { Store } from '../store/connect.ts';
 import { importTestData, importTests } from '../engine/import-tests.ts';
-import { startDemoSite } from '../demo/demo-server.ts';
+import { IDENTITY_PATH, startDemoSite } from '../demo/demo-server.ts';
 
 export const DEMO_SLUG = 'demo';
+/** The port the bundled demo site wants (GREENLIGHT_DEMO_PORT, default 3100). */
+export const demoPort = (): number => Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100);
 /** The bundled tests of the demo project (demo/tests in the checkout). */
 export const demoTestsDir = join(import.meta.dirname, '..', '..', 'demo', 'tests');
 
@@ -43,31 +48,75 @@ export async function ensureDemoProject(
 
 export interface DemoSiteHandle {
   url: string;
+  /** Set when the wanted port was taken by another process and the site runs elsewhere. */
+  note?: string;
   /** Stops the site if this process started it. */
   close(): Promise<void>;
 }
 
-async function isDemoSite(url: string): Promise<boolean> {
+/** The data folder's demo identity (created once): whose demo site a listening one is. */
+function demoIdentity(dataDir: string | undefined): string {
+  if (!dataDir) return randomUUID();
+  const file = join(dataDir, 'demo-site.json');
   try {
-    const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
-    const body = (await res.json()) as { status?: string; app?: string };
-    return res.ok && body.status === 'ok';
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { identity?: unknown };
+    if (typeof saved.identity === 'string' && saved.identity.length >= 32) return saved.identity;
+  } catch {
+    // none yet (or unreadable): make one
+  }
+  const identity = randomUUID();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify({ identity }) + '\n', { mode: 0o600 });
+  return identity;
+}
+
+/** Whether `url` is the demo site of this data folder (not merely something on the port). */
+async function isOurDemoSite(url: string, identity: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}${IDENTITY_PATH}`, {
+      signal: AbortSignal.timeout(1000),
+      redirect: 'error',
+    });
+    const body = (await res.json()) as { identity?: unknown };
+    return res.ok && body.identity === identity;
   } catch {
     return false;
   }
 }
 
 /**
- * Make sure the bundled demo site answers: reuse one already listening on the demo port (a
- * running `greenlight serve`), else start it there, else on a free port.
+ * Make sure this data folder's demo site answers: reuse it when it already listens on the demo
+ * port (a running `greenlight serve` on the same folder), else start it there, else — the port
+ * being another process's — on a free port, saying so. A foreign server is never adopted.
  */
-export async function ensureDemoSite(port: number, host = '127.0.0.1'): Promise<DemoSiteHandle> {
-  const url = `http://${host}:${port}`;
-  if (await isDemoSite(url)) return { url, close: async () => {} };
+export async function ensureDemoSite(opts: {
+  port: number;
+  host?: string;
+  dataDir?: string;
+}): Promise<DemoSiteHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const identity = demoIdentity(opts.dataDir);
+  const url = `http://${host}:${opts.port}`;
+  if (opts.port !== 0 && (await isOurDemoSite(url, identity))) {
+    return { url, close: async () => {} };
+  }
   try {
-    return await startDemoSite({ host, port });
+    return await startDemoSite({ host, port: opts.port, identity });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    return startDemoSite({ host, port: 0 });
+    const site = await startDemoSite({ host, port: 0, identity });
+    return {
+      ...site,
+      note: `port ${opts.port} is taken by another process; the demo site runs on ${site.url}`,
+    };
   }
+}
+
+/**
+ * Let this process's URL guard reach exactly the demo site's origin (a loopback address the guard
+ * otherwise refuses): the bundled demo works out of the box and nothing else is opened.
+ */
+export function trustDemoSite(config: Pick<Config, 'trustedOrigins'>, site: { url: string }): void {
+  const origin = new URL(site.url).origin;
+  if (!config.trustedOrigins.includes(origin)) config.trustedOrigins.push(origin);
 }

@@ -1,6 +1,8 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { BrowserPool } from '../browser/browser-pool.ts';
+import { EgressProxy } from '../browser/egress-proxy.ts';
+import { egressCheck } from '../integrations/ssrf.ts';
 import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
 import { Engine } from '../engine/engine.ts';
@@ -54,11 +56,13 @@ export async function openRuntime(
   const queue = new LocalQueue(store);
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
+  // Run targets are user input: every request of every test passes the URL guard (SSRF).
+  const egress = await EgressProxy.start(egressCheck(config));
   const engine = new Engine({
     store,
     queue,
     events,
-    executor: chromiumExecutor(pool, config.dataDir, live),
+    executor: chromiumExecutor(pool, config.dataDir, live, egress),
     dataDir: config.dataDir,
     workers: config.workers,
     logger,
@@ -79,6 +83,7 @@ export async function openRuntime(
       closed = true;
       await engine.stop();
       await pool.close();
+      await egress.close();
       await store.close();
     },
   };

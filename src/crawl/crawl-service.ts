@@ -21,7 +21,7 @@ import type { SiteMap } from './site-map.ts';
 export interface CrawlServiceDeps {
   store: Store;
   pool: BrowserPool;
-  config: Pick<Config, 'allowPrivateUrls'>;
+  config: Pick<Config, 'allowPrivateUrls' | 'trustedOrigins'>;
   logger?: Logger;
   /** Runs after a finished crawl is stored, before drafts are generated (stale-test flagging). */
   afterCrawl?: (projectId: string, siteMap: SiteMap, actor: string) => Promise<unknown>;
@@ -62,7 +62,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
     const { project, request } = input;
     const startUrl = request.startUrl ?? project.baseUrl;
     // Refused here, before a row exists or anything connects: 400 to the caller.
-    await assertPublicUrl(startUrl, this.#deps.config);
+    await assertPublicUrl(startUrl, this.#deps.config, { purpose: 'crawl URL' });
     if (request.signInTestId !== undefined) await this.#checkSignIn(project, request.signInTestId);
     const running = this.#byProject.get(project.id);
     if (running) {
@@ -186,6 +186,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
         useSitemap: options.useSitemap,
         ...(storageState ? { storageState } : {}),
         allowPrivateUrls: this.#deps.config.allowPrivateUrls,
+        trustedOrigins: this.#deps.config.trustedOrigins,
         signal: live.controller.signal,
         onProgress: (p) => emit({ type: 'progress', data: p }),
         onPage: (p) =>

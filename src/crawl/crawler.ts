@@ -1,7 +1,8 @@
 import type { APIRequestContext, BrowserContext, Page, Response } from 'playwright-core';
 import type { BrowserPool } from '../browser/browser-pool.ts';
 import { AppError } from '../domain/errors.ts';
-import { assertPublicUrl } from '../integrations/ssrf.ts';
+import { EgressProxy } from '../browser/egress-proxy.ts';
+import { assertPublicUrl, egressCheck } from '../integrations/ssrf.ts';
 import { fingerprint } from './fingerprint.ts';
 import { looksLikeFile, normalizeUrl, pathOf, pathPattern } from './normalize-url.ts';
 import { extractPage, jsonShape, PAGE_LIMITS, toPageParts } from './page-snapshot.ts';
@@ -48,6 +49,8 @@ export interface CrawlOptions {
   maxPerTemplate?: number;
   /** Private targets allowed anyway (config.allowPrivateUrls); default none. */
   allowPrivateUrls?: string[];
+  /** Exact origins allowed anyway (config.trustedOrigins: the bundled demo); default none. */
+  trustedOrigins?: string[];
   /** Ends the crawl early; crawl() then resolves with the pages kept so far. */
   signal?: AbortSignal;
   onProgress?: (p: CrawlProgress) => void;
@@ -92,18 +95,30 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   const maxDepth = only ? 0 : clamp(opts.maxDepth, 0, 50, 3);
   const concurrency = clamp(opts.concurrency, 1, 8, 2);
   const perTemplate = clamp(opts.maxPerTemplate, 1, 1000, MAX_PAGES_PER_FINGERPRINT);
-  const allow = { allowPrivateUrls: opts.allowPrivateUrls ?? [] };
+  const allow = {
+    allowPrivateUrls: opts.allowPrivateUrls ?? [],
+    trustedOrigins: opts.trustedOrigins ?? [],
+  };
   const startUrl = normalizeUrl(opts.startUrl);
   if (!startUrl) throw new AppError('validation_failed', 'startUrl must be an http(s) URL');
   // Refused before any connection, by the browser or otherwise.
-  await assertPublicUrl(startUrl, allow);
+  await assertPublicUrl(startUrl, allow, { purpose: 'crawl URL' });
   const origin = new URL(startUrl).origin;
   const signal = opts.signal ?? new AbortController().signal;
   if (signal.aborted) return { startUrl, origin, pages: [], brokenLinks: [], skipped: [] };
 
-  const context = await pool.newContext({
-    ...(opts.storageState ? { storageState: opts.storageState } : {}),
-  });
+  // Redirect hops and the broken-link checks' requests never reach a route handler: they pass
+  // the guard in this proxy, which every request of the context goes through.
+  const egress = await EgressProxy.start(egressCheck(allow, { purpose: 'crawl URL' }));
+  const context = await pool
+    .newContext({
+      ...(opts.storageState ? { storageState: opts.storageState } : {}),
+      proxy: egress.contextProxy,
+    })
+    .catch(async (e: unknown) => {
+      await egress.close();
+      throw e;
+    });
   // On abort the open pages are closed (their navigations reject at once); the context is closed
   // in `finally`, after every task has ended: opening a page on a closing context can hang.
   const openPages = new Set<Page>();
@@ -268,11 +283,15 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
   } finally {
     signal.removeEventListener('abort', stop);
     await context.close().catch(() => undefined);
+    await egress.close();
   }
 }
 
 /** Allow-or-refuse per host, cached: one DNS lookup per host per crawl, not per request. */
-function hostGuard(allow: { allowPrivateUrls: string[] }): (url: string) => Promise<boolean> {
+function hostGuard(allow: {
+  allowPrivateUrls: string[];
+  trustedOrigins: string[];
+}): (url: string) => Promise<boolean> {
   const byHost = new Map<string, Promise<boolean>>();
   return (url) => {
     let u: URL;

@@ -23,7 +23,15 @@ export interface DemoSiteOptions {
   slowMs?: number;
   /** Serve the app with realistic regressions (env GREENLIGHT_DEMO_BROKEN=1 also turns it on). */
   broken?: boolean;
+  /**
+   * Answered at IDENTITY_PATH, so the Greenlight that started this site (same data folder) can
+   * tell it from any other process listening on the demo port.
+   */
+  identity?: string;
 }
+
+/** Where the demo site says whose it is (see DemoSiteOptions.identity). */
+export const IDENTITY_PATH = '/__greenlight/demo';
 
 export interface DemoSite {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
@@ -105,6 +113,11 @@ export async function startDemoSite(options: DemoSiteOptions = {}): Promise<Demo
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : '/';
     const cookies = parseCookies(req.headers.cookie);
+    if (path === IDENTITY_PATH) {
+      const body = JSON.stringify({ identity: options.identity ?? null });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return void res.end(body);
+    }
     if (await api.handle(req, res, path, cookies)) return;
 
     const method = req.method ?? 'GET';

@@ -95,6 +95,16 @@ export interface Artifacts {
   video?: string;
   /** Files deleted for exceeding a size limit; the test's outcome is unchanged. */
   dropped?: DroppedArtifact[];
+  /** Files the test should have but could not get (a screenshot timing out under load). */
+  missing?: MissingArtifact[];
+}
+
+/** An artifact that was due but could not be captured; the test's outcome is unchanged. */
+export interface MissingArtifact {
+  /** `failure`, `step-3`, `trace`: the name the file would have had, without extension. */
+  name: string;
+  /** Why, in words (the browser's first error line). */
+  reason: string;
 }
 
 /** An artifact removed after the test for exceeding a size limit. */

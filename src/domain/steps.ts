@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { locatorSchema } from './locator.ts';
 import { accessibleSchema } from './accessibility.ts';
+import { regexProblem } from './safe-regex.ts';
 
 /** Options every step accepts beside its action key. */
 const common = {
@@ -10,11 +11,17 @@ const common = {
   timeout: z.number().int().positive().max(600_000).optional(),
 };
 
+/** A user's regular expression, checked when the test is saved (see domain/safe-regex.ts). */
+const safePattern = z.string().superRefine((pattern, ctx) => {
+  const problem = regexProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const textMatch = {
   equals: z.string().optional(),
   contains: z.string().optional(),
-  /** A regular expression (JavaScript syntax, no slashes). */
-  matches: z.string().optional(),
+  /** A regular expression (JavaScript syntax, no slashes; no look-around or back-references). */
+  matches: safePattern.optional(),
   /** Case-insensitive comparison for equals/contains/matches. */
   ignoreCase: z.boolean().optional(),
 };
@@ -112,7 +119,10 @@ const expectSpec = z
      * expressions (JavaScript syntax, no slashes) of messages that do not count.
      */
     noConsoleErrors: z
-      .union([z.literal(true), z.strictObject({ ignore: z.array(z.string().min(1)).optional() })])
+      .union([
+        z.literal(true),
+        z.strictObject({ ignore: z.array(safePattern.pipe(z.string().min(1))).optional() }),
+      ])
       .optional(),
     /** The page passes an axe-core check (see domain/accessibility.ts). */
     accessible: accessibleSchema.optional(),

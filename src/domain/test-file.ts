@@ -5,6 +5,7 @@ import {
   type TestDocument,
   type TestIssue,
 } from './test-definition.ts';
+import { jsonTextDepth, MAX_NESTING, tooDeep, valueDepth } from './nesting.ts';
 
 /**
  * Parse the text of a test file (YAML or JSON). A file holds one test, a list of tests, or
@@ -15,8 +16,10 @@ import {
 export function parseTestFile(text: string, file: string): TestDocument[] {
   let docs: unknown[];
   try {
-    if (/\.json$/i.test(file)) docs = [JSON.parse(text)];
-    else {
+    if (/\.json$/i.test(file)) {
+      if (jsonTextDepth(text) > MAX_NESTING) throw new Error(tooDeep('the file'));
+      docs = [JSON.parse(text)];
+    } else {
       const parsed = parseAllDocuments(text);
       const list = Array.isArray(parsed) ? parsed : [parsed];
       for (const d of list) {
@@ -24,6 +27,7 @@ export function parseTestFile(text: string, file: string): TestDocument[] {
         if (err) throw new Error(`${err.message}`);
       }
       docs = list.map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
+      if (docs.some((d) => valueDepth(d) > MAX_NESTING)) throw new Error(tooDeep('the file'));
     }
   } catch (e) {
     throw new TestValidationError(

@@ -1,4 +1,5 @@
 import type { BrowserPool } from '../browser/browser-pool.ts';
+import type { EgressProxy } from '../browser/egress-proxy.ts';
 import { runTest } from '../runner/run-test.ts';
 import type { TestExecutor } from './engine.ts';
 import { testDataDir } from './import-tests.ts';
@@ -10,6 +11,8 @@ export function chromiumExecutor(
   pool: BrowserPool,
   dataDir: string,
   live?: LiveView,
+  /** The URL guard: every request of every test goes through it (run targets are user input). */
+  egress?: EgressProxy,
 ): TestExecutor {
   return (job) =>
     runTest(pool, {
@@ -32,5 +35,6 @@ export function chromiumExecutor(
       baselines: job.baselines,
       ...(job.locatorMemory ? { locatorMemory: job.locatorMemory } : {}),
       healing: job.options.healing,
+      ...(egress ? { proxy: egress.contextProxy } : {}),
     });
 }

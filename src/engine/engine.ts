@@ -74,6 +74,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** After this long, resolves with the run as it is then (check `isTerminal`). */
   timeoutMs?: number;
+  /**
+   * How often the store is read again besides the run's events (default 1 s). Another process
+   * sharing the database (a server beside `greenlight run`) may finish the run: its events never
+   * reach this process's bus, so the run is followed through the database too.
+   */
+  pollMs?: number;
 }
 
 /**
@@ -309,19 +315,21 @@ export class Engine {
 
   /**
    * Resolve with the run once it is finished (passed, failed, error, cancelled). Driven by the
-   * run's `run.finished` event; the store is read once up front so a run that already finished
-   * resolves at once.
+   * run's `run.finished` event and a slow poll of the store (for runs another process finishes);
+   * the store is read once up front so a run that already finished resolves at once.
    */
   waitForRun(runId: string, opts: WaitOptions = {}): Promise<Run> {
     const { store, events } = this.#d;
     return new Promise<Run>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
+      const poll = setInterval(() => void read(false), Math.max(10, opts.pollMs ?? 1_000));
       const finish = (settle: () => void): void => {
         if (settled) return;
         settled = true;
         unsubscribe();
         clearTimeout(timer);
+        clearInterval(poll);
         opts.signal?.removeEventListener('abort', onAbort);
         settle();
       };

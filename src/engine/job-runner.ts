@@ -13,7 +13,8 @@ import {
 import { defaultRunOptions, type RunOptions } from '../domain/run-options.ts';
 import { DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
-import { makeMasker } from '../domain/variables.ts';
+import { maskResult } from '../domain/mask-result.ts';
+import { makeMasker, maskDeep, type Masker } from '../domain/secret-masker.ts';
 import { computeVerdict } from '../domain/verdict.ts';
 import { withScanVerdict } from '../domain/scan-verdict.ts';
 import { runScanOutcome } from './run-scan-outcome.ts';
@@ -74,6 +75,8 @@ export class JobRunner {
   readonly #contexts = new Map<string, Promise<RunContext>>();
   /** Data-row variables of the jobs running now, by job id. */
   readonly #rows = new Map<string, Record<string, string>>();
+  /** Each run's masker, once its context has loaded: results and events pass through it. */
+  readonly #maskers = new Map<string, Masker>();
   /** Per-run time limits; the engine's recovery and stop use it too. */
   readonly timeouts: RunTimeouts;
 
@@ -95,6 +98,7 @@ export class JobRunner {
   abort(runId: string | null, kind: AbortKind): void {
     if (runId !== null && kind === 'cancelled') {
       this.#contexts.delete(runId);
+      this.#maskers.delete(runId);
       this.timeouts.disarm(runId);
     }
     for (const a of this.#active.values()) {
@@ -160,16 +164,22 @@ export class JobRunner {
       return;
     }
     const { attempt = job.attempt, ...rest } = outcome as TestOutcome & { attempt?: number };
-    const result: TestResult = {
-      ...rest,
-      id: randomUUID(),
-      runId: run.id,
-      testId: job.testId,
-      attempt,
-      ...(job.variant ? { variant: job.variant } : {}),
-      ...(variant?.label ? { row: variant.label } : {}),
-      ...(test?.quarantine ? { quarantined: true } : {}),
-    };
+    // The one boundary to the store and the bus: whatever the executor (or a remote worker)
+    // returned, no secret reaches a row, a report, a stream or a notification.
+    const mask = await this.#masker(run);
+    const result: TestResult = maskResult(
+      {
+        ...rest,
+        id: randomUUID(),
+        runId: run.id,
+        testId: job.testId,
+        attempt,
+        ...(job.variant ? { variant: job.variant } : {}),
+        ...(variant?.label ? { row: variant.label } : {}),
+        ...(test?.quarantine ? { quarantined: true } : {}),
+      },
+      mask,
+    );
     if (!(await queue.complete(job, result))) {
       this.#d.logger.warn({ jobId: job.id, runId: run.id }, 'job lock lost; result dropped');
       return;
@@ -205,7 +215,17 @@ export class JobRunner {
       this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });
     }
     this.#contexts.delete(run.id);
+    this.#maskers.delete(run.id);
     this.timeouts.disarm(run.id);
+  }
+
+  /** The run's masker; a run whose context cannot load has no secrets we could know. */
+  async #masker(run: Run): Promise<Masker> {
+    try {
+      return makeMasker((await this.#context(run)).secrets);
+    } catch {
+      return (t) => t;
+    }
   }
 
   /**
@@ -290,6 +310,21 @@ export class JobRunner {
       const artifactsDir = join(this.#d.dataDir, 'artifacts', run.id, folder);
       await mkdir(artifactsDir, { recursive: true });
       const deadline = (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + DEADLINE_GRACE_MS;
+      const locatorMemory = await loadLocatorMemory(
+        this.#d.store,
+        run.projectId,
+        test,
+        this.#d.logger,
+      );
+      // A cancel that landed between the claim and here found nothing to abort (this execution
+      // was not registered yet, or it was and the signal is set): look once more before starting.
+      if (!active.kind && (controller.signal.aborted || (await this.#runEnded(run.id)))) {
+        active.kind = 'cancelled';
+      }
+      if (active.kind) {
+        const why = active.kind === 'cancelled' ? 'the run was cancelled' : 'shutting down';
+        return { outcome: errorOutcome(test, why, startedAt, this.#d.clock()), kind: active.kind };
+      }
       const outcome = await executeWithDeadline(
         this.#d.executor,
         {
@@ -303,12 +338,7 @@ export class JobRunner {
           artifactsBase: `artifacts/${run.id}/${folder}`,
           options: ctx.options,
           baselines: baselineSource(this.#d.store, this.#d.dataDir, run.projectId, test.id),
-          locatorMemory: await loadLocatorMemory(
-            this.#d.store,
-            run.projectId,
-            test,
-            this.#d.logger,
-          ),
+          locatorMemory,
         },
         controller,
         deadline,
@@ -373,6 +403,8 @@ export class JobRunner {
     const secrets = (env?.secretNames ?? [])
       .map((n) => variables[n])
       .filter((v): v is string => typeof v === 'string' && v.length > 0);
+    // Events published from now on (test.started of the first job too) are masked.
+    this.#maskers.set(run.id, makeMasker(secrets));
     return { variables, secrets, options: resolved };
   }
 
@@ -386,7 +418,12 @@ export class JobRunner {
   }
 
   #publish(run: Run, e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>): void {
-    this.#d.events.publish({ ...e, runId: run.id, projectId: run.projectId, at: this.#now() });
+    const mask = this.#maskers.get(run.id);
+    // Type, status and counts are ours; names, errors and healing notes are user text.
+    const masked = mask
+      ? { ...maskDeep(e, mask), type: e.type, ...('status' in e ? { status: e.status } : {}) }
+      : e;
+    this.#d.events.publish({ ...masked, runId: run.id, projectId: run.projectId, at: this.#now() });
   }
 }
 

@@ -172,7 +172,10 @@ export class Notifier implements DeliveryKindHandler {
     lookup: { lookup?: LookupAll },
   ): Promise<AttemptResult> {
     // Checked again at send time: DNS may have changed since the channel was saved.
-    const target = await resolvePublicTarget(url, this.#config, lookup);
+    const target = await resolvePublicTarget(url, this.#config, {
+      ...lookup,
+      purpose: 'webhook URL',
+    });
     const res = await ctx.post({
       target,
       headers: {
@@ -228,10 +231,10 @@ export async function checkChannelTarget(
 ): Promise<void> {
   const checkUrl = async (url: string, field: string): Promise<void> => {
     try {
-      await assertPublicUrl(url, config, opts);
+      await assertPublicUrl(url, config, { ...opts, purpose: 'webhook URL' });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      const message = e.message.replace(/^callback URL/, 'webhook URL');
+      const message = e.message;
       throw new AppError(e.code, message, [{ path: `body.${field}`, message }]);
     }
   };

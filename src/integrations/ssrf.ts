@@ -34,7 +34,10 @@ export interface PublicTarget {
   addresses: ResolvedAddress[];
 }
 
-type AllowConfig = Pick<Config, 'allowPrivateUrls'>;
+type AllowConfig = Pick<Config, 'allowPrivateUrls'> & Partial<Pick<Config, 'trustedOrigins'>>;
+
+/** What the URL is for, named in refusals: "crawl URL host … resolves to a loopback address". */
+export type UrlPurpose = 'callback URL' | 'crawl URL' | 'base URL' | 'webhook URL' | 'request URL';
 
 /**
  * Refuse URLs that are not http(s) or whose host resolves to a loopback, private, link-local,
@@ -45,22 +48,25 @@ type AllowConfig = Pick<Config, 'allowPrivateUrls'>;
 export async function resolvePublicTarget(
   raw: string,
   config: AllowConfig,
-  opts: { lookup?: LookupAll } = {},
+  opts: { lookup?: LookupAll; purpose?: UrlPurpose } = {},
 ): Promise<PublicTarget> {
+  const what = opts.purpose ?? 'callback URL';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw refuse('callback URL is not a valid absolute URL');
+    throw refuse(`${what} is not a valid absolute URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw refuse(`callback URL must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+    throw refuse(`${what} must use http or https, not ${url.protocol.replace(/:$/, '')}`);
   }
   const host = url.hostname
     .replace(/^\[|\]$/g, '')
     .replace(/\.$/, '')
     .toLowerCase();
-  if (host === '') throw refuse('callback URL has no host');
+  if (host === '') throw refuse(`${what} has no host`);
+  // An origin this process vouches for (the bundled demo it started): exactly that one.
+  const trusted = config.trustedOrigins?.includes(url.origin) === true;
   const policy = allowPolicy(config);
   let addresses: ResolvedAddress[];
   if (isIP(host)) {
@@ -69,17 +75,17 @@ export async function resolvePublicTarget(
     try {
       addresses = await (opts.lookup ?? systemLookup)(host);
     } catch {
-      throw refuse(`callback URL host "${host}" cannot be resolved`);
+      throw refuse(`${what} host "${host}" cannot be resolved`);
     }
-    if (addresses.length === 0) throw refuse(`callback URL host "${host}" cannot be resolved`);
+    if (addresses.length === 0) throw refuse(`${what} host "${host}" cannot be resolved`);
   }
-  if (policy.hosts.has(host)) return { url, addresses };
+  if (trusted || policy.hosts.has(host)) return { url, addresses };
   for (const a of addresses) {
     const kind = classifyAddress(a.address);
     if (kind === 'public' || policy.allows(a.address, kind)) continue;
     // The address itself is not echoed: it would tell a caller how internal names resolve.
     throw refuse(
-      `callback URL host "${host}" resolves to ${kindLabel[kind]} address; such targets are ` +
+      `${what} host "${host}" resolves to ${kindLabel[kind]} address; such targets are ` +
         'refused (an operator can allow them with GREENLIGHT_ALLOW_PRIVATE_URLS)',
     );
   }
@@ -90,9 +96,35 @@ export async function resolvePublicTarget(
 export async function assertPublicUrl(
   raw: string,
   config: AllowConfig,
-  opts: { lookup?: LookupAll } = {},
+  opts: { lookup?: LookupAll; purpose?: UrlPurpose } = {},
 ): Promise<URL> {
   return (await resolvePublicTarget(raw, config, opts)).url;
+}
+
+/**
+ * The check a guarded browser context's proxy runs on every request (see browser/egress-proxy):
+ * the guard above, with each host's verdict kept for `ttlMs` so a page's hundred subresources
+ * cost one DNS lookup. At most 1,000 hosts are remembered; the oldest go first.
+ */
+export function egressCheck(
+  config: AllowConfig,
+  opts: { lookup?: LookupAll; ttlMs?: number; purpose?: UrlPurpose } = {},
+): (url: URL) => Promise<{ address: string }> {
+  const ttl = opts.ttlMs ?? 30_000;
+  const cache = new Map<string, { at: number; verdict: Promise<{ address: string }> }>();
+  return (url) => {
+    const key = `${url.protocol}//${url.host}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttl) return hit.verdict;
+    const verdict = resolvePublicTarget(url.href, config, {
+      ...(opts.lookup ? { lookup: opts.lookup } : {}),
+      purpose: opts.purpose ?? 'request URL',
+    }).then((t) => ({ address: t.addresses[0]?.address ?? url.hostname }));
+    cache.delete(key);
+    cache.set(key, { at: Date.now(), verdict });
+    if (cache.size > 1000) cache.delete(cache.keys().next().value as string);
+    return verdict;
+  };
 }
 
 const refuse = (message: string): AppError => new AppError('validation_failed', message);

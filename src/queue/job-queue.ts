@@ -55,8 +55,8 @@ export interface JobQueue {
   /** Jobs of a run still queued or running. */
   pending(runId: string): Promise<number>;
   /**
-   * At start-up: jobs left running by a process that died go back to the queue as a new
-   * attempt. Returns the jobs recovered.
+   * Jobs left running by a process that died (their lease expired) go back to the queue as a
+   * new attempt; a live process's running jobs are left alone. Returns the jobs recovered.
    */
   recover(): Promise<Job[]>;
   /** Stop handing out jobs; pending claims resolve null. */

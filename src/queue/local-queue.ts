@@ -11,12 +11,22 @@ export interface LocalQueueOptions {
    */
   pollIntervalMs?: number;
   clock?: () => Date;
+  /**
+   * How long a claimed job stays ours without a heartbeat (default 30 s). The holder renews it
+   * every third of that; another process sharing the database takes the job over only after
+   * it expired, i.e. after the holder died or hung.
+   */
+  leaseMs?: number;
 }
+
+/** Why a job whose holder's lease expired runs again. */
+const ABANDONED = 'the process running this test stopped before it finished';
 
 /**
  * The embedded queue: jobs live in the store's `jobs` table (so they survive a crash) and are
- * claimed by this process's workers. It assumes it is the only consumer of its database; many
- * processes sharing one PostgreSQL use the pg-boss queue instead.
+ * claimed by this process's workers. Several processes may share one database (`greenlight run`
+ * beside `greenlight serve`, two servers on one PostgreSQL): each claim is atomic, each running
+ * job carries its holder's lease, and only jobs whose lease expired are taken over.
  */
 export class LocalQueue implements JobQueue {
   /** Prefix of every lock this queue takes, so recovery can tell its own jobs from dead ones. */
@@ -24,6 +34,11 @@ export class LocalQueue implements JobQueue {
   readonly #store: Store;
   readonly #pollMs: number;
   readonly #clock: () => Date;
+  readonly #leaseMs: number;
+  /** Jobs this queue holds now (id → lock), renewed by the heartbeat. */
+  readonly #held = new Map<string, string>();
+  #heartbeat: NodeJS.Timeout | null = null;
+  #lastSweep = 0;
   #closed = false;
   /** Bumped on every wake-up; a claimer that saw an older value does not go to sleep. */
   #generation = 0;
@@ -33,6 +48,7 @@ export class LocalQueue implements JobQueue {
     this.#store = store;
     this.#pollMs = opts.pollIntervalMs ?? 1_000;
     this.#clock = opts.clock ?? (() => new Date());
+    this.#leaseMs = Math.max(1, opts.leaseMs ?? 30_000);
   }
 
   async enqueue(
@@ -57,8 +73,17 @@ export class LocalQueue implements JobQueue {
     const lockedBy = `${this.id}/${workerId}`;
     while (!signal.aborted && !this.#closed) {
       const seen = this.#generation;
-      const job = await this.#store.jobs.claimNext(lockedBy);
-      if (job) return job;
+      const job = await this.#store.jobs.claimNext(lockedBy, this.#leaseEnd());
+      if (job) {
+        this.#hold(job.id, lockedBy);
+        return job;
+      }
+      // Idle: take over jobs whose holder died (its lease ran out) every so often.
+      const now = this.#clock().getTime();
+      if (now - this.#lastSweep >= this.#leaseMs / 2) {
+        this.#lastSweep = now;
+        if ((await this.recover()).length > 0) continue;
+      }
       await this.#sleep(seen, signal);
     }
     return null;
@@ -66,6 +91,7 @@ export class LocalQueue implements JobQueue {
 
   async complete(job: Job, result: TestResult): Promise<boolean> {
     const lockedBy = this.#lockOf(job);
+    this.#held.delete(job.id);
     const ok = await this.#store.transaction(async (tx) => {
       if (!(await tx.jobs.markDone(job.id, lockedBy))) return false;
       await tx.results.insert(job.projectId, result);
@@ -78,6 +104,7 @@ export class LocalQueue implements JobQueue {
 
   async retry(job: Job, opts: { delayMs: number; error: string }): Promise<boolean> {
     const runAfter = new Date(this.#clock().getTime() + Math.max(0, opts.delayMs)).toISOString();
+    this.#held.delete(job.id);
     const ok = await this.#store.jobs.requeue(job.id, this.#lockOf(job), {
       runAfter,
       newAttempt: true,
@@ -90,6 +117,7 @@ export class LocalQueue implements JobQueue {
   }
 
   async release(job: Job): Promise<boolean> {
+    this.#held.delete(job.id);
     const ok = await this.#store.jobs.requeue(job.id, this.#lockOf(job), {
       newAttempt: false,
       error: null,
@@ -99,6 +127,7 @@ export class LocalQueue implements JobQueue {
   }
 
   async discard(job: Job): Promise<void> {
+    this.#held.delete(job.id);
     await this.#store.jobs.discard(job.id);
     this.#wake();
   }
@@ -112,17 +141,57 @@ export class LocalQueue implements JobQueue {
   }
 
   async recover(): Promise<Job[]> {
-    const jobs = await this.#store.jobs.requeueAbandoned(
-      this.id,
-      'the process running this test stopped before it finished',
-    );
+    const jobs = await this.#store.jobs.requeueExpired(this.#clock().toISOString(), ABANDONED);
+    // A process of this machine that is gone (kill -9, a crash) need not be waited out.
+    const host = `${hostname()}:`;
+    for (const job of await this.#store.jobs.runningLockedBy(host)) {
+      const pid = Number(job.lockedBy?.slice(host.length).split(':')[0]);
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      const lock = this.#lockOf(job);
+      if (await this.#store.jobs.requeue(job.id, lock, { newAttempt: true, error: ABANDONED })) {
+        jobs.push({ ...job, status: 'queued', attempt: job.attempt + 1, lockedBy: null });
+      }
+    }
     if (jobs.length > 0) this.#wake();
     return jobs;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    // Jobs still held stop being renewed: like a process that died, their leases run out.
+    this.#stopHeartbeat();
+    this.#held.clear();
     this.#wake();
+  }
+
+  #leaseEnd(): string {
+    return new Date(this.#clock().getTime() + this.#leaseMs).toISOString();
+  }
+
+  #hold(jobId: string, lockedBy: string): void {
+    this.#held.set(jobId, lockedBy);
+    if (this.#heartbeat || this.#closed) return;
+    this.#heartbeat = setInterval(() => void this.#renew(), Math.max(1, this.#leaseMs / 3));
+    // A heartbeat alone must not keep the process alive.
+    this.#heartbeat.unref();
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#held.size === 0) return this.#stopHeartbeat();
+    const until = this.#leaseEnd();
+    for (const [id, lockedBy] of [...this.#held]) {
+      try {
+        // A lost lock (taken over after a long stall) is not ours to renew any more.
+        if (!(await this.#store.jobs.renewLease(id, lockedBy, until))) this.#held.delete(id);
+      } catch {
+        // A store hiccup: the next beat tries again, well before the lease runs out.
+      }
+    }
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
   }
 
   #lockOf(job: Job): string {
@@ -150,5 +219,16 @@ export class LocalQueue implements JobQueue {
       signal.addEventListener('abort', done, { once: true });
       this.#sleepers.add(done);
     });
+  }
+}
+
+/** Whether a process of this machine still exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -121,6 +121,8 @@ function testSection(input: ReportInput, budget: ImageBudget, f: FinalResult): s
     );
   if (r.artifacts.video)
     parts.push(`<p class="trace">${artifactLink(input, r.artifacts.video, 'Video')}</p>`);
+  for (const m of r.artifacts.missing ?? [])
+    parts.push(`<p class="muted">No ${h(m.name)} file: ${h(m.reason)}</p>`);
   if (r.consoleErrors.length > 0)
     parts.push(
       `<h4>Console errors</h4><ul class="console">${r.consoleErrors

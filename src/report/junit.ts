@@ -40,6 +40,7 @@ function failureBody(r: TestResult): string {
   if (step) lines.push('', `Failing ${step}`);
   if (r.artifacts.screenshot) lines.push(`Screenshot: ${r.artifacts.screenshot}`);
   if (r.artifacts.trace) lines.push(`Trace: ${r.artifacts.trace}`);
+  for (const m of r.artifacts.missing ?? []) lines.push(`No ${m.name} file: ${m.reason}`);
   for (const req of r.failedRequests.slice(0, 20))
     lines.push(
       `Request failed: ${req.method} ${req.url} ${req.status ?? req.failure ?? ''}`.trim(),

@@ -64,6 +64,10 @@ export interface RunTestInput {
   locatorMemory?: LocatorMemory[];
   /** False: a locator that finds nothing fails even when memory has an alternative (default true). */
   healing?: boolean;
+  /** How long a failure or every-step screenshot may take before it is recorded as missing. */
+  screenshotTimeoutMs?: number;
+  /** The egress guard's proxy: every request of the test's context goes through it. */
+  proxy?: { server: string; bypass: string };
 }
 
 export type TestOutcome = Omit<TestResult, 'id' | 'runId' | 'attempt'>;
@@ -77,8 +81,9 @@ type Verdict = {
   failedStep: number | null;
 };
 
-// The failure screenshot is a courtesy; it must not hold a failed test up for long.
-const FAILURE_SCREENSHOT_TIMEOUT_MS = 2_000;
+// Screenshots must not hold a test up for long, but on a loaded machine a frame can take
+// seconds: 2 s lost failure screenshots on a 2-core CI. One that still fails is recorded as missing.
+const SCREENSHOT_TIMEOUT_MS = 10_000;
 // A step that ignores its own (clamped) timeout is cut off this long after the test's deadline.
 const HARD_STOP_GRACE_MS = 1_000;
 // Creating a context and a page takes well under a second; this much means the browser is wedged.
@@ -176,6 +181,7 @@ export async function runTest(
         ...(input.baseUrl ? { baseURL: input.baseUrl } : {}),
         ...(input.viewport ? { viewport: input.viewport } : {}),
         ...(input.video ? { recordVideo: videoOptions(input) } : {}),
+        ...(input.proxy ? { proxy: input.proxy } : {}),
       },
       input.emulation?.browser,
       input.lane ?? 0,
@@ -230,14 +236,14 @@ export async function runTest(
       storageState = await race(ctx.storageState());
     }
     if (v.status === 'failed' && !interrupted && !events.crashed) {
-      await screenshotFailure(ctx, page, artifacts, found);
+      await screenshotFailure(ctx, page, artifacts, found, input.screenshotTimeoutMs);
     }
     if (input.trace && !interrupted && ctx.browser()?.isConnected() !== false) {
       const path = await artifacts.file('trace', '.zip');
       await ctx.tracing
         .stop({ path })
         .then(() => (found.trace = artifacts.relative(path)))
-        .catch(() => undefined);
+        .catch((e: unknown) => noteMissing(found, 'trace', e));
     }
     return finish(v);
   } catch (e) {
@@ -330,7 +336,8 @@ async function runSteps(input: RunTestInput, l: Loop): Promise<Verdict | null> {
           if (out.screenshot) (l.found.screenshots ??= []).push(out.screenshot);
           result.status = 'passed';
           if (healer) await l.race(healer.commit());
-          if (input.screenshots === 'every-step') await l.race(screenshotStep(l, i));
+          if (input.screenshots === 'every-step')
+            await l.race(screenshotStep(l, i, input.screenshotTimeoutMs));
           break;
         } catch (e) {
           const left = Math.round(l.deadline - performance.now());
@@ -438,13 +445,24 @@ function describeLater(step: Step, vars: Record<string, string>): string {
   }
 }
 
+/** Record an artifact that could not be captured, with the first line of why. */
+function noteMissing(found: Artifacts, name: string, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  const reason = (message.split('\n')[0] ?? '').slice(0, 300) || 'unknown error';
+  (found.missing ??= []).push({ name, reason });
+}
+
 async function screenshotFailure(
   ctx: BrowserContext,
   page: Page,
   artifacts: ArtifactStore,
   found: Artifacts,
+  timeout = SCREENSHOT_TIMEOUT_MS,
 ): Promise<void> {
-  if (page.isClosed()) return;
+  if (page.isClosed()) {
+    noteMissing(found, 'failure', new Error('the page was closed before the screenshot'));
+    return;
+  }
   // Chromium paints nothing while a navigation is pending (a hung goto); stop it so the
   // screenshot shows the page as it is. Not every remote browser speaks CDP: then just try.
   await ctx
@@ -453,22 +471,26 @@ async function screenshotFailure(
     .catch(() => undefined);
   const path = await artifacts.file('failure', '.png');
   await page
-    .screenshot({ path, timeout: FAILURE_SCREENSHOT_TIMEOUT_MS })
+    .screenshot({ path, timeout })
     .then(() => (found.screenshot = artifacts.relative(path)))
-    .catch(() => undefined);
+    .catch((e: unknown) => noteMissing(found, 'failure', e));
 }
 
 /** The screenshot after a passed step (every-step mode); best effort, never fails the step. */
-async function screenshotStep(l: Loop, index: number): Promise<void> {
+async function screenshotStep(
+  l: Loop,
+  index: number,
+  timeout = SCREENSHOT_TIMEOUT_MS,
+): Promise<void> {
   if (l.page.isClosed()) return;
   const name = `step-${index + 1}`;
   const path = await l.artifacts.file(name, '.png');
   await l.page
-    .screenshot({ path, timeout: FAILURE_SCREENSHOT_TIMEOUT_MS })
+    .screenshot({ path, timeout })
     .then(() => {
       (l.found.screenshots ??= []).push({ name, path: l.artifacts.relative(path), step: index });
     })
-    .catch(() => undefined);
+    .catch((e: unknown) => noteMissing(l.found, name, e));
 }
 
 function videoOptions(input: RunTestInput): {

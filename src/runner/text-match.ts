@@ -1,3 +1,5 @@
+import RE2 from 're2';
+import { regexProblem } from '../domain/safe-regex.ts';
 import type { TextMatch } from '../domain/steps.ts';
 import { StepFailure } from './errors.ts';
 
@@ -14,14 +16,30 @@ export function isEmptyMatch(m: TextMatch): boolean {
   return m.equals === undefined && m.contains === undefined && m.matches === undefined;
 }
 
-/** Build the RegExp of `matches`; a bad pattern is the test author's mistake, said plainly. */
-export function matchRegExp(m: TextMatch): RegExp | undefined {
+const compiled = new Map<string, RE2>();
+
+/**
+ * The compiled `matches` pattern, with RE2 (linear time: the runner matches page text on the
+ * server's event loop, and the pattern is user input); a bad pattern is the test author's
+ * mistake, said plainly. Tests saved since patterns are checked never get here with one.
+ */
+export function matchRegExp(m: TextMatch): RE2 | undefined {
   if (m.matches === undefined) return undefined;
+  const flags = m.ignoreCase ? 'i' : '';
+  const key = `${flags}/${m.matches}`;
+  const hit = compiled.get(key);
+  if (hit) return hit;
+  const problem = regexProblem(m.matches);
+  if (problem) throw new StepFailure(problem);
+  let re: RE2;
   try {
-    return new RegExp(m.matches, m.ignoreCase ? 'i' : '');
+    re = new RE2(m.matches, flags);
   } catch (e) {
     throw new StepFailure(`invalid regular expression /${m.matches}/: ${(e as Error).message}`);
   }
+  if (compiled.size >= 500) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, re);
+  return re;
 }
 
 /** Whether `actual` passes every comparison given in `m` (all must hold). */

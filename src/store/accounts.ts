@@ -84,6 +84,7 @@ export function accountRepository({ db, now }: RepoContext): AccountRepository {
         password_hash: i.passwordHash,
         created_at: at,
         updated_at: at,
+        email_verified_at: null,
       };
       try {
         await db.insertInto('users').values(row).execute();

@@ -36,6 +36,7 @@ import { scanRepository, type ScanRepository } from './scans.ts';
 import { scanSettingsRepository, type ScanSettingsRepository } from './scan-settings.ts';
 import { keylessBox, secretBox, type SecretBox } from './secret-box.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
+import { accountTokenRepository, type AccountTokenRepository } from './account-tokens.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testHistoryRepository, type TestHistoryRepository } from './test-history.ts';
 import { testRepository, type TestRepository } from './tests.ts';
@@ -64,6 +65,8 @@ export interface Store {
   jobs: JobRepository;
   accounts: AccountRepository;
   sessions: SessionRepository;
+  /** Single-use e-mailed tokens: password reset, e-mail verification. */
+  accountTokens: AccountTokenRepository;
   apiKeys: ApiKeyRepository;
   triggerTokens: TriggerTokenRepository;
   /** The crawl phase of runs that crawl their base URL before their tests. */
@@ -142,6 +145,7 @@ function buildStore(
     jobs: jobRepository(ctx),
     accounts: accountRepository(ctx),
     sessions: sessionRepository(ctx),
+    accountTokens: accountTokenRepository(ctx),
     apiKeys: apiKeyRepository(ctx),
     triggerTokens: triggerTokenRepository(ctx),
     runTriggers: runTriggerRepository(ctx),

@@ -187,6 +187,8 @@ export interface JobsTable {
   run_after: string;
   locked_at: string | null;
   locked_by: string | null;
+  /** A running job's lease (ISO): past it, the holder counts as dead and the job is taken over. */
+  lease_until: string | null;
   /** Why the last attempt was given back (worker died, retry reason). */
   last_error: string | null;
   /** Data-set row index as text; '' for a plain test (DATASETS). */
@@ -213,6 +215,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: string;
   updated_at: string;
+  /** When the user proved the address (null: not yet; only matters with verification on). */
+  email_verified_at: string | null;
 }
 
 export interface MembershipsTable {
@@ -221,6 +225,17 @@ export interface MembershipsTable {
   /** viewer | editor | admin */
   role: string;
   created_at: string;
+}
+
+/** Single-use e-mailed tokens (password reset, e-mail verification); only the hash is kept. */
+export interface AccountTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface SessionsTable {
@@ -502,6 +517,7 @@ export interface Database extends ScanTables {
   users: UsersTable;
   memberships: MembershipsTable;
   sessions: SessionsTable;
+  account_tokens: AccountTokensTable;
   api_keys: ApiKeysTable;
   trigger_tokens: TriggerTokensTable;
   run_triggers: RunTriggersTable;

@@ -21,6 +21,8 @@ export interface Job {
   runAfter: string;
   lockedAt: string | null;
   lockedBy: string | null;
+  /** While running: the holder's lease (ISO); past it, another process may take the job over. */
+  leaseUntil: string | null;
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
@@ -57,7 +59,9 @@ export interface JobRepository {
    * Lock the next claimable job: queued, due, and of a run with fewer running jobs than its
    * parallelWorkers. Runs are served in the order they were queued, tests in plan order.
    */
-  claimNext(lockedBy: string): Promise<Job | undefined>;
+  claimNext(lockedBy: string, leaseUntil: string): Promise<Job | undefined>;
+  /** Extend the lease of a running job `lockedBy` still holds; false when it was lost. */
+  renewLease(id: string, lockedBy: string, leaseUntil: string): Promise<boolean>;
   /** running → done, only while `lockedBy` still holds it; false means the lock was lost. */
   markDone(id: string, lockedBy: string): Promise<boolean>;
   /** running → queued again (only while `lockedBy` holds it). */
@@ -68,8 +72,13 @@ export interface JobRepository {
   cancelQueued(runId: string): Promise<number>;
   /** Jobs of a run not yet done (queued or running). */
   pending(runId: string): Promise<number>;
-  /** Running jobs not held by `ownerPrefix…` go back to the queue as a new attempt. */
-  requeueAbandoned(ownerPrefix: string | null, error: string): Promise<Job[]>;
+  /**
+   * Running jobs whose lease expired before `at` (their holder stopped renewing it: it died)
+   * go back to the queue as a new attempt. A live holder's jobs are never touched.
+   */
+  requeueExpired(at: string, error: string): Promise<Job[]>;
+  /** Running jobs held under a lock starting with `prefix` (a whole process's jobs). */
+  runningLockedBy(prefix: string): Promise<Job[]>;
 }
 
 function toJob(r: Selectable<JobsTable>): Job {
@@ -84,6 +93,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     runAfter: r.run_after,
     lockedAt: r.locked_at,
     lockedBy: r.locked_by,
+    leaseUntil: r.lease_until,
     lastError: r.last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -107,7 +117,11 @@ function enqueueStamp(at: string): string {
 const CLAIM_LOCK = 0x67_6c_63_6c; // "glcl"
 
 export function jobRepository({ db, dialect, now }: RepoContext): JobRepository {
-  const claimIn = async (tx: Db, lockedBy: string): Promise<Job | undefined> => {
+  const claimIn = async (
+    tx: Db,
+    lockedBy: string,
+    leaseUntil: string,
+  ): Promise<Job | undefined> => {
     const at = now();
     // Jobs stamped a millisecond ahead by enqueueStamp are due already.
     const due = lastEnqueuedAt > at ? lastEnqueuedAt : at;
@@ -138,7 +152,13 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
       .limit(1);
     const row = await tx
       .updateTable('jobs')
-      .set({ status: 'running', locked_at: at, locked_by: lockedBy, updated_at: at })
+      .set({
+        status: 'running',
+        locked_at: at,
+        locked_by: lockedBy,
+        lease_until: leaseUntil,
+        updated_at: at,
+      })
       .where('id', '=', next)
       .where('status', '=', 'queued')
       .returningAll()
@@ -161,6 +181,7 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
         run_after: at,
         locked_at: null,
         locked_by: null,
+        lease_until: null,
         last_error: null,
         created_at: at,
         updated_at: at,
@@ -192,9 +213,20 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
       return rows.map(toJob);
     },
 
-    async claimNext(lockedBy) {
-      if (db.isTransaction || dialect === 'sqlite') return claimIn(db, lockedBy);
-      return db.transaction().execute((tx) => claimIn(tx, lockedBy));
+    async claimNext(lockedBy, leaseUntil) {
+      if (db.isTransaction || dialect === 'sqlite') return claimIn(db, lockedBy, leaseUntil);
+      return db.transaction().execute((tx) => claimIn(tx, lockedBy, leaseUntil));
+    },
+
+    async renewLease(id, lockedBy, leaseUntil) {
+      const r = await db
+        .updateTable('jobs')
+        .set({ lease_until: leaseUntil })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .where('locked_by', '=', lockedBy)
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
     },
 
     async markDone(id, lockedBy) {
@@ -218,6 +250,7 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
           run_after: r.runAfter ?? eb.ref('run_after'),
           locked_at: null,
           locked_by: null,
+          lease_until: null,
           last_error: r.error,
           updated_at: at,
         }))
@@ -231,7 +264,13 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
     async discard(id) {
       await db
         .updateTable('jobs')
-        .set({ status: 'cancelled', locked_at: null, locked_by: null, updated_at: now() })
+        .set({
+          status: 'cancelled',
+          locked_at: null,
+          locked_by: null,
+          lease_until: null,
+          updated_at: now(),
+        })
         .where('id', '=', id)
         .where('status', 'in', ['queued', 'running'])
         .execute();
@@ -257,25 +296,34 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
       return toNumber(r.n);
     },
 
-    async requeueAbandoned(ownerPrefix, error) {
-      const at = now();
-      let q = db
+    async runningLockedBy(prefix) {
+      // Compared in code, not with LIKE: a host name may hold LIKE's wildcards.
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', 'running')
+        .where('locked_by', '>=', prefix)
+        .where('locked_by', '<', `${prefix}\uffff`)
+        .execute();
+      return rows.filter((r) => r.locked_by?.startsWith(prefix)).map(toJob);
+    },
+
+    async requeueExpired(at, error) {
+      const rows = await db
         .updateTable('jobs')
         .set((eb) => ({
           status: 'queued',
           attempt: eb('attempt', '+', 1),
           locked_at: null,
           locked_by: null,
+          lease_until: null,
           last_error: error,
-          updated_at: at,
+          updated_at: now(),
         }))
-        .where('status', '=', 'running');
-      if (ownerPrefix !== null) {
-        q = q.where((eb) =>
-          eb.or([eb('locked_by', 'is', null), eb('locked_by', 'not like', `${ownerPrefix}%`)]),
-        );
-      }
-      const rows = await q.returningAll().execute();
+        .where('status', '=', 'running')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', at)]))
+        .returningAll()
+        .execute();
       return rows.map(toJob);
     },
   };

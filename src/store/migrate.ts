@@ -22,12 +22,14 @@ import * as m018 from './migrations/018-project-healing.ts';
 import * as m019 from './migrations/019-data-snapshots-schedule-options.ts';
 import * as m020 from './migrations/020-run-crawls.ts';
 import * as m021 from './migrations/021-status-context.ts';
+import * as m035 from './migrations/035-job-leases.ts';
 import * as m045 from './migrations/045-scans.ts';
 import * as m046 from './migrations/046-scan-settings.ts';
 import * as m047 from './migrations/047-scan-audit.ts';
 import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
+import * as m030 from './migrations/030-account-tokens.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -54,6 +56,8 @@ const migrations: Record<string, Migration> = {
   '019-data-snapshots-schedule-options': m019,
   '020-run-crawls': m020,
   '021-status-context': m021,
+  '030-account-tokens': m030,
+  '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,
   '047-scan-audit': m047,

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
   // The tester: a Greenlight runtime of its own, as a user's would be.
   const dataDir = tempDir('tester');
-  rt = await openRuntime(loadConfig({}, { dataDir, workers: 2 }), {
+  rt = await openRuntime(loadConfig({}, { dataDir, workers: 2, allowPrivateUrls: ['loopback'] }), {
     logger: pino({ level: 'silent' }),
   });
   const project = await rt.store.projects.create({

@@ -42,6 +42,8 @@ export function startCli(args: string[], env: Record<string, string>): ChildProc
       HOME: process.env.HOME ?? '/tmp',
       GREENLIGHT_LOG_LEVEL: 'warn',
       GREENLIGHT_RATE_LIMIT: 'off',
+      // The tests' sites listen on 127.0.0.1, which the URL guard refuses by default.
+      GREENLIGHT_ALLOW_PRIVATE_URLS: 'loopback',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -203,6 +203,14 @@ describe('CSRF and credentials', () => {
       'x-csrf-token': 'x'.repeat(43),
     });
     errorBody(wrong, 403, 'csrf_failed');
+    // The token is this session's: another session's token, even with a _csrf cookie planted to
+    // match it (double submit alone would accept that), is refused.
+    const other = await login(h.admin.email);
+    const planted = await h.call('POST', '/api/v1/projects', body, {
+      cookie: s.cookie.replace(/_csrf=[^;]*/, `_csrf=${other.csrf}`),
+      'x-csrf-token': other.csrf,
+    });
+    errorBody(planted, 403, 'csrf_failed');
     expect((await asSession(s, 'POST', '/api/v1/projects', body)).status).toBe(201);
     // Reads need no CSRF token.
     expect((await asSession(s, 'GET', '/api/v1/projects', undefined, { csrf: false })).status).toBe(

@@ -134,38 +134,43 @@ describe('greenlight ci run: execution and strategy flags', () => {
     expect(run).toMatchObject({ status: 'failed', flaky: 1 });
   });
 
-  it('refuses bad values with exit 2 and a message naming the flag', async () => {
-    const base = ['ci', 'run', '--project', 'flags'];
-    const cases: [string[], RegExp][] = [
-      [['--retries', '6'], /--retries must be an integer from 0 to 5, got "6"/],
-      [['--retries', 'two'], /--retries must be an integer/],
-      [['--browser', 'edge'], /--browser.*edge.*chromium, firefox, webkit/],
-      [['--screenshots', 'always'], /--screenshots.*always.*failure, every-step/],
-      [['--strategy', 'newest'], /--strategy.*newest/],
-      [['--changed-file', 'src/a.ts'], /--changed-file\/--changed-files-from need --strategy/],
-      [
-        ['--strategy', 'changed', '--changed-files-from', join(dir, 'missing.txt')],
-        /--changed-files-from: cannot read ".*missing\.txt" \(ENOENT\)/,
-      ],
-      // The server's own check: `changed` with no paths (an empty diff file) is a clear 400.
-      [
-        ['--strategy', 'changed', '--changed-files-from', emptyFile()],
-        /strategy "changed" needs changedFiles/,
-      ],
-      [['--device', 'Nokia 3310'], /Nokia 3310/],
-    ];
-    const before = (await h.store.runs.list(await projectId(), { limit: 100, offset: 0 })).total;
-    for (const [flags, message] of cases) {
-      const r = await runCli([...base, ...flags], env);
-      expect(r.code, flags.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).not.toContain(env.GREENLIGHT_TOKEN!);
-    }
-    // None of them started a run.
-    expect((await h.store.runs.list(await projectId(), { limit: 100, offset: 0 })).total).toBe(
-      before,
-    );
-  });
+  // One CLI process per case: on a loaded 2-core machine each start takes seconds.
+  it(
+    'refuses bad values with exit 2 and a message naming the flag',
+    { timeout: 180_000 },
+    async () => {
+      const base = ['ci', 'run', '--project', 'flags'];
+      const cases: [string[], RegExp][] = [
+        [['--retries', '6'], /--retries must be an integer from 0 to 5, got "6"/],
+        [['--retries', 'two'], /--retries must be an integer/],
+        [['--browser', 'edge'], /--browser.*edge.*chromium, firefox, webkit/],
+        [['--screenshots', 'always'], /--screenshots.*always.*failure, every-step/],
+        [['--strategy', 'newest'], /--strategy.*newest/],
+        [['--changed-file', 'src/a.ts'], /--changed-file\/--changed-files-from need --strategy/],
+        [
+          ['--strategy', 'changed', '--changed-files-from', join(dir, 'missing.txt')],
+          /--changed-files-from: cannot read ".*missing\.txt" \(ENOENT\)/,
+        ],
+        // The server's own check: `changed` with no paths (an empty diff file) is a clear 400.
+        [
+          ['--strategy', 'changed', '--changed-files-from', emptyFile()],
+          /strategy "changed" needs changedFiles/,
+        ],
+        [['--device', 'Nokia 3310'], /Nokia 3310/],
+      ];
+      const before = (await h.store.runs.list(await projectId(), { limit: 100, offset: 0 })).total;
+      for (const [flags, message] of cases) {
+        const r = await runCli([...base, ...flags], env);
+        expect(r.code, flags.join(' ')).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toContain(env.GREENLIGHT_TOKEN!);
+      }
+      // None of them started a run.
+      expect((await h.store.runs.list(await projectId(), { limit: 100, offset: 0 })).total).toBe(
+        before,
+      );
+    },
+  );
 
   it('lists the new flags in --help', async () => {
     const r = await runCli(['ci', 'run', '--help'], env);

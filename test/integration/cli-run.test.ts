@@ -51,42 +51,47 @@ describe('greenlight CLI', () => {
     expect(b.stderr).toContain('--workers must be an integer from 1 to 16');
   });
 
-  it('imports all or nothing and names the file, test and step of a bad file', async () => {
-    const create = await runCli(
-      ['project', 'create', 'Shop', '--base-url', 'http://127.0.0.1:9'],
-      env,
-    );
-    expect(create.code).toBe(0);
-    const tests = join(dir, 'tests');
-    mkdirSync(tests, { recursive: true });
-    writeFileSync(join(tests, 'a.yaml'), 'name: Home\nsteps:\n  - goto: /\n');
-    writeFileSync(
-      join(tests, 'b.yaml'),
-      'tests:\n  - name: Checkout\n    steps:\n      - goto: /cart\n      - click: { role: button, nme: Pay }\n',
-    );
-    const bad = await runCli(['import', 'shop', tests], env);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('b.yaml › test "Checkout" › step 2');
-    expect(bad.stderr).toContain('nme');
-    const store = await openStore({ databaseUrl: `sqlite:${join(dir, 'greenlight.db')}` });
-    try {
-      const project = await store.projects.get('shop');
-      expect((await store.tests.counts(project!.id)).total).toBe(0);
+  // One CLI process per case: on a loaded 2-core machine each start takes seconds.
+  it(
+    'imports all or nothing and names the file, test and step of a bad file',
+    { timeout: 180_000 },
+    async () => {
+      const create = await runCli(
+        ['project', 'create', 'Shop', '--base-url', 'http://127.0.0.1:9'],
+        env,
+      );
+      expect(create.code).toBe(0);
+      const tests = join(dir, 'tests');
+      mkdirSync(tests, { recursive: true });
+      writeFileSync(join(tests, 'a.yaml'), 'name: Home\nsteps:\n  - goto: /\n');
       writeFileSync(
         join(tests, 'b.yaml'),
-        'name: Cart\nstatus: approved\nsteps:\n  - goto: /cart\n',
+        'tests:\n  - name: Checkout\n    steps:\n      - goto: /cart\n      - click: { role: button, nme: Pay }\n',
       );
-      const ok = await runCli(['import', 'shop', tests], env);
-      expect(ok.stdout).toContain('Imported 2 tests from 2 files into shop: 2 new, 0 updated');
-      const again = await runCli(['import', 'shop', tests], env);
-      expect(again.stdout).toContain('0 new, 2 updated');
-      expect(await store.tests.counts(project!.id)).toMatchObject({
-        total: 2,
-        approved: 1,
-        draft: 1,
-      });
-    } finally {
-      await store.close();
-    }
-  });
+      const bad = await runCli(['import', 'shop', tests], env);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('b.yaml › test "Checkout" › step 2');
+      expect(bad.stderr).toContain('nme');
+      const store = await openStore({ databaseUrl: `sqlite:${join(dir, 'greenlight.db')}` });
+      try {
+        const project = await store.projects.get('shop');
+        expect((await store.tests.counts(project!.id)).total).toBe(0);
+        writeFileSync(
+          join(tests, 'b.yaml'),
+          'name: Cart\nstatus: approved\nsteps:\n  - goto: /cart\n',
+        );
+        const ok = await runCli(['import', 'shop', tests], env);
+        expect(ok.stdout).toContain('Imported 2 tests from 2 files into shop: 2 new, 0 updated');
+        const again = await runCli(['import', 'shop', tests], env);
+        expect(again.stdout).toContain('0 new, 2 updated');
+        expect(await store.tests.counts(project!.id)).toMatchObject({
+          total: 2,
+          approved: 1,
+          draft: 1,
+        });
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

@@ -123,6 +123,34 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     expect(await store.results.listByRun(run.id)).toEqual([]);
   });
 
+  it('never executes a test whose run was cancelled between the claim and the start', async () => {
+    const x = scriptedExecutor();
+    const { store, engine } = await startEngine(dialect, x.executor, { workers: 1 });
+    const p = await newProject(store, 1);
+    await addTests(store, p, ['pass once']);
+    // Hold the job right after its claim (in the test lookup) while the run is cancelled.
+    const tests = store.tests;
+    const get = tests.get.bind(tests);
+    let reached!: () => void;
+    const atLookup = new Promise<void>((r) => (reached = r));
+    let letGo!: () => void;
+    const gate = new Promise<void>((r) => (letGo = r));
+    tests.get = async (...args: Parameters<typeof get>) => {
+      reached();
+      await gate;
+      return get(...args);
+    };
+    const run = await engine.createRun(p.id, { trigger });
+    await atLookup;
+    await engine.cancelRun(p.id, run.id);
+    letGo();
+    expect((await engine.waitForRun(run.id)).status).toBe('cancelled');
+    await engine.stop();
+    tests.get = get;
+    expect(x.calls).toHaveLength(0);
+    expect(await store.results.listByRun(run.id)).toEqual([]);
+  });
+
   it('refuses a run with no approved tests or an unknown environment', async () => {
     const { store, engine } = await startEngine(dialect, scriptedExecutor().executor, {
       start: false,
@@ -215,7 +243,11 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     // A test that killed its process three times over.
     const looping = await first.engine.createRun(p.id, { trigger });
     for (let i = 0; i < 3; i++) {
-      await new LocalQueue(store).claim('w', AbortSignal.timeout(5_000));
+      // A process that dies holding the job: its heartbeat stops and the lease runs out.
+      const dying = new LocalQueue(store, { leaseMs: 20 });
+      await dying.claim('w', AbortSignal.timeout(5_000));
+      await dying.close();
+      await new Promise((r) => setTimeout(r, 30));
       await new LocalQueue(store).recover();
     }
     expect((await store.jobs.listByRun(looping.id))[0]?.attempt).toBe(4);

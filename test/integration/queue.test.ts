@@ -75,10 +75,12 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
   });
 
   it('writes nothing when completing a job whose lock was lost', async () => {
-    const queue = new LocalQueue(store);
+    const queue = new LocalQueue(store, { leaseMs: 40 });
     const run = await queuedRun(store, queue, 1, 1);
     const job = (await queue.claim('w1', signal()))!;
-    // Another process recovers it (as after our supposed death) and takes it.
+    // Our heartbeat stops (as if we hung) and the lease runs out; another process takes it.
+    await queue.close();
+    await new Promise((r) => setTimeout(r, 60));
     const other = new LocalQueue(store);
     const [recovered] = await other.recover();
     expect(recovered).toMatchObject({ id: job.id, status: 'queued', attempt: 2 });
@@ -115,6 +117,36 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     await queue.claim('w4', signal());
     expect(await queue.cancelRun(other.id)).toBe(2);
     expect(await queue.pending(other.id)).toBe(1);
+  });
+
+  it("leaves a live holder's running job alone and takes it over once its lease expires", async () => {
+    const queue = new LocalQueue(store, { leaseMs: 150 });
+    const run = await queuedRun(store, queue, 2, 2);
+    const job = (await queue.claim('w1', signal()))!;
+    expect(job.leaseUntil).not.toBeNull();
+    // A second process starting up (greenlight run beside serve) must not requeue it, however
+    // many leases long the job runs: the heartbeat keeps it ours.
+    const other = new LocalQueue(store, { leaseMs: 150 });
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await other.recover()).toEqual([]);
+    }
+    const next = (await other.claim('w2', signal()))!;
+    expect(next.testId).toBe('t1');
+    expect(await queue.complete(job, resultFor(job))).toBe(true);
+    // The other process dies holding its job: once the lease is gone, we take it over.
+    await other.close();
+    expect(await queue.recover()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    const again = (await queue.claim('w1', signal()))!;
+    expect(again).toMatchObject({ id: next.id, attempt: 2 });
+    expect(await other.complete(next, resultFor(next))).toBe(false);
+    expect(await queue.complete(again, resultFor(again))).toBe(true);
+    expect((await store.results.listByRun(run.id)).map((r) => r.testId).sort()).toEqual([
+      't0',
+      't1',
+    ]);
+    await queue.close();
   });
 
   it('never exceeds the limit with many concurrent claimers on two queues', async () => {

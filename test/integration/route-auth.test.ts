@@ -13,6 +13,8 @@ const PUBLIC = new Set([
   'GET /api/v1/schemas/test.json',
   'GET /api/v1/schemas/report.json',
   'POST /api/v1/auth/login',
+  'POST /api/v1/auth/forgot-password',
+  'POST /api/v1/auth/reset-password',
   'POST /api/v1/auth/register',
   'GET /scan-gate/health',
   'GET /scan-gate/projects/{project}/health',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/crawl/fingerprint.ts';
 import { looksLikeFile, normalizeUrl, pathOf, pathPattern } from '../../src/crawl/normalize-url.ts';
 import { isDestructive, jsonShape } from '../../src/crawl/page-snapshot.ts';
-import { isAllowed, parseRobots } from '../../src/crawl/robots.ts';
+import { isAllowed, matches, parseRobots } from '../../src/crawl/robots.ts';
 import { parseSitemap } from '../../src/crawl/sitemap-xml.ts';
 
 describe('normalizeUrl', () => {
@@ -60,6 +60,31 @@ Disallow: /
     expect(isAllowed(r, '/data.json')).toBe(false);
     expect(isAllowed(r, '/data.json?x=1')).toBe(true);
     expect(isAllowed(parseRobots('User-agent: *\nDisallow: /a\nAllow: /a'), '/a')).toBe(true);
+  });
+
+  it('matches wildcard patterns exactly and in linear time, whatever the site writes', () => {
+    const cases: [string, string, boolean][] = [
+      ['/a*b', '/axxb', true],
+      ['/a*b', '/axxbyy', true],
+      ['/a*b$', '/axxbyy', false],
+      ['/a*b$', '/axxbyyb', true],
+      ['/*.php$', '/x/y.php', true],
+      ['/*.php$', '/x/y.php?z', false],
+      ['/fish*', '/fish.html', true],
+      ['/fish*', '/Fish.html', false],
+      ['/*a*a*b$', '/aab', true],
+      ['/*a*a*b$', '/ab', false],
+      ['/x$', '/x', true],
+      ['/x$', '/xy', false],
+      ['/%7Euser', '/~user/page', true],
+    ];
+    for (const [pattern, path, want] of cases) {
+      expect([pattern, path, matches(pattern, path)]).toEqual([pattern, path, want]);
+    }
+    // The ReDoS shape from a hostile robots.txt: the backtracking regex this matcher replaced
+    // would not finish within the test's timeout on it; linear matching answers at once.
+    const hostile = parseRobots(`User-agent: *\nDisallow: /${'*a'.repeat(40)}*b$\n`);
+    expect(isAllowed(hostile, `/${'a'.repeat(50_000)}`)).toBe(true);
   });
 
   it('prefers a Greenlight group over *, and an empty Disallow allows all', () => {

@@ -111,4 +111,23 @@ describe('SSRF guard', () => {
     expect(classifyAddress('::ffff:192.168.0.1')).toBe('private');
     expect(classifyAddress('fe80::1%eth0')).toBe('link_local');
   });
+
+  it('names what the URL was for in the refusal', async () => {
+    for (const purpose of ['crawl URL', 'base URL', 'webhook URL', 'callback URL'] as const) {
+      await expect(assertPublicUrl('http://127.0.0.1/', none, { purpose })).rejects.toThrow(
+        new RegExp(`^${purpose} host "127.0.0.1" resolves to a loopback address`),
+      );
+    }
+    await expect(assertPublicUrl('http://127.0.0.1/', none)).rejects.toThrow(/^callback URL/);
+  });
+
+  it('lets a trusted origin through and nothing beside it (the bundled demo)', async () => {
+    const demo = { allowPrivateUrls: [], trustedOrigins: ['http://127.0.0.1:3100'] };
+    await expect(assertPublicUrl('http://127.0.0.1:3100/login', demo)).resolves.toBeInstanceOf(URL);
+    expect(await refusal('http://127.0.0.1:3101/', demo)).toMatch(/loopback/);
+    expect(await refusal('https://127.0.0.1:3100/', demo)).toMatch(/loopback/);
+    expect(
+      await refusal('http://localhost:3100/', demo, fakeDns({ localhost: ['127.0.0.1'] })),
+    ).toMatch(/loopback/);
+  });
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,7 +16,7 @@ import { roles, scopes } from '../../domain/principal.ts';
 import type { User } from '../../store/accounts.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
-import { clearSessionCookies, setSessionCookies } from '../cookies.ts';
+import { clearSessionCookies, csrfTokenFor, setSessionCookies } from '../cookies.ts';
 import { errorResponses } from '../errors.ts';
 
 const emailSchema = z.email().max(254);
@@ -90,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       workspaceId,
       ttlMs: SESSION_TTL_MS,
     });
-    const csrf = randomBytes(32).toString('base64url');
+    const csrf = csrfTokenFor(token);
     setSessionCookies(reply, {
       session: token,
       csrf,
@@ -174,6 +173,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   app.post(
     '/auth/logout',
     {
+      // Ends only the caller's own session (a key has none): nothing to guard with a scope.
+      config: { scope: 'runs:read' },
       schema: {
         tags,
         summary: 'Sign out: ends the session and clears its cookies',

@@ -127,6 +127,16 @@ export const dataSetRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (req, reply) => {
       const projectId = projectOf(req).id;
+      // A JSON string is not CSV: `"a,b"` sent as application/json once stored an empty set.
+      if (
+        typeof req.body === 'string' &&
+        !/^text\/csv\b/i.test(req.headers['content-type'] ?? '')
+      ) {
+        throw new AppError(
+          'validation_failed',
+          'a JSON body must be { "rows": [...] }; send CSV as Content-Type: text/csv',
+        );
+      }
       const rows = rowsOf(req.body);
       const existed = (await store.dataSets.get(projectId, req.params.name)) !== undefined;
       const set = await store.dataSets.upsert(projectId, req.params.name, rows);

@@ -24,6 +24,8 @@ export const testValidateRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
   app.post(
     '/tests/validate',
     {
+      // Stores nothing: any key that can read may ask.
+      config: { scope: 'runs:read' },
       schema: {
         tags: ['tests'],
         summary: 'Validate a test file (YAML or JSON) without storing it',

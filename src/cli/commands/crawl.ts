@@ -8,6 +8,14 @@ import { AppError } from '../../domain/errors.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { openStore, type Store } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
+import {
+  DEMO_SLUG,
+  demoPort,
+  ensureDemoProject,
+  ensureDemoSite,
+  trustDemoSite,
+  type DemoSiteHandle,
+} from '../demo-project.ts';
 import { colorize } from '../progress.ts';
 
 interface CrawlCliOptions {
@@ -52,6 +60,7 @@ export function registerCrawl(program: Command): void {
       const config = loadConfig();
       const isUrl = /^https?:\/\//i.test(target);
       let store: Store | null = null;
+      let demo: DemoSiteHandle | undefined;
       const pool = new BrowserPool({
         chromiumPath: config.chromiumPath,
         browserWs: config.browserWs,
@@ -61,6 +70,13 @@ export function registerCrawl(program: Command): void {
       process.once('SIGINT', onSigint);
       try {
         store = isUrl ? null : await openStore(storeOptions(config));
+        if (store && target === DEMO_SLUG) {
+          // The bundled demo: its site runs (or is started) here and exactly its origin is allowed.
+          demo = await ensureDemoSite({ port: demoPort(), dataDir: config.dataDir });
+          if (demo.note) process.stderr.write(`${demo.note}\n`);
+          await ensureDemoProject(store, config.dataDir, demo.url);
+          trustDemoSite(config, demo);
+        }
         const project = isUrl ? null : await store?.projects.get(target);
         if (!isUrl && !project) throw new AppError('not_found', `project "${target}" not found`);
         if (o.signIn && !project) {
@@ -97,6 +113,7 @@ export function registerCrawl(program: Command): void {
             ...options,
             ...(storageState ? { storageState } : {}),
             allowPrivateUrls: config.allowPrivateUrls,
+            trustedOrigins: config.trustedOrigins,
             signal: controller.signal,
             onProgress: tty ? (p) => renderProgress(p) : undefined,
           });
@@ -160,6 +177,7 @@ export function registerCrawl(program: Command): void {
         process.off('SIGINT', onSigint);
         await pool.close();
         await store?.close();
+        await demo?.close();
       }
     });
 }

@@ -7,7 +7,9 @@ import { exitCodeFor } from '../../domain/verdict.ts';
 import {
   DEMO_SLUG,
   ensureDemoProject,
+  demoPort,
   ensureDemoSite,
+  trustDemoSite,
   type DemoSiteHandle,
 } from '../demo-project.ts';
 import { createProgress, formatSummary } from '../progress.ts';
@@ -43,15 +45,15 @@ export interface RunOptions extends EmulationFlags, RetryFlags, SelectionFlags {
   markdown?: string;
 }
 
-const demoPort = (): number => Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100);
-
 /** Run a project's approved tests in this process and print progress and the verdict. */
 export async function runProject(rt: Runtime, projectRef: string, o: RunOptions): Promise<Run> {
   let demo: DemoSiteHandle | undefined;
   try {
     let project = await rt.store.projects.get(projectRef);
     if (projectRef === DEMO_SLUG && !o.baseUrl) {
-      demo = await ensureDemoSite(demoPort());
+      demo = await ensureDemoSite({ port: demoPort(), dataDir: rt.config.dataDir });
+      if (demo.note) process.stderr.write(`${demo.note}\n`);
+      trustDemoSite(rt.config, demo);
       project = await ensureDemoProject(rt.store, rt.config.dataDir, demo.url);
     }
     if (!project)

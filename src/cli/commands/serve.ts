@@ -6,10 +6,17 @@ import { CrawlPhases } from '../../engine/crawl-phase.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
+import { ScanService } from '../../engine/scan-service.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
 import { PrFeedback } from '../../integrations/pr-feedback.ts';
-import { ensureDemoProject, ensureDemoSite, type DemoSiteHandle } from '../demo-project.ts';
+import {
+  demoPort,
+  ensureDemoProject,
+  ensureDemoSite,
+  trustDemoSite,
+  type DemoSiteHandle,
+} from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
 export interface Server {
@@ -59,12 +66,22 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     crawler: crawls,
     logger: rt.logger,
   });
+  // Scans run in this process; one a dead process left running is an error, and its run (if
+  // any) then takes its verdict instead of waiting for good.
+  const scans = new ScanService({
+    store: rt.store,
+    config,
+    logger: rt.logger,
+    onRunScanDone: (runId) => rt.engine.finishRunIfIdle(runId),
+  });
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');
+    await scans.recover();
     await callbacks.start();
     feedback.start();
     if (opts.demo) {
-      demo = await ensureDemoSite(Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100), config.host);
+      demo = await ensureDemoSite({ port: demoPort(), host: config.host, dataDir: config.dataDir });
+      trustDemoSite(config, demo);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
     }
     const app = await buildApp({
@@ -78,6 +95,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       crawls,
       crawlPhases: true,
       live: rt.live,
+      scans,
     });
     const url = await app.listen({ host: config.host, port: config.port });
     // Every server process runs one; firings are claimed in the database, so none runs twice.
@@ -140,7 +158,10 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `Greenlight listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
       );
-      if (server.demo) process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
+      if (server.demo) {
+        if (server.demo.note) process.stdout.write(`${server.demo.note}\n`);
+        process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
+      }
       closeOnSignals(server.close);
     });
 }
