@@ -67,6 +67,8 @@ export interface Config {
   secretKey: string | null;
   /** Directories under which a scan may read a repository path on this server (GREENLIGHT_SCAN_ROOTS, `:`-separated; default none). */
   scanRoots: string[];
+  /** Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404 (GREENLIGHT_METRICS_TOKEN). */
+  metricsToken: string | null;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -134,6 +136,7 @@ const envSchema = z.object({
   GREENLIGHT_ARTIFACT_RETENTION_RUNS: z.coerce.number().int().min(1).optional(),
   GREENLIGHT_SECRET_KEY: z.string().min(1).optional(),
   GREENLIGHT_SCAN_ROOTS: z.string().optional(),
+  GREENLIGHT_METRICS_TOKEN: z.string().min(16).optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -197,6 +200,7 @@ export function loadConfig(
         .split(':')
         .filter(Boolean)
         .map((p) => resolve(p)),
+    metricsToken: overrides.metricsToken ?? e.GREENLIGHT_METRICS_TOKEN ?? null,
   };
 }
 

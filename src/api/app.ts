@@ -39,6 +39,7 @@ import { dataSetRoutes } from './routes/data-sets.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { generateRoutes } from './routes/generate.ts';
 import { healthRoutes } from './routes/health.ts';
+import { readyRoutes, registerMetrics } from './routes/ops.ts';
 import { projectItemRoutes, projectRoutes } from './routes/projects.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -165,6 +166,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   // Before auth, so an anonymous flood is counted before any credential lookup.
   registerRateLimits(app, deps.config);
   registerAuth(app, deps);
+  registerMetrics(app, deps);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -193,6 +195,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(healthRoutes, opts);
+      await api.register(readyRoutes, opts);
       await api.register(schemaRoutes, opts);
       await api.register(testValidateRoutes, opts);
       await api.register(projectRoutes, opts);

@@ -104,7 +104,7 @@ const expensivePaths = [
   /\/ci\/trigger$/,
   /^\/api\/ci\/runs$/,
 ];
-const exempt = /^\/api\/v1\/health/;
+const exempt = /^\/api\/v1\/(health|ready)(\?|$)/;
 
 function tierOf(route: RouteOptions): RouteRateTier {
   const given = route.config?.rateLimit;

@@ -6,6 +6,7 @@ import {
   type BrowserContext,
   type BrowserContextOptions,
 } from 'playwright-core';
+import { countLaunch } from './launch-count.ts';
 import type { BrowserName } from '../domain/run-options.ts';
 import { findInstalled } from './browser-install.ts';
 import { chromiumArgs, findChromium } from './find-chromium.ts';
@@ -116,6 +117,10 @@ export class BrowserPool {
 
   async #start(slot: Slot): Promise<Browser> {
     const browser = await this.#launch(slot.name);
+    countLaunch(
+      slot.name,
+      slot.name === 'chromium' && this.#options.browserWs ? 'remote' : 'local',
+    );
     if (this.#closed) {
       await browser.close().catch(() => undefined);
       throw new Error('browser pool is closed');

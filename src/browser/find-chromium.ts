@@ -13,11 +13,20 @@ export const chromiumArgs: readonly string[] = [
   '--disable-sync',
 ];
 
-const systemPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/**
+ * Debian's `chromium-headless-shell` first: it launches in ~35 ms against ~94 ms for full
+ * Chromium and takes a context+page in ~25 ms against ~97 ms (issue 13), and needs no display.
+ */
+export const systemPaths: readonly string[] = [
+  '/usr/bin/chromium-headless-shell',
+  '/usr/lib/chromium/chromium-headless-shell',
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+];
 
 /**
  * Resolve the Chromium binary: the configured path (GREENLIGHT_CHROMIUM_PATH), a system
- * Chromium, then Playwright's own install. Never downloads; throws with install advice.
+ * headless shell or Chromium, then Playwright's own install. Never downloads; throws with install advice.
  */
 export function findChromium(
   config: { chromiumPath?: string | null } = {},

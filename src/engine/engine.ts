@@ -114,6 +114,11 @@ export class Engine {
     );
   }
 
+  /** Whether the worker loops run (between start() and stop()); readiness reports it. */
+  get running(): boolean {
+    return this.#started;
+  }
+
   /** Recover unfinished runs, then start the worker loops. */
   async start(): Promise<void> {
     if (this.#started) return;

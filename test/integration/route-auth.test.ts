@@ -8,6 +8,8 @@ import { startTriggerHarness, type TriggerHarness } from './trigger-harness.ts';
  */
 const PUBLIC = new Set([
   'GET /api/v1/health',
+  // Readiness probes come from orchestrators without credentials, like liveness.
+  'GET /api/v1/ready',
   'GET /api/v1/schemas/test.json',
   'GET /api/v1/schemas/report.json',
   'POST /api/v1/auth/login',
