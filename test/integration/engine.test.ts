@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
 import {
   DeadlineError,
@@ -106,6 +106,9 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     });
     const run = await engine.createRun(p.id, { trigger });
     await started;
+    // Cancel once the executor really runs the test: a cancel between test.started and the
+    // executor's start means the test never executes (the next test covers that).
+    await vi.waitFor(() => expect(x.calls).toHaveLength(1), { timeout: 10_000 });
     const cancelled = await engine.cancelRun(p.id, run.id);
     expect(cancelled).toMatchObject({
       status: 'cancelled',

@@ -50,7 +50,7 @@ describe('operations endpoints', () => {
     h = await startHarness({ executor: passingExecutor, config: { metricsToken: TOKEN } });
     const p = await h.call('POST', '/api/v1/projects', {
       name: 'ops',
-      baseUrl: 'http://127.0.0.1:1',
+      baseUrl: 'http://app.invalid',
     });
     expect(p.status).toBe(201);
     const t = await h.call('POST', `/api/v1/projects/${p.body.id}/tests`, {

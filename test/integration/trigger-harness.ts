@@ -238,7 +238,7 @@ export async function seedProject(
   const created = await call(
     'POST',
     '/api/v1/projects',
-    { name, slug, baseUrl: 'http://127.0.0.1:9' },
+    { name, slug, baseUrl: 'http://app.invalid' },
     asAdmin,
   );
   if (created.status !== 201) throw new Error(`project: ${JSON.stringify(created.body)}`);
