@@ -153,7 +153,10 @@ export class EgressProxy {
       return;
     }
     const port = Number(m[2]);
-    const scheme = port === 80 ? 'http' : 'https';
+    // A tunnel names only host and port. The check is about that endpoint; it is asked as the
+    // http origin (Playwright's API requests tunnel plain http too) unless the port is 443, so
+    // an exact trusted origin such as the bundled demo's http://127.0.0.1:3100 matches.
+    const scheme = port === 443 ? 'https' : 'http';
     const verdict = await this.#allowed(new URL(`${scheme}://${m[1]}:${port}/`));
     if ('refused' in verdict) {
       socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');

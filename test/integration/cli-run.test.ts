@@ -15,8 +15,11 @@ describe('greenlight CLI', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs the demo smoke tests and exits 0 with a passing verdict', async () => {
-    const r = await runCli(['run', 'demo', '--tag', 'smoke', '--workers', '2'], env);
+  it('runs the demo smoke tests and exits 0 with a passing verdict, the URL guard closed', async () => {
+    // As a user runs it: nothing opened for loopback; the demo's own origin is trusted, and its
+    // API test (a request step, tunnelled through the egress proxy) reaches it.
+    const closed = { ...env, GREENLIGHT_ALLOW_PRIVATE_URLS: '' };
+    const r = await runCli(['run', 'demo', '--tag', 'smoke', '--workers', '2'], closed);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/7 tests: 7 passed, 0 failed/);
