@@ -66,6 +66,9 @@ const migrations: Record<string, Migration> = {
   '040-project-concurrency': m040,
 };
 
+/** invalid_schema_name, undefined_column, undefined_table, internal (cache lookup failed). */
+const CATALOG_RACE_CODES = new Set(['3F000', '42703', '42P01', 'XX000']);
+
 /** Bring the schema up to date; throws with the failing migration's name. */
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const migrator = new Migrator({
@@ -80,9 +83,12 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<v
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return;
     // Kysely's PostgreSQL introspection reads every schema's catalog; a schema another client
-    // drops meanwhile fails that read. The migrator is idempotent (and locked), so try again.
-    if (attempt < 3 && (error as { code?: unknown }).code === '3F000') continue;
+    // drops or alters meanwhile fails that read (no such schema, column or table). Nothing of
+    // ours ran then, and the migrator is idempotent (and locked), so try again.
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const code = (error as { code?: unknown }).code;
+    const catalogRace = typeof code === 'string' && CATALOG_RACE_CODES.has(code);
+    if (attempt < 5 && failed === 'unknown' && catalogRace) continue;
     throw new Error(`database migration ${failed} failed: ${String(error)}`, { cause: error });
   }
 }
