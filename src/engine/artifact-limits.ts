@@ -43,14 +43,18 @@ export async function bytesUnder(dir: string): Promise<number> {
 export interface LimitScope {
   /** Artifact paths in results are relative to this. */
   dataDir: string;
-  /** The run's folder, `<dataDir>/artifacts/<runId>`. */
-  runDir: string;
-  /** This attempt's folder inside it; only its files are dropped. */
+  /** This attempt's folder inside the run's; only its files are dropped. */
   attemptDir: string;
+  /**
+   * Adds to the run's artifact total and returns the new total: a counter kept with the run,
+   * so each test costs the same however many came before it (walking the run's folder after
+   * every test made a large run quadratic), and processes sharing the run add to one total.
+   */
+  addRunBytes(delta: number): Promise<number>;
 }
 
 /**
- * Delete the attempt's files over the per-file limit, then, while the run's folder is over the
+ * Delete the attempt's files over the per-file limit, then, while the run's total is over the
  * per-run limit, the attempt's largest remaining files. Returns what was dropped; the caller
  * takes it out of the result (the test's outcome itself does not change).
  */
@@ -71,12 +75,18 @@ export async function enforceArtifactLimits(
     if (f.bytes > limits.maxFileBytes) await drop(f, 'file_limit');
     else kept.push(f);
   }
-  let total = await bytesUnder(scope.runDir);
-  kept.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
-  for (const f of kept) {
-    if (total <= limits.maxRunBytes) break;
-    await drop(f, 'run_limit');
-    total -= f.bytes;
+  const keptBytes = kept.reduce((n, f) => n + f.bytes, 0);
+  let total = keptBytes > 0 ? await scope.addRunBytes(keptBytes) : 0;
+  if (total > limits.maxRunBytes) {
+    kept.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+    let released = 0;
+    for (const f of kept) {
+      if (total <= limits.maxRunBytes) break;
+      await drop(f, 'run_limit');
+      total -= f.bytes;
+      released += f.bytes;
+    }
+    await scope.addRunBytes(-released);
   }
   return { dropped, paths };
 }

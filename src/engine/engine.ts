@@ -165,7 +165,7 @@ export class Engine {
 
   /** Take the run's verdict if no job of it is left (a run's scan ended after its tests). */
   async finishRunIfIdle(runId: string): Promise<void> {
-    if ((await this.#d.queue.pending(runId)) === 0) await this.#runner.finishRun(runId);
+    if (!(await this.#d.queue.hasPending(runId))) await this.#runner.finishRun(runId);
   }
 
   /** Delete the artifacts of runs the retention policy expires now (one project, or all). */
@@ -176,7 +176,7 @@ export class Engine {
   /** Give a run its verdict when nothing of it is left to do (after a crawl phase ended). */
   async settleRun(runId: string): Promise<void> {
     if (await this.#d.store.runCrawls.unfinished(runId)) return;
-    if ((await this.#d.queue.pending(runId)) === 0) await this.#runner.finishRun(runId);
+    if (!(await this.#d.queue.hasPending(runId))) await this.#runner.finishRun(runId);
   }
 
   /** Mark a run started (its crawl phase began): true when this call changed it. */

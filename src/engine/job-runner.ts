@@ -73,6 +73,8 @@ export class JobRunner {
   readonly #d: JobRunnerDeps;
   readonly #active = new Map<string, Active>();
   readonly #contexts = new Map<string, Promise<RunContext>>();
+  /** Unfinished runs this process has jobs of, read once (see #run). */
+  readonly #runs = new Map<string, Run>();
   /** Data-row variables of the jobs running now, by job id. */
   readonly #rows = new Map<string, Record<string, string>>();
   /** Each run's masker, once its context has loaded: results and events pass through it. */
@@ -96,11 +98,7 @@ export class JobRunner {
 
   /** Abort the running executions of one run (or all, with runId null). */
   abort(runId: string | null, kind: AbortKind): void {
-    if (runId !== null && kind === 'cancelled') {
-      this.#contexts.delete(runId);
-      this.#maskers.delete(runId);
-      this.timeouts.disarm(runId);
-    }
+    if (runId !== null && kind === 'cancelled') this.#forget(runId);
     for (const a of this.#active.values()) {
       if (runId !== null && a.runId !== runId) continue;
       a.kind ??= kind;
@@ -113,12 +111,12 @@ export class JobRunner {
   /** `lane`: the calling worker's index, so each worker keeps to its own browser process. */
   async run(job: Job, lane = 0): Promise<void> {
     const { store, queue } = this.#d;
-    const run = await store.runs.get(null, job.runId);
-    if (!run || isTerminal(run.status)) {
+    const run = await this.#run(job.runId);
+    if (!run) {
       await queue.discard(job);
       return;
     }
-    if (await store.runs.markRunning(run.id, this.#now())) {
+    if (run.status === 'queued' && (await store.runs.markRunning(run.id, this.#now()))) {
       this.#publish(run, { type: 'run.started' });
     }
     const stored = await store.tests.get(run.projectId, job.testId);
@@ -196,7 +194,36 @@ export class JobRunner {
     }
     const counts = await this.#counts(run);
     this.#publish(run, testFinished(result, counts));
-    if ((await queue.pending(run.id)) === 0) await this.finishRun(run.id);
+    if (!(await queue.hasPending(run.id))) await this.finishRun(run.id);
+  }
+
+  /**
+   * The run a job belongs to, while it is unfinished. Its plan (the whole test list) is read
+   * and parsed once per process, not once per job: only its status is read again each time.
+   */
+  async #run(runId: string): Promise<Run | undefined> {
+    const cached = this.#runs.get(runId);
+    if (cached) {
+      const status = await this.#d.store.runs.status(runId);
+      if (status && !isTerminal(status)) {
+        if (status !== cached.status) this.#runs.set(runId, { ...cached, status });
+        return this.#runs.get(runId);
+      }
+      this.#forget(runId);
+      return undefined;
+    }
+    const run = await this.#d.store.runs.get(null, runId);
+    if (!run || isTerminal(run.status)) return undefined;
+    this.#runs.set(runId, run);
+    return run;
+  }
+
+  /** Drop what this process keeps of a run that ended. */
+  #forget(runId: string): void {
+    this.#runs.delete(runId);
+    this.#contexts.delete(runId);
+    this.#maskers.delete(runId);
+    this.timeouts.disarm(runId);
   }
 
   /** Write the verdict of a run whose jobs are all done (idempotent; one caller wins). */
@@ -214,9 +241,7 @@ export class JobRunner {
     if (await store.runs.finish(run.id, f)) {
       this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });
     }
-    this.#contexts.delete(run.id);
-    this.#maskers.delete(run.id);
-    this.timeouts.disarm(run.id);
+    this.#forget(run.id);
   }
 
   /** The run's masker; a run whose context cannot load has no secrets we could know. */
@@ -277,8 +302,8 @@ export class JobRunner {
 
   /** The run finished (cancelled, timed out) while a test was between attempts. */
   async #runEnded(runId: string): Promise<boolean> {
-    const now = await this.#d.store.runs.get(null, runId);
-    return !now || isTerminal(now.status);
+    const status = await this.#d.store.runs.status(runId);
+    return !status || isTerminal(status);
   }
 
   async #execute(
@@ -358,8 +383,8 @@ export class JobRunner {
         remembered,
         {
           dataDir: this.#d.dataDir,
-          runDir: join(this.#d.dataDir, 'artifacts', run.id),
           attemptDir: artifactsDir,
+          addRunBytes: (delta) => this.#d.store.runs.addArtifactBytes(run.id, delta),
         },
         this.#d.artifacts?.limits ?? defaultArtifactLimits,
       );

@@ -46,7 +46,7 @@ export async function recoverRuns(
     } else if (await store.runCrawls.unfinished(run.id)) {
       // Its crawl phase is still to run (or taken over once its lease expires): not over yet.
       report.resumedRuns++;
-    } else if ((await queue.pending(run.id)) === 0) {
+    } else if (!(await queue.hasPending(run.id))) {
       await finishRun(run.id);
       report.finishedRuns++;
     } else {

@@ -52,8 +52,8 @@ export interface JobQueue {
   discard(job: Job): Promise<void>;
   /** Cancel every queued job of a run; running ones are left to finish. Returns how many. */
   cancelRun(runId: string, opts?: InTransaction): Promise<number>;
-  /** Jobs of a run still queued or running. */
-  pending(runId: string): Promise<number>;
+  /** Whether any job of the run is still queued or running. */
+  hasPending(runId: string): Promise<boolean>;
   /**
    * Jobs left running by a process that died (their lease expired) go back to the queue as a
    * new attempt; a live process's running jobs are left alone. Returns the jobs recovered.

@@ -136,8 +136,8 @@ export class LocalQueue implements JobQueue {
     return (opts.tx ?? this.#store).jobs.cancelQueued(runId);
   }
 
-  async pending(runId: string): Promise<number> {
-    return this.#store.jobs.pending(runId);
+  async hasPending(runId: string): Promise<boolean> {
+    return this.#store.jobs.hasPending(runId);
   }
 
   async recover(): Promise<Job[]> {

@@ -14,6 +14,7 @@ import { environmentRepository, type EnvironmentRepository } from './environment
 import { jobRepository, type JobRepository } from './jobs.ts';
 import { idempotencyRepository, type IdempotencyRepository } from './idempotency.ts';
 import { migrate } from './migrate.ts';
+import { withStatementCache } from './sqlite-statements.ts';
 import {
   notificationChannelRepository,
   type NotificationChannelRepository,
@@ -199,7 +200,9 @@ function openSqlite(url: string): Kysely<Database> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
 }
 
 function openPostgres(url: string, schema: string | undefined): Kysely<Database> {

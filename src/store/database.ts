@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { ScanTables } from './scan-tables.ts';
 
 /**
@@ -122,6 +123,19 @@ export interface RunsTable {
   finished_at: string | null;
   /** When retention deleted the run's artifacts (null: kept). */
   artifacts_expired_at: string | null;
+}
+
+/** A run's live counts and artifact total, kept as each result is recorded (050). */
+export interface RunProgressTable {
+  run_id: string;
+  passed: Generated<number>;
+  failed: Generated<number>;
+  skipped: Generated<number>;
+  errored: Generated<number>;
+  flaky: Generated<number>;
+  quarantined: Generated<number>;
+  /** bigint: text on PostgreSQL. */
+  artifact_bytes: Generated<number | string>;
 }
 
 export interface ResultsTable {
@@ -510,6 +524,7 @@ export interface Database extends ScanTables {
   tests: TestsTable;
   test_versions: TestVersionsTable;
   runs: RunsTable;
+  run_progress: RunProgressTable;
   results: ResultsTable;
   locator_memory: LocatorMemoryTable;
   jobs: JobsTable;

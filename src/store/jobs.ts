@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { DataRow } from '../domain/data-set.ts';
 import type { JobsTable } from './database.ts';
-import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+import { fromJson, toJson, type Db, type RepoContext } from './sql-helpers.ts';
 
 export const jobStatuses = ['queued', 'running', 'done', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -70,8 +70,8 @@ export interface JobRepository {
   discard(id: string): Promise<void>;
   /** Queued jobs of a run → cancelled; returns how many. */
   cancelQueued(runId: string): Promise<number>;
-  /** Jobs of a run not yet done (queued or running). */
-  pending(runId: string): Promise<number>;
+  /** Whether any job of the run is not yet done (queued or running). */
+  hasPending(runId: string): Promise<boolean>;
   /**
    * Running jobs whose lease expired before `at` (their holder stopped renewing it: it died)
    * go back to the queue as a new attempt. A live holder's jobs are never touched.
@@ -113,6 +113,61 @@ function enqueueStamp(at: string): string {
   return at;
 }
 
+/**
+ * The id of the next job to claim: for each unfinished run with a free slot (fewer running
+ * jobs than its parallelWorkers), its first due queued job in plan order, read from the
+ * `jobs_run_queue` index; of those, the one queued first. The cost depends on the number of
+ * runs in flight, not on how many jobs they hold (a plan test checks the index is used).
+ */
+export function nextJobQuery(db: Db, due: string) {
+  return db
+    .selectFrom('runs as r')
+    .innerJoin('jobs as j', (join) =>
+      join.on((eb) =>
+        eb(
+          'j.id',
+          '=',
+          eb
+            .selectFrom('jobs as q')
+            .select('q.id')
+            .whereRef('q.run_id', '=', 'r.id')
+            .where('q.status', '=', 'queued')
+            .where('q.run_after', '<=', due)
+            .orderBy('q.run_after')
+            .orderBy('q.seq')
+            .limit(1),
+        ),
+      ),
+    )
+    .select('j.id')
+    .where('r.status', 'in', ['queued', 'running'])
+    .where((eb) =>
+      eb(
+        'r.parallel_workers',
+        '>',
+        eb
+          .selectFrom('jobs as k')
+          .select((k) => k.fn.countAll<number>().as('n'))
+          .whereRef('k.run_id', '=', 'r.id')
+          .where('k.status', '=', 'running'),
+      ),
+    )
+    .orderBy('j.run_after')
+    .orderBy('j.run_id')
+    .orderBy('j.seq')
+    .limit(1);
+}
+
+/** One job of the run still queued or running, if any (an index probe; see hasPending). */
+export function pendingJobQuery(db: Db, runId: string) {
+  return db
+    .selectFrom('jobs')
+    .select('id')
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .limit(1);
+}
+
 /** Key of the PostgreSQL advisory lock that serialises claims across processes. */
 const CLAIM_LOCK = 0x67_6c_63_6c; // "glcl"
 
@@ -129,27 +184,7 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
     // transaction-scoped advisory lock makes the count-and-take one step. SQLite has a single
     // writer and runs the one statement below atomically.
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(tx);
-    const next = tx
-      .selectFrom('jobs as j')
-      .innerJoin('runs as r', 'r.id', 'j.run_id')
-      .select('j.id')
-      .where('j.status', '=', 'queued')
-      .where('j.run_after', '<=', due)
-      .where((eb) =>
-        eb(
-          'r.parallel_workers',
-          '>',
-          eb
-            .selectFrom('jobs as k')
-            .select((k) => k.fn.countAll<number>().as('n'))
-            .whereRef('k.run_id', '=', 'j.run_id')
-            .where('k.status', '=', 'running'),
-        ),
-      )
-      .orderBy('j.run_after')
-      .orderBy('j.run_id')
-      .orderBy('j.seq')
-      .limit(1);
+    const next = nextJobQuery(tx, due);
     const row = await tx
       .updateTable('jobs')
       .set({
@@ -286,14 +321,10 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
       return Number(r.numUpdatedRows);
     },
 
-    async pending(runId) {
-      const r = await db
-        .selectFrom('jobs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('run_id', '=', runId)
-        .where('status', 'in', ['queued', 'running'])
-        .executeTakeFirstOrThrow();
-      return toNumber(r.n);
+    async hasPending(runId) {
+      // One statement (a consistent view while jobs move between queued and running) that stops
+      // at the first row the index gives, where a count would read every job left.
+      return (await pendingJobQuery(db, runId).executeTakeFirst()) !== undefined;
     },
 
     async runningLockedBy(prefix) {

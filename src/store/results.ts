@@ -8,11 +8,10 @@ import type {
   StepResult,
   TestResult,
 } from '../domain/run.ts';
-import { emptyCounts } from '../domain/run.ts';
 import type { HealedLocator } from '../domain/locator-memory.ts';
 import type { VisualCheck } from '../domain/visual.ts';
 import type { ResultsTable } from './database.ts';
-import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
 
 /** Result counts of a run by status (the run's total comes from its plan). */
 export interface ResultTally {
@@ -30,7 +29,10 @@ export interface ResultRepository {
   listByRun(runId: string, projectId?: string | null): Promise<TestResult[]>;
   /** One small row insert; the queue calls it in the same transaction as the job update. */
   insert(projectId: string, result: TestResult): Promise<void>;
-  /** Counted by SQL, so run counts are always derivable from the result rows. */
+  /**
+   * The run's counts by status: counters kept by `insert` in the same transaction as each
+   * result row, so reading them costs the same at 10 or 10,000 results.
+   */
   tally(runId: string): Promise<ResultTally>;
   /** Mean duration of past passed/failed results of these tests, for planning. */
   meanDurations(projectId: string, testIds: string[]): Promise<Map<string, number>>;
@@ -75,39 +77,16 @@ function visitedOf(r: Selectable<ResultsTable>): { visitedUrls?: string[] } {
   return urls.length > 0 ? { visitedUrls: urls } : {};
 }
 
-// Without `total`: callers spread a tally over a run's own total.
-function emptyTally(): ResultTally {
-  const { total: _total, ...tally } = emptyCounts(0);
-  return tally;
-}
-
-/** Tallies of many runs in one grouped query (runs.list uses it for unfinished runs). */
-export async function tallyRuns(db: Db, runIds: string[]): Promise<Map<string, ResultTally>> {
-  const out = new Map<string, ResultTally>();
-  if (runIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('results')
-    .select(['run_id', 'status', 'quarantined', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('run_id', 'in', runIds)
-    .groupBy(['run_id', 'status', 'quarantined'])
-    .execute();
-  for (const id of runIds) out.set(id, emptyTally());
-  for (const r of rows) {
-    const t = out.get(r.run_id) ?? emptyTally();
-    const n = toNumber(r.n);
-    // Keep in step with countResults in domain/verdict.ts.
-    if (r.quarantined === 1) t.quarantined += n;
-    else if (r.status === 'passed') t.passed += n;
-    else if (r.status === 'flaky') t.flaky += n;
-    else if (r.status === 'failed') t.failed += n;
-    else if (r.status === 'skipped') t.skipped += n;
-    else t.errored += n;
-    out.set(r.run_id, t);
+/** The run counter a result adds to; keep in step with countResults in domain/verdict.ts. */
+export function tallyColumn(status: ResultStatus, quarantined: boolean): keyof ResultTally {
+  if (quarantined) return 'quarantined';
+  if (status === 'passed' || status === 'flaky' || status === 'failed' || status === 'skipped') {
+    return status;
   }
-  return out;
+  return 'errored';
 }
 
-export function resultRepository({ db }: RepoContext): ResultRepository {
+export function resultRepository({ db, dialect, now }: RepoContext): ResultRepository {
   return {
     async listByRun(runId, projectId) {
       let q = db.selectFrom('results').selectAll().where('run_id', '=', runId);
@@ -117,6 +96,23 @@ export function resultRepository({ db }: RepoContext): ResultRepository {
     },
 
     async insert(projectId, r) {
+      // The row and its run's counter move together: inside the caller's transaction, or one
+      // of our own.
+      if (!db.isTransaction) {
+        return db
+          .transaction()
+          .execute((tx) => resultRepository({ db: tx, dialect, now }).insert(projectId, r));
+      }
+      const column = tallyColumn(r.status, r.quarantined === true);
+      await db
+        .insertInto('run_progress')
+        .values({ run_id: r.runId, [column]: 1 })
+        .onConflict((oc) =>
+          oc
+            .column('run_id')
+            .doUpdateSet((eb) => ({ [column]: eb(`run_progress.${column}`, '+', 1) })),
+        )
+        .execute();
       await db
         .insertInto('results')
         .values({
@@ -148,7 +144,13 @@ export function resultRepository({ db }: RepoContext): ResultRepository {
     },
 
     async tally(runId) {
-      return (await tallyRuns(db, [runId])).get(runId) ?? emptyTally();
+      const row = await db
+        .selectFrom('run_progress')
+        .select(['passed', 'failed', 'skipped', 'errored', 'flaky', 'quarantined'])
+        .where('run_id', '=', runId)
+        .executeTakeFirst();
+      if (!row) return { passed: 0, failed: 0, skipped: 0, errored: 0, flaky: 0, quarantined: 0 };
+      return row;
     },
 
     async meanDurations(projectId, testIds) {

@@ -1,10 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { Run, RunCounts, RunStatus, Selection, TriggerInfo } from '../domain/run.ts';
-import { isTerminal } from '../domain/run.ts';
+import {
+  isTerminal,
+  type Run,
+  type RunCounts,
+  type RunStatus,
+  type Selection,
+  type TriggerInfo,
+} from '../domain/run.ts';
 import { resolveRunOptions, type RunOptions } from '../domain/run-options.ts';
 import type { SelectionDetail } from '../domain/selection.ts';
 import type { RunsTable } from './database.ts';
-import { tallyRuns, type ResultTally } from './results.ts';
 import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
 
 export interface RunListQuery {
@@ -34,6 +39,10 @@ export interface RunRepository {
   finish(id: string, f: RunFinish): Promise<boolean>;
   /** Runs of every project still queued or running (recovery at start-up). */
   unfinished(): Promise<Run[]>;
+  /** Only the run's status: the per-test check, without reading its plan back. */
+  status(id: string): Promise<RunStatus | undefined>;
+  /** Add to the run's artifact byte total (negative to give back); returns the new total. */
+  addArtifactBytes(id: string, delta: number): Promise<number>;
 }
 
 const unfinishedStatuses: RunStatus[] = ['queued', 'running'];
@@ -73,15 +82,50 @@ function storedOptions(r: Pick<Selectable<RunsTable>, 'trace' | 'options'>): Run
   return resolveRunOptions({ trace: r.trace === 1 }, stored);
 }
 
-/** Stored counts are written when a run finishes; until then they come from the results. */
-const withTally = (run: Run, t: ResultTally | undefined): Run => (t ? { ...run, ...t } : run);
+/** The progress columns read beside a run (see `withProgress`). */
+const progressColumns = [
+  'p.passed as p_passed',
+  'p.failed as p_failed',
+  'p.skipped as p_skipped',
+  'p.errored as p_errored',
+  'p.flaky as p_flaky',
+  'p.quarantined as p_quarantined',
+] as const;
+
+type ProgressRow = Selectable<RunsTable> & {
+  p_passed: number | null;
+  p_failed: number | null;
+  p_skipped: number | null;
+  p_errored: number | null;
+  p_flaky: number | null;
+  p_quarantined: number | null;
+};
+
+/**
+ * A run's counts: the verdict writes them into the run; until then they are the live counters
+ * results.insert keeps in `run_progress` (one row read, however many results there are).
+ */
+function withProgress(r: ProgressRow): Run {
+  const run = toRun(r);
+  if (isTerminal(run.status)) return run;
+  return {
+    ...run,
+    passed: r.p_passed ?? 0,
+    failed: r.p_failed ?? 0,
+    skipped: r.p_skipped ?? 0,
+    errored: r.p_errored ?? 0,
+    flaky: r.p_flaky ?? 0,
+    quarantined: r.p_quarantined ?? 0,
+  };
+}
 
 export function runRepository({ db }: RepoContext): RunRepository {
-  const live = async (runs: Run[]): Promise<Run[]> => {
-    const open = runs.filter((r) => !isTerminal(r.status)).map((r) => r.id);
-    const tallies = await tallyRuns(db, open);
-    return runs.map((r) => withTally(r, tallies.get(r.id)));
-  };
+  const runs = () =>
+    db
+      .selectFrom('runs')
+      .leftJoin('run_progress as p', 'p.run_id', 'runs.id')
+      .selectAll('runs')
+      .select(progressColumns);
 
   return {
     async create(run, opts = {}) {
@@ -126,28 +170,27 @@ export function runRepository({ db }: RepoContext): RunRepository {
     },
 
     async get(projectId, id) {
-      let q = db.selectFrom('runs').selectAll().where('id', '=', id);
-      if (projectId !== null) q = q.where('project_id', '=', projectId);
+      let q = runs().where('runs.id', '=', id);
+      if (projectId !== null) q = q.where('runs.project_id', '=', projectId);
       const row = await q.executeTakeFirst();
-      if (!row) return undefined;
-      const [run] = await live([toRun(row)]);
-      return run;
+      return row && withProgress(row);
     },
 
     async list(projectId, q) {
       let base = db.selectFrom('runs').where('project_id', '=', projectId);
       if (q.status) base = base.where('status', '=', q.status);
+      let page = runs().where('runs.project_id', '=', projectId);
+      if (q.status) page = page.where('runs.status', '=', q.status);
       const [rows, count] = await Promise.all([
-        base
-          .selectAll()
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
+        page
+          .orderBy('runs.created_at', 'desc')
+          .orderBy('runs.id', 'desc')
           .limit(q.limit)
           .offset(q.offset)
           .execute(),
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
-      return { items: await live(rows.map(toRun)), total: toNumber(count.n) };
+      return { items: rows.map(withProgress), total: toNumber(count.n) };
     },
 
     async markRunning(id, at) {
@@ -182,14 +225,35 @@ export function runRepository({ db }: RepoContext): RunRepository {
     },
 
     async unfinished() {
-      const rows = await db
-        .selectFrom('runs')
-        .selectAll()
-        .where('status', 'in', unfinishedStatuses)
-        .orderBy('created_at')
-        .orderBy('id')
+      const rows = await runs()
+        .where('runs.status', 'in', unfinishedStatuses)
+        .orderBy('runs.created_at')
+        .orderBy('runs.id')
         .execute();
-      return live(rows.map(toRun));
+      return rows.map(withProgress);
+    },
+
+    async status(id) {
+      const row = await db
+        .selectFrom('runs')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.status as RunStatus | undefined;
+    },
+
+    async addArtifactBytes(id, delta) {
+      const row = await db
+        .insertInto('run_progress')
+        .values({ run_id: id, artifact_bytes: delta })
+        .onConflict((oc) =>
+          oc.column('run_id').doUpdateSet((eb) => ({
+            artifact_bytes: eb('run_progress.artifact_bytes', '+', delta),
+          })),
+        )
+        .returning('artifact_bytes')
+        .executeTakeFirst();
+      return row ? toNumber(row.artifact_bytes) : 0;
     },
   };
 }

@@ -122,7 +122,7 @@ describe.each(dialects)('Engine on %s', (dialect) => {
     expect(x.calls).toHaveLength(1);
     expect(x.aborted).toEqual([x.calls[0]!.test.id]);
     expect(x.calls[0]!.signal.aborted).toBe(true);
-    expect(await queue.pending(run.id)).toBe(0);
+    expect(await queue.hasPending(run.id)).toBe(false);
     expect(await store.results.listByRun(run.id)).toEqual([]);
   });
 

@@ -44,12 +44,12 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     const waiting = queue.claim('w3', signal()).then((j) => (third = j));
     await new Promise((r) => setTimeout(r, 50));
     expect(third).toBeUndefined();
-    expect(await queue.pending(run.id)).toBe(4);
+    expect(await queue.hasPending(run.id)).toBe(true);
 
     expect(await queue.complete(a!, resultFor(a!))).toBe(true);
     await waiting;
     expect(third?.testId).toBe('t2');
-    expect(await queue.pending(run.id)).toBe(3);
+    expect(await queue.hasPending(run.id)).toBe(true);
     expect(await store.results.listByRun(run.id)).toHaveLength(1);
     await queue.close();
   });
@@ -90,7 +90,7 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     expect(await store.results.listByRun(run.id)).toEqual([]);
     expect(await other.complete(again, resultFor(again))).toBe(true);
     expect((await store.results.listByRun(run.id))[0]?.attempt).toBe(2);
-    expect(await queue.pending(run.id)).toBe(0);
+    expect(await queue.hasPending(run.id)).toBe(false);
   });
 
   it('retries after a delay, releases, discards and cancels', async () => {
@@ -111,12 +111,12 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     expect(a2).toMatchObject({ testId: 't0', attempt: 2, lastError: 'flaky infra' });
     expect(Date.now() - before).toBeGreaterThanOrEqual(250);
     await queue.discard(c);
-    expect(await queue.pending(run.id)).toBe(2);
+    expect(await queue.hasPending(run.id)).toBe(true);
 
     const other = await queuedRun(store, queue, 3, 1);
     await queue.claim('w4', signal());
     expect(await queue.cancelRun(other.id)).toBe(2);
-    expect(await queue.pending(other.id)).toBe(1);
+    expect(await queue.hasPending(other.id)).toBe(true);
   });
 
   it("leaves a live holder's running job alone and takes it over once its lease expires", async () => {
@@ -157,7 +157,7 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     let max = 0;
     const worker = async (q: LocalQueue, id: string): Promise<void> => {
       for (;;) {
-        if ((await q.pending(run.id)) === 0) return;
+        if (!(await q.hasPending(run.id))) return;
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), 200);
         const job = await q.claim(id, ctl.signal);

@@ -344,7 +344,8 @@ describe.concurrent('runTest with failing steps', () => {
         base,
         server.url,
         [{ goto: '/frozen.html' }, { wait: 300 }, { expect: { visible: 'h1' }, timeout: 500 }],
-        { screenshots: 'every-step' },
+        // A frozen page never paints: 1.5 s is as telling as the runner's 10 s default.
+        { screenshots: 'every-step', screenshotTimeoutMs: 1_500 },
       ),
     );
     expect(r.status).not.toBe('passed');
