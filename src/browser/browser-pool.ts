@@ -18,19 +18,28 @@ export interface BrowserPoolOptions {
   chromiumPath: string | null;
   /** Remote browser endpoint (Playwright run-server protocol); when set nothing is launched. */
   browserWs: string | null;
+  /**
+   * A browser with no open context for this long is closed (default 60 s; 0 keeps them), so
+   * an idle server holds no browser and a lane a run no longer uses gives its memory back.
+   */
+  idleCloseMs?: number;
 }
 
 interface Slot {
   name: BrowserName;
   browser: Browser | null;
   starting: Promise<Browser> | null;
+  /** Contexts open on this slot's browser now. */
+  open: number;
+  idleTimer: NodeJS.Timeout | null;
 }
 
 /**
  * Browsers for the whole process, one per browser type and lane, launched (or connected) on
- * first use and again after it disconnects or crashes. The engine gives each of its workers its
- * own lane, so a browser process serves one test at a time: a crash (or a kill) fails only the
- * test running in it. Tests each get their own context, so per-test overhead stays a context
+ * first use and again after it disconnects or crashes, and closed after idleCloseMs without a
+ * context. The engine gives each test running at once its own lane (the lowest free one, so a
+ * run of k parallel tests uses k browsers), so a browser process serves one test at a time: a
+ * crash (or a kill) fails only the test running in it. Tests each get their own context, so per-test overhead stays a context
  * creation; the launch is paid once per lane.
  */
 export class BrowserPool {
@@ -78,16 +87,48 @@ export class BrowserPool {
     name: BrowserName = 'chromium',
     lane = 0,
   ): Promise<BrowserContext> {
-    const browser = await this.browser(name, lane);
+    const slot = this.#slot(name, lane);
+    // Counted from before the launch, so an idle close never takes the browser being handed out.
+    this.#use(slot);
     try {
-      return await browser.newContext(options);
+      const browser = await this.browser(name, lane);
+      let context: BrowserContext;
+      try {
+        context = await browser.newContext(options);
+      } catch (e) {
+        // A SIGKILLed browser can look connected until its pipe closes; start over once.
+        if (browser.isConnected() && !isClosedError(e)) throw e;
+        this.#forget(slot, browser);
+        void browser.close().catch(() => undefined);
+        context = await (await this.browser(name, lane)).newContext(options);
+      }
+      context.once('close', () => this.#unuse(slot));
+      return context;
     } catch (e) {
-      // A SIGKILLed browser can look connected until its pipe closes; start over once.
-      if (browser.isConnected() && !isClosedError(e)) throw e;
-      this.#forget(this.#slot(name, lane), browser);
-      void browser.close().catch(() => undefined);
-      return (await this.browser(name, lane)).newContext(options);
+      this.#unuse(slot);
+      throw e;
     }
+  }
+
+  #use(slot: Slot): void {
+    slot.open++;
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = null;
+  }
+
+  #unuse(slot: Slot): void {
+    slot.open = Math.max(0, slot.open - 1);
+    const idleMs = this.#options.idleCloseMs ?? 60_000;
+    if (slot.open > 0 || idleMs <= 0 || this.#closed) return;
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = null;
+      const b = slot.browser;
+      if (slot.open > 0 || slot.starting || !b) return;
+      slot.browser = null;
+      void b.close().catch(() => undefined);
+    }, idleMs);
+    // An idle timer alone must not keep the process alive.
+    slot.idleTimer.unref();
   }
 
   /** Close every browser (or disconnect from a remote one); later calls fail. */
@@ -95,6 +136,7 @@ export class BrowserPool {
     this.#closed = true;
     const slots = [...this.#slots.values()];
     this.#slots.clear();
+    for (const slot of slots) if (slot.idleTimer) clearTimeout(slot.idleTimer);
     await Promise.all(
       slots.map(async (slot) => {
         const pending = slot.starting;
@@ -109,7 +151,7 @@ export class BrowserPool {
     const key = slotKey(name, lane);
     let slot = this.#slots.get(key);
     if (!slot) {
-      slot = { name, browser: null, starting: null };
+      slot = { name, browser: null, starting: null, open: 0, idleTimer: null };
       this.#slots.set(key, slot);
     }
     return slot;

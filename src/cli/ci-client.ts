@@ -102,9 +102,18 @@ export class CiClient {
     return { run, retryAfter: run.retryAfterSeconds ?? retryAfter };
   }
 
+  /** Every result of the run, following the pages the server hands out. */
   async results(runId: string): Promise<ResultItem[]> {
-    const path = `/api/v1/runs/${encodeURIComponent(runId)}/results`;
-    return (await this.#json<{ items: ResultItem[] }>('GET', path)).items;
+    const base = `/api/v1/runs/${encodeURIComponent(runId)}/results?limit=1000`;
+    const out: ResultItem[] = [];
+    let after: string | null = null;
+    do {
+      const path: string = after ? `${base}&after=${encodeURIComponent(after)}` : base;
+      const page = await this.#json<{ items: ResultItem[]; next?: string | null }>('GET', path);
+      out.push(...page.items);
+      after = page.next ?? null;
+    } while (after);
+    return out;
   }
 
   /** GET /api/v1/runs/:runId/report?format=…: a report rendered by the server, as text. */

@@ -140,7 +140,7 @@ export class Engine {
     });
     if (this.#d.artifacts.retention) this.#sweeper.start();
     const n = Math.max(1, Math.floor(this.#d.workers));
-    for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`, i));
+    for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
   }
 
   /** Stop taking jobs; running tests get stopGraceMs to finish, then are aborted and re-queued. */
@@ -355,7 +355,7 @@ export class Engine {
     });
   }
 
-  async #loop(workerId: string, lane: number): Promise<void> {
+  async #loop(workerId: string): Promise<void> {
     const { queue, logger } = this.#d;
     const signal = this.#stopping.signal;
     while (!signal.aborted) {
@@ -373,7 +373,7 @@ export class Engine {
         break;
       }
       try {
-        await this.#runner.run(job, lane);
+        await this.#runner.run(job);
       } catch (e) {
         // A store failure mid-job: give the job back for another try rather than lose it.
         logger.error({ err: e, jobId: job.id, runId: job.runId }, 'running a job failed');

@@ -73,6 +73,7 @@ export class JobRunner {
   readonly #d: JobRunnerDeps;
   readonly #active = new Map<string, Active>();
   readonly #contexts = new Map<string, Promise<RunContext>>();
+  readonly #lanes = new Lanes();
   /** Unfinished runs this process has jobs of, read once (see #run). */
   readonly #runs = new Map<string, Run>();
   /** Data-row variables of the jobs running now, by job id. */
@@ -108,8 +109,7 @@ export class JobRunner {
     }
   }
 
-  /** `lane`: the calling worker's index, so each worker keeps to its own browser process. */
-  async run(job: Job, lane = 0): Promise<void> {
+  async run(job: Job): Promise<void> {
     const { store, queue } = this.#d;
     const run = await this.#run(job.runId);
     if (!run) {
@@ -148,7 +148,7 @@ export class JobRunner {
         this.#d.clock(),
       );
     } else {
-      ({ outcome, kind } = await this.#attempts(run, test, job, lane));
+      ({ outcome, kind } = await this.#attempts(run, test, job));
     }
     this.#rows.delete(job.id);
 
@@ -262,7 +262,6 @@ export class JobRunner {
     run: Run,
     test: Test,
     job: Job,
-    lane: number,
   ): Promise<{ outcome: TestOutcome & { attempt: number }; kind: AbortKind | null }> {
     // A context that cannot load makes the first attempt an error; it is not retried either.
     const retries = await this.#context(run).then(
@@ -280,7 +279,7 @@ export class JobRunner {
         testName: test.name,
         attempt,
       });
-      const { outcome, kind } = await this.#execute(run, test, job, n, lane);
+      const { outcome, kind } = await this.#execute(run, test, job, n);
       const retry = kind === null && isFailure(outcome.status) && n <= retries;
       if (!retry || (await this.#runEnded(run.id))) {
         const status: ResultStatus =
@@ -312,7 +311,6 @@ export class JobRunner {
     job: Job,
     /** 1 for the first try of this job, 2 for its first retry, … */
     n: number,
-    lane: number,
   ): Promise<{ outcome: TestOutcome; kind: AbortKind | null }> {
     const controller = new AbortController();
     let settle!: () => void;
@@ -350,6 +348,9 @@ export class JobRunner {
         const why = active.kind === 'cancelled' ? 'the run was cancelled' : 'shutting down';
         return { outcome: errorOutcome(test, why, startedAt, this.#d.clock()), kind: active.kind };
       }
+      // Held for the execution only: the next test may take it as soon as this one's browser
+      // work is done, before the result is written (see Lanes).
+      const lane = this.#lanes.take();
       const outcome = await executeWithDeadline(
         this.#d.executor,
         {
@@ -367,7 +368,7 @@ export class JobRunner {
         },
         controller,
         deadline,
-      );
+      ).finally(() => this.#lanes.release(lane));
       if (outcome.visual && !active.kind) {
         const { store, dataDir, logger } = this.#d;
         await recordNewBaselines(store, dataDir, run, test.id, outcome.visual, logger);
@@ -449,6 +450,24 @@ export class JobRunner {
       ? { ...maskDeep(e, mask), type: e.type, ...('status' in e ? { status: e.status } : {}) }
       : e;
     this.#d.events.publish({ ...masked, runId: run.id, projectId: run.projectId, at: this.#now() });
+  }
+}
+
+/**
+ * Browser lanes (browser-pool.ts: one browser process each) of the tests executing now. Each
+ * takes the lowest free one, so a run of k parallel tests keeps to k browsers however many
+ * workers the process has (a worker's own index made a 1-worker run start one per worker).
+ */
+class Lanes {
+  readonly #held = new Set<number>();
+  take(): number {
+    let lane = 0;
+    while (this.#held.has(lane)) lane++;
+    this.#held.add(lane);
+    return lane;
+  }
+  release(lane: number): void {
+    this.#held.delete(lane);
   }
 }
 

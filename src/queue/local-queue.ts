@@ -17,6 +17,11 @@ export interface LocalQueueOptions {
    * it expired, i.e. after the holder died or hung.
    */
   leaseMs?: number;
+  /**
+   * How long the jobs of a finished run are kept (default 1 h) before an idle worker deletes
+   * them; the run's results stay.
+   */
+  keepFinishedJobsMs?: number;
 }
 
 /** Why a job whose holder's lease expired runs again. */
@@ -39,6 +44,9 @@ export class LocalQueue implements JobQueue {
   readonly #held = new Map<string, string>();
   #heartbeat: NodeJS.Timeout | null = null;
   #lastSweep = 0;
+  #lastPurge = 0;
+  readonly #purgeEveryMs: number;
+  readonly #keepFinishedMs: number;
   #closed = false;
   /** Bumped on every wake-up; a claimer that saw an older value does not go to sleep. */
   #generation = 0;
@@ -49,6 +57,23 @@ export class LocalQueue implements JobQueue {
     this.#pollMs = opts.pollIntervalMs ?? 1_000;
     this.#clock = opts.clock ?? (() => new Date());
     this.#leaseMs = Math.max(1, opts.leaseMs ?? 30_000);
+    this.#keepFinishedMs = opts.keepFinishedJobsMs ?? 60 * 60_000;
+    this.#purgeEveryMs = Math.min(10 * 60_000, this.#keepFinishedMs);
+  }
+
+  /**
+   * Delete the jobs of runs finished longer ago than `keepFinishedJobsMs`: the table holds
+   * what is in flight, not every job ever run. Returns how many went.
+   */
+  async purgeFinished(): Promise<number> {
+    const before = new Date(this.#clock().getTime() - this.#keepFinishedMs).toISOString();
+    let total = 0;
+    for (let i = 0; i < 100; i++) {
+      const n = await this.#store.jobs.deleteFinished(before);
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
   }
 
   async enqueue(
@@ -83,6 +108,10 @@ export class LocalQueue implements JobQueue {
       if (now - this.#lastSweep >= this.#leaseMs / 2) {
         this.#lastSweep = now;
         if ((await this.recover()).length > 0) continue;
+      }
+      if (now - this.#lastPurge >= this.#purgeEveryMs) {
+        this.#lastPurge = now;
+        await this.purgeFinished().catch(() => undefined);
       }
       await this.#sleep(seen, signal);
     }

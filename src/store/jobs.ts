@@ -77,6 +77,11 @@ export interface JobRepository {
    * go back to the queue as a new attempt. A live holder's jobs are never touched.
    */
   requeueExpired(at: string, error: string): Promise<Job[]>;
+  /**
+   * Delete the jobs of runs that finished before `before` (their results hold what matters);
+   * at most `limit` runs' worth at a time. Returns how many jobs went.
+   */
+  deleteFinished(before: string, limit?: number): Promise<number>;
   /** Running jobs held under a lock starting with `prefix` (a whole process's jobs). */
   runningLockedBy(prefix: string): Promise<Job[]>;
 }
@@ -325,6 +330,20 @@ export function jobRepository({ db, dialect, now }: RepoContext): JobRepository 
       // One statement (a consistent view while jobs move between queued and running) that stops
       // at the first row the index gives, where a count would read every job left.
       return (await pendingJobQuery(db, runId).executeTakeFirst()) !== undefined;
+    },
+
+    async deleteFinished(before, limit = 100) {
+      const runs = db
+        .selectFrom('runs')
+        .select('id')
+        .where('status', 'in', ['passed', 'failed', 'error', 'cancelled'])
+        .where('finished_at', '<', before)
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('jobs as d').select('d.id').whereRef('d.run_id', '=', 'runs.id')),
+        )
+        .limit(limit);
+      const r = await db.deleteFrom('jobs').where('run_id', 'in', runs).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
 
     async runningLockedBy(prefix) {

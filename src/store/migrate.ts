@@ -29,6 +29,7 @@ import * as m047 from './migrations/047-scan-audit.ts';
 import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m050 from './migrations/050-run-progress.ts';
+import * as m051 from './migrations/051-results-page.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
 
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '048-scan-approvals': m048,
   '049-trigger-token-scopes': m049,
   '050-run-progress': m050,
+  '051-results-page': m051,
   '040-project-concurrency': m040,
 };
 

@@ -27,6 +27,15 @@ export interface ResultTally {
 export interface ResultRepository {
   /** Results of a run in the order they started; pass projectId to scope to one project. */
   listByRun(runId: string, projectId?: string | null): Promise<TestResult[]>;
+  /**
+   * One page of a run's results in the order they started, after `after` (the last result of
+   * the previous page); `next` is set while more follow. Bounded however large the run.
+   */
+  pageByRun(
+    runId: string,
+    projectId: string,
+    page: { limit: number; after?: ResultCursor | null; statuses?: ResultStatus[] },
+  ): Promise<{ items: TestResult[]; next: ResultCursor | null }>;
   /** One small row insert; the queue calls it in the same transaction as the job update. */
   insert(projectId: string, result: TestResult): Promise<void>;
   /**
@@ -86,6 +95,12 @@ export function tallyColumn(status: ResultStatus, quarantined: boolean): keyof R
   return 'errored';
 }
 
+/** Where a page of results ends: the last result's start time and id. */
+export interface ResultCursor {
+  startedAt: string;
+  id: string;
+}
+
 export function resultRepository({ db, dialect, now }: RepoContext): ResultRepository {
   return {
     async listByRun(runId, projectId) {
@@ -93,6 +108,35 @@ export function resultRepository({ db, dialect, now }: RepoContext): ResultRepos
       if (projectId) q = q.where('project_id', '=', projectId);
       const rows = await q.orderBy('started_at').orderBy('id').execute();
       return rows.map(toResult);
+    },
+
+    async pageByRun(runId, projectId, page) {
+      let q = db
+        .selectFrom('results')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .where('project_id', '=', projectId);
+      const after = page.after;
+      if (after) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('started_at', '>', after.startedAt),
+            eb.and([eb('started_at', '=', after.startedAt), eb('id', '>', after.id)]),
+          ]),
+        );
+      }
+      if (page.statuses?.length) q = q.where('status', 'in', page.statuses);
+      // One row more than asked tells whether another page follows.
+      const rows = await q
+        .orderBy('started_at')
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute();
+      const items = rows.slice(0, page.limit).map(toResult);
+      const last = items.at(-1);
+      const next =
+        rows.length > page.limit && last ? { startedAt: last.startedAt, id: last.id } : null;
+      return { items, next };
     },
 
     async insert(projectId, r) {

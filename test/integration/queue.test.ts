@@ -119,6 +119,35 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     expect(await queue.hasPending(other.id)).toBe(true);
   });
 
+  it('deletes the jobs of runs finished long enough ago, and nothing else', async () => {
+    let now = new Date('2026-06-01T10:00:00Z');
+    const queue = new LocalQueue(store, { clock: () => now, keepFinishedJobsMs: 60_000 });
+    const done = await queuedRun(store, queue, 3, 3);
+    const live = await queuedRun(store, queue, 2, 1);
+    const counts = {
+      total: 3,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      errored: 0,
+      flaky: 0,
+      quarantined: 0,
+    };
+    await store.runs.finish(done.id, {
+      status: 'cancelled',
+      error: null,
+      counts,
+      finishedAt: now.toISOString(),
+    });
+    // Finished, but not long enough ago.
+    expect(await queue.purgeFinished()).toBe(0);
+    now = new Date(now.getTime() + 61_000);
+    expect(await queue.purgeFinished()).toBe(3);
+    expect(await store.jobs.listByRun(done.id)).toEqual([]);
+    expect(await store.jobs.listByRun(live.id)).toHaveLength(2);
+    expect(await queue.purgeFinished()).toBe(0);
+  });
+
   it("leaves a live holder's running job alone and takes it over once its lease expires", async () => {
     const queue = new LocalQueue(store, { leaseMs: 150 });
     const run = await queuedRun(store, queue, 2, 2);

@@ -94,3 +94,18 @@ export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** Every item of a cursor-paged list (`{ items, next }`), following `next` as `after`. */
+export async function apiAll<T>(path: string): Promise<{ items: T[] }> {
+  const items: T[] = [];
+  let after: string | null = null;
+  const sep = path.includes('?') ? '&' : '?';
+  do {
+    const page: { items: T[]; next?: string | null } = await api(
+      after ? `${path}${sep}after=${encodeURIComponent(after)}` : path,
+    );
+    items.push(...page.items);
+    after = page.next ?? null;
+  } while (after);
+  return { items };
+}

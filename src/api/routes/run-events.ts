@@ -8,9 +8,10 @@ import type { EventBus } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
 import { authorizedRun } from '../run-access.ts';
-import { runDto, testResultDto, toRunDto, toTestResultDto } from '../dto.ts';
+import { runDto, toRunDto } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
+import { resultsPage, resultsPageDto, resultsPageQuery } from '../results-page.ts';
 import type { SseStream } from '../sse.ts';
 import { runPageUrlOf } from '../trigger-http.ts';
 import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
@@ -159,19 +160,15 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
       config: { auth: 'trigger' },
       schema: {
         tags,
-        summary: 'Results of the tests of a run so far',
+        summary: 'Results of the tests of a run so far, a page at a time',
         params,
-        response: {
-          200: z.object({ items: z.array(testResultDto) }),
-          ...errorResponses(401, 403, 404),
-        },
+        querystring: resultsPageQuery,
+        response: { 200: resultsPageDto, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {
       const { run } = await authorizedRun(req, store, req.params.runId, 'read');
-      const results = await store.results.listByRun(run.id, run.projectId);
-      const urlOf = artifactUrlsOf(req, deps, run);
-      return { items: results.map((r) => toTestResultDto(r, urlOf)) };
+      return resultsPage(store, run, req.query, artifactUrlsOf(req, deps, run));
     },
   );
 

@@ -7,15 +7,7 @@ import { runOptionsInputShape } from '../../domain/run-options.ts';
 import type { RunEvent } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
-import {
-  pageOf,
-  pageQuery,
-  runDto,
-  runPath,
-  testResultDto,
-  toRunDto,
-  toTestResultDto,
-} from '../dto.ts';
+import { pageOf, pageQuery, runDto, runPath, toRunDto, toTestResultDto } from '../dto.ts';
 import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
@@ -27,6 +19,7 @@ import { healingFields, healingOptionsOf } from '../healing-fields.ts';
 import { retryFields, retryOptionsOf } from '../retry-fields.ts';
 import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
+import { resultsPage, resultsPageDto, resultsPageQuery } from '../results-page.ts';
 
 const tags = ['runs'];
 const listParams = z.object({ id: projectIdParam });
@@ -172,16 +165,15 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
     {
       schema: {
         tags,
-        summary: 'Results of the tests of a run so far',
+        summary: 'Results of the tests of a run so far, a page at a time',
         params: itemParams,
-        response: { 200: z.object({ items: z.array(testResultDto) }), ...errorResponses(404) },
+        querystring: resultsPageQuery,
+        response: { 200: resultsPageDto, ...errorResponses(400, 404) },
       },
     },
     async (req) => {
       const run = await requireRun(store, projectOf(req).id, req.params.runId);
-      const results = await store.results.listByRun(run.id, run.projectId);
-      const urlOf = artifactUrlsOf(req, deps, run);
-      return { items: results.map((r) => toTestResultDto(r, urlOf)) };
+      return resultsPage(store, run, req.query, artifactUrlsOf(req, deps, run));
     },
   );
 

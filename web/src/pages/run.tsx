@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
-import { api, API, seg } from '../api';
+import { api, apiAll, API, seg } from '../api';
 import { canEdit, queryClient, useMe } from '../queries';
 import type { Page, Run, Test, TestResult } from '../types';
 import { ErrorBox, fmtMs, fmtTime, Loading, Status, usePageTitle } from '../ui/kit';
@@ -57,7 +57,7 @@ export default function RunPage() {
   const run = useQuery({ queryKey: ['run', runId], queryFn: () => api<Run>(base) });
   const results = useQuery({
     queryKey: ['results', runId],
-    queryFn: () => api<{ items: TestResult[] }>(`${base}/results`),
+    queryFn: () => apiAll<TestResult>(`${base}/results?limit=1000`),
   });
   const tests = useQuery({
     queryKey: ['tests', projectId, 'names'],
