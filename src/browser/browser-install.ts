@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, firefox, webkit } from 'playwright-core';
+import { playwright } from './playwright.ts';
 import type { BrowserName } from '../domain/run-options.ts';
 
 /** Whether a browser can be launched here, and if not, what was looked for and how to fix it. */
@@ -11,8 +11,6 @@ export interface BrowserInstall {
   /** The command that installs it; Greenlight itself never downloads browsers. */
   install: string;
 }
-
-const types = { chromium, firefox, webkit } as const;
 
 /**
  * Where Playwright's registry expects Firefox or WebKit. Chromium is resolved by findChromium
@@ -46,7 +44,7 @@ export function findInstalled(name: Exclude<BrowserName, 'chromium'>): string {
 
 function registryPath(name: BrowserName): string | null {
   try {
-    return types[name].executablePath();
+    return playwright()[name].executablePath();
   } catch {
     // playwright-core throws when it has no idea where its browser would live.
     return null;

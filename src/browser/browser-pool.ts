@@ -1,17 +1,9 @@
-import {
-  chromium,
-  firefox,
-  webkit,
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-} from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import { playwright } from './playwright.ts';
 import { countLaunch } from './launch-count.ts';
 import type { BrowserName } from '../domain/run-options.ts';
 import { findInstalled } from './browser-install.ts';
 import { chromiumArgs, findChromium } from './find-chromium.ts';
-
-const browserTypes = { firefox, webkit } as const;
 
 export interface BrowserPoolOptions {
   /** Chromium binary (config.chromiumPath); resolved with findChromium when the browser is first needed. */
@@ -175,11 +167,11 @@ export class BrowserPool {
   #launch(name: BrowserName): Promise<Browser> {
     if (name !== 'chromium') {
       // Firefox and WebKit only from Playwright's own install (checked when the run is created).
-      return browserTypes[name].launch({ executablePath: findInstalled(name), timeout: 30_000 });
+      return playwright()[name].launch({ executablePath: findInstalled(name), timeout: 30_000 });
     }
     return this.#options.browserWs
-      ? chromium.connect(this.#options.browserWs, { timeout: 30_000 })
-      : chromium.launch({
+      ? playwright().chromium.connect(this.#options.browserWs, { timeout: 30_000 })
+      : playwright().chromium.launch({
           executablePath: findChromium(this.#options),
           args: [...chromiumArgs],
           timeout: 30_000,

@@ -1,4 +1,5 @@
-import { devices, type BrowserContextOptions } from 'playwright-core';
+import type { BrowserContextOptions } from 'playwright-core';
+import { playwright } from './playwright.ts';
 import type { RunOptions, Viewport } from '../domain/run-options.ts';
 
 /** The run options that shape the browser a test sees. */
@@ -17,11 +18,13 @@ export const devicePresets: Readonly<Record<string, string | null>> = Object.fre
   tablet: 'Galaxy Tab S4',
 });
 
-const byLowerName = new Map(Object.keys(devices).map((name) => [name.toLowerCase(), name]));
+let lowerNames: Map<string, string> | undefined;
+const byLowerName = (): Map<string, string> =>
+  (lowerNames ??= new Map(Object.keys(playwright().devices).map((n) => [n.toLowerCase(), n])));
 
 /** Every Playwright device name (`iPhone 13`, `Pixel 7`, …). */
 export function playwrightDeviceNames(): string[] {
-  return Object.keys(devices);
+  return Object.keys(playwright().devices);
 }
 
 /**
@@ -32,13 +35,13 @@ export function deviceNameOf(device: string | null): string | null | undefined {
   if (device === null) return null;
   const key = device.trim().toLowerCase();
   if (key in devicePresets) return devicePresets[key];
-  return byLowerName.get(key);
+  return byLowerName().get(key);
 }
 
 /** The browser context options for an emulation; a custom viewport wins over the device's. */
 export function contextOptionsFor(e: Partial<Emulation>): BrowserContextOptions {
   const name = deviceNameOf(e.device ?? null);
-  const descriptor = name ? devices[name] : undefined;
+  const descriptor = name ? playwright().devices[name] : undefined;
   const out: BrowserContextOptions = {};
   if (descriptor) {
     const { defaultBrowserType: _ignored, isMobile, ...rest } = descriptor;

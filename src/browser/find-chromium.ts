@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { playwright } from './playwright.ts';
 
 /** Flags every headless Chromium we start gets: no sandbox (containers), no background traffic. */
 export const chromiumArgs: readonly string[] = [
@@ -51,7 +51,7 @@ export function findChromium(
 
 function playwrightChromium(): string | null {
   try {
-    return chromium.executablePath();
+    return playwright().chromium.executablePath();
   } catch {
     // playwright-core throws when it has no idea where its browser would live.
     return null;
