@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type * as Sarif from 'sarif';
 import pkg from '../../package.json' with { type: 'json' };
 import type { TestResult } from '../domain/run.ts';
 import {
@@ -14,65 +15,25 @@ import { findingResult, findingRules, originalUriBaseIds } from './sarif-finding
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-/** The SARIF subset Greenlight writes (SARIF 2.1.0; checked against the official schema). */
-export interface SarifLog {
-  $schema: string;
-  version: '2.1.0';
-  runs: SarifRun[];
-}
-
-export interface SarifRule {
-  id: string;
-  name?: string;
-  shortDescription?: { text: string };
-  fullDescription?: { text: string };
-  helpUri?: string;
-  defaultConfiguration?: { level: 'error' | 'warning' | 'note' };
-}
-
-interface SarifRegion {
-  startLine: number;
-  startColumn?: number;
-  endLine?: number;
-  endColumn?: number;
-  snippet?: { text: string };
-}
-
-export interface SarifLocation {
-  physicalLocation?: {
-    artifactLocation: { uri: string; uriBaseId?: string };
-    region?: SarifRegion;
-  };
-  logicalLocations?: { name: string; fullyQualifiedName: string; kind: string }[];
-}
-
-export interface SarifResult {
+// SARIF 2.1.0's types from DefinitelyTyped (@types/sarif) rather than our own copy; what we
+// write is checked against the official schema in the tests.
+// Narrowed where Greenlight always writes a field, so callers need not check for it.
+export type SarifRule = Sarif.ReportingDescriptor;
+export type SarifLocation = Sarif.Location;
+export type SarifResult = Omit<
+  Sarif.Result,
+  'ruleId' | 'ruleIndex' | 'locations' | 'partialFingerprints'
+> & {
   ruleId: string;
   ruleIndex: number;
-  level: 'error' | 'warning' | 'note';
-  message: { text: string };
   locations: SarifLocation[];
   partialFingerprints: Record<string, string>;
-  suppressions?: { kind: 'inSource' | 'external'; justification?: string }[];
-  properties?: Record<string, unknown>;
-}
-
-interface SarifRun {
-  tool: {
-    driver: {
-      name: 'Greenlight';
-      version: string;
-      semanticVersion: string;
-      informationUri?: string;
-      rules: SarifRule[];
-    };
-  };
-  automationDetails: { id: string };
-  originalUriBaseIds?: Record<string, { uri?: string; description?: { text: string } }>;
-  invocations: { executionSuccessful: boolean; startTimeUtc?: string; endTimeUtc?: string }[];
+};
+export type SarifRun = Omit<Sarif.Run, 'tool' | 'results'> & {
+  tool: { driver: Sarif.ToolComponent & { rules: SarifRule[] } };
   results: SarifResult[];
-  properties: Record<string, unknown>;
-}
+};
+export type SarifLog = Omit<Sarif.Log, 'runs'> & { runs: SarifRun[] };
 
 /** One rule per kind of test problem; ids are stable so code-scanning history stays linked. */
 export const sarifRules: SarifRule[] = [

@@ -110,6 +110,20 @@ describe('sitemap.xml', () => {
       ).sitemaps,
     ).toEqual(['http://h.test/s1.xml']);
   });
+
+  it('reads a hostile or broken sitemap in linear time and gives what it can', () => {
+    // Thousands of unclosed <url> made the old regex scan quadratic on the event loop.
+    const hostile = '<urlset>' + '<url><loc>http://h.test/x'.repeat(20_000);
+    expect(parseSitemap(hostile)).toEqual({ urls: [], sitemaps: [] });
+    expect(parseSitemap('not xml at all <<<')).toEqual({ urls: [], sitemaps: [] });
+    const many = `<urlset>${'<url><loc>http://h.test/p</loc></url>'.repeat(50)}</urlset>`;
+    expect(parseSitemap(many, 10).urls).toHaveLength(10);
+    expect(
+      parseSitemap(
+        '<ns:urlset xmlns:ns="x"><ns:url><ns:loc>http://h.test/n</ns:loc></ns:url></ns:urlset>',
+      ).urls,
+    ).toEqual(['http://h.test/n']);
+  });
 });
 
 describe('destructive forms and JSON shapes', () => {

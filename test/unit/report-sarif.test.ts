@@ -37,7 +37,7 @@ describe('SARIF report', () => {
       /failed at step 3 \(expect text "Step 2"\): expect text failed/,
     );
     // The file part of a `file#name` key locates the test.
-    expect(failed.locations[0]!.physicalLocation?.artifactLocation.uri).toBe(
+    expect(failed.locations[0]!.physicalLocation?.artifactLocation?.uri).toBe(
       'demo/tests/catalog.yaml',
     );
     expect(failed.locations[0]!.logicalLocations![0]!.fullyQualifiedName).toMatch(
@@ -48,7 +48,9 @@ describe('SARIF report', () => {
       screenshot: 'runs/run-1/t-fail/failure.png',
     });
     const flaky = run.results[2]!;
-    expect(flaky.locations[0]!.physicalLocation?.artifactLocation.uri).toBe('demo/tests/auth.yaml');
+    expect(flaky.locations[0]!.physicalLocation?.artifactLocation?.uri).toBe(
+      'demo/tests/auth.yaml',
+    );
   });
 
   it('fingerprints are stable per test and step across runs, and differ between steps', () => {
