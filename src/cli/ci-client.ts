@@ -1,3 +1,4 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { CiStatus } from '../domain/ci-status.ts';
 import type { RunStatus } from '../domain/run.ts';
 
@@ -199,45 +200,23 @@ export class CiClient {
   }
 }
 
-/** Incremental text/event-stream parser (the WHATWG rules that matter for our server). */
+/** Incremental text/event-stream parser: eventsource-parser (the WHATWG rules) behind our shape. */
 export class SseParser {
-  readonly #on: (m: SseMessage) => void;
-  #buffer = '';
+  readonly #parser: EventSourceParser;
+  /** The last event id seen: per the spec it stays until another event sets it. */
   #id: string | null = null;
-  #event = '';
-  #data: string[] = [];
 
   constructor(on: (m: SseMessage) => void) {
-    this.#on = on;
+    this.#parser = createParser({
+      onEvent: (e) => {
+        if (e.id !== undefined) this.#id = e.id;
+        on({ id: this.#id, event: e.event ?? 'message', data: e.data });
+      },
+    });
   }
 
   push(chunk: string): void {
-    this.#buffer += chunk;
-    let nl: number;
-    while ((nl = this.#buffer.search(/\r\n|\n|\r/)) >= 0) {
-      const line = this.#buffer.slice(0, nl);
-      const sep = this.#buffer.startsWith('\r\n', nl) ? 2 : 1;
-      this.#buffer = this.#buffer.slice(nl + sep);
-      this.#line(line);
-    }
-  }
-
-  #line(line: string): void {
-    if (line === '') {
-      if (this.#data.length > 0 || this.#event) {
-        this.#on({ id: this.#id, event: this.#event || 'message', data: this.#data.join('\n') });
-      }
-      this.#event = '';
-      this.#data = [];
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') this.#data.push(value);
-    else if (field === 'event') this.#event = value;
-    else if (field === 'id') this.#id = value;
+    this.#parser.feed(chunk);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 export interface SseMessage {
   id?: number;
   event?: string;
@@ -15,27 +16,27 @@ export function sseReader(
   opts: { skip?: (m: SseMessage) => boolean } = {},
 ): { next(): Promise<SseMessage | null> } {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const queue: SseMessage[] = [];
+  const parser = createParser({
+    onEvent: (e) => {
+      const msg: SseMessage = e.event ? { event: e.event } : {};
+      if (e.id !== undefined) msg.id = Number(e.id);
+      if (e.data) msg.data = JSON.parse(e.data) as Record<string, unknown>;
+      queue.push(msg);
+    },
+    onComment: (comment) => queue.push({ comment: comment.trim() }),
+  });
   return {
     async next() {
       for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const msg: SseMessage = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) msg.comment = line.slice(1).trim();
-            else if (line.startsWith('id: ')) msg.id = Number(line.slice(4));
-            else if (line.startsWith('event: ')) msg.event = line.slice(7);
-            else if (line.startsWith('data: ')) msg.data = JSON.parse(line.slice(6));
-          }
+        const msg = queue.shift();
+        if (msg) {
           if (opts.skip?.(msg)) continue;
           return msg;
         }
         const { value, done } = await reader.read();
         if (done) return null;
-        buffer += value;
+        parser.feed(value);
       }
     },
   };
