@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.ts';
 import type { Role } from '../domain/principal.ts';
 import type { User, Workspace } from '../store/accounts.ts';
 import type { Store } from '../store/connect.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 
 /** The one answer to a wrong e-mail or a wrong password, so neither is revealed. */
 export const INVALID_LOGIN = 'Invalid email or password.';
@@ -78,6 +78,10 @@ export async function checkLogin(
   const found = await store.accounts.findByEmail(email);
   if (!found) return verifyAgainstDummy(password).then(() => null);
   if (!(await verifyPassword(password, found.passwordHash))) return null;
+  // The password is at hand only now: an older or cheaper hash is upgraded while it is.
+  if (needsRehash(found.passwordHash)) {
+    await store.accounts.setPasswordHash(found.id, await hashPassword(password));
+  }
   const { passwordHash: _omit, ...user } = found;
   return user;
 }

@@ -162,12 +162,12 @@ describe('project trigger tokens', () => {
 });
 
 describe('what the database holds', () => {
-  it('keeps scrypt password hashes and only SHA-256 hashes of tokens, keys and sessions', async () => {
+  it('keeps Argon2id password hashes and only SHA-256 hashes of tokens, keys and sessions', async () => {
     const users = await h.store.db.selectFrom('users').select(['email', 'password_hash']).execute();
     expect(users.length).toBeGreaterThan(0);
     for (const u of users) {
       expect(u.password_hash).toMatch(
-        /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/,
+        /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/,
       );
       expect(u.password_hash).not.toContain(TEST_PASSWORD);
     }
