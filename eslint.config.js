@@ -59,17 +59,40 @@ const forbidden = Object.fromEntries(
   ]),
 );
 
+/**
+ * Where each outside package may be used for its values (types may be imported anywhere): SQL
+ * drivers in the store, HTTP in the API, the browser library in the layers that drive one.
+ */
+const packageHomes = {
+  kysely: ['store'],
+  pg: ['store'],
+  'better-sqlite3': ['store'],
+  fastify: ['api'],
+  'fastify-type-provider-zod': ['api'],
+  '@fastify/*': ['api'],
+  'playwright-core': ['browser', 'runner', 'crawl'],
+};
+
 const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {
-    'no-restricted-imports': [
+    '@typescript-eslint/no-restricted-imports': [
       'error',
       {
-        patterns: banned.map((b) => ({
-          // `<layer>.ts` only for the one-file layer (config.ts): domain/scan.ts is not the scan layer.
-          group: [`**/${b}/*`, `**/${b}/**`, ...(b === 'config' ? [`**/${b}.ts`] : [])],
-          message: `src/${layer} must not import from src/${b} (see DESIGN.md, direction of imports).`,
-        })),
+        patterns: [
+          ...banned.map((b) => ({
+            // `<layer>.ts` only for the one-file layer (config.ts): domain/scan.ts is not the scan layer.
+            group: [`**/${b}/*`, `**/${b}/**`, ...(b === 'config' ? [`**/${b}.ts`] : [])],
+            message: `src/${layer} must not import from src/${b} (see DESIGN.md, direction of imports).`,
+          })),
+          ...Object.entries(packageHomes)
+            .filter(([, homes]) => !homes.includes(layer))
+            .map(([pkg, homes]) => ({
+              group: [pkg],
+              allowTypeImports: true,
+              message: `${pkg} is used only in src/${homes.join(', src/')} (types may be imported anywhere).`,
+            })),
+        ],
       },
     ],
   },

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { checkBrowser } from '../engine/browser-status.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -44,7 +43,7 @@ async function check(deps: { store: Store; engine: Engine; config: Config }): Pr
 
 async function checkDatabase(store: Store): Promise<CheckResult> {
   try {
-    await withTimeout(sql`select 1`.execute(store.db), 'database');
+    await withTimeout(store.ping(), 'database');
     return { ok: true, detail: store.dialect };
   } catch (err) {
     return { ok: false, detail: `${store.dialect}: ${(err as Error).message}` };

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { accountRepository, type AccountRepository } from './accounts.ts';
 import { apiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
@@ -104,6 +104,8 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
   afterCommit(fn: () => void): void;
+  /** One round trip (`select 1`): the readiness probe's check that the database answers. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,9 @@ function buildStore(
     afterCommit(fn) {
       if (pendingAfterCommit) pendingAfterCommit.push(fn);
       else fn();
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
     },
     close: onClose,
   };
