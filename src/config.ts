@@ -214,3 +214,12 @@ function rateLimitsFrom(e: Record<string, unknown>): Partial<Record<RateLimitTie
   }
   return out;
 }
+
+/** Where secrets could appear in a log line (credential headers, cookies): redacted by every logger. */
+export const SECRET_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];

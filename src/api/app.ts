@@ -16,7 +16,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import pkg from '../../package.json' with { type: 'json' };
-import type { Config } from '../config.ts';
+import { SECRET_LOG_PATHS, type Config } from '../config.ts';
 import type { CrawlJobs } from '../crawl/crawl-jobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
@@ -101,15 +101,6 @@ export interface ApiDeps {
   webDist?: string;
 }
 
-/** Request and reply headers that carry credentials: redacted from every log line. */
-const SECRET_HEADERS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-csrf-token"]',
-  'res.headers["set-cookie"]',
-];
-
 /** Options every route plugin receives. */
 export interface RouteOptions {
   deps: ApiDeps;
@@ -142,7 +133,7 @@ function createFastify(deps: ApiDeps): FastifyInstance {
     // A caller's pino instance types the app with its own logger generic; routes only need the base.
     return Fastify({ ...options, loggerInstance: deps.logger }) as unknown as FastifyInstance;
   }
-  return Fastify({ ...options, logger: { level: deps.config.logLevel, redact: SECRET_HEADERS } });
+  return Fastify({ ...options, logger: { level: deps.config.logLevel, redact: SECRET_LOG_PATHS } });
 }
 
 /** Build the Fastify app with every route under /api/v1, the OpenAPI document and Swagger UI. */

@@ -1,17 +1,7 @@
 import { existsSync } from 'node:fs';
 import { playwright } from './playwright.ts';
 
-/** Flags every headless Chromium we start gets: no sandbox (containers), no background traffic. */
-export const chromiumArgs: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { chromiumArgs } from '../domain/chromium-flags.ts';
 
 /**
  * Debian's `chromium-headless-shell` first: it launches in ~35 ms against ~94 ms for full

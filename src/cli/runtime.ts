@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { Config } from '../config.ts';
+import { SECRET_LOG_PATHS, type Config } from '../config.ts';
 import { BrowserPool } from '../browser/browser-pool.ts';
 import { EgressProxy } from '../browser/egress-proxy.ts';
 import { egressCheck } from '../integrations/ssrf.ts';
@@ -24,15 +24,6 @@ export interface Runtime {
   live: LiveView;
   close(): Promise<void>;
 }
-
-/** Where secrets could appear in a log line: never written (credentials, cookies). */
-export const SECRET_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-csrf-token"]',
-  'res.headers["set-cookie"]',
-];
 
 /** Logs go to stderr so command output on stdout stays clean. */
 export function createLogger(config: Config, level?: string): Logger {

@@ -1,3 +1,4 @@
+import { chromiumArgs as exportedChromiumArgs } from '../domain/chromium-flags.ts';
 import type { Step } from '../domain/steps.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS } from '../domain/test-definition.ts';
 import { describeStep } from '../domain/describe-step.ts';
@@ -103,20 +104,8 @@ function assignedVariables(steps: Step[]): Set<string> {
   return out;
 }
 
-/**
- * The flags Greenlight's own browser pool launches Chromium with (src/browser/find-chromium.ts;
- * export may not import browser/, a unit test keeps the two lists equal).
- */
-export const exportedChromiumArgs: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** The flags Greenlight's own browser pool launches Chromium with (one list, in domain/). */
+export { exportedChromiumArgs };
 
 export interface ConfigOptions {
   baseUrl: string;
