@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../../src/integrations/sign.ts';
+import { until as waitFor } from '../helpers/until.ts';
 
 /** One request a receiver got. */
 export interface Received {
@@ -83,12 +84,14 @@ export async function until<T>(
   done: (v: T) => boolean,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > end)
-      throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // Wrapped, so a value that is itself falsy can still be the one waited for.
+  const found = await waitFor(
+    'the condition',
+    async () => {
+      const v = await read();
+      return done(v) ? { v } : undefined;
+    },
+    { timeoutMs },
+  );
+  return found.v;
 }

@@ -6,6 +6,7 @@ import { isTerminal } from '../../src/domain/run.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 import { startStaticServer } from '../helpers/static-server.ts';
+import { until } from '../helpers/until.ts';
 
 let dir: string;
 let site: Awaited<ReturnType<typeof startStaticServer>>;
@@ -20,20 +21,6 @@ afterAll(async () => {
   await site.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The server is killed mid-run (SIGKILL: no clean shutdown) and started again: the run must end
 // with every test's result, the ones recorded before the kill kept as they were.

@@ -10,6 +10,7 @@ import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
+import { until } from '../helpers/until.ts';
 
 const childScript = join(import.meta.dirname, '../fixtures/engine/restart-child.ts');
 
@@ -19,16 +20,6 @@ afterEach(async () => {
 });
 
 /** Poll a condition on a bounded budget (the child is another process: no event to wait on). */
-async function until<T>(what: string, fn: () => T | undefined, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('engine restart', () => {
   it('finishes a run after the server is killed mid-run, keeping every recorded result', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gl-restart-'));

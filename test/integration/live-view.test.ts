@@ -8,6 +8,7 @@ import { LiveView } from '../../src/engine/live-view.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { authOf, errorBody, startHarness, type Harness } from './api-harness.ts';
+import { until } from '../helpers/until.ts';
 
 // The live view end to end: a real server, real Chromium running a page that keeps painting
 // until the test releases it, and an SSE client reading `frame` events.
@@ -58,14 +59,6 @@ afterAll(async () => {
 const eventReader = (res: Response) => sseReader(res, { skip: (m) => !m.event });
 
 /** Poll a condition on our own state (bounded); the machine is loaded, so no fixed sleeps. */
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Read until an event of this name; a stream that ends first fails the test, never spins. */
 async function nextEvent(sse: { next(): Promise<SseMessage | null> }, name: string) {
   const seen: string[] = [];

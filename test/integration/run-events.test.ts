@@ -5,6 +5,7 @@ import { runStreamOf } from '../../src/api/routes/run-events.ts';
 import { sseReader } from '../helpers/sse.ts';
 import { createMember, createTriggerToken } from './auth-helpers.ts';
 import { errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
+import { until } from '../helpers/until.ts';
 
 // Tests named `step N` wait until step N is released; `fail …` fails; `block …` waits for abort.
 let released = 0;
@@ -73,14 +74,6 @@ async function openEvents(
     },
     close: () => ctl.abort(),
   };
-}
-
-async function until(what: string, fn: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 let h: Harness;

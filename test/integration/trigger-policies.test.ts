@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntilDone, startTriggerHarness, type TriggerHarness } from './trigger-harness.ts';
+import { until } from '../helpers/until.ts';
 
 // Idempotency-Key, `wait`, the concurrency policies, callbacks and the legacy redirect, over
 // real HTTP on 127.0.0.1.
@@ -105,7 +106,7 @@ describe('wait', () => {
       body: JSON.stringify({ suites: ['gated'], git: { ref: 'gone' }, wait: true }),
       signal: ctrl.signal,
     }).catch(() => null);
-    const runId = await until(async () => {
+    const runId = await until('the run to be running with a listener', async () => {
       const items = (await h.store.runs.list(p.id, { limit: 1, offset: 0 })).items;
       const run = items[0];
       return run && run.status === 'running' && h.events.listenerCount(run.id) > 0
@@ -114,7 +115,7 @@ describe('wait', () => {
     });
     ctrl.abort();
     await pending;
-    await until(async () => (h.events.listenerCount(runId) === 0 ? true : undefined));
+    await until('the listener to be gone', () => h.events.listenerCount(runId) === 0);
     h.openGate();
     await pollUntilDone(h, statusUrlOf(runId), p.token);
   });
@@ -127,8 +128,9 @@ describe('concurrency policies', () => {
     const older = await trigger('app', body);
     const newer = await trigger('app', body);
     expect([older.status, newer.status]).toEqual([202, 202]);
-    await until(async () =>
-      (await run(older.body.runId)).status === 'running' ? true : undefined,
+    await until(
+      'the older run to be running',
+      async () => (await run(older.body.runId)).status === 'running',
     );
     // Two workers are free, yet the newer run's test has not started.
     expect((await run(newer.body.runId)).status).toBe('queued');
@@ -229,7 +231,7 @@ describe('callbacks', () => {
       callbackUrl: `http://127.0.0.1:${port}/hooks/greenlight`,
     });
     expect(res.status).toBe(202);
-    await until(async () => (got.length > 0 ? true : undefined));
+    await until('a callback', () => got.length > 0);
     expect(got[0]!.body).toEqual({
       runId: res.body.runId,
       status: 'failed',
@@ -286,11 +288,3 @@ const statusUrlOf = (runId: string): string =>
   `${h.url}/api/v1/projects/${p.id}/trigger/runs/${runId}`;
 
 /** Poll a condition (bounded) until it yields a value. */
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}
