@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply } from 'fastify';
 
 /** The session cookie (HttpOnly): an opaque random id whose SHA-256 is the session's key. */
@@ -6,21 +7,12 @@ export const SESSION_COOKIE = 'access_token';
 /** The CSRF cookie (readable by scripts): its value must come back in X-CSRF-Token. */
 export const CSRF_COOKIE = '_csrf';
 
-/** Parse a Cookie header; a malformed pair is skipped, never an error. */
+/** Parse a Cookie header (jshttp's `cookie`, as Fastify's plugin uses); never an error. */
 export function readCookies(header: string | undefined): Record<string, string> {
+  if (!header) return {};
   const out: Record<string, string> = {};
-  if (!header) return out;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      if (!(name in out)) out[name] = decodeURIComponent(value);
-    } catch {
-      // not percent-encoded properly: ignore this cookie
-    }
+  for (const [name, value] of Object.entries(parseCookie(header))) {
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }
@@ -30,12 +22,16 @@ function cookie(
   value: string,
   o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number },
 ): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'SameSite=Lax'];
-  parts.push(`Max-Age=${o.maxAgeSeconds}`);
-  if (o.maxAgeSeconds === 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
-  if (o.httpOnly) parts.push('HttpOnly');
-  if (o.secure) parts.push('Secure');
-  return parts.join('; ');
+  return stringifySetCookie({
+    name,
+    value,
+    path: '/',
+    sameSite: 'lax',
+    maxAge: o.maxAgeSeconds,
+    ...(o.maxAgeSeconds === 0 ? { expires: new Date(0) } : {}),
+    httpOnly: o.httpOnly,
+    secure: o.secure,
+  });
 }
 
 /** Set the session and CSRF cookies of a new session. */
