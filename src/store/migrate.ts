@@ -30,6 +30,8 @@ import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
+import * as m033 from './migrations/033-recycle-bin.ts';
+import * as m034 from './migrations/034-workspace-settings.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -57,6 +59,8 @@ const migrations: Record<string, Migration> = {
   '020-run-crawls': m020,
   '021-status-context': m021,
   '030-account-tokens': m030,
+  '033-recycle-bin': m033,
+  '034-workspace-settings': m034,
   '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,
