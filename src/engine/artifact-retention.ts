@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/connect.ts';
 import { bytesUnder } from './artifact-limits.ts';
+import { purgeExpired } from './recycle-bin.ts';
 
 /** How long finished runs keep their artifacts: both rules apply, whichever expires first. */
 export interface RetentionPolicy {
@@ -66,7 +67,10 @@ export async function sweepArtifacts(
   return report;
 }
 
-/** Sweeps once now and then every `intervalMs` (an unref'd timer: it never holds the process). */
+/**
+ * Sweeps once now and then every `intervalMs` (an unref'd timer: it never holds the process):
+ * expired artifacts, then recycle-bin items past their workspace's retention (recycle-bin.ts).
+ */
 export class ArtifactSweeper {
   readonly #deps: SweepDeps;
   readonly #policy: RetentionPolicy;
@@ -108,6 +112,14 @@ export class ArtifactSweeper {
       await this.sweep();
     } catch (err) {
       this.#deps.logger?.error({ err }, 'artifact retention sweep failed');
+    }
+    try {
+      const purged = await purgeExpired(this.#deps);
+      if (purged.projects + purged.tests > 0) {
+        this.#deps.logger?.info(purged, 'purged expired recycle-bin items');
+      }
+    } catch (err) {
+      this.#deps.logger?.error({ err }, 'recycle bin purge failed');
     }
   }
 }

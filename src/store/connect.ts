@@ -23,6 +23,7 @@ import { outboxRepository, type OutboxRepository } from './outbox.ts';
 import { projectSecretRepository, type ProjectSecretRepository } from './project-secrets.ts';
 import { projectRepository, type ProjectRepository } from './projects.ts';
 import { locatorMemoryRepository, type LocatorMemoryRepository } from './locator-memory.ts';
+import { recycleBinRepository, type RecycleBinRepository } from './recycle-bin.ts';
 import { resultRepository, type ResultRepository } from './results.ts';
 import { resultHistoryRepository, type ResultHistoryRepository } from './result-history.ts';
 import { suiteSettingsRepository, type SuiteSettingsRepository } from './suite-settings.ts';
@@ -42,6 +43,10 @@ import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testHistoryRepository, type TestHistoryRepository } from './test-history.ts';
 import { testRepository, type TestRepository } from './tests.ts';
 import { triggerTokenRepository, type TriggerTokenRepository } from './trigger-tokens.ts';
+import {
+  workspaceSettingsRepository,
+  type WorkspaceSettingsRepository,
+} from './workspace-settings.ts';
 import { visualBaselineRepository, type VisualBaselineRepository } from './visual-baselines.ts';
 
 /** The one door to the database: a repository per aggregate, transactions, and close. */
@@ -100,6 +105,10 @@ export interface Store {
   scanAudit: ScanAuditRepository;
   /** Exceptions to failed scan gates (SCAN). */
   scanApprovals: ScanApprovalRepository;
+  /** Soft-deleted projects and tests: list, restore, purge. */
+  recycleBin: RecycleBinRepository;
+  /** Settings of a workspace: the AI provider, the recycle bin's retention. */
+  workspaceSettings: WorkspaceSettingsRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Run fn after the current transaction commits (at once outside a transaction). */
@@ -166,6 +175,8 @@ function buildStore(
     scanSettings: scanSettingsRepository(ctx),
     scanAudit: scanAuditRepository(ctx),
     scanApprovals: scanApprovalRepository(ctx),
+    recycleBin: recycleBinRepository(ctx),
+    workspaceSettings: workspaceSettingsRepository(ctx, box),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);
       const callbacks: (() => void)[] = [];

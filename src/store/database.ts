@@ -16,6 +16,8 @@ export interface ProjectsTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** Who deleted it (an e-mail, `cli`, …); null when live or unknown. */
+  deleted_by: string | null;
   workspace_id: string | null;
   /** Default extra attempts of a failing test (0–5). */
   retries: number;
@@ -73,6 +75,10 @@ export interface TestsTable {
   quarantined_by: string | null;
   /** JSON array of globs (repo paths or URL paths) the test covers (selection `changed`). */
   covers: string;
+  /** When the test went to the recycle bin; null: live. Every read of tests.ts skips deleted ones. */
+  deleted_at: string | null;
+  /** Who deleted it (an e-mail, `cli`, …). */
+  deleted_by: string | null;
 }
 
 /** One recorded state of a test: the review queue's history (REVIEW). */
@@ -515,7 +521,21 @@ export interface RunCrawlsTable {
   finished_at: string | null;
 }
 
+/** One setting of a workspace (workspace-settings.ts). */
+export interface WorkspaceSettingsTable {
+  workspace_id: string;
+  /** `ai` | `recycle_bin` */
+  name: string;
+  /** JSON, validated by the setting's schema when read. */
+  value: string;
+  /** Encrypted (secret-box.ts); null when the setting has none. */
+  secret: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database extends ScanTables {
+  workspace_settings: WorkspaceSettingsTable;
   run_crawls: RunCrawlsTable;
   data_sets: DataSetsTable;
   crawls: CrawlsTable;

@@ -32,6 +32,8 @@ import * as m050 from './migrations/050-run-progress.ts';
 import * as m051 from './migrations/051-results-page.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
+import * as m033 from './migrations/033-recycle-bin.ts';
+import * as m034 from './migrations/034-workspace-settings.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -59,6 +61,8 @@ const migrations: Record<string, Migration> = {
   '020-run-crawls': m020,
   '021-status-context': m021,
   '030-account-tokens': m030,
+  '033-recycle-bin': m033,
+  '034-workspace-settings': m034,
   '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,

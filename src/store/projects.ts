@@ -40,8 +40,11 @@ export interface ProjectRepository {
   get(idOrSlug: string): Promise<Project | undefined>;
   /** Throws not_found for a missing or deleted project, conflict for a taken slug. */
   update(id: string, patch: ProjectPatch): Promise<Project>;
-  /** Hide the project and hard-delete its trigger tokens (a deleted project opens nothing). */
-  softDelete(id: string): Promise<void>;
+  /**
+   * Move the project to the recycle bin (recycle-bin.ts): hidden from every read here, and its
+   * trigger tokens hard-deleted (a deleted project opens nothing; a restore does not revive them).
+   */
+  softDelete(id: string, opts?: { actor?: string }): Promise<void>;
 }
 
 function toProject(r: Selectable<ProjectsTable>): Project {
@@ -89,6 +92,7 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
         created_at: at,
         updated_at: at,
         deleted_at: null,
+        deleted_by: null,
         workspace_id: workspaceId,
         retries: 0,
         fail_on_flaky: 0,
@@ -150,12 +154,12 @@ export function projectRepository({ db, now }: RepoContext): ProjectRepository {
       return toProject(row);
     },
 
-    async softDelete(id) {
+    async softDelete(id, opts = {}) {
       const at = now();
       await db.deleteFrom('trigger_tokens').where('project_id', '=', id).execute();
       await db
         .updateTable('projects')
-        .set({ deleted_at: at, updated_at: at })
+        .set({ deleted_at: at, deleted_by: opts.actor ?? null, updated_at: at })
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
         .execute();

@@ -78,7 +78,8 @@ export interface TestRepository {
     patch: Partial<TestDocument>,
     opts?: TestChangeOptions,
   ): Promise<Test | undefined>;
-  delete(projectId: string, id: string): Promise<boolean>;
+  /** Soft delete: the test goes to the recycle bin (recycle-bin.ts), hidden from every read here. */
+  delete(projectId: string, id: string, opts?: { actor?: string }): Promise<boolean>;
   /**
    * Review: set the status of many tests; returns how many actually changed (approving a stale
    * approved test counts: it clears the flag). Each change is recorded as a version.
@@ -190,6 +191,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
       .selectAll()
       .where('project_id', '=', projectId)
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
       .executeTakeFirst();
 
   const get = async (projectId: string, id: string): Promise<Test | undefined> => {
@@ -257,6 +259,8 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
           quarantine_reason: null,
           quarantined_at: null,
           quarantined_by: null,
+          deleted_at: null,
+          deleted_by: null,
         };
         await tx.insertInto('tests').values(row).execute();
         await recordVersions(tx, at, [
@@ -277,6 +281,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
               .selectAll()
               .where('project_id', '=', projectId)
               .where('key', '=', doc.key)
+              .where('deleted_at', 'is', null)
               .executeTakeFirst(),
           { ...documentColumns(doc), ...(status ? { status } : {}), source: opts.source },
           { actor: opts.actor ?? opts.source },
@@ -295,7 +300,10 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
     },
 
     async list(projectId, q) {
-      let base = db.selectFrom('tests').where('project_id', '=', projectId);
+      let base = db
+        .selectFrom('tests')
+        .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null);
       if (q.status) base = base.where('status', '=', q.status);
       if (q.suite) base = base.where('suite', '=', q.suite);
       if (q.stale !== undefined) base = base.where('stale_at', q.stale ? 'is not' : 'is', null);
@@ -323,13 +331,16 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
       return change(projectId, (tx) => rowOf(tx, projectId, id), patchColumns(patch), opts);
     },
 
-    async delete(projectId, id) {
+    async delete(projectId, id, opts = {}) {
+      const at = now();
       const r = await db
-        .deleteFrom('tests')
+        .updateTable('tests')
+        .set({ deleted_at: at, deleted_by: opts.actor ?? null })
         .where('project_id', '=', projectId)
         .where('id', '=', id)
+        .where('deleted_at', 'is', null)
         .executeTakeFirst();
-      return r.numDeletedRows > 0n;
+      return r.numUpdatedRows > 0n;
     },
 
     setStatus(projectId, ids, status, reviewer, opts = {}) {
@@ -347,6 +358,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
           })
           .where('project_id', '=', projectId)
           .where('id', 'in', ids)
+          .where('deleted_at', 'is', null)
           .where((eb) =>
             status === 'approved'
               ? eb.or([eb('status', '<>', status), eb('stale_at', 'is not', null)])
@@ -372,6 +384,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         .select('id')
         .where('project_id', '=', projectId)
         .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
         .execute();
       const known = new Set(found.map((r) => r.id));
       return ids.filter((id) => !known.has(id));
@@ -388,6 +401,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
             .set({ stale_reason: reason, stale_at: at })
             .where('project_id', '=', projectId)
             .where('id', '=', id)
+            .where('deleted_at', 'is', null)
             .where((eb) =>
               eb.or([eb('stale_reason', 'is', null), eb('stale_reason', '<>', reason)]),
             )
@@ -406,6 +420,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         .selectFrom('tests')
         .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
         .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
         .groupBy('status')
         .execute();
       const c: TestCounts = { draft: 0, approved: 0, rejected: 0, total: 0 };
@@ -429,6 +444,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         })
         .where('project_id', '=', projectId)
         .where('id', '=', id)
+        .where('deleted_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
       return row && toTest(row);
@@ -439,6 +455,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         .selectFrom('tests')
         .selectAll()
         .where('project_id', '=', projectId)
+        .where('deleted_at', 'is', null)
         .where('status', '=', 'approved');
       const suites = sel.suites ?? [];
       const tags = sel.tags ?? [];

@@ -167,13 +167,16 @@ export const projectItemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app
       schema: {
         tags: ['projects'],
         summary:
-          'Delete a project (soft delete: hidden from every route; its trigger tokens are hard-deleted)',
+          'Delete a project (soft delete: it goes to the recycle bin, hidden from every route; its trigger tokens are hard-deleted)',
         params,
         response: { 204: z.undefined(), ...errorResponses(404) },
       },
     },
     async (req, reply) => {
-      await store.projects.softDelete(projectOf(req).id);
+      const p = req.principal;
+      await store.projects.softDelete(projectOf(req).id, {
+        ...(p?.kind === 'user' ? { actor: p.email } : {}),
+      });
       return reply.code(204).send();
     },
   );

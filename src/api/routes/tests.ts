@@ -228,13 +228,16 @@ export const testRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     {
       schema: {
         tags,
-        summary: 'Delete a test',
+        summary: 'Delete a test (soft delete: it goes to the recycle bin, GET /recycle-bin)',
         params: itemParams,
         response: { 204: z.undefined(), ...errorResponses(404) },
       },
     },
     async (req, reply) => {
-      if (!(await store.tests.delete(projectOf(req).id, req.params.testId))) throw notFound('test');
+      const deleted = await store.tests.delete(projectOf(req).id, req.params.testId, {
+        actor: actorOf(req),
+      });
+      if (!deleted) throw notFound('test');
       return reply.code(204).send();
     },
   );
