@@ -50,6 +50,8 @@ export function createMetrics(
     registers: [registry],
   });
   const unsubscribe = deps.events.subscribe('*', (e) => {
+    // Counts are of this process's work: a shared bus also carries other processes' events.
+    if (e.remote) return;
     if (e.type === 'run.started') started.inc();
     else if (e.type === 'run.finished') finished.inc({ verdict: e.status ?? 'unknown' });
     else if (e.type === 'test.finished' && e.durationMs !== undefined)

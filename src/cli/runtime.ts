@@ -7,9 +7,11 @@ import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
 import { Engine } from '../engine/engine.ts';
 import { LiveView } from '../engine/live-view.ts';
-import { InProcessEventBus } from '../events/event-bus.ts';
+import { InProcessEventBus, type EventBus } from '../events/event-bus.ts';
+import { SharedEventBus } from '../events/shared-event-bus.ts';
 import { LocalQueue } from '../queue/local-queue.ts';
 import { openStore, type Store } from '../store/connect.ts';
+import { PgBroadcast } from '../store/pg-broadcast.ts';
 import { storeOptions } from '../store/secret-key.ts';
 
 /** The wired-up parts of one Greenlight process. */
@@ -17,7 +19,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   store: Store;
-  events: InProcessEventBus;
+  /** In-process on SQLite; shared by every process on the database on PostgreSQL. */
+  events: EventBus;
   engine: Engine;
   pool: BrowserPool;
   /** Screencasts of this process's running tests, for live-view watchers. */
@@ -36,6 +39,33 @@ export function createLogger(config: Config, level?: string): Logger {
   );
 }
 
+/**
+ * The run event bus: on PostgreSQL one every process on the database shares (LISTEN/NOTIFY on a
+ * channel of the store's schema), so a server sees the events of runs a worker executes.
+ */
+async function openEventBus(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): Promise<{ events: EventBus; broadcast: PgBroadcast | null }> {
+  const onListenerError = (err: unknown, e: { type: string; runId: string }): void =>
+    logger.error({ err, runId: e.runId, event: e.type }, 'run event listener failed');
+  if (store.dialect !== 'postgres') {
+    return { events: new InProcessEventBus({ onListenerError }), broadcast: null };
+  }
+  const broadcast = await PgBroadcast.open({
+    databaseUrl: config.databaseUrl,
+    onError: (err) =>
+      logger.warn({ err }, 'run event channel (LISTEN/NOTIFY) failed; reconnecting'),
+  });
+  const events = new SharedEventBus(broadcast, {
+    onListenerError,
+    onBadMessage: (m) =>
+      logger.warn({ message: m.slice(0, 200) }, 'ignored a message on the run event channel'),
+  });
+  return { events, broadcast };
+}
+
 /** Open the store, wire queue, events, browser pool and engine, and start the engine's workers. */
 export async function openRuntime(
   config: Config,
@@ -43,7 +73,12 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config);
   const store = await openStore(storeOptions(config));
-  const events = new InProcessEventBus();
+  const { events, broadcast } = await openEventBus(config, store, logger).catch(
+    async (e: unknown) => {
+      await store.close();
+      throw e;
+    },
+  );
   const queue = new LocalQueue(store);
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
@@ -75,6 +110,9 @@ export async function openRuntime(
       await engine.stop();
       await pool.close();
       await egress.close();
+      // After the engine: its last events (a test handed back, a verdict) still go out.
+      await broadcast?.flush();
+      await broadcast?.close();
       await store.close();
     },
   };

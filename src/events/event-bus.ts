@@ -42,6 +42,11 @@ export interface RunEvent {
   /** run.phase: which phase of the run the message is about. */
   phase?: 'crawl';
   message?: string;
+  /**
+   * Set on an event another process published (a shared bus, shared-event-bus.ts). Listeners
+   * that act once per event across all processes (metrics of this process's work) skip these.
+   */
+  remote?: true;
 }
 
 export type RunEventListener = (e: RunEvent) => void;

@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { startServer } from '../../src/api/server.ts';
+import { loadConfig } from '../../src/config.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { RunEvent } from '../../src/events/event-bus.ts';
+import { SharedEventBus } from '../../src/events/shared-event-bus.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import { PgBroadcast } from '../../src/store/pg-broadcast.ts';
+import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
+import {
+  addTests,
+  newProject,
+  openTestStore,
+  POSTGRES_URL,
+  type TestStore,
+} from '../fixtures/engine/test-stores.ts';
+import { sseReader, type SseMessage } from '../helpers/sse.ts';
+import { createAdmin } from './auth-helpers.ts';
+
+const childScript = join(import.meta.dirname, '../fixtures/engine/pg-events-child.ts');
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Lines the other process printed, and a way to wait for one. */
+interface Child {
+  lines: Record<string, unknown>[];
+  waitFor(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+/** Another process on the same schema (pg-events-child.ts); resolves once it listens. */
+async function otherProcess(t: TestStore): Promise<Child> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [childScript, t.databaseUrl, t.schema!, t.dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  cleanups.push(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of [...waiters]) w();
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', () => reject(new Error(`the other process exited: ${stderr}`))),
+  );
+  exited.catch(() => undefined);
+  const out: Child = {
+    lines,
+    waitFor(pred) {
+      const found = new Promise<Record<string, unknown>>((resolve) => {
+        const check = (): void => {
+          const hit = lines.find(pred);
+          if (!hit) return;
+          waiters.delete(check);
+          resolve(hit);
+        };
+        waiters.add(check);
+        check();
+      });
+      return Promise.race([found, exited]);
+    },
+  };
+  await out.waitFor((l) => l.ready === true);
+  return out;
+}
+
+/** An API process (engine not executing) on the store, its events on the shared bus. */
+async function apiProcess(t: TestStore) {
+  const broadcast = await PgBroadcast.open({ databaseUrl: t.databaseUrl, schema: t.schema! });
+  const events = new SharedEventBus(broadcast);
+  const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
+  // Not started: every job of the run is executed by the other process.
+  const engine = new Engine({
+    store: t.store,
+    queue,
+    events,
+    executor: scriptedExecutor().executor,
+    dataDir: t.dir,
+    workers: 1,
+  });
+  const config = loadConfig(
+    {},
+    {
+      dataDir: t.dir,
+      databaseUrl: t.databaseUrl,
+      host: '127.0.0.1',
+      port: 0,
+      rateLimit: 'off',
+    },
+  );
+  const app = await buildApp({ store: t.store, engine, events, config, logger: false });
+  const url = await startServer(app, config);
+  const admin = await createAdmin(t.store);
+  cleanups.push(async () => {
+    await app.close();
+    await queue.close();
+    await broadcast.close();
+  });
+  return { url, engine, events, broadcast, auth: { authorization: `Bearer ${admin.apiKey}` } };
+}
+
+async function openStream(url: string, headers: Record<string, string>) {
+  const ctl = new AbortController();
+  const res = await fetch(url, { headers, signal: ctl.signal });
+  expect(res.status).toBe(200);
+  cleanups.push(async () => ctl.abort());
+  const sse = sseReader(res, { skip: (m) => m.comment !== undefined });
+  return {
+    /** The first message in `seen` that matches, else read on (keeping each in `seen`). */
+    async until(pred: (m: SseMessage) => boolean, seen: SseMessage[] = []): Promise<SseMessage> {
+      const earlier = seen.find(pred);
+      if (earlier) return earlier;
+      for (;;) {
+        const m = await sse.next();
+        if (!m) throw new Error(`the stream ended; seen: ${JSON.stringify(seen)}`);
+        seen.push(m);
+        if (pred(m)) return m;
+      }
+    },
+  };
+}
+
+describe('run events across processes on one PostgreSQL schema', () => {
+  it("an SSE client on one process sees another's tests; a cancel there aborts them", async () => {
+    const t = await openTestStore('postgres');
+    cleanups.push(() => t.dispose());
+    const api = await apiProcess(t);
+    const p = await newProject(t.store, 2);
+    const [passing, blocking] = await addTests(t.store, p, ['pass one', 'block two']);
+    const worker = await otherProcess(t);
+
+    const run = await api.engine.createRun(p.id, { trigger: { source: 'test' } });
+    const stream = await openStream(`${api.url}/api/v1/runs/${run.id}/events`, api.auth);
+    const seen: SseMessage[] = [];
+    // test.finished of a test the other process executed, through NOTIFY → RunStream → SSE.
+    const result = await stream.until((m) => m.event === 'result', seen);
+    expect(result.data).toMatchObject({ testId: passing!.id, status: 'passed', attempt: 1 });
+    await worker.waitFor((l) => l.started === blocking!.id);
+    await stream.until((m) => m.event === 'log' && m.data?.testId === blocking!.id, seen);
+
+    // Cancel on this process: the test blocking on the other one is aborted there.
+    const res = await fetch(`${api.url}/api/v1/runs/${run.id}/abort`, {
+      method: 'POST',
+      headers: { ...api.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'enough' }),
+    });
+    expect(res.status).toBe(200);
+    await worker.waitFor((l) => l.aborted === blocking!.id);
+    const done = await stream.until((m) => m.event === 'done', seen);
+    // The seed-001 shape: a cancelled run is `aborted` there.
+    expect(done.data).toMatchObject({ runId: run.id, status: 'aborted', passed: 1 });
+    expect((await t.store.runs.get(p.id, run.id))?.status).toBe('cancelled');
+    const results = await t.store.results.listByRun(run.id);
+    expect(results.map((r) => r.testId)).toEqual([passing!.id]);
+    // The aborted job is dropped, not left running nor recorded.
+    const jobs = await t.store.jobs.listByRun(run.id);
+    expect(jobs.find((j) => j.testId === blocking!.id)?.status).not.toBe('running');
+  }, 60_000);
+
+  it('hears the events of its own schema only, and marks them remote', async () => {
+    const a = await openTestStore('postgres');
+    cleanups.push(() => a.dispose());
+    const other = `gl_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`create schema ${other}`);
+    cleanups.push(async () => {
+      await admin.query(`drop schema ${other} cascade`);
+      await admin.end();
+    });
+    const open = async (schema: string) => {
+      const b = await PgBroadcast.open({ databaseUrl: a.databaseUrl, schema });
+      cleanups.push(() => b.close());
+      const bus = new SharedEventBus(b);
+      const heard: RunEvent[] = [];
+      bus.subscribe('*', (e) => heard.push(e));
+      return { b, bus, heard };
+    };
+    const sender = await open(a.schema!);
+    const sameSchema = await open(a.schema!);
+    const otherSender = await open(other);
+    const otherSchema = await open(other);
+    expect(sender.b.channel).toBe(`greenlight_events:${a.schema}`);
+    expect(otherSchema.b.channel).toBe(`greenlight_events:${other}`);
+
+    const base = { runId: 'r1', projectId: 'p1', at: new Date().toISOString() } as const;
+    // An error far over NOTIFY's 8000 bytes still goes out, cut.
+    const long = 'x'.repeat(20_000);
+    sender.bus.publish({ ...base, type: 'test.finished', testId: 't1', error: long });
+    sender.bus.publish({ ...base, type: 'run.finished', status: 'passed' });
+    await sender.b.flush();
+    // Sent after the first schema's events were committed: PostgreSQL hands notifications out
+    // in commit order, so had those been on this channel, they would arrive before this one.
+    otherSender.bus.publish({ ...base, runId: 'r2', type: 'run.started' });
+    await until(() => sameSchema.heard.length === 2 && otherSchema.heard.length === 1);
+
+    expect(sameSchema.heard.map((e) => [e.type, e.remote])).toEqual([
+      ['test.finished', true],
+      ['run.finished', true],
+    ]);
+    expect(sameSchema.heard[0]!.error).toMatch(/^x{2000}…$/);
+    // The publisher got its own events once, at once and whole, not their echo.
+    expect(sender.heard.map((e) => e.type)).toEqual(['test.finished', 'run.finished']);
+    expect(sender.heard[0]!.error).toBe(long);
+    expect(sender.heard[0]!.remote).toBeUndefined();
+    expect(otherSchema.heard.map((e) => [e.runId, e.type, e.remote])).toEqual([
+      ['r2', 'run.started', true],
+    ]);
+  }, 30_000);
+});
+
+/** Wait for a condition that notifications make true (no deadline: vitest's timeout is it). */
+async function until(fn: () => boolean): Promise<void> {
+  while (!fn()) await new Promise((r) => setTimeout(r, 20));
+}
