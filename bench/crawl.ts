@@ -1,12 +1,15 @@
 // Benchmark: crawl speed (pages/s) on a generated static site of 500 pages linked as a tree
 // (each page links to its parent and five children), served by node:http on 127.0.0.1, crawled
 // with 1 and then 4 concurrent pages in the same script and the same browser.
-//   node bench/crawl.ts [--pages 500]
+//   node bench/crawl.ts [--pages 500] [--json]
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BrowserPool } from '../src/browser/browser-pool.ts';
 import { loadConfig } from '../src/config.ts';
 import { crawl } from '../src/crawl/crawler.ts';
+import { captureStdout, emitResult, table } from './lib/result.ts';
+
+captureStdout();
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,5 +86,24 @@ for (const r of results) {
   );
 }
 const [one, four] = results;
-if (one && four)
+if (one && four) {
   console.log(`speed-up 4 vs 1: ${(four.pagesPerSecond / one.pagesPerSecond).toFixed(2)}x`);
+  emitResult({
+    bench: 'crawl',
+    command: `node bench/crawl.ts --pages ${total}`,
+    measures: [
+      {
+        name: `${total}-page site, 4 concurrent pages`,
+        value: four.pagesPerSecond,
+        unit: 'pages/s',
+        baseline: one.pagesPerSecond,
+        baselineName: '1 concurrent page',
+        better: 'higher',
+      },
+    ],
+    markdown: table(
+      ['concurrent pages', 'pages', 'seconds', 'pages/s'],
+      results.map((r) => [r.concurrency, r.pages, r.seconds, r.pagesPerSecond]),
+    ),
+  });
+}

@@ -3,7 +3,7 @@
 // shipped (memory fresh: nothing recorded, locators taken as written) and once with an executor
 // that withholds memory (no healer at all, the baseline), so all see the same browser, machine
 // and data. Prints total test time and wall time per variant.
-//   node bench/healing.ts [--rounds 3] [--workers 2]
+//   node bench/healing.ts [--rounds 3] [--workers 2] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,9 @@ import { InProcessEventBus } from '../src/events/event-bus.ts';
 import { LocalQueue } from '../src/queue/local-queue.ts';
 import { openStore } from '../src/store/connect.ts';
 import { storeOptions } from '../src/store/secret-key.ts';
+import { captureStdout, emitResult, table } from './lib/result.ts';
+
+captureStdout();
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,15 +82,40 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 const s = (ms: number): string => `${(ms / 1000 / rounds).toFixed(2)} s`;
-console.log('| variant | test time per run | wall per run |');
-console.log('| --- | --- | --- |');
-console.log(`| no healer (baseline) | ${s(totals.none.test)} | ${s(totals.none.wall)} |`);
-console.log(`| healer, memory fresh | ${s(totals.healer.test)} | ${s(totals.healer.wall)} |`);
 const first = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-console.log(
-  `| healer, first run (records) | ${first(recording.test)} | ${first(recording.wall)} |`,
+const markdown = table(
+  ['variant', 'test time per run', 'wall per run'],
+  [
+    ['no healer (baseline)', s(totals.none.test), s(totals.none.wall)],
+    ['healer, memory fresh', s(totals.healer.test), s(totals.healer.wall)],
+    ['healer, first run (records)', first(recording.test), first(recording.wall)],
+  ],
 );
+console.log(markdown);
 const base = totals.none.test / rounds;
 console.log(
   `ratio to baseline test time: memory fresh ${(totals.healer.test / totals.none.test).toFixed(3)}, first run ${(recording.test / base).toFixed(3)}`,
 );
+emitResult({
+  bench: 'healing',
+  command: `node bench/healing.ts --rounds ${rounds} --workers ${workers}`,
+  measures: [
+    {
+      name: 'demo test time, healer with fresh memory',
+      value: totals.healer.test / rounds / 1000,
+      unit: 's',
+      baseline: base / 1000,
+      baselineName: 'no healer',
+      better: 'lower',
+    },
+    {
+      name: 'demo test time, healer recording (first run)',
+      value: recording.test / 1000,
+      unit: 's',
+      baseline: base / 1000,
+      baselineName: 'no healer',
+      better: 'lower',
+    },
+  ],
+  markdown,
+});

@@ -1,8 +1,11 @@
 // Benchmark: the secret masker on a 1 MB log with 10 hostile secrets (each ~40 variants), against
 // an in-script baseline (one String.replaceAll per raw secret, the least any masker must do), plus
 // the worst case for a literal alternation: a secret of 'a's against a text of 'a's.
-//   node bench/mask.ts
+//   node bench/mask.ts [--json]
 import { makeMasker, MASK } from '../src/domain/secret-masker.ts';
+import { captureStdout, emitResult, table } from './lib/result.ts';
+
+captureStdout();
 
 const secrets = Array.from({ length: 10 }, (_, i) => `Pw${i} "q\\/@&<'+%é密🔑 ${i}`);
 const line = (i: number): string =>
@@ -36,3 +39,43 @@ console.log(
 console.log(
   `worst case (200 a's vs 1 MB of a's): ${worst.toFixed(1)} ms; replaceAll ${worstBase.toFixed(1)} ms; ratio ${(worst / worstBase).toFixed(1)}x`,
 );
+emitResult({
+  bench: 'mask',
+  command: 'node bench/mask.ts',
+  measures: [
+    {
+      name: '1 MB log, 10 secrets, every encoding',
+      value: ours,
+      unit: 'ms',
+      baseline: baseline,
+      baselineName: 'raw replaceAll',
+      better: 'lower',
+    },
+    {
+      name: 'worst case: 200 a-secret vs 1 MB of a…ab',
+      value: worst,
+      unit: 'ms',
+      baseline: worstBase,
+      baselineName: 'raw replaceAll',
+      better: 'lower',
+    },
+  ],
+  markdown: table(
+    ['case', 'masker', 'baseline (replaceAll)', 'ratio'],
+    [
+      ['building the patterns', `${build.toFixed(1)} ms`, '—', '—'],
+      [
+        '1 MB log, every encoding',
+        `${ours.toFixed(1)} ms`,
+        `${baseline.toFixed(1)} ms`,
+        (ours / baseline).toFixed(1),
+      ],
+      [
+        'worst case',
+        `${worst.toFixed(1)} ms`,
+        `${worstBase.toFixed(1)} ms`,
+        (worst / worstBase).toFixed(1),
+      ],
+    ],
+  ),
+});

@@ -3,7 +3,8 @@
 // script so both see the same machine state. Prints a table and writes bench/out/results.json.
 // `--tests N` grows the suite to N tests with copies of the demo's passing tests (the issue's
 // 60-test measurement); the copies are ordinary approved tests, so both tools run all of them.
-//   node bench/run.ts [--workers 1,2,4] [--repeat 1] [--tests 60]
+// Several repeats report the median of each. `--json` prints the result for bench/all.ts.
+//   node bench/run.ts [--workers 1,2,4] [--repeat 1] [--tests 60] [--json]
 import { exec } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,9 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { ensureDemoProject, ensureDemoSite, trustDemoSite } from '../src/cli/demo-project.ts';
 import { openRuntime } from '../src/cli/runtime.ts';
+import { captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
+
+captureStdout();
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +36,7 @@ interface Row {
   idealMs?: number;
 }
 const rows: Row[] = [];
+let suiteSize = 0;
 
 const config = loadConfig(process.env, { dataDir, workers: 16, logLevel: 'warn' });
 const site = await ensureDemoSite({ port: 0 });
@@ -111,25 +116,46 @@ async function growSuite(projectId: string, n: number): Promise<void> {
       { source: 'bench' },
     );
   }
-  const total = (await rt.store.tests.forSelection(projectId, {})).length;
-  console.log(`suite: ${total} approved tests`);
+  suiteSize = (await rt.store.tests.forSelection(projectId, {})).length;
+  console.log(`suite: ${suiteSize} approved tests`);
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-console.log(
-  '| workers | Greenlight wall | test time / workers | wall ÷ ideal | Playwright Test wall | Greenlight ÷ Playwright |',
-);
-console.log('| --- | --- | --- | --- | --- | --- |');
+const measures: Measure[] = [];
+const lines: (string | number)[][] = [];
 for (const w of workerCounts) {
   const g = rows.filter((r) => r.tool === 'greenlight' && r.workers === w);
   const p = rows.filter((r) => r.tool === 'playwright-test' && r.workers === w);
-  const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const gw = avg(g.map((r) => r.wallMs));
-  const ideal = avg(g.map((r) => r.idealMs ?? 0));
-  const pw = avg(p.map((r) => r.wallMs));
-  console.log(
-    `| ${w} | ${s(gw)} | ${s(ideal)} | ${(gw / ideal).toFixed(2)} | ${s(pw)} | ${(gw / pw).toFixed(2)} |`,
-  );
+  const gw = median(g.map((r) => r.wallMs));
+  const ideal = median(g.map((r) => r.idealMs ?? 0));
+  const pw = median(p.map((r) => r.wallMs));
+  lines.push([w, s(gw), s(ideal), (gw / ideal).toFixed(2), s(pw), (gw / pw).toFixed(2)]);
+  measures.push({
+    name: `wall, ${w} worker${w === 1 ? '' : 's'}`,
+    value: gw / 1000,
+    unit: 's',
+    baseline: pw / 1000,
+    baselineName: 'Playwright Test',
+    better: 'lower',
+  });
 }
+const markdown = table(
+  [
+    'workers',
+    'Greenlight wall',
+    'test time / workers',
+    'wall ÷ ideal',
+    'Playwright Test wall',
+    'Greenlight ÷ Playwright',
+  ],
+  lines,
+);
+console.log(markdown);
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify(rows, null, 2));
+emitResult({
+  bench: 'run',
+  command: `node bench/run.ts --workers ${workerCounts.join(',')} --repeat ${repeat}${wantTests ? ` --tests ${wantTests}` : ''}`,
+  measures,
+  markdown: `${markdown}\n\nMedian of ${repeat} per row; both tools run the same ${suiteSize} tests with the same Chromium.`,
+});

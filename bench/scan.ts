@@ -1,4 +1,4 @@
-// Scan gate throughput and secret recall. Run: node bench/scan.ts
+// Scan gate throughput and secret recall. Run: node bench/scan.ts [--json]
 // Throughput: files/s and lines/s over Greenlight's own tree and node_modules/typescript/lib,
 // with 1 and 2 worker threads (the ratio 2:1 is the number to watch). Recall: a corpus of planted
 // secrets generated here (random values in the shapes of real credentials, in code, config and
@@ -7,6 +7,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultScanConfig, mergeScanConfig } from '../src/scan/scan-config.ts';
 import { runScan } from '../src/scan/scanner.ts';
+import { captureStdout, emitResult, type Measure } from './lib/result.ts';
+
+captureStdout();
 
 const root = join(import.meta.dirname, '..');
 const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -14,11 +17,14 @@ const upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const pick = (chars: string, n: number): string =>
   Array.from({ length: n }, () => chars[randomInt(chars.length)]).join('');
 
+const linesPerSecond = new Map<string, number>();
+
 async function throughput(label: string, dir: string, threads: number): Promise<string> {
   const config = mergeScanConfig(defaultScanConfig, { threads, maxFileBytes: 2_000_000 });
   const t0 = performance.now();
   const r = await runScan({ root: dir, config, threads });
   const s = (performance.now() - t0) / 1000;
+  linesPerSecond.set(`${label}/${threads}`, r.summary.lines / s);
   return `| ${label} | ${threads} | ${r.summary.files} | ${r.summary.lines} | ${s.toFixed(2)} | ${Math.round(r.summary.files / s)} | ${Math.round(r.summary.lines / s)} | ${r.findings.length} |`;
 }
 
@@ -106,4 +112,27 @@ const out = [
     .join(', ')}.`,
   '',
 ];
-process.stdout.write(`${out.join('\n')}\n`);
+console.log(out.join('\n'));
+const measures: Measure[] = [];
+for (const label of ['greenlight (src, test, bench, …)', 'node_modules/typescript/lib']) {
+  measures.push({
+    name: `${label}, 2 threads`,
+    value: linesPerSecond.get(`${label}/2`) ?? 0,
+    unit: 'lines/s',
+    baseline: linesPerSecond.get(`${label}/1`) ?? 0,
+    baselineName: '1 thread',
+    better: 'higher',
+  });
+}
+measures.push({
+  name: `secrets recall, ${rec.total} planted`,
+  value: (100 * rec.found) / rec.total,
+  unit: '%',
+  better: 'higher',
+});
+emitResult({
+  bench: 'scan',
+  command: 'node bench/scan.ts',
+  measures,
+  markdown: out.slice(2).join('\n').trim(),
+});
