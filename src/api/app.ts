@@ -96,7 +96,7 @@ export interface ApiDeps {
   crawlPhases?: boolean;
   /** Screencasts of tests running in this process; none: the live view answers 503. */
   live?: LiveView;
-  /** Static scans (SCAN); default: one built on the store and engine. */
+  /** Static scans; default: one built on the store and engine. */
   scans?: ScanService;
   /** The dashboard's built files (default: web/dist of this package). */
   webDist?: string;

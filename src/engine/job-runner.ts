@@ -231,7 +231,7 @@ export class JobRunner {
     const { store } = this.#d;
     const run = await store.runs.get(null, runId);
     if (!run || isTerminal(run.status)) return;
-    // A run with a scan (SCAN) waits for it; the scan's end calls back here.
+    // A run with a scan waits for it; the scan's end calls back here.
     const scan = await runScanOutcome(store, run.id);
     if (scan === 'pending') return;
     const [counts, options] = await Promise.all([this.#counts(run), store.runs.options(run.id)]);

@@ -59,7 +59,7 @@ export interface TriggerRequest {
   crawl?: RunCrawlRequest;
   /** PR feedback (commit status, sticky comment) with its request-scoped token; never stored. */
   feedback?: { target: FeedbackTarget; runUrl?: (run: Run) => string };
-  /** A static scan in the same run (SCAN): its gate is part of the run's verdict. */
+  /** A static scan in the same run: its gate is part of the run's verdict. */
   scan?: ScanInputSpec;
 }
 
@@ -82,7 +82,7 @@ export interface TriggerDeps {
   /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
-  /** Runs a trigger's scan (SCAN); none: a trigger with a scan is refused. */
+  /** Runs a trigger's scan; none: a trigger with a scan is refused. */
   scans?: ScanService;
 }
 

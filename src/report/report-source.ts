@@ -15,7 +15,7 @@ export interface ReportSource {
   results: { listByRun(runId: string, projectId?: string): Promise<TestResult[]> };
   tests: { get(projectId: string, id: string): Promise<Test | undefined> };
   projects: { get(idOrSlug: string): Promise<Project | undefined> };
-  /** The run's scan findings (SCAN); optional so sources without scans still work. */
+  /** The run's scan findings; optional so sources without scans still work. */
   scans?: {
     forRun(runId: string): Promise<{ id: string } | undefined>;
     findings(

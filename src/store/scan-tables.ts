@@ -1,4 +1,4 @@
-/** The scan gate's tables (SCAN); `Database` extends this. Portable types as in database.ts. */
+/** The scan gate's tables; `Database` extends this. Portable types as in database.ts. */
 
 /** One scan: what was asked, how it ended, its summary and gate as JSON. */
 export interface ScansTable {

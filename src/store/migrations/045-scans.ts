@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Scans and their findings (SCAN). Findings are written once, when the scan ends. */
+/** Scans and their findings. Findings are written once, when the scan ends. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('scans')

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** A project's scan config and governance, its custom packs and its recorded suppressions (SCAN). */
+/** A project's scan config and governance, its custom packs and its recorded suppressions. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('scan_configs')

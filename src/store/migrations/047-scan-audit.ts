@@ -1,7 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /**
- * The scan gate's audit log (SCAN): one row per decision, numbered per project, each row holding
+ * The scan gate's audit log: one row per decision, numbered per project, each row holding
  * the hash of the one before. The database itself refuses UPDATE and DELETE on it (a trigger on
  * both engines), so the log is append-only whatever code runs against it.
  */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Approval requests for failed scan gates (SCAN): bound to fingerprints, expiring once approved. */
+/** Approval requests for failed scan gates: bound to fingerprints, expiring once approved. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('scan_approvals')
