@@ -13,6 +13,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerScan } from './commands/scan.ts';
+import { registerTests } from './commands/tests.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
 
@@ -31,6 +32,7 @@ registerRun(program);
 registerPlan(program);
 registerImport(program);
 registerExport(program);
+registerTests(program);
 registerProjects(program);
 registerSchedule(program);
 registerUser(program);

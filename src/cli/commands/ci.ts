@@ -8,6 +8,7 @@ import {
   type SseMessage,
 } from '../ci-client.ts';
 import { writeCiReports } from '../ci-junit.ts';
+import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 import { addCiRunFlags, triggerFieldsOfFlags, type CiRunFlags } from '../ci-run-flags.ts';
 import { colorize, createProgress, formatMs, type ProgressPrinter } from '../progress.ts';
 import { runPageUrl } from '../../domain/run-page.ts';
@@ -21,10 +22,9 @@ interface Connection {
   json?: boolean;
 }
 
-interface RunCmdOptions extends Connection, CiRunFlags {
+interface RunCmdOptions extends Connection, CiRunFlags, TagFlags {
   project: string;
   suite?: string[];
-  tag?: string[];
   test?: string[];
   baseUrl?: string;
   env?: string;
@@ -208,7 +208,7 @@ async function ciRun(o: RunCmdOptions): Promise<number> {
   const body = {
     ...(o.suite?.length ? { suites: o.suite } : {}),
     ...(o.test?.length ? { tests: o.test } : {}),
-    ...(o.tag?.length ? { tags: o.tag } : {}),
+    ...(tagsOfFlags(o).length ? { tags: tagsOfFlags(o) } : {}),
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.env ? { environment: o.env } : {}),
     ...triggerFieldsOfFlags(o),
@@ -341,11 +341,10 @@ export function registerCi(program: Command): void {
         '(exit 0 passed, 1 failed, 2 error/timeout, 3 auth, 4 not found, 130 interrupted)',
     );
 
-  const run = connectionOptions(ci.command('run'))
+  const run = addTagFlags(connectionOptions(ci.command('run')))
     .description('trigger a run, stream its progress and exit with its verdict')
     .requiredOption('--project <slug|id>', 'project to run')
     .option('--suite <name...>', 'only tests of these suites')
-    .option('--tag <tag...>', 'only tests with any of these tags')
     .option('--test <id...>', 'only these test ids')
     .option('--base-url <url>', 'run against this URL (a preview deploy)')
     .option('--env <name>', 'environment to use; default: the project\'s "default" one');

@@ -5,12 +5,12 @@ import { AppError } from '../../domain/errors.ts';
 import { planRunShards } from '../../engine/shard-plan.ts';
 import { openStore } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
+import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 import { addSelectionFlags, strategyOfFlags, type SelectionFlags } from '../selection-flags.ts';
 
-interface PlanFlags extends SelectionFlags {
+interface PlanFlags extends SelectionFlags, TagFlags {
   shards: number;
   suite?: string[];
-  tag?: string[];
   test?: string[];
   json?: boolean;
 }
@@ -30,16 +30,15 @@ export function registerPlan(program: Command): void {
     .argument('<project>', 'project slug or id')
     .requiredOption('--shards <n>', 'number of shards (1–256)', parseShards)
     .option('--suite <name...>', 'only tests of these suites')
-    .option('--tag <tag...>', 'only tests with any of these tags')
     .option('--test <id...>', 'only these test ids')
     .option('--json', 'print the plan as JSON');
-  addSelectionFlags(cmd).action(async (projectRef: string, o: PlanFlags) => {
+  addSelectionFlags(addTagFlags(cmd)).action(async (projectRef: string, o: PlanFlags) => {
     const store = await openStore(storeOptions(loadConfig()));
     try {
       const project = await store.projects.get(projectRef);
       if (!project) throw new AppError('not_found', `project "${projectRef}" not found`);
       const plan = await planRunShards(store, project.id, {
-        selection: { suites: o.suite, tags: o.tag, testIds: o.test },
+        selection: { suites: o.suite, tags: tagsOfFlags(o), testIds: o.test },
         strategy: strategyOfFlags(o),
         shards: o.shards,
         now: new Date(),

@@ -22,11 +22,11 @@ import {
   type RetryFlags,
 } from '../retry-flags.ts';
 import { writeReports } from '../write-reports.ts';
+import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 import { addSelectionFlags, strategyOfFlags, type SelectionFlags } from '../selection-flags.ts';
 
-export interface RunOptions extends EmulationFlags, RetryFlags, SelectionFlags {
+export interface RunOptions extends EmulationFlags, RetryFlags, SelectionFlags, TagFlags {
   suite?: string[];
-  tag?: string[];
   test?: string[];
   workers?: number;
   baseUrl?: string;
@@ -64,7 +64,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
     const run = await rt.engine.createRun(project.id, {
       selection: {
         ...(o.suite?.length ? { suites: o.suite } : {}),
-        ...(o.tag?.length ? { tags: o.tag } : {}),
+        ...(tagsOfFlags(o).length ? { tags: tagsOfFlags(o) } : {}),
         ...(o.test?.length ? { testIds: o.test } : {}),
       },
       trigger: { source: 'cli', actor: process.env.USER ?? 'cli' },
@@ -148,7 +148,6 @@ export function registerRun(program: Command): void {
     )
     .argument('<project>', 'project slug or id (`demo` starts the bundled demo site when needed)')
     .option('--suite <name...>', 'only tests of these suites')
-    .option('--tag <tag...>', 'only tests with any of these tags')
     .option('--test <id...>', 'only these test ids')
     .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
     .option('--base-url <url>', 'run against this URL instead of the project’s')
@@ -181,7 +180,7 @@ export function registerRun(program: Command): void {
     .option('--sarif <file>', 'write a SARIF 2.1.0 report of failed tests')
     .option('--report-json <file>', 'write the versioned JSON report')
     .option('--markdown <file>', 'write the Markdown summary (PR comment, job summary)');
-  addSelectionFlags(cmd).action(async (projectRef: string, o: RunOptions) => {
+  addSelectionFlags(addTagFlags(cmd)).action(async (projectRef: string, o: RunOptions) => {
     const base = loadConfig(process.env, quietLogs());
     // This process exists for this run: give it as many browser slots as the run asks for.
     const rt = await openRuntime({ ...base, workers: Math.max(base.workers, o.workers ?? 0) });

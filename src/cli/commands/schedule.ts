@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
@@ -11,8 +11,7 @@ import {
   scheduleStrategyOfFlags,
   type ScheduleRunFlags,
 } from '../schedule-flags.ts';
-
-const list = (v: string): string[] => v.split(',').map((x) => x.trim());
+import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(storeOptions(loadConfig()));
@@ -29,11 +28,11 @@ async function projectIdOf(store: Store, idOrSlug: string): Promise<string> {
   return project.id;
 }
 
-interface CreateOptions extends ScheduleRunFlags {
+interface CreateOptions extends ScheduleRunFlags, TagFlags {
   name: string;
   cron: string;
   timezone: string;
-  tags?: string[];
+  suite?: string[];
   suites?: string[];
   environment?: string;
   baseUrl?: string;
@@ -63,15 +62,14 @@ export function registerSchedule(program: Command): void {
       });
     });
 
-  const create = cmd
-    .command('create')
+  const create = addTagFlags(cmd.command('create'), 'tags to select')
     .argument('<project>', 'project id or slug')
     .description('create a schedule')
     .requiredOption('--name <name>', 'schedule name (unique in the project)')
     .requiredOption('--cron <pattern>', 'five-field cron pattern, e.g. "0 6 * * 1-5"')
     .option('--timezone <zone>', 'IANA time zone', 'UTC')
-    .option('--tags <list>', 'comma-separated tags to select', list)
-    .option('--suites <list>', 'comma-separated suites to select', list)
+    .option('--suite <name...>', 'suites to select (repeatable, or comma-separated)')
+    .addOption(new Option('--suites <name...>', 'same as --suite').hideHelp())
     .option('--environment <name>', 'environment to run against')
     .option('--base-url <url>', 'base URL override')
     .option('--disabled', 'create it disabled')
@@ -93,7 +91,10 @@ export function registerSchedule(program: Command): void {
           cron: o.cron.trim(),
           timezone: o.timezone,
           enabled: o.disabled !== true,
-          selection: normalizeSelection({ tags: o.tags, suites: o.suites }),
+          selection: normalizeSelection({
+            tags: tagsOfFlags(o),
+            suites: tagsOfFlags({ tag: o.suite, tags: o.suites }),
+          }),
           environment: o.environment ?? null,
           baseUrl: o.baseUrl ?? null,
           parallelWorkers: null,
