@@ -13,6 +13,35 @@ export class CiHttpError extends Error {
   }
 }
 
+/** The server could not be reached at all (refused, no such host, TLS, reset): no HTTP answer. */
+export class CiConnectionError extends Error {
+  /** The system error code when there is one (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…). */
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = 'CiConnectionError';
+    this.code = code;
+  }
+}
+
+/**
+ * Why a fetch failed, from undici's `TypeError('fetch failed')` and its `cause` (a system error, or
+ * an AggregateError of one per address tried): `connect ECONNREFUSED 127.0.0.1:9`.
+ */
+export function fetchFailureCause(e: unknown): { message: string; code: string | undefined } {
+  const cause = e instanceof Error && e.cause !== undefined ? e.cause : e;
+  const first =
+    cause instanceof AggregateError && cause.errors.length > 0
+      ? (cause.errors[0] as unknown)
+      : cause;
+  const code =
+    first !== null && typeof first === 'object' && 'code' in first && typeof first.code === 'string'
+      ? first.code
+      : undefined;
+  const message = first instanceof Error && first.message ? first.message : String(first);
+  return { message: code && !message.includes(code) ? `${code}: ${message}` : message, code };
+}
+
 /** Selection and target of a triggered run (the body of the Sentri-shaped trigger). */
 export interface TriggerRequest {
   suites?: string[];
@@ -174,7 +203,17 @@ export class CiClient {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    const res = await fetch(url, init);
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const cause = fetchFailureCause(e);
+      throw new CiConnectionError(
+        `cannot reach the Greenlight server at ${new URL(url).origin} (${method} ${new URL(url).pathname}): ${cause.message}`,
+        cause.code,
+      );
+    }
     if (res.ok) return res;
     const text = await res.text().catch(() => '');
     let message = `${method} ${new URL(url).pathname} answered ${res.status}`;

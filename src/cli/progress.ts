@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describeHealed } from '../domain/locator-memory.ts';
+import { plural } from './plural.ts';
 import type { Run, TestResult } from '../domain/run.ts';
 
 /** Something that receives live run events and prints them. */
@@ -69,6 +70,14 @@ export function createProgress(out: NodeJS.WriteStream, total: number): Progress
   };
 }
 
+/**
+ * A trace's path and how to open it: Playwright's own viewer (the `@playwright/test` package, or
+ * playwright-core's CLI) reads the zip; the dashboard's run page has **Open trace** too.
+ */
+export function traceLines(path: string): string[] {
+  return [`      trace: ${path}`, `        open it: npx playwright show-trace ${path}`];
+}
+
 /** The end-of-run summary: failures with their step and screenshot, counts and the verdict. */
 export function formatSummary(
   run: Run,
@@ -100,7 +109,7 @@ export function formatSummary(
         );
       if (r.artifacts.screenshot)
         lines.push(`      screenshot: ${join(dataDir, r.artifacts.screenshot)}`);
-      if (r.artifacts.trace) lines.push(`      trace: ${join(dataDir, r.artifacts.trace)}`);
+      if (r.artifacts.trace) lines.push(...traceLines(join(dataDir, r.artifacts.trace)));
       if (r.artifacts.video) lines.push(`      video: ${join(dataDir, r.artifacts.video)}`);
     }
   }
@@ -127,13 +136,13 @@ export function formatSummary(
   const work = results.reduce((s, r) => s + r.durationMs, 0);
   lines.push('');
   lines.push(
-    `${run.total} tests: ${run.passed} passed, ${run.failed} failed` +
+    `${plural(run.total, 'test')}: ${run.passed} passed, ${run.failed} failed` +
       (run.errored ? `, ${run.errored} errored` : '') +
       (run.flaky ? `, ${run.flaky} flaky` : '') +
       (run.skipped ? `, ${run.skipped} skipped` : '') +
       (run.quarantined ? `, ${run.quarantined} quarantined` : '') +
       (healed.length ? `, ${healed.length} healed` : '') +
-      ` · wall ${formatMs(wall)} (test time ${formatMs(work)}, ${run.parallelWorkers} workers)`,
+      ` · wall ${formatMs(wall)} (test time ${formatMs(work)}, ${plural(run.parallelWorkers, 'worker')})`,
   );
   const verdictColor = run.status === 'passed' ? '32' : run.status === 'failed' ? '31' : '33';
   lines.push(

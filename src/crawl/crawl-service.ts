@@ -203,7 +203,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
         await this.#deps.afterCrawl?.(project.id, siteMap, actor);
       }
       if (status === 'done' && options.generate !== false) {
-        generated = await this.#generate(project.id, siteMap, actor, options.generateKinds);
+        generated = await this.#generate(project.id, siteMap, options.generateKinds);
         await store.crawls.setGenerated(record.id, generated);
       }
     } catch (e) {
@@ -251,15 +251,12 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
   }
 
   /** Draft tests from the site map, leaving out those the project already has (by key or steps). */
-  async #generate(
-    projectId: string,
-    siteMap: SiteMap,
-    actor: string,
-    kinds?: GeneratedKind[],
-  ): Promise<number> {
+  async #generate(projectId: string, siteMap: SiteMap, kinds?: GeneratedKind[]): Promise<number> {
     const { store } = this.#deps;
     const existing = await existingTests(store, projectId);
     const docs = generateTests(siteMap, existing, kinds ? { kinds } : {});
-    return (await storeDrafts(store, projectId, docs, { source: 'crawl', actor })).length;
+    // Drafts are the crawl's work: their history names `crawl` whoever started it (the crawl
+    // record keeps that in createdBy).
+    return (await storeDrafts(store, projectId, docs, { source: 'crawl', actor: 'crawl' })).length;
   }
 }

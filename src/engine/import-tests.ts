@@ -1,5 +1,6 @@
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { AppError } from '../domain/errors.ts';
 import { slugify } from '../domain/project.ts';
 import { parseTestFile } from '../domain/test-file.ts';
 import {
@@ -20,7 +21,15 @@ const testFilePattern = /\.(ya?ml|json)$/i;
 
 /** Every test file under a folder (or the file itself), sorted for a stable import order. */
 export async function findTestFiles(path: string): Promise<string[]> {
-  const info = await stat(path);
+  const info = await stat(path).catch((e: unknown) => {
+    if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) {
+      throw new AppError(
+        'not_found',
+        `nothing to import at ${path}: no such file or folder (looked for ${resolve(path)})`,
+      );
+    }
+    throw e;
+  });
   if (info.isFile()) return [path];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
   return entries

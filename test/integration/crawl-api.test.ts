@@ -134,6 +134,9 @@ describe('crawl API', () => {
     const drafts = await store.tests.list(project.id, { status: 'draft', limit: 500, offset: 0 });
     expect(drafts.total).toBe(done?.generated);
     expect(drafts.items.every((t) => t.source === 'crawl')).toBe(true);
+    // The drafts are the crawl's work: their history names `crawl`, not the user who started it.
+    const [created] = await store.testHistory.list(project.id, drafts.items[0]!.id);
+    expect(created).toMatchObject({ action: 'created', actor: 'crawl' });
     // The crawl did not find the retired page, so its test is flagged for review.
     expect((await store.tests.get(project.id, retired.id))?.stale?.reason).toContain(
       '/pricing-2019',

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { sweepArtifacts } from '../../engine/artifact-retention.ts';
 import { openStore } from '../../store/connect.ts';
+import { plural } from '../plural.ts';
 
 /** `1.5 MB`, `320 KB`, `12 B`. */
 export function formatBytes(n: number): string {
@@ -46,7 +47,7 @@ export function registerArtifacts(program: Command): void {
           process.stdout.write(`  run ${r.runId}: ${formatBytes(r.bytes)}\n`);
         }
         process.stdout.write(
-          `Freed ${formatBytes(report.bytes)} from ${report.runs.length} run(s) ` +
+          `Freed ${formatBytes(report.bytes)} from ${plural(report.runs.length, 'run')} ` +
             `(keeping ${config.artifactRetentionDays} days, newest ${config.artifactRetentionRuns} runs per project)\n`,
         );
       } finally {

@@ -16,6 +16,7 @@ import {
   trustDemoSite,
   type DemoSiteHandle,
 } from '../demo-project.ts';
+import { plural } from '../plural.ts';
 import { colorize } from '../progress.ts';
 
 interface CrawlCliOptions {
@@ -96,6 +97,9 @@ export function registerCrawl(program: Command): void {
           : undefined;
         if (record) await store?.crawls.markRunning(record.id);
         const tty = process.stderr.isTTY === true && !o.json;
+        // In CI logs (no TTY): one plain line per page kept, so a long crawl shows it is alive.
+        const plain = process.stderr.isTTY !== true && !o.json;
+        let kept = 0;
         const started = Date.now();
         let siteMap: SiteMap;
         try {
@@ -116,6 +120,9 @@ export function registerCrawl(program: Command): void {
             trustedOrigins: config.trustedOrigins,
             signal: controller.signal,
             onProgress: tty ? (p) => renderProgress(p) : undefined,
+            onPage: plain
+              ? (p) => process.stderr.write(`  page ${++kept}: ${p.status} ${p.path}\n`)
+              : undefined,
           });
         } catch (e) {
           if (record) {
@@ -146,7 +153,8 @@ export function registerCrawl(program: Command): void {
               await store.tests.create(project.id, doc, {
                 status: 'draft',
                 source: 'crawl',
-                actor: 'cli',
+                // The history names the crawl as the author; the crawl record says who ran it.
+                actor: 'crawl',
               });
             }
             if (record) await store.crawls.setGenerated(record.id, docs.length);
@@ -166,8 +174,8 @@ export function registerCrawl(program: Command): void {
           if (o.generate) {
             process.stdout.write(
               project
-                ? `${drafts} draft test(s) stored for review (greenlight web / API: status draft)\n`
-                : `${drafts} draft test(s) generated (use --json to see them, or crawl a project to store them)\n`,
+                ? `${plural(drafts, 'draft test')} stored for review: greenlight tests list --project ${project.slug} --status draft (or the dashboard's Review page)\n`
+                : `${plural(drafts, 'draft test')} generated (use --json to see them, or crawl a project to store them)\n`,
             );
           }
         }
@@ -183,7 +191,7 @@ export function registerCrawl(program: Command): void {
 }
 
 function renderProgress(p: CrawlProgress): void {
-  const line = `  ${p.visited} page(s), ${p.queued} queued · ${p.current}`;
+  const line = `  ${plural(p.visited, 'page')}, ${p.queued} queued · ${p.current}`;
   const width = process.stderr.columns ?? 100;
   process.stderr.write(
     `\r\x1b[2K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`,
@@ -194,7 +202,7 @@ function printSummary(map: SiteMap, ms: number, status: string): void {
   const color = process.stdout.isTTY === true;
   const out: string[] = [];
   out.push(
-    `Crawled ${map.startUrl}: ${map.pages.length} page(s) in ${(ms / 1000).toFixed(1)}s${status === 'cancelled' ? ' (aborted)' : ''}`,
+    `Crawled ${map.startUrl}: ${plural(map.pages.length, 'page')} in ${(ms / 1000).toFixed(1)}s${status === 'cancelled' ? ' (aborted)' : ''}`,
   );
   const width = Math.max(4, ...map.pages.map((p) => p.path.length));
   for (const p of map.pages) {
@@ -205,7 +213,7 @@ function printSummary(map: SiteMap, ms: number, status: string): void {
     );
   }
   const dupes = (map.skipped ?? []).filter((s) => s.reason === 'duplicate-template').length;
-  if (dupes) out.push(`  (${dupes} more page(s) of an already-seen template not kept)`);
+  if (dupes) out.push(`  (${plural(dupes, 'more page')} of an already-seen template not kept)`);
   if (map.brokenLinks.length) {
     out.push(colorize(color, '31', `Broken links: ${map.brokenLinks.length}`));
     for (const b of map.brokenLinks) out.push(`  ${b.status}  ${b.url}  (on ${b.from})`);

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { slugify } from '../../domain/project.ts';
 import { openStore } from '../../store/connect.ts';
+import { plural } from '../plural.ts';
 import { storeOptions } from '../../store/secret-key.ts';
 import { testDataDir } from '../../engine/import-tests.ts';
 
@@ -97,7 +98,7 @@ export function registerExport(program: Command): void {
             }),
           );
           process.stdout.write(
-            `Wrote ${tests.length} spec files and playwright.config.ts to ${o.out}\n`,
+            `Wrote ${plural(tests.length, 'spec file')} and playwright.config.ts to ${o.out}\n`,
           );
         } finally {
           await store.close();

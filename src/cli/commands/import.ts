@@ -4,6 +4,7 @@ import { AppError } from '../../domain/errors.ts';
 import { testStatuses, type TestStatus } from '../../domain/test-definition.ts';
 import { importTestData, importTests } from '../../engine/import-tests.ts';
 import { openStore } from '../../store/connect.ts';
+import { plural } from '../plural.ts';
 
 export function registerImport(program: Command): void {
   program
@@ -33,8 +34,8 @@ export function registerImport(program: Command): void {
         });
         const data = await importTestData(config.dataDir, project.id, path);
         process.stdout.write(
-          `Imported ${s.created + s.updated} tests from ${s.files} files into ${project.slug}: ${s.created} new, ${s.updated} updated` +
-            (data ? `; ${data} test-data files` : '') +
+          `Imported ${plural(s.created + s.updated, 'test')} from ${plural(s.files, 'file')} into ${project.slug}: ${s.created} new, ${s.updated} updated` +
+            (data ? `; ${plural(data, 'test-data file')}` : '') +
             '\n',
         );
       } finally {

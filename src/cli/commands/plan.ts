@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { planRunShards } from '../../engine/shard-plan.ts';
+import { plural } from '../plural.ts';
 import { openStore } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
 import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
@@ -54,7 +55,9 @@ export function registerPlan(program: Command): void {
       const unknown = plan.unknown.length;
       process.stdout.write(
         `total ~${(plan.totalMs / 1000).toFixed(1)} s` +
-          (unknown > 0 ? `; ${unknown} test(s) without history estimated as the median\n` : '\n'),
+          (unknown > 0
+            ? `; ${plural(unknown, 'test')} without history estimated as the median\n`
+            : '\n'),
       );
     } finally {
       await store.close();

@@ -22,6 +22,7 @@ import {
   type RetryFlags,
 } from '../retry-flags.ts';
 import { writeReports } from '../write-reports.ts';
+import { plural } from '../plural.ts';
 import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 import { addSelectionFlags, strategyOfFlags, type SelectionFlags } from '../selection-flags.ts';
 
@@ -84,7 +85,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
     });
     const out = o.json ? process.stderr : process.stdout;
     out.write(
-      `Greenlight · ${project.slug} · run ${run.id} · ${run.total} tests · ${run.parallelWorkers} workers · ${run.baseUrl}\n`,
+      `Greenlight · ${project.slug} · run ${run.id} · ${plural(run.total, 'test')} · ${plural(run.parallelWorkers, 'worker')} · ${run.baseUrl}\n`,
     );
     const detail = run.selectionDetail;
     if (detail) {

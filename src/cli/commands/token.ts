@@ -5,6 +5,12 @@ import type { Project } from '../../domain/project.ts';
 import type { Store } from '../../store/connect.ts';
 import { openStore } from '../../store/connect.ts';
 
+/** `expires <when>`, `expired <when>` or `never expires`, as `token list` shows it. */
+export function expiryOf(expiresAt: string | null, now = Date.now()): string {
+  if (!expiresAt) return 'never expires';
+  return `${Date.parse(expiresAt) <= now ? 'expired' : 'expires'} ${expiresAt}`;
+}
+
 async function projectOrFail(store: Store, ref: string): Promise<Project> {
   const project = await store.projects.get(ref);
   if (!project) throw new AppError('not_found', `project "${ref}" not found`);
@@ -60,7 +66,7 @@ export function registerToken(program: Command): void {
         const project = await projectOrFail(store, o.project);
         for (const t of await store.triggerTokens.list(project.id)) {
           process.stdout.write(
-            `${t.id}\t${t.prefix}…\t${t.name}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? 'never'}\n`,
+            `${t.id}\t${t.prefix}…\t${t.name}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? 'never'}\t${expiryOf(t.expiresAt)}\n`,
           );
         }
       } finally {
