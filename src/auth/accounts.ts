@@ -17,7 +17,7 @@ export interface Registered {
  * The default workspace, created (and given every project without a workspace) when missing.
  * Runs inside the caller's transaction.
  */
-async function ensureDefaultWorkspace(tx: Store): Promise<Workspace> {
+export async function ensureDefaultWorkspace(tx: Store): Promise<Workspace> {
   const existing = await tx.accounts.defaultWorkspace();
   if (existing) return existing;
   const ws = await tx.accounts.createWorkspace('Default', true);

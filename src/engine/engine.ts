@@ -197,7 +197,9 @@ export class Engine {
     if (!project) throw notFound('project');
     // The one place a run's environment is decided: every way of starting a run comes here.
     const env = await store.environments.get(project.id, req.environment ?? DEFAULT_ENVIRONMENT);
-    if (req.environment && !env) {
+    // Naming `default` is the same as naming none: a project without one runs on its own base
+    // URL, so `"environment": "default"` works on a new project as on the demo.
+    if (req.environment && req.environment !== DEFAULT_ENVIRONMENT && !env) {
       throw new AppError('not_found', `environment "${req.environment}" not found`, {
         environment: req.environment,
       });

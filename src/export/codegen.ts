@@ -10,7 +10,6 @@ const taken = new Set([
   'res',
   'body',
   'path',
-  'requireEnv',
   'asText',
   'escapeRegExp',
   'TEST_DATA_DIR',
@@ -79,7 +78,7 @@ function escapeTemplate(s: string): string {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Helpers the generated file may need; each emitted once, only when used. */
-export type Helper = 'requireEnv' | 'asText' | 'escapeRegExp' | 'path' | 'axe';
+export type Helper = 'asText' | 'escapeRegExp' | 'path' | 'axe';
 
 /**
  * A RegExp expression. `kind` says what `source` is: a pattern (`matches`), or text to find
@@ -143,13 +142,6 @@ export function options(entries: Record<string, string | undefined>): string {
 export const helperSource: Record<Helper, string> = {
   path: "import path from 'node:path';",
   axe: "import AxeBuilder from '@axe-core/playwright';",
-  requireEnv: [
-    'function requireEnv(name: string): string {',
-    '  const value = process.env[name];',
-    '  if (value === undefined) throw new Error(`set the environment variable ${name}`);',
-    '  return value;',
-    '}',
-  ].join('\n'),
   asText: [
     '/** A captured value as a variable: strings as they are, anything else as JSON. */',
     'function asText(value: unknown): string {',

@@ -36,20 +36,28 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
   const assigned = assignedVariables(test.steps);
   const referenced = [...referencedVariables(test.steps)];
 
+  // Values only the environment can give (secrets, variables without a default): a spec whose
+  // value is missing skips with the reason instead of throwing while Playwright loads the file,
+  // which would abort every other spec of the suite.
+  const required: string[] = [];
   const envValue = (name: string): string => {
     const fallback = defaults[name];
     if (fallback !== undefined && !secret.has(name)) {
       return `process.env.${name} ?? ${quote(fallback)}`;
     }
-    if (assigned.has(name)) return `process.env.${name} ?? ''`;
-    use('requireEnv');
-    return `requireEnv(${quote(name)})`;
+    if (!assigned.has(name)) required.push(name);
+    return `process.env.${name} ?? ''`;
   };
 
   const body: string[] = [];
   if (test.timeoutMs) body.push(`test.setTimeout(${test.timeoutMs});`);
   if (collectsConsoleErrors(test.steps)) body.push(...consoleErrorCollector);
-  for (const name of assigned) body.push(`let ${ident(name)}: string = ${envValue(name)};`);
+  for (const name of assigned) {
+    // A value read before the step that sets it starts from the environment; otherwise the
+    // declaration has no initial value (one would be overwritten unread: no-useless-assignment).
+    const readFirst = readBeforeSet(test.steps, name);
+    body.push(`let ${ident(name)}: string${readFirst ? ` = ${envValue(name)}` : ''};`);
+  }
   test.steps.forEach((step, i) => {
     const timeout = step.timeout ?? test.stepTimeoutMs ?? undefined;
     const lines = stepCode(step, { timeout, use });
@@ -60,6 +68,10 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
   const consts = referenced
     .filter((n) => !assigned.has(n))
     .map((n) => `const ${ident(n)} = ${envValue(n)};`);
+  const skips = required.map(
+    (n) =>
+      `if (!process.env.${n}) test.skip(true, ${quote(`GREENLIGHT ${secret.has(n) ? 'secret' : 'variable'} ${n} is not set`)});`,
+  );
   const head: string[] = [
     `// Exported from Greenlight: ${test.name.replace(/[\r\n]+/g, ' ')}`,
     "import { test, expect } from '@playwright/test';",
@@ -76,7 +88,7 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
       `const TEST_DATA_DIR = process.env.GREENLIGHT_TEST_DATA_DIR ?? ${quote(opts.testDataDir ?? 'test-data')};`,
     );
   }
-  for (const h of ['requireEnv', 'asText', 'escapeRegExp'] as const) {
+  for (const h of ['asText', 'escapeRegExp'] as const) {
     if (helpers.has(h)) top.push(helperSource[h]);
   }
   top.push(...consts);
@@ -88,10 +100,21 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
     '',
     ...(top.length ? [...top, ''] : []),
     `test(${quote(test.name)}, ${details}async ({ page }) => {`,
-    ...body.map((l) => (l ? `  ${l}` : '')),
+    ...[...skips, ...(skips.length && body.length ? [''] : []), ...body].map((l) =>
+      l ? `  ${l}` : '',
+    ),
     '});',
     '',
   ].join('\n');
+}
+
+/** Whether `name` is referenced by a step before (or in) the first step that assigns it. */
+function readBeforeSet(steps: Step[], name: string): boolean {
+  for (const s of steps) {
+    if (referencedVariables(s).has(name)) return true;
+    if (assignedVariables([s]).has(name)) return false;
+  }
+  return false;
 }
 
 /** Variables a step sets (`set`) or captures from a request. */
@@ -121,7 +144,13 @@ export function exportPlaywrightConfig(opts: ConfigOptions): string {
   const ms = (n: number): string => n.toLocaleString('en-US').replace(/,/g, '_');
   return [
     '// Exported from Greenlight: runs the exported specs with the same timeouts and browser.',
+    "import { existsSync } from 'node:fs';",
+    "import path from 'node:path';",
     "import { defineConfig } from '@playwright/test';",
+    '',
+    '// .env beside this file (a copy of .env.example) fills in what the shell and CI do not set.',
+    "const envFile = path.join(__dirname, '.env');",
+    'if (existsSync(envFile)) process.loadEnvFile(envFile);',
     '',
     'export default defineConfig({',
     "  testDir: '.',",
@@ -134,13 +163,13 @@ export function exportPlaywrightConfig(opts: ConfigOptions): string {
     `  expect: { timeout: ${ms(DEFAULT_STEP_TIMEOUT_MS)} },`,
     "  reporter: [['list']],",
     '  use: {',
-    `    baseURL: process.env.${env} ?? ${quote(opts.baseUrl)},`,
+    `    baseURL: process.env.${env} || ${quote(opts.baseUrl)},`,
     `    actionTimeout: ${ms(DEFAULT_STEP_TIMEOUT_MS)},`,
     `    navigationTimeout: ${ms(DEFAULT_STEP_TIMEOUT_MS)},`,
     "    screenshot: 'only-on-failure',",
     "    trace: 'retain-on-failure',",
     '    launchOptions: {',
-    `      executablePath: process.env.GREENLIGHT_CHROMIUM_PATH ?? ${quote(opts.chromiumPath)},`,
+    `      executablePath: process.env.GREENLIGHT_CHROMIUM_PATH || ${quote(opts.chromiumPath)},`,
     `      args: [${exportedChromiumArgs.map(quote).join(', ')}],`,
     '    },',
     '  },',

@@ -15,9 +15,10 @@ export function runCli(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 120_000,
+  opts: { cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = startCli(args, env);
+    const child = startCli(args, env, opts);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -34,9 +35,13 @@ export function runCli(
 }
 
 /** Start the CLI without waiting for it (for servers and kill tests). */
-export function startCli(args: string[], env: Record<string, string>): ChildProcess {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { cwd?: string } = {},
+): ChildProcess {
   return spawn(process.execPath, [bin, ...args], {
-    cwd: repoRoot,
+    cwd: opts.cwd ?? repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

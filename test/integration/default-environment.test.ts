@@ -120,5 +120,25 @@ describe('the default environment', () => {
     const run = await h.store.runs.get(null, res.body.runId);
     expect(run?.environment).toBeNull();
     expect(seenBy(res.body.runId).variables).toEqual({});
+
+    // Naming `default` (as the README's examples do) is the same as naming none, not a 404;
+    // another missing name still is.
+    const named = await h.call(
+      'POST',
+      '/api/v1/projects/bare/trigger',
+      { environment: 'default' },
+      { authorization: `Bearer ${bare.token}` },
+    );
+    expect(named.status).toBe(202);
+    await pollUntilDone(h, named.body.statusUrl, bare.token);
+    expect((await h.store.runs.get(null, named.body.runId))?.environment).toBeNull();
+    const missing = await h.call(
+      'POST',
+      '/api/v1/projects/bare/trigger',
+      { environment: 'staging' },
+      { authorization: `Bearer ${bare.token}` },
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toBe('environment "staging" not found');
   });
 });

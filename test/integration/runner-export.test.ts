@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { findChromium } from '../../src/browser/find-chromium.ts';
+import { exportPackageJson } from '../../src/export/package-files.ts';
 import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
 import { runTest } from '../../src/runner/run-test.ts';
 import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
@@ -158,6 +159,11 @@ describe('exported Playwright specs', () => {
     writeFileSync(
       join(dir, 'playwright.config.ts'),
       exportPlaywrightConfig({ baseUrl: server.url, workers: 2, chromiumPath: findChromium() }),
+    );
+    // As `greenlight export` writes it: the folder is its own (CommonJS) package.
+    writeFileSync(
+      join(dir, 'package.json'),
+      exportPackageJson('fixture', { playwright: '1.65.1' }),
     );
     mkdirSync(join(dir, 'test-data'));
     writeFileSync(join(dir, 'test-data', 'hello.txt'), 'hello');

@@ -70,9 +70,16 @@ describe('exportPlaywrightSpec', () => {
     expect(spec).toContain("import { test, expect } from '@playwright/test';");
     expect(spec).toContain('if (process.env.APP_URL) test.use({ baseURL: process.env.APP_URL });');
     expect(spec).toContain("const EMAIL = process.env.EMAIL ?? 'a@b.c';");
-    expect(spec).toContain("const PASSWORD = requireEnv('PASSWORD');");
-    expect(spec).toContain("const CODE = requireEnv('CODE');");
-    expect(spec).toContain('function requireEnv(name: string): string {');
+    // Missing values skip the test with the reason; they never throw while the file loads.
+    expect(spec).toContain("const PASSWORD = process.env.PASSWORD ?? '';");
+    expect(spec).toContain("const CODE = process.env.CODE ?? '';");
+    expect(spec).toContain(
+      "  if (!process.env.PASSWORD) test.skip(true, 'GREENLIGHT secret PASSWORD is not set');",
+    );
+    expect(spec).toContain(
+      "  if (!process.env.CODE) test.skip(true, 'GREENLIGHT variable CODE is not set');",
+    );
+    expect(spec).not.toContain('throw');
     expect(spec).not.toContain("'pw'");
     expect(spec).toContain("test('Sign in', { tag: ['@smoke', '@fast'] }, async ({ page }) => {");
     expect(spec).toContain('  test.setTimeout(30000);');
@@ -222,7 +229,8 @@ describe('exportPlaywrightSpec', () => {
     const lines = spec.split('\n').map((l) => l.trim());
     expect(lines).toEqual(
       expect.arrayContaining([
-        "let ID: string = process.env.ID ?? '';",
+        // Set by the request before anything reads it: no initial value to overwrite unread.
+        'let ID: string;',
         "const res = await page.request.fetch('/api/items', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, data: { name: 'x' } });",
         'expect([200, 201]).toContain(res.status());',
         "expect(res.headers()['content-type']).toMatch(/json/);",
@@ -291,7 +299,7 @@ describe('exportPlaywrightSpec with noConsoleErrors', () => {
     expect(spec.match(/const consoleErrors/g)).toHaveLength(1);
     expect(spec.indexOf('const consoleErrors')).toBeGreaterThan(spec.indexOf('test.setTimeout'));
     expect(spec.indexOf('const consoleErrors')).toBeLessThan(spec.indexOf('page.goto'));
-    expect(spec).toContain("let consoleErrors_: string = process.env.consoleErrors ?? '';");
+    expect(spec).toContain('let consoleErrors_: string;');
   });
 });
 
@@ -304,9 +312,9 @@ describe('exportPlaywrightConfig', () => {
     });
     expect(config).toContain("import { defineConfig } from '@playwright/test';");
     expect(config).toContain('  workers: 3,');
-    expect(config).toContain("    baseURL: process.env.BASE_URL ?? 'http://localhost:3000',");
+    expect(config).toContain("    baseURL: process.env.BASE_URL || 'http://localhost:3000',");
     expect(config).toContain(
-      "      executablePath: process.env.GREENLIGHT_CHROMIUM_PATH ?? '/usr/bin/chromium',",
+      "      executablePath: process.env.GREENLIGHT_CHROMIUM_PATH || '/usr/bin/chromium',",
     );
     expect(config).toContain(
       "args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],",

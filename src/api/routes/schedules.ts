@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { DEFAULT_ENVIRONMENT, MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
 import { cronProblem, nextFireTimes, timezoneProblem } from '../../engine/schedule-cron.ts';
 import type { Store } from '../../store/connect.ts';
@@ -143,7 +143,8 @@ export function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
 
 /** A named environment must exist when the schedule is written, not only when it fires. */
 async function assertEnvironment(store: Store, projectId: string, name: string | null | undefined) {
-  if (!name) return;
+  // `default` may be named before it exists: runs then use the project's base URL (Engine.createRun).
+  if (!name || name === DEFAULT_ENVIRONMENT) return;
   if (!(await store.environments.get(projectId, name))) {
     throw new AppError('validation_failed', `environment "${name}" not found in this project`, [
       { path: 'body.environment', message: 'no such environment' },

@@ -1,6 +1,7 @@
 import { DEFAULT_ENVIRONMENT } from '../../domain/project.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findChromium } from '../../browser/find-chromium.ts';
 import { loadConfig } from '../../config.ts';
@@ -10,6 +11,35 @@ import { openStore } from '../../store/connect.ts';
 import { plural } from '../plural.ts';
 import { storeOptions } from '../../store/secret-key.ts';
 import { testDataDir } from '../../engine/import-tests.ts';
+import { DEMO_SLUG, demoPort, ensureDemoProject } from '../demo-project.ts';
+import {
+  exportEnvExample,
+  exportedVariables,
+  exportPackageJson,
+  type PackageVersions,
+} from '../../export/package-files.ts';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * What the exported package.json pins: `@playwright/test` at the version of the playwright-core
+ * this Greenlight runs (its package-lock pins it), and `@axe-core/playwright` at the installed
+ * one, else the axe-core release line Greenlight runs.
+ */
+function exportedVersions(usesAxe: boolean): PackageVersions {
+  const versionOf = (pkg: string): string =>
+    (require(`${pkg}/package.json`) as { version: string }).version;
+  const playwright = versionOf('playwright-core');
+  if (!usesAxe) return { playwright };
+  let axe: string;
+  try {
+    axe = versionOf('@axe-core/playwright');
+  } catch {
+    // A production install has no devDependencies: the matching release line of axe-core.
+    axe = `~${versionOf('axe-core').split('.').slice(0, 2).join('.')}.0`;
+  }
+  return { playwright, axe };
+}
 
 export function registerExport(program: Command): void {
   program
@@ -47,7 +77,12 @@ export function registerExport(program: Command): void {
         const config = loadConfig();
         const store = await openStore(storeOptions(config));
         try {
-          const project = await store.projects.get(projectRef);
+          // The bundled demo can be exported before it ever ran: seeded like `run demo` does.
+          const project =
+            (await store.projects.get(projectRef)) ??
+            (projectRef === DEMO_SLUG
+              ? await ensureDemoProject(store, config.dataDir, `http://127.0.0.1:${demoPort()}`)
+              : undefined);
           if (!project) throw new AppError('not_found', `project "${projectRef}" not found`);
           const tests = [];
           for (let offset = 0; ; offset += 200) {
@@ -66,6 +101,7 @@ export function registerExport(program: Command): void {
           if (o.env && !env) throw new AppError('not_found', `environment "${o.env}" not found`);
           await mkdir(join(o.out, 'tests'), { recursive: true });
           const used = new Set<string>();
+          let usesAxe = false;
           for (const t of tests) {
             let name = slugify(t.name);
             for (let i = 2; used.has(name); i++) name = `${slugify(t.name)}-${i}`;
@@ -86,19 +122,42 @@ export function registerExport(program: Command): void {
                 testDataDir: testDataDir(config.dataDir, project.id),
               },
             );
+            usesAxe ||= spec.includes("from '@axe-core/playwright'");
             await writeFile(join(o.out, 'tests', `${name}.spec.ts`), spec);
           }
+          const baseUrl = o.baseUrl ?? env?.baseUrl ?? project.baseUrl;
+          await writeFile(
+            join(o.out, 'package.json'),
+            exportPackageJson(project.slug, exportedVersions(usesAxe)),
+          );
+          await writeFile(
+            join(o.out, '.env.example'),
+            exportEnvExample({
+              project: project.slug,
+              environment: env?.name ?? null,
+              baseUrl,
+              baseUrlEnv: 'BASE_URL',
+              variables: exportedVariables(
+                tests.map((t) => ({
+                  steps: t.steps,
+                  variables: { ...t.variables, ...(env?.variables ?? {}) },
+                })),
+                env?.secretNames ?? [],
+              ),
+            }),
+          );
           const chromiumPath = findChromium({ chromiumPath: config.chromiumPath });
           await writeFile(
             join(o.out, 'playwright.config.ts'),
             exportPlaywrightConfig({
-              baseUrl: o.baseUrl ?? env?.baseUrl ?? project.baseUrl,
+              baseUrl,
               workers: o.workers,
               chromiumPath,
             }),
           );
           process.stdout.write(
-            `Wrote ${plural(tests.length, 'spec file')} and playwright.config.ts to ${o.out}\n`,
+            `Wrote ${plural(tests.length, 'spec file')}, playwright.config.ts, package.json and .env.example to ${resolve(o.out)}\n` +
+              `Run them: cd ${resolve(o.out)} && npm install && npx playwright test\n`,
           );
         } finally {
           await store.close();

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
+import { DEFAULT_ENVIRONMENT } from '../../domain/project.ts';
 import { cronProblem, nextFireTime, timezoneProblem } from '../../engine/schedule-cron.ts';
 import { openStore, type Store } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
@@ -83,7 +84,11 @@ export function registerSchedule(program: Command): void {
       const options = scheduleOptionsOfFlags(o);
       await withStore(async (store) => {
         const projectId = await projectIdOf(store, idOrSlug);
-        if (o.environment && !(await store.environments.get(projectId, o.environment))) {
+        if (
+          o.environment &&
+          o.environment !== DEFAULT_ENVIRONMENT &&
+          !(await store.environments.get(projectId, o.environment))
+        ) {
           throw new AppError('validation_failed', `environment "${o.environment}" not found`);
         }
         const s = await store.schedules.create(projectId, {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { ensureDefaultWorkspace } from '../../auth/accounts.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Project } from '../../domain/project.ts';
 import type { Store } from '../../store/connect.ts';
@@ -40,6 +41,10 @@ export function registerToken(program: Command): void {
       }
       const store = await openStore({ databaseUrl: loadConfig().databaseUrl });
       try {
+        // On a new install (no user yet) projects have no workspace, and a token of a project
+        // without one is refused. The default workspace is made now (taking such projects), as
+        // the first user's registration would; that user then becomes its admin.
+        await store.transaction((tx) => ensureDefaultWorkspace(tx));
         const project = await projectOrFail(store, o.project);
         const { token: plaintext, record } = await store.triggerTokens.create(project.id, {
           name: o.name,
