@@ -64,6 +64,8 @@ import { quarantineRoutes } from './routes/quarantine.ts';
 import { triggerTokenRoutes } from './routes/trigger-tokens.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
 import { recycleBinRoutes } from './routes/recycle-bin.ts';
+import { systemRoutes } from './routes/system.ts';
+import { aiSettingsRoutes } from './routes/ai-settings.ts';
 import { runLiveRoutes } from './routes/run-live.ts';
 import { scanRoutes } from './routes/scans.ts';
 import { scanSettingsRoutes } from './routes/scan-settings.ts';
@@ -196,6 +198,8 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
       await api.register(apiKeyRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(recycleBinRoutes, opts);
+      await api.register(systemRoutes, opts);
+      await api.register(aiSettingsRoutes, opts);
       await api.register(runEventRoutes, opts);
       await api.register(reportRoutes, opts);
       await api.register(artifactRoutes, opts);

@@ -74,6 +74,9 @@ const migrations: Record<string, Migration> = {
   '040-project-concurrency': m040,
 };
 
+/** Names of every migration this build knows, in order. */
+export const knownMigrations = (): string[] => Object.keys(migrations).sort();
+
 /** invalid_schema_name, undefined_column, undefined_table, internal (cache lookup failed). */
 const CATALOG_RACE_CODES = new Set(['3F000', '42703', '42P01', 'XX000']);
 

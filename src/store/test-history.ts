@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Step } from '../domain/steps.ts';
 import type { TestDocument, TestStatus } from '../domain/test-definition.ts';
-import type { TestsTable, TestVersionsTable } from './database.ts';
+import type { Database, TestsTable, TestVersionsTable } from './database.ts';
 import { fromJson, toJson, type Db, type RepoContext } from './sql-helpers.ts';
 
 /** Why a version was recorded. */
@@ -158,6 +158,15 @@ function toVersion(r: Selectable<TestVersionsTable>): TestVersion {
 }
 
 export function testHistoryRepository({ db }: RepoContext): TestHistoryRepository {
+  // A test in the recycle bin keeps its versions (for a restore) but shows none of them.
+  const ofLiveTest = (eb: ExpressionBuilder<Database, 'test_versions'>) =>
+    eb.exists(
+      eb
+        .selectFrom('tests')
+        .select('tests.id')
+        .whereRef('tests.id', '=', 'test_versions.test_id')
+        .where('tests.deleted_at', 'is', null),
+    );
   return {
     async list(projectId, testId) {
       const rows = await db
@@ -165,6 +174,7 @@ export function testHistoryRepository({ db }: RepoContext): TestHistoryRepositor
         .selectAll()
         .where('project_id', '=', projectId)
         .where('test_id', '=', testId)
+        .where(ofLiveTest)
         .orderBy('version', 'desc')
         .execute();
       return rows.map(toVersion);
@@ -177,6 +187,7 @@ export function testHistoryRepository({ db }: RepoContext): TestHistoryRepositor
         .where('project_id', '=', projectId)
         .where('test_id', '=', testId)
         .where('version', '=', version)
+        .where(ofLiveTest)
         .executeTakeFirst();
       return row && toVersion(row);
     },

@@ -95,7 +95,20 @@ export function visualBaselineRepository({ db }: RepoContext): VisualBaselineRep
     },
 
     async list(projectId, testId) {
-      let q = db.selectFrom('visual_baselines').selectAll().where('project_id', '=', projectId);
+      let q = db
+        .selectFrom('visual_baselines')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        // Baselines of a test in the recycle bin are kept for a restore, not listed.
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('tests')
+              .select('tests.id')
+              .whereRef('tests.id', '=', 'visual_baselines.test_id')
+              .where('tests.deleted_at', 'is', null),
+          ),
+        );
       if (testId) q = q.where('test_id', '=', testId);
       const rows = await q.orderBy('test_id').orderBy('name').orderBy('variant').execute();
       return rows.map(toBaseline);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
+import { purgeItem } from '../../src/engine/recycle-bin.ts';
 import type { Run } from '../../src/domain/run.ts';
 import type { VisualCheck } from '../../src/domain/visual.ts';
 import {
@@ -162,14 +163,26 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     expect(existsSync(join(t.dir, accepted.path))).toBe(false);
   });
 
-  it('drops the baselines of a deleted test', async () => {
+  it('keeps the baselines of a deleted test for a restore, and drops them when it is purged', async () => {
     const { p, test } = await setup();
     const img = artifact(t.dir, 'r9', 'home', 10);
     await recordNewBaselines(t.store, t.dir, { id: 'r9', projectId: p.id }, test.id, [
       check(img, 'new'),
     ]);
-    expect(await t.store.visualBaselines.list(p.id, test.id)).toHaveLength(1);
+    const [kept] = await t.store.visualBaselines.list(p.id, test.id);
+    expect(kept).toBeDefined();
     await t.store.tests.delete(p.id, test.id);
+    expect(await t.store.visualBaselines.list(p.id, test.id)).toEqual([]); // hidden, kept
+    expect(existsSync(join(t.dir, kept!.path))).toBe(true);
+    const workspaceId = p.workspaceId ?? (await t.store.accounts.createWorkspace('v', true)).id;
+    if (!p.workspaceId) await t.store.accounts.adoptOrphanProjects(workspaceId);
+    await purgeItem(
+      { store: t.store, dataDir: t.dir, clock: () => new Date() },
+      workspaceId,
+      'test',
+      test.id,
+    );
     expect(await t.store.visualBaselines.list(p.id)).toEqual([]);
+    expect(existsSync(join(t.dir, kept!.path))).toBe(false);
   });
 });

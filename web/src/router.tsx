@@ -8,6 +8,7 @@ import {
   redirect,
 } from '@tanstack/react-router';
 import { meQuery, queryClient } from './queries';
+import { AdminLayout } from './ui/admin-layout';
 import { AppLayout, ProjectLayout } from './ui/layout';
 
 // Every view has its own URL (deep links), and every page but the frame loads lazily: the first
@@ -65,6 +66,38 @@ const accountRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/account',
   component: lazyRouteComponent(() => import('./pages/account')),
+});
+
+const adminRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/admin',
+  component: AdminLayout,
+});
+
+const adminIndexRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/admin/system' });
+  },
+});
+
+const adminSystemRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: 'system',
+  component: lazyRouteComponent(() => import('./pages/admin-system')),
+});
+
+const adminRecycleBinRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: 'recycle-bin',
+  component: lazyRouteComponent(() => import('./pages/admin-recycle-bin')),
+});
+
+const adminAiRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: 'ai',
+  component: lazyRouteComponent(() => import('./pages/admin-ai')),
 });
 
 const projectsRoute = createRoute({
@@ -207,6 +240,7 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     indexRoute,
     accountRoute,
+    adminRoute.addChildren([adminIndexRoute, adminSystemRoute, adminRecycleBinRoute, adminAiRoute]),
     projectsRoute,
     projectNewRoute,
     projectRoute.addChildren([

@@ -6,7 +6,7 @@ import { dedupeTests, type ExistingTest } from '../../crawl/generate-dedupe.ts';
 import { existingTests, storeDrafts } from '../../crawl/generate-store.ts';
 import { draftTestFromSentence, nameTests } from '../../crawl/llm/llm-generate.ts';
 import { draftJourneys } from '../../crawl/llm/llm-journeys.ts';
-import { createLlmProvider } from '../../crawl/llm/provider.ts';
+import { llmProviderFor } from '../../crawl/llm/provider-settings.ts';
 import type { SiteMap } from '../../crawl/site-map.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import type { TestDocument } from '../../domain/test-definition.ts';
@@ -48,12 +48,14 @@ const fromCrawlBody = z.strictObject({
 });
 
 export const NO_LLM_MESSAGE =
-  'drafting a test from a sentence needs an LLM: set GREENLIGHT_LLM_API_KEY (and optionally ' +
+  'drafting a test from a sentence needs an LLM: configure one in Settings → AI provider ' +
+  '(PUT /api/v1/settings/ai), or set GREENLIGHT_LLM_API_KEY (and optionally ' +
   'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +
   'GREENLIGHT_LLM_PROVIDER=ollama for a local Ollama';
 
 export const NO_LLM_JOURNEYS_MESSAGE =
-  '"journeys": true needs an LLM: set GREENLIGHT_LLM_API_KEY (and optionally ' +
+  '"journeys": true needs an LLM: configure one in Settings → AI provider ' +
+  '(PUT /api/v1/settings/ai), or set GREENLIGHT_LLM_API_KEY (and optionally ' +
   'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +
   'GREENLIGHT_LLM_PROVIDER=ollama for a local Ollama; or leave "journeys" out for heuristics only';
 
@@ -108,9 +110,9 @@ export const generateRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       },
     },
     async (req, reply) => {
-      const provider = createLlmProvider(config);
-      if (!provider) throw new AppError('bad_request', NO_LLM_MESSAGE);
       const project = projectOf(req);
+      const provider = await llmProviderFor(store, config, project.workspaceId);
+      if (!provider) throw new AppError('bad_request', NO_LLM_MESSAGE);
       const site = req.body.crawlId
         ? await siteMapOf(store, project.id, req.body.crawlId)
         : await latestSiteMap(store, project.id);
@@ -142,10 +144,10 @@ export const generateRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       },
     },
     async (req, reply) => {
-      const provider = createLlmProvider(config);
+      const project = projectOf(req);
+      const provider = await llmProviderFor(store, config, project.workspaceId);
       if (req.body.journeys && !provider)
         throw new AppError('bad_request', NO_LLM_JOURNEYS_MESSAGE);
-      const project = projectOf(req);
       const site = await siteMapOf(store, project.id, req.body.crawlId);
       const existing = await existingTests(store, project.id);
       const docs = generateTests(site, existing, {

@@ -632,7 +632,7 @@ export default function Settings() {
           <ErrorBox error={remove.error} />
           <ConfirmButton
             label="Delete project"
-            question={`Delete ${project.data.name}? Its tokens stop working at once.`}
+            question={`Delete ${project.data.name}? Its tokens stop working at once; the project waits in the recycle bin (Admin → Recycle bin).`}
             confirmLabel="Yes, delete the project"
             onConfirm={() => remove.mutate()}
           />

@@ -65,6 +65,11 @@ export function AppLayout() {
           <Link to="/account" activeProps={{ className: 'active' }}>
             Account
           </Link>
+          {me.data?.role === 'admin' ? (
+            <Link to="/admin/system" activeProps={{ className: 'active' }}>
+              Admin
+            </Link>
+          ) : null}
           <a href="/docs">API docs</a>
         </nav>
         <span className="spacer" />
