@@ -25,12 +25,13 @@ export function readCookies(header: string | undefined): Record<string, string> 
   return out;
 }
 
-function cookie(
+/** One Set-Cookie value (Path `/` unless given; SameSite=Lax so a top-level sign-in redirect carries it). */
+export function cookie(
   name: string,
   value: string,
-  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number },
+  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number; path?: string },
 ): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'SameSite=Lax'];
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${o.path ?? '/'}`, 'SameSite=Lax'];
   parts.push(`Max-Age=${o.maxAgeSeconds}`);
   if (o.maxAgeSeconds === 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
   if (o.httpOnly) parts.push('HttpOnly');

@@ -37,7 +37,13 @@ export interface PublicTarget {
 type AllowConfig = Pick<Config, 'allowPrivateUrls'> & Partial<Pick<Config, 'trustedOrigins'>>;
 
 /** What the URL is for, named in refusals: "crawl URL host … resolves to a loopback address". */
-export type UrlPurpose = 'callback URL' | 'crawl URL' | 'base URL' | 'webhook URL' | 'request URL';
+export type UrlPurpose =
+  | 'callback URL'
+  | 'crawl URL'
+  | 'base URL'
+  | 'webhook URL'
+  | 'request URL'
+  | 'sign-in provider URL';
 
 /**
  * Refuse URLs that are not http(s) or whose host resolves to a loopback, private, link-local,

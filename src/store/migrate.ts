@@ -30,6 +30,8 @@ import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
+import * as m031 from './migrations/031-user-identities.ts';
+import * as m032 from './migrations/032-sso-logins.ts';
 
 /**
  * Migrations are listed in code, not read from a folder, so they ship inside the build and run
@@ -57,6 +59,8 @@ const migrations: Record<string, Migration> = {
   '020-run-crawls': m020,
   '021-status-context': m021,
   '030-account-tokens': m030,
+  '031-user-identities': m031,
+  '032-sso-logins': m032,
   '035-job-leases': m035,
   '045-scans': m045,
   '046-scan-settings': m046,
