@@ -1,5 +1,6 @@
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
+import { ssoProvidersFrom, type SsoProviderConfig } from './auth/sso-config.ts';
 
 /** Everything Greenlight reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -69,6 +70,10 @@ export interface Config {
   scanRoots: string[];
   /** Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404 (GREENLIGHT_METRICS_TOKEN). */
   metricsToken: string | null;
+  /** Self-registered accounts must confirm their e-mail before signing in (GREENLIGHT_REQUIRE_EMAIL_VERIFICATION=1; needs GREENLIGHT_SMTP_URL). */
+  requireEmailVerification: boolean;
+  /** Sign-in providers: one OpenID Connect provider (GREENLIGHT_OIDC_*) and GitHub (GREENLIGHT_GITHUB_CLIENT_*). */
+  ssoProviders: SsoProviderConfig[];
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -137,6 +142,7 @@ const envSchema = z.object({
   GREENLIGHT_SECRET_KEY: z.string().min(1).optional(),
   GREENLIGHT_SCAN_ROOTS: z.string().optional(),
   GREENLIGHT_METRICS_TOKEN: z.string().min(16).optional(),
+  GREENLIGHT_REQUIRE_EMAIL_VERIFICATION: z.enum(['0', '1', 'true', 'false']).optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -153,6 +159,18 @@ export function loadConfig(
     throw new Error(`invalid configuration: ${msg}`);
   }
   const e = parsed.data;
+  const requireEmailVerification =
+    overrides.requireEmailVerification ??
+    (e.GREENLIGHT_REQUIRE_EMAIL_VERIFICATION === '1' ||
+      e.GREENLIGHT_REQUIRE_EMAIL_VERIFICATION === 'true');
+  const smtpUrl = overrides.smtpUrl ?? e.GREENLIGHT_SMTP_URL ?? null;
+  if (requireEmailVerification && !smtpUrl) {
+    throw new Error(
+      'invalid configuration: GREENLIGHT_REQUIRE_EMAIL_VERIFICATION needs GREENLIGHT_SMTP_URL to send the links',
+    );
+  }
+  const githubApiUrl =
+    overrides.githubApiUrl ?? e.GREENLIGHT_GITHUB_API_URL ?? 'https://api.github.com';
   const dataDir = resolve(overrides.dataDir ?? e.GREENLIGHT_DATA_DIR ?? '.greenlight');
   return {
     dataDir,
@@ -176,9 +194,9 @@ export function loadConfig(
     trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],
     waitTimeoutMs: overrides.waitTimeoutMs ?? e.GREENLIGHT_WAIT_TIMEOUT_MS ?? 600_000,
     retryAfterSeconds: overrides.retryAfterSeconds ?? e.GREENLIGHT_RETRY_AFTER_SECONDS ?? 5,
-    smtpUrl: overrides.smtpUrl ?? e.GREENLIGHT_SMTP_URL ?? null,
+    smtpUrl,
     smtpFrom: overrides.smtpFrom ?? e.GREENLIGHT_SMTP_FROM ?? 'Greenlight <greenlight@localhost>',
-    githubApiUrl: overrides.githubApiUrl ?? e.GREENLIGHT_GITHUB_API_URL ?? 'https://api.github.com',
+    githubApiUrl,
     gitlabApiUrl:
       overrides.gitlabApiUrl ?? e.GREENLIGHT_GITLAB_API_URL ?? 'https://gitlab.com/api/v4',
     llmProvider: overrides.llmProvider ?? e.GREENLIGHT_LLM_PROVIDER ?? 'openai',
@@ -201,6 +219,8 @@ export function loadConfig(
         .filter(Boolean)
         .map((p) => resolve(p)),
     metricsToken: overrides.metricsToken ?? e.GREENLIGHT_METRICS_TOKEN ?? null,
+    requireEmailVerification,
+    ssoProviders: overrides.ssoProviders ?? ssoProvidersFrom(env, { githubApiUrl }),
   };
 }
 

@@ -45,6 +45,8 @@ import { deliveryRoutes } from './routes/deliveries.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { projectReportRoutes, reportRoutes } from './routes/reports.ts';
 import { passwordResetRoutes } from './routes/password-reset.ts';
+import { emailVerificationRoutes } from './routes/email-verification.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { sentriRunRoutes } from './routes/sentri-runs.ts';
 import { runRoutes } from './routes/runs.ts';
 import { planRoutes } from './routes/plan.ts';
@@ -195,6 +197,8 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
       await api.register(projectRoutes, opts);
       await api.register(authRoutes, opts);
       await api.register(passwordResetRoutes, opts);
+      await api.register(emailVerificationRoutes, opts);
+      await api.register(ssoRoutes, opts);
       await api.register(apiKeyRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(recycleBinRoutes, opts);

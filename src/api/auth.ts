@@ -63,6 +63,8 @@ const CSRF_EXEMPT = new Set([
   `${API_PREFIX}/auth/register`,
   `${API_PREFIX}/auth/forgot-password`,
   `${API_PREFIX}/auth/reset-password`,
+  `${API_PREFIX}/auth/verify-email`,
+  `${API_PREFIX}/auth/resend-verification`,
 ]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

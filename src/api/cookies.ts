@@ -17,15 +17,16 @@ export function readCookies(header: string | undefined): Record<string, string> 
   return out;
 }
 
-function cookie(
+/** One Set-Cookie value (Path `/` unless given; SameSite=Lax so a top-level sign-in redirect carries it). */
+export function cookie(
   name: string,
   value: string,
-  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number },
+  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number; path?: string },
 ): string {
   return stringifySetCookie({
     name,
     value,
-    path: '/',
+    path: o.path ?? '/',
     sameSite: 'lax',
     maxAge: o.maxAgeSeconds,
     ...(o.maxAgeSeconds === 0 ? { expires: new Date(0) } : {}),

@@ -23,6 +23,8 @@ export const errorStatus = {
   // Artifacts (listed last: 410 has no generic code, video_unavailable is a 400 with a reason).
   artifact_expired: 410,
   video_unavailable: 400,
+  // Sign-in (after the generic codes: 403 stays `forbidden` by default).
+  email_not_verified: 403,
 } as const;
 export type ErrorCode = keyof typeof errorStatus;
 

@@ -38,7 +38,13 @@ type AllowConfig = Pick<Config, 'allowPrivateUrls'> & Partial<Pick<Config, 'trus
 
 /** What the URL is for, named in refusals: "crawl URL host … resolves to a loopback address". */
 export type UrlPurpose =
-  'callback URL' | 'crawl URL' | 'base URL' | 'webhook URL' | 'request URL' | 'LLM API URL';
+  | 'callback URL'
+  | 'crawl URL'
+  | 'base URL'
+  | 'webhook URL'
+  | 'request URL'
+  | 'LLM API URL'
+  | 'sign-in provider URL';
 
 /**
  * Refuse URLs that are not http(s) or whose host resolves to a loopback, private, link-local,

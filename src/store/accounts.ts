@@ -11,7 +11,15 @@ export interface User {
   email: string;
   name: string | null;
   createdAt: string;
+  /** When the user proved their e-mail address (a link, or a provider that vouched); else null. */
+  emailVerifiedAt: string | null;
 }
+
+/**
+ * The password hash of an account made through a sign-in provider: no password matches it (it
+ * is not a scrypt hash), until the user sets one through a password reset.
+ */
+export const NO_PASSWORD = '!none';
 
 export interface UserWithHash extends User {
   passwordHash: string;
@@ -36,10 +44,18 @@ export interface Member {
 export interface AccountRepository {
   countUsers(): Promise<number>;
   /** Throws conflict when the e-mail is taken. */
-  createUser(i: { email: string; name?: string | null; passwordHash: string }): Promise<User>;
+  createUser(i: {
+    email: string;
+    name?: string | null;
+    passwordHash: string;
+    /** The address is known to be the user's (an admin made the account, a provider vouched). */
+    emailVerified?: boolean;
+  }): Promise<User>;
   findByEmail(email: string): Promise<UserWithHash | undefined>;
   getUser(id: string): Promise<UserWithHash | undefined>;
   setPasswordHash(userId: string, hash: string): Promise<void>;
+  /** Record that the user proved their address (kept when it was proved before). */
+  markEmailVerified(userId: string): Promise<void>;
   createWorkspace(name: string, isDefault?: boolean): Promise<Workspace>;
   getWorkspace(id: string): Promise<Workspace | undefined>;
   defaultWorkspace(): Promise<Workspace | undefined>;
@@ -61,6 +77,7 @@ function toUser(r: Selectable<UsersTable>): UserWithHash {
     email: r.email,
     name: r.name,
     createdAt: r.created_at,
+    emailVerifiedAt: r.email_verified_at,
     passwordHash: r.password_hash,
   };
 }
@@ -84,7 +101,7 @@ export function accountRepository({ db, now }: RepoContext): AccountRepository {
         password_hash: i.passwordHash,
         created_at: at,
         updated_at: at,
-        email_verified_at: null,
+        email_verified_at: i.emailVerified ? at : null,
       };
       try {
         await db.insertInto('users').values(row).execute();
@@ -117,6 +134,15 @@ export function accountRepository({ db, now }: RepoContext): AccountRepository {
         .updateTable('users')
         .set({ password_hash: hash, updated_at: now() })
         .where('id', '=', userId)
+        .execute();
+    },
+
+    async markEmailVerified(userId) {
+      await db
+        .updateTable('users')
+        .set({ email_verified_at: now() })
+        .where('id', '=', userId)
+        .where('email_verified_at', 'is', null)
         .execute();
     },
 

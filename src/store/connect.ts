@@ -39,6 +39,8 @@ import { scanSettingsRepository, type ScanSettingsRepository } from './scan-sett
 import { keylessBox, secretBox, type SecretBox } from './secret-box.ts';
 import { sessionRepository, type SessionRepository } from './sessions.ts';
 import { accountTokenRepository, type AccountTokenRepository } from './account-tokens.ts';
+import { ssoLoginRepository, type SsoLoginRepository } from './sso-logins.ts';
+import { userIdentityRepository, type UserIdentityRepository } from './user-identities.ts';
 import type { Db, Dialect, RepoContext } from './sql-helpers.ts';
 import { testHistoryRepository, type TestHistoryRepository } from './test-history.ts';
 import { testRepository, type TestRepository } from './tests.ts';
@@ -73,6 +75,10 @@ export interface Store {
   sessions: SessionRepository;
   /** Single-use e-mailed tokens: password reset, e-mail verification. */
   accountTokens: AccountTokenRepository;
+  /** Provider accounts (OpenID Connect, GitHub) linked to users. */
+  userIdentities: UserIdentityRepository;
+  /** Provider sign-ins between their start and their callback. */
+  ssoLogins: SsoLoginRepository;
   apiKeys: ApiKeyRepository;
   triggerTokens: TriggerTokenRepository;
   /** The crawl phase of runs that crawl their base URL before their tests. */
@@ -158,6 +164,8 @@ function buildStore(
     accounts: accountRepository(ctx),
     sessions: sessionRepository(ctx),
     accountTokens: accountTokenRepository(ctx),
+    userIdentities: userIdentityRepository(ctx),
+    ssoLogins: ssoLoginRepository(ctx),
     apiKeys: apiKeyRepository(ctx),
     triggerTokens: triggerTokenRepository(ctx),
     runTriggers: runTriggerRepository(ctx),

@@ -258,6 +258,31 @@ export interface AccountTokensTable {
   used_at: string | null;
 }
 
+/** A provider account (OpenID Connect subject, GitHub user id) that signs in as a user. */
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  /** The provider's id in the configuration: `github`, `oidc`, … */
+  provider: string;
+  subject: string;
+  /** The verified address the provider gave at the last sign-in. */
+  email: string | null;
+  created_at: string;
+  last_sign_in_at: string | null;
+}
+
+/** A provider sign-in between its start and its callback (see migration 032). */
+export interface SsoLoginsTable {
+  state_hash: string;
+  provider: string;
+  code_verifier: string;
+  nonce: string;
+  redirect_uri: string;
+  return_to: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface SessionsTable {
   id: string;
   /** SHA-256 (hex) of the cookie value. */
@@ -553,6 +578,8 @@ export interface Database extends ScanTables {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   account_tokens: AccountTokensTable;
+  user_identities: UserIdentitiesTable;
+  sso_logins: SsoLoginsTable;
   api_keys: ApiKeysTable;
   trigger_tokens: TriggerTokensTable;
   run_triggers: RunTriggersTable;

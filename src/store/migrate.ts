@@ -32,6 +32,8 @@ import * as m050 from './migrations/050-run-progress.ts';
 import * as m051 from './migrations/051-results-page.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
+import * as m031 from './migrations/031-user-identities.ts';
+import * as m032 from './migrations/032-sso-logins.ts';
 import * as m033 from './migrations/033-recycle-bin.ts';
 import * as m034 from './migrations/034-workspace-settings.ts';
 
@@ -61,6 +63,8 @@ const migrations: Record<string, Migration> = {
   '020-run-crawls': m020,
   '021-status-context': m021,
   '030-account-tokens': m030,
+  '031-user-identities': m031,
+  '032-sso-logins': m032,
   '033-recycle-bin': m033,
   '034-workspace-settings': m034,
   '035-job-leases': m035,

@@ -10,7 +10,7 @@ export interface FakeRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
-  /** Parsed JSON body, `undefined` when there was none. */
+  /** Parsed JSON (or form fields) body, `undefined` when there was none. */
   body: unknown;
   rawBody: string;
 }
@@ -46,7 +46,13 @@ export async function startFakeServer(
         violations.push(`${where}: ${why}`);
       };
       let body: unknown;
-      if (rawBody !== '') {
+      const form = String(req.headers['content-type'] ?? '').startsWith(
+        'application/x-www-form-urlencoded',
+      );
+      if (rawBody !== '' && form) {
+        // OAuth token endpoints take form bodies: handed over as a plain object of fields.
+        body = Object.fromEntries(new URLSearchParams(rawBody));
+      } else if (rawBody !== '') {
         try {
           body = JSON.parse(rawBody);
         } catch {

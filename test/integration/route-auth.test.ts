@@ -16,6 +16,12 @@ const PUBLIC = new Set([
   'POST /api/v1/auth/forgot-password',
   'POST /api/v1/auth/reset-password',
   'POST /api/v1/auth/register',
+  'POST /api/v1/auth/verify-email',
+  'POST /api/v1/auth/resend-verification',
+  // Sign-in through a provider starts anonymous, and the sign-in page lists the providers.
+  'GET /api/v1/auth/providers',
+  'GET /api/v1/auth/oidc/{provider}/start',
+  'GET /api/v1/auth/oidc/{provider}/callback',
   'GET /scan-gate/health',
   'GET /scan-gate/projects/{project}/health',
 ]);

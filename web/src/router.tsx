@@ -34,8 +34,18 @@ const rootRoute = createRootRoute({
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/sign-in',
-  validateSearch: (s: Record<string, unknown>): { next?: string } => ({ next: str(s.next) }),
+  validateSearch: (s: Record<string, unknown>): { next?: string; sso_error?: string } => ({
+    next: str(s.next),
+    sso_error: str(s.sso_error),
+  }),
   component: lazyRouteComponent(() => import('./pages/sign-in')),
+});
+
+const verifyEmailRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/verify-email',
+  validateSearch: (s: Record<string, unknown>): { token?: string } => ({ token: str(s.token) }),
+  component: lazyRouteComponent(() => import('./pages/verify-email')),
 });
 
 const registerRoute = createRoute({
@@ -237,6 +247,7 @@ const settingsRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   signInRoute,
   registerRoute,
+  verifyEmailRoute,
   appRoute.addChildren([
     indexRoute,
     accountRoute,

@@ -8,7 +8,6 @@ import {
   register,
   signInWorkspace,
 } from '../../auth/accounts.ts';
-import { SESSION_TTL_MS } from '../../auth/credentials.ts';
 import { LoginLimiter } from '../../auth/login-limiter.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, warmUpPasswords } from '../../auth/passwords.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -16,8 +15,10 @@ import { roles, scopes } from '../../domain/principal.ts';
 import type { User } from '../../store/accounts.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
-import { clearSessionCookies, csrfTokenFor, setSessionCookies } from '../cookies.ts';
+import { clearSessionCookies } from '../cookies.ts';
 import { errorResponses } from '../errors.ts';
+import { isSecureRequest, startSession } from '../session-start.ts';
+import { NOT_VERIFIED, sendVerification } from '../../engine/email-verification.ts';
 
 const emailSchema = z.email().max(254);
 export const newPasswordSchema = z
@@ -31,6 +32,7 @@ export const userDto = z
     email: z.string(),
     name: z.string().nullable(),
     createdAt: z.string(),
+    emailVerified: z.boolean(),
   })
   .meta({ id: 'User' });
 
@@ -42,6 +44,14 @@ const sessionDto = z
     csrfToken: z.string().describe('Send it back in X-CSRF-Token on every mutating request'),
   })
   .meta({ id: 'Session' });
+
+const pendingDto = z
+  .object({
+    user: userDto,
+    verificationRequired: z.literal(true),
+    message: z.string(),
+  })
+  .meta({ id: 'PendingVerification' });
 
 const meDto = z
   .object({
@@ -61,6 +71,7 @@ const toUserDto = (u: User): z.output<typeof userDto> => ({
   email: u.email,
   name: u.name,
   createdAt: u.createdAt,
+  emailVerified: u.emailVerifiedAt !== null,
 });
 
 const tags = ['auth'];
@@ -75,29 +86,9 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   const perIp = new LoginLimiter({ max: 100 });
   const registrations = new LoginLimiter({ max: 20 });
 
-  const secure = (req: FastifyRequest): boolean =>
-    req.protocol === 'https' || (config.publicUrl ?? '').startsWith('https:');
-
-  async function startSession(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    user: User,
-    workspaceId: string,
-  ): Promise<string> {
-    const { token } = await store.sessions.create({
-      userId: user.id,
-      workspaceId,
-      ttlMs: SESSION_TTL_MS,
-    });
-    const csrf = csrfTokenFor(token);
-    setSessionCookies(reply, {
-      session: token,
-      csrf,
-      maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000),
-      secure: secure(req),
-    });
-    return csrf;
-  }
+  const secure = (req: FastifyRequest): boolean => isSecureRequest(req, config);
+  const openSession = (req: FastifyRequest, reply: FastifyReply, user: User, workspaceId: string) =>
+    startSession(store, config, req, reply, user.id, workspaceId);
 
   function refuse(reply: FastifyReply, seconds: number): never {
     reply.header('retry-after', String(seconds));
@@ -118,7 +109,10 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
           password: newPasswordSchema,
           name: z.string().trim().min(1).max(200).optional(),
         }),
-        response: { 201: sessionDto, ...errorResponses(400, 403, 409, 429) },
+        response: {
+          201: z.union([sessionDto, pendingDto]),
+          ...errorResponses(400, 403, 409, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -129,7 +123,18 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
       const { user, workspace, role } = await register(store, req.body, {
         openRegistration: config.openRegistration,
       });
-      const csrfToken = await startSession(req, reply, user, workspace.id);
+      if (config.requireEmailVerification) {
+        // No session until the address is proved: the link comes by mail.
+        sendVerification(store, config, user, (error) =>
+          req.log.warn({ error }, 'verification mail failed'),
+        );
+        return reply.code(201).send({
+          user: toUserDto(user),
+          verificationRequired: true as const,
+          message: `We sent a confirmation link to ${user.email}; open it, then sign in.`,
+        });
+      }
+      const csrfToken = await openSession(req, reply, user, workspace.id);
       return reply
         .code(201)
         .send({ user: toUserDto(user), workspaceId: workspace.id, role, csrfToken });
@@ -147,7 +152,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
           password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
           workspaceId: z.string().optional().describe('Workspace to act in (default: the oldest)'),
         }),
-        response: { 200: sessionDto, ...errorResponses(400, 401, 429) },
+        response: { 200: sessionDto, ...errorResponses(400, 401, 403, 429) },
       },
     },
     async (req, reply) => {
@@ -164,8 +169,12 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
         throw new AppError('unauthorized', INVALID_LOGIN);
       }
       perAccount.reset(accountKey);
+      if (config.requireEmailVerification && !user.emailVerifiedAt) {
+        // Only after the password matched: a wrong guess learns nothing about the account.
+        throw new AppError('email_not_verified', NOT_VERIFIED, { email: user.email });
+      }
       const { workspaceId, role } = await signInWorkspace(store, user.id, req.body.workspaceId);
-      const csrfToken = await startSession(req, reply, user, workspaceId);
+      const csrfToken = await openSession(req, reply, user, workspaceId);
       return { user: toUserDto(user), workspaceId, role, csrfToken };
     },
   );

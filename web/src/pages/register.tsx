@@ -15,13 +15,19 @@ export default function Register() {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
+  const [pending, setPending] = useState<string | null>(null);
   const register = useMutation({
     mutationFn: () =>
-      api('/auth/register', {
+      api<{ verificationRequired?: boolean; message?: string }>('/auth/register', {
         method: 'POST',
         body: { email, password, ...(name ? { name } : {}) },
       }),
-    onSuccess: async () => {
+    onSuccess: async (answer) => {
+      // With verification on, no session yet: the mail's link comes first.
+      if (answer.verificationRequired) {
+        setPending(answer.message ?? 'Check your mail for a confirmation link.');
+        return;
+      }
       await queryClient.fetchQuery({ ...meQuery, staleTime: 0 });
       await navigate({ to: '/projects' });
     },
@@ -37,7 +43,12 @@ export default function Register() {
         <p className="muted small">
           The first account of a new Greenlight becomes its admin. After that, an admin adds people.
         </p>
-        <form onSubmit={submit}>
+        {pending && (
+          <p role="status" className="alert">
+            {pending}
+          </p>
+        )}
+        <form onSubmit={submit} hidden={pending !== null}>
           <TextInput
             label="Email"
             type="email"
