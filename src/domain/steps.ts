@@ -384,8 +384,18 @@ export function stepAction(step: Step): StepAction {
   throw new Error('step without an action'); // unreachable for parsed steps
 }
 
-/** A union of every step shape, for the published JSON Schema. */
-export const anyStepSchema = z.union([
+/**
+ * `within: <locator>` with `steps: [...]`: every locator in those steps is looked up inside the
+ * container. A shorthand, expanded when the test is parsed (domain/step-locators.ts): each inner
+ * step is stored, run and reported as itself with its locators chained under `within`.
+ */
+export const withinBlockSchema = z.strictObject({
+  within: locatorSchema,
+  steps: z.array(z.unknown()).min(1, 'a within block needs at least one step').max(500),
+});
+
+/** A union of every step shape and the within block, for the published JSON Schema. */
+export const anyStepSchema: z.ZodType = z.union([
   gotoStep,
   reloadStep,
   backStep,
@@ -405,4 +415,8 @@ export const anyStepSchema = z.union([
   screenshotStep,
   requestStep,
   setStep,
+  z.strictObject({
+    within: locatorSchema,
+    steps: z.array(z.lazy(() => anyStepSchema)).min(1),
+  }),
 ]);
