@@ -164,7 +164,10 @@ export function parseSteps(raw: unknown): { steps: Step[] } | { issues: StepIssu
     if ('steps' in r) steps.push(...r.steps.map((st) => scopeStep(st, block.data.within)));
     else {
       for (const issue of r.issues) {
-        issues.push({ path: `steps[${i}]${issue.path ? `.${issue.path}` : ''}`, message: issue.message });
+        issues.push({
+          path: `steps[${i}]${issue.path ? `.${issue.path}` : ''}`,
+          message: issue.message,
+        });
       }
     }
   });

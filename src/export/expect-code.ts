@@ -177,21 +177,50 @@ function countCode(
   return out;
 }
 
-/** A list item: a string, or a RegExp for `contains`/`matches` (ignoreCase is the matcher's option). */
+/** A class list item: a string, or a RegExp for `matches`. */
 function itemCode(m: TextMatch, c: CodeContext): string {
   if (m.matches !== undefined) return regex(m.matches, 'matches', false, c.use);
-  if (m.contains !== undefined) return regex(m.contains, 'contains', false, c.use);
   return str(m.equals ?? '');
 }
 
-/** `texts` as toHaveText([...]) (same count, in order) or toContainText([...]) (in order). */
+/** A texts item as an asymmetric matcher on the normalized text (see textsCode). */
+function textItemMatcher(m: TextMatch, ignoreCase: boolean | undefined, c: CodeContext): string {
+  if (m.matches !== undefined) {
+    return `expect.stringMatching(${regex(m.matches, 'matches', ignoreCase, c.use)})`;
+  }
+  if (m.contains !== undefined) {
+    return ignoreCase
+      ? `expect.stringMatching(${regex(m.contains, 'contains', true, c.use)})`
+      : `expect.stringContaining(${str(m.contains)})`;
+  }
+  const e = m.equals ?? '';
+  return ignoreCase ? `expect.stringMatching(${regex(e, 'equals', true, c.use)})` : str(e);
+}
+
+/**
+ * `texts` as toHaveText([...]) (same count, in order) or toContainText([...]) (in order). A list
+ * with `contains` or `matches` items is polled instead: Playwright tests a RegExp item against the
+ * raw text, the runner against the text with whitespace collapsed (so `^Read` matches an indented
+ * item); expect.poll over the collapsed texts compares exactly as the runner does.
+ */
 function textsCode(ts: TextsExpectation, c: CodeContext, not: Not): string[] {
-  const o = options({ ignoreCase: ts.ignoreCase ? 'true' : undefined, timeout: timeoutOpt(c) });
+  const t = timeoutOpt(c);
+  const o = options({ ignoreCase: ts.ignoreCase ? 'true' : undefined, timeout: t });
   const l = locatorCode(ts.locator);
-  const [matcher, items] = ts.equals
-    ? ['toHaveText', ts.equals.map((m) => itemCode(m, c))]
-    : ['toContainText', (ts.contains ?? []).map(str)];
-  return [`await expect(${l})${not}.${matcher}(${args(`[${items.join(', ')}]`, o)});`];
+  if (ts.contains) {
+    return [
+      `await expect(${l})${not}.toContainText(${args(`[${ts.contains.map(str).join(', ')}]`, o)});`,
+    ];
+  }
+  const items = ts.equals ?? [];
+  if (items.every((m) => m.equals !== undefined)) {
+    const list = `[${items.map((m) => str(m.equals ?? '')).join(', ')}]`;
+    return [`await expect(${l})${not}.toHaveText(${args(list, o)});`];
+  }
+  const matchers = items.map((m) => textItemMatcher(m, ts.ignoreCase, c)).join(', ');
+  const read = `(await ${l}.allTextContents()).map((s) => s.replace(/\\u200b/g, '').trim().replace(/\\s+/g, ' '))`;
+  const pollOpts = t ? `, { timeout: ${t} }` : '';
+  return [`await expect.poll(async () => ${read}${pollOpts})${not}.toEqual([${matchers}]);`];
 }
 
 /** `class` as toHaveClass (exact, pattern, list) or toContainClass (classes, list). */

@@ -33,9 +33,9 @@ export function listDiff(
     const row = lcs[i] as number[];
     const below = lcs[i + 1] as number[];
     for (let j = m - 1; j >= 0; j--) {
-      row[j] = matches(i, j)
-        ? (below[j + 1] as number) + 1
-        : Math.max(below[j] as number, row[j + 1] as number);
+      // A predicate is not equality: taking a match is not always best, so compare all three.
+      const skip = Math.max(below[j] as number, row[j + 1] as number);
+      row[j] = matches(i, j) ? Math.max((below[j + 1] as number) + 1, skip) : skip;
     }
   }
   const lines: string[] = [];
@@ -47,12 +47,13 @@ export function listDiff(
       lines.push(`  ${received[j]}`);
       i++;
       j++;
-    } else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) === here)) {
-      lines.push(`${extra}${received[j]}`);
-      j++;
-    } else {
+    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) === here)) {
+      // Expected before received at a change, as Playwright's diff reads.
       lines.push(`- ${expected[i]}`);
       i++;
+    } else {
+      lines.push(`${extra}${received[j]}`);
+      j++;
     }
   }
   return cap(lines);
