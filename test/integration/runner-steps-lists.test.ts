@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { findChromium } from '../../src/browser/find-chromium.ts';
 import { describeStep } from '../../src/domain/describe-step.ts';
-import { parseTestDocument, TestValidationError } from '../../src/domain/test-definition.ts';
+import { parseTestDocument, type TestValidationError } from '../../src/domain/test-definition.ts';
 import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
 import { runTest } from '../../src/runner/run-test.ts';
 import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
@@ -349,7 +349,7 @@ function outcomesOf(stdout: string): Record<string, { status: string; error: str
     for (const spec of s.specs ?? []) {
       const t = spec.tests[0];
       // A test that should pass carries its error in its status, so a failure says why.
-      const error = (t?.results[0]?.error?.message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+      const error = stripVTControlCharacters(t?.results[0]?.error?.message ?? '');
       const status = t?.status ?? 'missing';
       out[spec.title] = {
         status: status + (error && spec.title === passingName ? `: ${error}` : ''),
