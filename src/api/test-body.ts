@@ -5,7 +5,7 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Step } from '../domain/steps.ts';
 import {
-  parseStep,
+  parseSteps,
   parseTestDocument,
   testDocumentSchema,
   TestValidationError,
@@ -67,8 +67,8 @@ export function parseTestPatch(raw: unknown): Partial<TestDocument> {
       issues.push({ path: 'steps', message: 'steps must be a non-empty list' });
     } else {
       rawSteps.forEach((s, step) => {
-        const r = parseStep(s);
-        if ('step' in r) steps.push(r.step);
+        const r = parseSteps(s);
+        if ('steps' in r) steps.push(...r.steps);
         else for (const i of r.issues) issues.push({ step, ...i });
       });
     }

@@ -6,6 +6,7 @@ import {
   type ClickStep,
   type DblclickStep,
   type ExpectStep,
+  type NegatedExpectations,
   type FillStep,
   type GotoStep,
   type HoverStep,
@@ -133,7 +134,33 @@ function describeWait(w: WaitSpec): string {
   return `wait ${parts.join(', ')}`;
 }
 
+/** `["a", contains "b", /c/]` for a list expectation. */
+function list(items: readonly (string | TextMatch)[]): string {
+  const item = (m: string | TextMatch): string =>
+    typeof m === 'string'
+      ? q(m)
+      : m.matches !== undefined
+        ? `/${m.matches}/`
+        : m.contains !== undefined
+          ? `contains ${q(m.contains)}`
+          : q(m.equals ?? '');
+  return `[${items.map(item).join(', ')}]`;
+}
+
 function describeExpect(e: ExpectStep['expect']): string {
+  const parts = describeAssertions(e);
+  if (e.noConsoleErrors) {
+    const ignore = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
+    const except = ignore.length ? ` (ignoring ${ignore.map((r) => `/${r}/`).join(', ')})` : '';
+    parts.push(`no console errors${except}`);
+  }
+  if (e.not) parts.push(`not (${describeAssertions(e.not).join(', ')})`);
+  if (e.accessible) parts.push(describeAccessible(e.accessible));
+  return `expect ${parts.join(', ')}`;
+}
+
+/** The assertions an expect step and its `not` block share. */
+function describeAssertions(e: NegatedExpectations): string[] {
   const parts: string[] = [];
   if (e.url) parts.push(`url ${match(e.url)}`);
   if (e.title) parts.push(`title ${match(e.title)}`);
@@ -142,6 +169,11 @@ function describeExpect(e: ExpectStep['expect']): string {
     if (l) parts.push(`${loc(l)} ${state}`);
   }
   if (e.text) parts.push(`text of ${loc(e.text.locator)} ${match(e.text)}`);
+  if (e.texts) {
+    const t = e.texts;
+    const how = t.equals ? `= ${list(t.equals)}` : `contain in order ${list(t.contains ?? [])}`;
+    parts.push(`texts of ${loc(t.locator)} ${how}${t.ignoreCase ? ' (ignore case)' : ''}`);
+  }
   if (e.value) parts.push(`value of ${loc(e.value.locator)} ${match(e.value)}`);
   if (e.attribute) {
     const a = e.attribute;
@@ -159,10 +191,15 @@ function describeExpect(e: ExpectStep['expect']): string {
     ].filter(Boolean);
     parts.push(`count of ${loc(c.locator)} ${bounds.join(' and ') || '> 0'}`);
   }
-  if (e.noConsoleErrors) {
-    const ignore = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
-    const except = ignore.length ? ` (ignoring ${ignore.map((r) => `/${r}/`).join(', ')})` : '';
-    parts.push(`no console errors${except}`);
+  if (e.class) {
+    const c = e.class;
+    const how =
+      c.matches !== undefined
+        ? `matches /${c.matches}/`
+        : c.contains !== undefined
+          ? `contains ${typeof c.contains === 'string' ? q(c.contains) : list(c.contains)}`
+          : `= ${typeof c.equals === 'string' ? q(c.equals) : list(c.equals ?? [])}`;
+    parts.push(`class of ${loc(c.locator)} ${how}`);
   }
   if (e.empty) parts.push(`${loc(e.empty)} empty`);
   if (e.focused) parts.push(`${loc(e.focused)} focused`);
@@ -177,6 +214,5 @@ function describeExpect(e: ExpectStep['expect']): string {
   if (e.cookie) {
     parts.push(`cookie ${q(e.cookie.name)} ${isEmptyMatch(e.cookie) ? 'is set' : match(e.cookie)}`);
   }
-  if (e.accessible) parts.push(describeAccessible(e.accessible));
-  return `expect ${parts.join(', ')}`;
+  return parts;
 }

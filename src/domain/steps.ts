@@ -111,31 +111,132 @@ export type StorageExpectation = z.output<typeof storageSchema>;
 const cookieSchema = z.strictObject({ name: z.string().min(1), ...textMatch });
 export type CookieExpectation = z.output<typeof cookieSchema>;
 const locatorText = z.strictObject({ locator: locatorSchema, ...textMatch });
+
+const oneOf = (o: object, keys: readonly string[]): boolean =>
+  keys.filter((k) => (o as Record<string, unknown>)[k] !== undefined).length === 1;
+
+/** One item of a list comparison: a string (equal text) or one of equals/contains/matches. */
+const listItem = z.union([
+  z.string().transform((equals): TextMatch => ({ equals })),
+  z
+    .strictObject({
+      equals: z.string().optional(),
+      contains: z.string().optional(),
+      matches: safePattern.optional(),
+    })
+    .refine((i) => oneOf(i, ['equals', 'contains', 'matches']), {
+      message: 'a list item is a string or takes exactly one of equals, contains, matches',
+    }),
+]);
+const textsSchema = z
+  .strictObject({
+    locator: locatorSchema,
+    /** Every element's text, in order and as many (like toHaveText([...])). */
+    equals: z.array(listItem).max(500).optional(),
+    /** Texts found in this order, each inside one element; others may come between (toContainText([...])). */
+    contains: z.array(z.string()).max(500).optional(),
+    ignoreCase: z.boolean().optional(),
+  })
+  .refine((t) => oneOf(t, ['equals', 'contains']), {
+    message: 'texts takes exactly one of equals (a list) or contains (a list)',
+  });
+export type TextsExpectation = z.output<typeof textsSchema>;
+const classItem = z.union([
+  z.string().transform((equals): TextMatch => ({ equals })),
+  z.strictObject({ matches: safePattern }),
+]);
+const classSchema = z
+  .strictObject({
+    locator: locatorSchema,
+    /** The whole class attribute (toHaveClass), or one per element in order (a list). */
+    equals: z.union([z.string(), z.array(classItem).max(500)]).optional(),
+    /** These classes, space separated, among the element's (toContainClass); or one per element. */
+    contains: z.union([z.string(), z.array(z.string()).max(500)]).optional(),
+    /** The class attribute matches this regular expression (toHaveClass(/…/)). */
+    matches: safePattern.optional(),
+  })
+  .refine((c) => oneOf(c, ['equals', 'contains', 'matches']), {
+    message: 'class takes exactly one of equals, contains, matches',
+  });
+export type ClassExpectation = z.output<typeof classSchema>;
+
+/** Expectations that can be negated under `not` (all but the page-wide checks). */
+const negatableFields = {
+  visible: locatorSchema.optional(),
+  hidden: locatorSchema.optional(),
+  enabled: locatorSchema.optional(),
+  disabled: locatorSchema.optional(),
+  checked: locatorSchema.optional(),
+  /** The element's text. */
+  text: locatorText.optional(),
+  /** The texts of every element the locator finds, as a list. */
+  texts: textsSchema.optional(),
+  /** An input's value. */
+  value: locatorText.optional(),
+  attribute: z
+    .strictObject({ locator: locatorSchema, attribute: z.string().min(1), ...textMatch })
+    .optional(),
+  /** The class attribute: exact, contained classes, a pattern, or a list over elements. */
+  class: classSchema.optional(),
+  count: z
+    .strictObject({
+      locator: locatorSchema,
+      equals: z.number().int().nonnegative().optional(),
+      min: z.number().int().nonnegative().optional(),
+      max: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  /** A path relative to baseUrl or an absolute URL (equality), or a match object. */
+  url: stringOrMatch.optional(),
+  title: stringOrMatch.optional(),
+  /** An editable element with no value, or an element with no text and no children. */
+  empty: locatorSchema.optional(),
+  /** The element has keyboard focus. */
+  focused: locatorSchema.optional(),
+  /** A localStorage/sessionStorage entry: present, its text, or JSON paths in its value. */
+  storage: storageSchema.optional(),
+  /** A cookie of the page's context: present, or its value. */
+  cookie: cookieSchema.optional(),
+};
+
+const anyDefined = (o: object): boolean => Object.values(o).some((v) => v !== undefined);
+const comparisons = ['equals', 'contains', 'matches'] as const;
+
+/**
+ * `not: { … }`: each assertion inside must not hold (Playwright's `expect(…).not`), retried like
+ * every expectation. One comparison per assertion, so "not" means one thing and exports as one
+ * `.not` matcher: `not: { text: { locator, equals: a, contains: b } }` is refused.
+ */
+const notSpec = z
+  .strictObject(negatableFields)
+  .superRefine((n, ctx) => {
+    for (const key of [
+      'text',
+      'value',
+      'attribute',
+      'url',
+      'title',
+      'cookie',
+      'storage',
+    ] as const) {
+      const m = n[key] as (TextMatch & { json?: Record<string, unknown> }) | undefined;
+      if (!m) continue;
+      const count =
+        comparisons.filter((k) => m[k] !== undefined).length + Object.keys(m.json ?? {}).length;
+      if (count > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `inside not, ${key} takes one comparison (write two not checks for two)`,
+        });
+      }
+    }
+  })
+  .refine(anyDefined, { message: 'not needs at least one assertion' });
+
 const expectSpec = z
   .strictObject({
-    visible: locatorSchema.optional(),
-    hidden: locatorSchema.optional(),
-    enabled: locatorSchema.optional(),
-    disabled: locatorSchema.optional(),
-    checked: locatorSchema.optional(),
-    /** The element's text. */
-    text: locatorText.optional(),
-    /** An input's value. */
-    value: locatorText.optional(),
-    attribute: z
-      .strictObject({ locator: locatorSchema, attribute: z.string().min(1), ...textMatch })
-      .optional(),
-    count: z
-      .strictObject({
-        locator: locatorSchema,
-        equals: z.number().int().nonnegative().optional(),
-        min: z.number().int().nonnegative().optional(),
-        max: z.number().int().nonnegative().optional(),
-      })
-      .optional(),
-    /** A path relative to baseUrl or an absolute URL (equality), or a match object. */
-    url: stringOrMatch.optional(),
-    title: stringOrMatch.optional(),
+    ...negatableFields,
     /**
      * No console error and no uncaught page error so far in this test; `ignore` lists regular
      * expressions (JavaScript syntax, no slashes) of messages that do not count.
@@ -148,18 +249,11 @@ const expectSpec = z
       .optional(),
     /** The page passes an axe-core check (see domain/accessibility.ts). */
     accessible: accessibleSchema.optional(),
-    /** An editable element with no value, or an element with no text and no children. */
-    empty: locatorSchema.optional(),
-    /** The element has keyboard focus. */
-    focused: locatorSchema.optional(),
-    /** A localStorage/sessionStorage entry: present, its text, or JSON paths in its value. */
-    storage: storageSchema.optional(),
-    /** A cookie of the page's context: present, or its value. */
-    cookie: cookieSchema.optional(),
+    /** Assertions that must not hold, e.g. `not: { attribute: { locator, attribute: disabled } }`. */
+    not: notSpec.optional(),
   })
-  .refine((e) => Object.values(e).some((v) => v !== undefined), {
-    message: 'expect needs at least one assertion',
-  });
+  .refine(anyDefined, { message: 'expect needs at least one assertion' });
+export type NegatedExpectations = z.output<typeof notSpec>;
 const expectStep = z.strictObject({ expect: expectSpec, ...common });
 const visualCompareSchema = z.strictObject({
   /** Pixelmatch colour threshold per pixel (0..1, default 0.1). */
@@ -290,8 +384,18 @@ export function stepAction(step: Step): StepAction {
   throw new Error('step without an action'); // unreachable for parsed steps
 }
 
-/** A union of every step shape, for the published JSON Schema. */
-export const anyStepSchema = z.union([
+/**
+ * `within: <locator>` with `steps: [...]`: every locator in those steps is looked up inside the
+ * container. A shorthand, expanded when the test is parsed (domain/step-locators.ts): each inner
+ * step is stored, run and reported as itself with its locators chained under `within`.
+ */
+export const withinBlockSchema = z.strictObject({
+  within: locatorSchema,
+  steps: z.array(z.unknown()).min(1, 'a within block needs at least one step').max(500),
+});
+
+/** A union of every step shape and the within block, for the published JSON Schema. */
+export const anyStepSchema: z.ZodType = z.union([
   gotoStep,
   reloadStep,
   backStep,
@@ -311,4 +415,8 @@ export const anyStepSchema = z.union([
   screenshotStep,
   requestStep,
   setStep,
+  z.strictObject({
+    within: locatorSchema,
+    steps: z.array(z.lazy(() => anyStepSchema)).min(1),
+  }),
 ]);

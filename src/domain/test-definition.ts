@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { anyStepSchema, stepActions, stepSchemas, type Step, type StepAction } from './steps.ts';
+import {
+  anyStepSchema,
+  stepActions,
+  stepSchemas,
+  withinBlockSchema,
+  type Step,
+  type StepAction,
+} from './steps.ts';
+import { scopeStep } from './step-locators.ts';
 
 export const testStatuses = ['draft', 'approved', 'rejected'] as const;
 export type TestStatus = (typeof testStatuses)[number];
@@ -121,7 +129,7 @@ export function parseStep(
           path: '',
           message:
             actions.length === 0
-              ? `unknown step (keys: ${keys}); a step has one action of: ${stepActions.join(', ')}`
+              ? `unknown step (keys: ${keys}); a step has one action of: ${stepActions.join(', ')} (or is a within block)`
               : `a step has exactly one action; found ${actions.join(' and ')}`,
         },
       ],
@@ -130,6 +138,40 @@ export function parseStep(
   const result = stepSchemas[actions[0] as StepAction].safeParse(raw);
   if (result.success) return { step: result.data as Step };
   return { issues: result.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })) };
+}
+
+type StepIssue = { path: string; message: string };
+
+/**
+ * Validate one entry of a test's steps: a step, or a `within` block expanded into its steps,
+ * each with its locators scoped to the block's container (blocks may nest).
+ */
+export function parseSteps(raw: unknown): { steps: Step[] } | { issues: StepIssue[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('within' in raw)) {
+    const r = parseStep(raw);
+    return 'step' in r ? { steps: [r.step] } : r;
+  }
+  const block = withinBlockSchema.safeParse(raw);
+  if (!block.success) {
+    return {
+      issues: block.error.issues.map((i) => ({ path: pathOf(i.path), message: i.message })),
+    };
+  }
+  const steps: Step[] = [];
+  const issues: StepIssue[] = [];
+  block.data.steps.forEach((s, i) => {
+    const r = parseSteps(s);
+    if ('steps' in r) steps.push(...r.steps.map((st) => scopeStep(st, block.data.within)));
+    else {
+      for (const issue of r.issues) {
+        issues.push({
+          path: `steps[${i}]${issue.path ? `.${issue.path}` : ''}`,
+          message: issue.message,
+        });
+      }
+    }
+  });
+  return issues.length > 0 ? { issues } : { steps };
 }
 
 /** Validate a test document; throws TestValidationError naming the test and step. */
@@ -154,8 +196,8 @@ export function parseTestDocument(raw: unknown, testIndex?: number): TestDocumen
   const steps: Step[] = [];
   if (Array.isArray(rawSteps)) {
     rawSteps.forEach((s, idx) => {
-      const r = parseStep(s);
-      if ('step' in r) steps.push(r.step);
+      const r = parseSteps(s);
+      if ('steps' in r) steps.push(...r.steps);
       else for (const i of r.issues) issues.push({ ...base, step: idx, ...i });
     });
   }

@@ -1,4 +1,5 @@
 /** Turning step strings into TypeScript source: literals, `{{VAR}}` references, regexes. */
+import { parseJsonPath } from '../domain/json-path.ts';
 
 const refPattern = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -78,7 +79,38 @@ function escapeTemplate(s: string): string {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Helpers the generated file may need; each emitted once, only when used. */
-export type Helper = 'asText' | 'escapeRegExp' | 'path' | 'axe';
+export type Helper = 'asText' | 'escapeRegExp' | 'jsonEquals' | 'path' | 'axe';
+
+/** What translating a step needs: its timeout (if not the config's) and a way to ask for helpers. */
+export interface CodeContext {
+  timeout: number | undefined;
+  use: (h: Helper) => void;
+}
+
+/** Call arguments, the empty ones left out. */
+export const args = (...xs: string[]): string => xs.filter(Boolean).join(', ');
+
+/** The step's timeout as an option value, when it is not the config's. */
+export const timeoutOpt = (c: CodeContext): string | undefined =>
+  c.timeout !== undefined ? String(c.timeout) : undefined;
+
+/** JS access for a JSON path: `$.items[0].id` → `body?.items?.[0]?.id`. */
+export function accessor(path: string): string {
+  return (
+    'body' +
+    parseJsonPath(path)
+      .map((s) =>
+        'index' in s
+          ? s.index < 0
+            ? `?.at(${s.index})`
+            : `?.[${s.index}]`
+          : /^[A-Za-z_$][\w$]*$/.test(s.key)
+            ? `?.${s.key}`
+            : `?.[${quote(s.key)}]`,
+      )
+      .join('')
+  );
+}
 
 /**
  * A RegExp expression. `kind` says what `source` is: a pattern (`matches`), or text to find
@@ -146,6 +178,33 @@ export const helperSource: Record<Helper, string> = {
     '/** A captured value as a variable: strings as they are, anything else as JSON. */',
     'function asText(value: unknown): string {',
     "  return typeof value === 'string' ? value : JSON.stringify(value);",
+    '}',
+  ].join('\n'),
+  // The runner's comparison (runner/json-values.ts): a string also equals the same number or boolean.
+  jsonEquals: [
+    'function jsonEquals(actual: unknown, expected: unknown): boolean {',
+    "  if (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean')) {",
+    '    return String(actual) === expected;',
+    '  }',
+    '  if (actual === expected) return true;',
+    '  if (Array.isArray(expected)) {',
+    '    return (',
+    '      Array.isArray(actual) &&',
+    '      actual.length === expected.length &&',
+    '      expected.every((e, i) => jsonEquals(actual[i], e))',
+    '    );',
+    '  }',
+    "  if (expected !== null && typeof expected === 'object') {",
+    "    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;",
+    '    const a = actual as Record<string, unknown>;',
+    '    const e = expected as Record<string, unknown>;',
+    '    const keys = Object.keys(e);',
+    '    return (',
+    '      keys.length === Object.keys(a).length &&',
+    '      keys.every((k) => Object.hasOwn(a, k) && jsonEquals(a[k], e[k]))',
+    '    );',
+    '  }',
+    '  return false;',
     '}',
   ].join('\n'),
   escapeRegExp: [

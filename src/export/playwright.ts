@@ -88,7 +88,7 @@ export function exportPlaywrightSpec(test: ExportableTest, opts: SpecOptions = {
       `const TEST_DATA_DIR = process.env.GREENLIGHT_TEST_DATA_DIR ?? ${quote(opts.testDataDir ?? 'test-data')};`,
     );
   }
-  for (const h of ['asText', 'escapeRegExp'] as const) {
+  for (const h of ['asText', 'escapeRegExp', 'jsonEquals'] as const) {
     if (helpers.has(h)) top.push(helperSource[h]);
   }
   top.push(...consts);

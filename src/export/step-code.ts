@@ -1,56 +1,30 @@
-import { locatorKinds, type Locator } from '../domain/locator.ts';
+import type { Locator } from '../domain/locator.ts';
 import {
   stepAction,
-  type CookieExpectation,
   type ExpectStep,
-  type StorageExpectation,
   type RequestStep,
   type Step,
   type TextMatch,
 } from '../domain/steps.ts';
 import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
-import { parseJsonPath } from '../domain/json-path.ts';
 import { DEFAULT_MAX_DIFF_RATIO, DEFAULT_VISUAL_THRESHOLD } from '../domain/visual.ts';
-import { ident, jsValue, options, quote, regex, str, type Helper } from './codegen.ts';
-import { accessibleOptions, failingImpacts, type AccessibleSpec } from '../domain/accessibility.ts';
+import {
+  accessor,
+  args,
+  ident,
+  jsValue,
+  options,
+  quote,
+  regex,
+  str,
+  timeoutOpt,
+  type CodeContext,
+} from './codegen.ts';
+import { containsAndMatches, expectCode, urlCode } from './expect-code.ts';
+import { locatorCode } from './locator-code.ts';
 
-/** What translating a step needs: its timeout (if not the config's) and a way to ask for helpers. */
-export interface CodeContext {
-  timeout: number | undefined;
-  use: (h: Helper) => void;
-}
-
-/** Playwright code for a locator: `page.getByRole('button', { name: 'Save' })`. */
-export function locatorCode(loc: Locator): string {
-  const exact = loc.exact !== undefined ? String(loc.exact) : undefined;
-  const kind = locatorKinds.find((k) => loc[k] !== undefined) ?? 'css';
-  const v = str(String(loc[kind] ?? ''));
-  let code: string;
-  if (kind === 'role') {
-    const o = options({ name: loc.name !== undefined ? str(loc.name) : undefined, exact });
-    code = `page.getByRole(${quote(loc.role ?? '')}${o ? `, ${o}` : ''})`;
-  } else if (kind === 'css') code = `page.locator(${v})`;
-  else if (kind === 'xpath') code = `page.locator(${str(`xpath=${loc.xpath ?? ''}`)})`;
-  else if (kind === 'testId') code = `page.getByTestId(${v})`;
-  else {
-    const fn = {
-      label: 'getByLabel',
-      placeholder: 'getByPlaceholder',
-      text: 'getByText',
-      alt: 'getByAltText',
-      title: 'getByTitle',
-    }[kind];
-    const o = options({ exact });
-    code = `page.${fn}(${v}${o ? `, ${o}` : ''})`;
-  }
-  if (loc.hasText !== undefined) code += `.filter({ hasText: ${str(loc.hasText)} })`;
-  if (loc.nth !== undefined) code += loc.nth === -1 ? '.last()' : `.nth(${loc.nth})`;
-  return code;
-}
-
-const args = (...xs: string[]): string => xs.filter(Boolean).join(', ');
-const timeoutOpt = (c: CodeContext): string | undefined =>
-  c.timeout !== undefined ? String(c.timeout) : undefined;
+export type { CodeContext } from './codegen.ts';
+export { collectsConsoleErrors, consoleErrorCollector } from './expect-code.ts';
 
 /** The statements that perform one step (variables already declared by the caller). */
 export function stepCode(step: Step, c: CodeContext): string[] {
@@ -168,220 +142,6 @@ function waitCode(w: WaitSpec, c: CodeContext): string[] {
       out.push(`await ${locatorCode(l)}.waitFor(${options({ state: quote(state), timeout: t })});`);
   }
   return out;
-}
-
-/** `expect(page).toHaveURL(...)` lines: equals is resolved against baseURL like the runner does. */
-function urlCode(m: TextMatch, c: CodeContext): string[] {
-  const t = timeoutOpt(c);
-  const out: string[] = [];
-  if (m.equals !== undefined) {
-    const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
-    out.push(`await expect(page).toHaveURL(${args(str(m.equals), o)});`);
-  }
-  for (const re of containsAndMatches(m, c)) {
-    out.push(`await expect(page).toHaveURL(${args(re, options({ timeout: t }))});`);
-  }
-  if (out.length === 0)
-    out.push(`await expect(page).toHaveURL(${args('/\\S/', options({ timeout: t }))});`);
-  return out;
-}
-
-function containsAndMatches(m: TextMatch, c: CodeContext): string[] {
-  const out: string[] = [];
-  if (m.contains !== undefined) out.push(regex(m.contains, 'contains', m.ignoreCase, c.use));
-  if (m.matches !== undefined) out.push(regex(m.matches, 'matches', m.ignoreCase, c.use));
-  return out;
-}
-
-function expectCode(e: ExpectStep['expect'], c: CodeContext): string[] {
-  const t = timeoutOpt(c);
-  const to = options({ timeout: t });
-  const out: string[] = [];
-  const assert = (target: string, matcher: string, ...a: string[]): void => {
-    out.push(`await expect(${target}).${matcher}(${args(...a)});`);
-  };
-  if (e.url) out.push(...urlCode(e.url, c));
-  if (e.title) {
-    const m: TextMatch = e.title;
-    if (m.equals !== undefined) {
-      assert(
-        'page',
-        'toHaveTitle',
-        m.ignoreCase ? regex(m.equals, 'equals', true, c.use) : str(m.equals),
-        to,
-      );
-    }
-    for (const re of containsAndMatches(m, c)) assert('page', 'toHaveTitle', re, to);
-  }
-  const states = {
-    visible: 'toBeVisible',
-    hidden: 'toBeHidden',
-    enabled: 'toBeEnabled',
-    disabled: 'toBeDisabled',
-    checked: 'toBeChecked',
-  } as const;
-  for (const [key, matcher] of Object.entries(states) as [keyof typeof states, string][]) {
-    const l = e[key];
-    if (l) assert(locatorCode(l), matcher, to);
-  }
-  if (e.text) {
-    const m = e.text;
-    const l = locatorCode(m.locator);
-    const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
-    if (m.equals !== undefined) assert(l, 'toHaveText', str(m.equals), o);
-    if (m.contains !== undefined) assert(l, 'toContainText', str(m.contains), o);
-    if (m.matches !== undefined)
-      assert(l, 'toHaveText', regex(m.matches, 'matches', m.ignoreCase, c.use), to);
-    if (isEmpty(m)) assert(l, 'toHaveText', '/\\S/', to);
-  }
-  if (e.value) {
-    const m = e.value;
-    const l = locatorCode(m.locator);
-    if (m.equals !== undefined) {
-      assert(
-        l,
-        'toHaveValue',
-        m.ignoreCase ? regex(m.equals, 'equals', true, c.use) : str(m.equals),
-        to,
-      );
-    }
-    for (const re of containsAndMatches(m, c)) assert(l, 'toHaveValue', re, to);
-    if (isEmpty(m)) assert(l, 'toHaveValue', '/\\S/', to);
-  }
-  if (e.attribute) {
-    const m = e.attribute;
-    const l = locatorCode(m.locator);
-    const name = str(m.attribute);
-    if (m.equals !== undefined) {
-      const o = options({ ignoreCase: m.ignoreCase ? 'true' : undefined, timeout: t });
-      assert(l, 'toHaveAttribute', name, str(m.equals), o);
-    }
-    for (const re of containsAndMatches(m, c)) assert(l, 'toHaveAttribute', name, re, to);
-    if (isEmpty(m)) assert(l, 'toHaveAttribute', name, to);
-  }
-  if (e.count) {
-    const { locator, equals, max } = e.count;
-    const min =
-      equals === undefined && max === undefined && e.count.min === undefined ? 1 : e.count.min;
-    const l = locatorCode(locator);
-    if (equals !== undefined) assert(l, 'toHaveCount', String(equals), to);
-    // toHaveCount has no bounds; expect.poll retries the count the same way.
-    const poll = `await expect.poll(() => ${l}.count()${to ? `, ${to}` : ''})`;
-    if (min !== undefined) out.push(`${poll}.toBeGreaterThanOrEqual(${min});`);
-    if (max !== undefined) out.push(`${poll}.toBeLessThanOrEqual(${max});`);
-  }
-  if (e.noConsoleErrors) {
-    // The errors so far, like the runner: nothing to wait for. The spec collects them from the start.
-    const patterns = e.noConsoleErrors === true ? [] : (e.noConsoleErrors.ignore ?? []);
-    const ignore = patterns.map((p) => regex(p, 'matches', false, c.use));
-    const list =
-      ignore.length === 0
-        ? 'consoleErrors'
-        : ignore.length === 1
-          ? `consoleErrors.filter((m) => !${ignore[0]}.test(m))`
-          : `consoleErrors.filter((m) => ![${ignore.join(', ')}].some((re) => re.test(m)))`;
-    out.push(`expect(${list}, 'console errors').toEqual([]);`);
-  }
-  if (e.empty) assert(locatorCode(e.empty), 'toBeEmpty', to);
-  if (e.focused) assert(locatorCode(e.focused), 'toBeFocused', to);
-  if (e.storage) out.push(...storageCode(e.storage, c));
-  if (e.cookie) out.push(cookieCode(e.cookie, c));
-  if (e.accessible) out.push(...accessibleCode(e.accessible, c));
-  return out;
-}
-
-/** Checks on a string `v` (null when absent) as one boolean expression, like the runner's match. */
-function matchExpr(m: TextMatch, c: CodeContext): string {
-  const parts = ['v !== null'];
-  if (m.equals !== undefined) {
-    parts.push(
-      m.ignoreCase ? `${regex(m.equals, 'equals', true, c.use)}.test(v)` : `v === ${str(m.equals)}`,
-    );
-  }
-  for (const re of containsAndMatches(m, c)) parts.push(`${re}.test(v)`);
-  return parts.join(' && ');
-}
-
-/**
- * Storage has no web-first assertion: expect.poll retries the read as the runner does; the JSON
- * paths are polled as one object so a failure shows every path's value.
- */
-function storageCode(st: StorageExpectation, c: CodeContext): string[] {
-  const area = st.area === 'session' ? 'sessionStorage' : 'localStorage';
-  const read = `page.evaluate((k) => ${area}.getItem(k), ${str(st.key)})`;
-  const to = timeoutOpt(c);
-  const pollOpts = to ? `, { timeout: ${to} }` : '';
-  const lines = [
-    `await expect.poll(async () => { const v = await ${read}; return ${matchExpr(st, c)}; }${pollOpts}).toBe(true);`,
-  ];
-  const json = Object.entries(st.json ?? {});
-  if (json.length) {
-    const expected = jsValue(Object.fromEntries(json));
-    const actual = json.map(([p]) => `${quote(p)}: ${accessor(p)}`).join(', ');
-    lines.push(
-      `await expect.poll(async () => { const body = JSON.parse((await ${read}) ?? 'null'); return { ${actual} }; }${pollOpts}).toEqual(${expected});`,
-    );
-  }
-  return lines;
-}
-
-/** A cookie of the context, retried with expect.poll. */
-function cookieCode(ck: CookieExpectation, c: CodeContext): string {
-  const to = timeoutOpt(c);
-  const pollOpts = to ? `, { timeout: ${to} }` : '';
-  return `await expect.poll(async () => { const v = (await page.context().cookies(page.url())).find((x) => x.name === ${str(ck.name)})?.value ?? null; return ${matchExpr(ck, c)}; }${pollOpts}).toBe(true);`;
-}
-
-/** `accessible`: the same axe-core check through @axe-core/playwright, impacts filtered alike. */
-function accessibleCode(spec: AccessibleSpec, c: CodeContext): string[] {
-  c.use('axe');
-  const o = accessibleOptions(spec);
-  let builder = `new AxeBuilder({ page }).withTags(${jsValue(o.tags)})`;
-  if (o.disableRules.length) builder += `.disableRules(${jsValue(o.disableRules)})`;
-  for (const sel of o.exclude) builder += `.exclude(${str(sel)})`;
-  const impacts = jsValue(failingImpacts(o.impact));
-  return [
-    '{',
-    `  const { violations } = await ${builder}.analyze();`,
-    `  const failing = violations.filter((v) => ${impacts}.includes(v.impact ?? ''));`,
-    "  expect(failing.map((v) => `${v.id}: ${v.help}`), 'accessibility violations').toEqual([]);",
-    '}',
-  ];
-}
-
-/** Whether any step asserts `noConsoleErrors`: then the spec collects errors from its start. */
-export function collectsConsoleErrors(steps: Step[]): boolean {
-  return steps.some((s) => 'expect' in s && s.expect.noConsoleErrors !== undefined);
-}
-
-/** Statements opening a spec that records console errors and uncaught page errors as the runner does. */
-export const consoleErrorCollector: readonly string[] = [
-  'const consoleErrors: string[] = [];',
-  "page.on('console', (msg) => {",
-  "  if (msg.type() === 'error') consoleErrors.push(msg.text());",
-  '});',
-  "page.on('pageerror', (err) => consoleErrors.push(err.message || String(err)));",
-];
-
-const isEmpty = (m: TextMatch): boolean =>
-  m.equals === undefined && m.contains === undefined && m.matches === undefined;
-
-/** JS access for a JSON path: `$.items[0].id` → `body?.items?.[0]?.id`. */
-function accessor(path: string): string {
-  return (
-    'body' +
-    parseJsonPath(path)
-      .map((s) =>
-        'index' in s
-          ? s.index < 0
-            ? `?.at(${s.index})`
-            : `?.[${s.index}]`
-          : /^[A-Za-z_$][\w$]*$/.test(s.key)
-            ? `?.${s.key}`
-            : `?.[${quote(s.key)}]`,
-      )
-      .join('')
-  );
 }
 
 function requestCode(r: RequestStep['request'], c: CodeContext): string[] {

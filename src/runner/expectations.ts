@@ -1,9 +1,10 @@
 import type { Locator as PwLocator } from 'playwright-core';
 import { describeLocator, type Locator } from '../domain/locator.ts';
 import type { ConsoleEntry } from '../domain/run.ts';
-import type { ExpectStep, TextMatch } from '../domain/steps.ts';
+import type { ExpectStep, NegatedExpectations, TextMatch } from '../domain/steps.ts';
 import { expectAccessible } from './accessibility.ts';
 import { isTimeoutError, StepFailure } from './errors.ts';
+import { expectClass, expectTexts } from './list-expectations.ts';
 import { locate, statesContent, toPlaywright } from './locators.ts';
 import { expectCookie, expectElementState, expectStorage } from './page-expectations.ts';
 import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
@@ -34,8 +35,10 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
   if (spec.disabled) await expectState(sub(), spec.disabled, 'disabled');
   if (spec.checked) await expectState(sub(), spec.checked, 'checked');
   if (spec.text) await expectText(sub(), spec.text, 'text');
+  if (spec.texts) await expectTexts(sub(), spec.texts);
   if (spec.value) await expectText(sub(), spec.value, 'value');
   if (spec.attribute) await expectAttribute(sub(), spec.attribute);
+  if (spec.class) await expectClass(sub(), spec.class);
   if (spec.count) await expectCount(sub(), spec.count);
   if (spec.noConsoleErrors) {
     const ignore = spec.noConsoleErrors === true ? [] : (spec.noConsoleErrors.ignore ?? []);
@@ -45,7 +48,34 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
   if (spec.focused) await expectElementState(sub(), spec.focused, 'focused');
   if (spec.storage) await expectStorage(sub(), spec.storage);
   if (spec.cookie) await expectCookie(sub(), spec.cookie);
+  if (spec.not) await runNegated(sub, spec.not);
   if (spec.accessible) await expectAccessible(sub(), spec.accessible);
+}
+
+/**
+ * `not: { … }`: each assertion must not hold, with Playwright's `.not` semantics: retried until
+ * it does not hold; an element that is not there fails, except for visibility (not visible is
+ * hidden) and a missing attribute, storage entry or cookie, which satisfy "not".
+ */
+async function runNegated(sub: () => StepContext, spec: NegatedExpectations): Promise<void> {
+  if (spec.url) await waitForUrl(sub(), spec.url, true);
+  if (spec.title) await expectTitle(sub(), spec.title, true);
+  // Playwright's not.toBeVisible is toBeHidden and the other way round.
+  if (spec.visible) await expectHidden(sub(), spec.visible);
+  if (spec.hidden) await expectVisible(sub(), spec.hidden);
+  if (spec.enabled) await expectState(sub(), spec.enabled, 'enabled', true);
+  if (spec.disabled) await expectState(sub(), spec.disabled, 'disabled', true);
+  if (spec.checked) await expectState(sub(), spec.checked, 'checked', true);
+  if (spec.text) await expectText(sub(), spec.text, 'text', true);
+  if (spec.texts) await expectTexts(sub(), spec.texts, true);
+  if (spec.value) await expectText(sub(), spec.value, 'value', true);
+  if (spec.attribute) await expectAttribute(sub(), spec.attribute, true);
+  if (spec.class) await expectClass(sub(), spec.class, true);
+  if (spec.count) await expectCount(sub(), spec.count, true);
+  if (spec.empty) await expectElementState(sub(), spec.empty, 'empty', true);
+  if (spec.focused) await expectElementState(sub(), spec.focused, 'focused', true);
+  if (spec.storage) await expectStorage(sub(), spec.storage, true);
+  if (spec.cookie) await expectCookie(sub(), spec.cookie, true);
 }
 
 /** A predicate for a URL match: `equals` is resolved against baseUrl, others see the full URL. */
@@ -63,10 +93,11 @@ function resolveUrl(url: string, baseUrl: string): string {
   }
 }
 
-/** Wait until the page URL matches; used by `expect: url` and `wait: url`. */
-export async function waitForUrl(ctx: StepContext, m: TextMatch): Promise<void> {
+/** Wait until the page URL matches (or, negated, does not); used by `expect: url` and `wait: url`. */
+export async function waitForUrl(ctx: StepContext, m: TextMatch, negate = false): Promise<void> {
   matchRegExp(m); // a bad pattern fails now, not after the timeout
-  const ok = urlPredicate(m, ctx.baseUrl);
+  const matches = urlPredicate(m, ctx.baseUrl);
+  const ok = (url: string): boolean => matches(url) !== negate;
   if (ok(ctx.page.url())) return;
   try {
     await ctx.page.waitForURL((u) => ok(u.href), { timeout: ctx.timeout, waitUntil: 'commit' });
@@ -76,21 +107,20 @@ export async function waitForUrl(ctx: StepContext, m: TextMatch): Promise<void> 
       ...m,
       ...(m.equals !== undefined ? { equals: resolveUrl(m.equals, ctx.baseUrl) } : {}),
     };
-    throw new StepFailure(`expected URL ${describeMatch(expected)}, got ${shown(ctx.page.url())}`);
+    throw new StepFailure(
+      `expected URL ${describeMatch(expected, negate)}, got ${shown(ctx.page.url())}`,
+    );
   }
 }
 
 const expectUrl = waitForUrl;
 
-async function expectTitle(ctx: StepContext, m: TextMatch): Promise<void> {
+async function expectTitle(ctx: StepContext, m: TextMatch, negate = false): Promise<void> {
   matchRegExp(m);
-  const title = await poll(
-    ctx,
-    async () => normalizeWhitespace(await ctx.page.title()),
-    (t) => matchesText(t, m),
-  );
-  if (!matchesText(title, m)) {
-    throw new StepFailure(`expected title ${describeMatch(m)}, got ${shown(title)}`);
+  const ok = (t: string): boolean => matchesText(t, m) !== negate;
+  const title = await poll(ctx, async () => normalizeWhitespace(await ctx.page.title()), ok);
+  if (!ok(title)) {
+    throw new StepFailure(`expected title ${describeMatch(m, negate)}, got ${shown(title)}`);
   }
 }
 
@@ -123,6 +153,7 @@ async function expectState(
   ctx: StepContext,
   loc: Locator,
   state: 'enabled' | 'disabled' | 'checked',
+  negate = false,
 ): Promise<void> {
   const l = await locate(ctx, loc, { mayHeal: !statesContent(loc) });
   const read = (timeout: number): Promise<boolean> =>
@@ -131,28 +162,35 @@ async function expectState(
       : state === 'enabled'
         ? l.isEnabled({ timeout })
         : l.isDisabled({ timeout });
-  const last = await pollElement(ctx, read, (v) => v);
-  if (last.found && last.value) return;
+  const ok = (v: boolean): boolean => v !== negate;
+  const last = await pollElement(ctx, read, ok);
+  if (last.found && ok(last.value)) return;
   const opposite = { enabled: 'disabled', disabled: 'enabled', checked: 'not checked' }[state];
-  const why = last.found ? `it was ${opposite}` : `no element matched within ${ctx.timeout} ms`;
-  throw new StepFailure(`expected ${describeLocator(loc)} to be ${state}, but ${why}`);
+  const why = last.found
+    ? `it was ${negate ? state : opposite}`
+    : `no element matched within ${ctx.timeout} ms`;
+  throw new StepFailure(
+    `expected ${describeLocator(loc)} ${negate ? 'not ' : ''}to be ${state}, but ${why}`,
+  );
 }
 
 async function expectText(
   ctx: StepContext,
   spec: TextMatch & { locator: Locator },
   what: 'text' | 'value',
+  negate = false,
 ): Promise<void> {
   matchRegExp(spec);
   const l = await locate(ctx, spec.locator);
+  const ok = (v: string): boolean => matchesText(v, spec) !== negate;
   const read = async (timeout: number): Promise<string> =>
     what === 'text'
       ? normalizeWhitespace((await l.textContent({ timeout })) ?? '')
       : l.inputValue({ timeout });
-  const last = await pollElement(ctx, read, (v) => matchesText(v, spec));
-  if (last.found && matchesText(last.value, spec)) return;
+  const last = await pollElement(ctx, read, ok);
+  if (last.found && ok(last.value)) return;
   throw new StepFailure(
-    `expected ${what} of ${describeLocator(spec.locator)} ${describeMatch(spec)}, ${gotText(last, ctx.timeout)}`,
+    `expected ${what} of ${describeLocator(spec.locator)} ${describeMatch(spec, negate)}, ${gotText(last, ctx.timeout)}`,
   );
 }
 
@@ -164,15 +202,22 @@ function gotText(r: Found<string | null>, timeout: number): string {
 async function expectAttribute(
   ctx: StepContext,
   spec: TextMatch & { locator: Locator; attribute: string },
+  negate = false,
 ): Promise<void> {
   matchRegExp(spec);
   const l = await locate(ctx, spec.locator);
-  // With no comparison the attribute only has to be present (like toHaveAttribute(name)).
-  const ok = (v: string | null): boolean =>
+  // With no comparison the attribute only has to be present (like toHaveAttribute(name));
+  // negated, a missing attribute passes (like not.toHaveAttribute).
+  const holds = (v: string | null): boolean =>
     v !== null && (isEmptyMatch(spec) || matchesText(v, spec));
+  const ok = (v: string | null): boolean => holds(v) !== negate;
   const last = await pollElement(ctx, (timeout) => l.getAttribute(spec.attribute, { timeout }), ok);
   if (last.found && ok(last.value)) return;
-  const expected = isEmptyMatch(spec) ? 'to be present' : describeMatch(spec);
+  const expected = isEmptyMatch(spec)
+    ? negate
+      ? 'to be absent'
+      : 'to be present'
+    : describeMatch(spec, negate);
   throw new StepFailure(
     `expected attribute ${JSON.stringify(spec.attribute)} of ${describeLocator(spec.locator)} ${expected}, ${gotText(last, ctx.timeout)}`,
   );
@@ -181,16 +226,18 @@ async function expectAttribute(
 async function expectCount(
   ctx: StepContext,
   spec: { locator: Locator; equals?: number; min?: number; max?: number },
+  negate = false,
 ): Promise<void> {
   const l: PwLocator = toPlaywright(ctx.page, spec.locator);
   const bounds = { ...spec };
   if (bounds.equals === undefined && bounds.min === undefined && bounds.max === undefined) {
     bounds.min = 1;
   }
-  const ok = (n: number): boolean =>
+  const inBounds = (n: number): boolean =>
     (bounds.equals === undefined || n === bounds.equals) &&
     (bounds.min === undefined || n >= bounds.min) &&
     (bounds.max === undefined || n <= bounds.max);
+  const ok = (n: number): boolean => inBounds(n) !== negate;
   const n = await poll(ctx, () => l.count(), ok);
   if (ok(n)) return;
   const want = [
@@ -199,7 +246,7 @@ async function expectCount(
     bounds.max !== undefined ? `at most ${bounds.max}` : '',
   ].filter(Boolean);
   throw new StepFailure(
-    `expected count of ${describeLocator(spec.locator)} to be ${want.join(' and ')}, got ${n}`,
+    `expected count of ${describeLocator(spec.locator)} ${negate ? 'not ' : ''}to be ${want.join(' and ')}, got ${n}`,
   );
 }
 

@@ -12,14 +12,22 @@ import { isTimeoutError, StepFailure } from './errors.ts';
 import { captureAlternatives } from './locator-capture.ts';
 import { toPlaywright } from './locators.ts';
 
-/** Stable hash of a locator as written: key order does not matter. */
+/** Stable hash of a locator as written: key order does not matter, in nested locators either. */
 export function locatorHash(loc: Locator): string {
-  const sorted = Object.fromEntries(
-    Object.entries(loc)
+  return createHash('sha256')
+    .update(JSON.stringify(sortedKeys(loc)))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b)),
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortedKeys(v)]),
   );
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 32);
 }
 
 export interface HealerOptions {

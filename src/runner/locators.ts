@@ -1,5 +1,5 @@
 import type { Locator as PwLocator, Page } from 'playwright-core';
-import { locatorKinds, type Locator } from '../domain/locator.ts';
+import { locatorKinds, nestedLocators, type Locator } from '../domain/locator.ts';
 import type { LocateOptions, StepContext } from './step-context.ts';
 
 /** A step's locator through the step's resolver (which may heal it), else as written. */
@@ -23,50 +23,72 @@ export function statesContent(loc: Locator): boolean {
   return (
     loc.name !== undefined ||
     loc.hasText !== undefined ||
-    (['label', 'placeholder', 'text', 'alt', 'title'] as const).some((k) => loc[k] !== undefined)
+    loc.hasNotText !== undefined ||
+    (['label', 'placeholder', 'text', 'alt', 'title'] as const).some((k) => loc[k] !== undefined) ||
+    nestedLocators(loc).some(statesContent)
   );
 }
 
-/** Map a step locator to Playwright's user-facing locators (getByRole, getByLabel, …). */
+/** What a locator is looked up in: the page, or the element(s) of an outer locator. */
+type Root = Page | PwLocator;
+
+/**
+ * Map a step locator to Playwright's user-facing locators (getByRole, getByLabel, …): `within`
+ * chains (outer.getByRole…), then one filter with hasText/hasNotText/has/hasNot, then nth.
+ */
 export function toPlaywright(page: Page, loc: Locator): PwLocator {
+  const root: Root = loc.within ? toPlaywright(page, loc.within) : page;
+  let l = base(root, loc);
+  const filter = {
+    ...(loc.hasText !== undefined ? { hasText: loc.hasText } : {}),
+    ...(loc.hasNotText !== undefined ? { hasNotText: loc.hasNotText } : {}),
+    ...(loc.has ? { has: toPlaywright(page, loc.has) } : {}),
+    ...(loc.hasNot ? { hasNot: toPlaywright(page, loc.hasNot) } : {}),
+  };
+  if (Object.keys(filter).length > 0) l = l.filter(filter);
+  if (loc.nth !== undefined) l = loc.nth === -1 ? l.last() : l.nth(loc.nth);
+  return l;
+}
+
+function base(root: Root, loc: Locator): PwLocator {
   const exact = loc.exact !== undefined ? { exact: loc.exact } : {};
   const kind = locatorKinds.find((k) => loc[k] !== undefined) ?? 'css';
+  // Page and Locator share these methods; the union only needs one call site each.
+  const r = root as PwLocator;
   let l: PwLocator;
   switch (kind) {
     case 'role':
       // The schema guarantees role is an ARIA role Playwright knows.
-      l = page.getByRole(loc.role as NonNullable<Locator['role']>, {
+      l = r.getByRole(loc.role as NonNullable<Locator['role']>, {
         ...(loc.name !== undefined ? { name: loc.name } : {}),
         ...exact,
       });
       break;
     case 'label':
-      l = page.getByLabel(loc.label ?? '', exact);
+      l = r.getByLabel(loc.label ?? '', exact);
       break;
     case 'placeholder':
-      l = page.getByPlaceholder(loc.placeholder ?? '', exact);
+      l = r.getByPlaceholder(loc.placeholder ?? '', exact);
       break;
     case 'text':
-      l = page.getByText(loc.text ?? '', exact);
+      l = r.getByText(loc.text ?? '', exact);
       break;
     case 'alt':
-      l = page.getByAltText(loc.alt ?? '', exact);
+      l = r.getByAltText(loc.alt ?? '', exact);
       break;
     case 'title':
-      l = page.getByTitle(loc.title ?? '', exact);
+      l = r.getByTitle(loc.title ?? '', exact);
       break;
     case 'testId':
-      l = page.getByTestId(loc.testId ?? '');
+      l = r.getByTestId(loc.testId ?? '');
       break;
     case 'xpath':
-      l = page.locator(`xpath=${loc.xpath ?? ''}`);
+      l = r.locator(`xpath=${loc.xpath ?? ''}`);
       break;
     case 'css':
       // Also takes Playwright selector strings such as `text=Save` or `#id >> nth=1`.
-      l = page.locator(loc.css ?? '');
+      l = r.locator(loc.css ?? '');
       break;
   }
-  if (loc.hasText !== undefined) l = l.filter({ hasText: loc.hasText });
-  if (loc.nth !== undefined) l = loc.nth === -1 ? l.last() : l.nth(loc.nth);
   return l;
 }

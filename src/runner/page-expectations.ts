@@ -29,8 +29,24 @@ function storageMismatch(spec: StorageExpectation, raw: string | null): string |
   return undefined;
 }
 
-/** A localStorage/sessionStorage entry of the page's origin, retried until it matches. */
-export async function expectStorage(ctx: StepContext, spec: StorageExpectation): Promise<void> {
+/** What a storage expectation asks, e.g. `to be set`, `$.length = 2`, for a negated message. */
+function storageClaim(spec: StorageExpectation): string {
+  const parts = [
+    ...(isEmptyMatch(spec) ? [] : [describeMatch(spec)]),
+    ...Object.entries(spec.json ?? {}).map(([p, v]) => `to have ${p} = ${JSON.stringify(v)}`),
+  ];
+  return parts.join(' and ') || 'to be set';
+}
+
+/**
+ * A localStorage/sessionStorage entry of the page's origin, retried until it matches (negated:
+ * until it does not; an entry that is not set satisfies that).
+ */
+export async function expectStorage(
+  ctx: StepContext,
+  spec: StorageExpectation,
+  negate = false,
+): Promise<void> {
   matchRegExp(spec);
   for (const path of Object.keys(spec.json ?? {})) {
     try {
@@ -44,25 +60,38 @@ export async function expectStorage(ctx: StepContext, spec: StorageExpectation):
       ([area, key]) => (area === 'session' ? sessionStorage : localStorage).getItem(key),
       [spec.area, spec.key] as const,
     );
-  const raw = await poll(ctx, read, (v) => storageMismatch(spec, v) === undefined);
-  const why = storageMismatch(spec, raw);
-  if (why === undefined) return;
-  throw new StepFailure(`expected ${spec.area}Storage ${JSON.stringify(spec.key)}: ${why}`);
+  const ok = (v: string | null): boolean => (storageMismatch(spec, v) === undefined) !== negate;
+  const raw = await poll(ctx, read, ok);
+  if (ok(raw)) return;
+  const entry = `${spec.area}Storage ${JSON.stringify(spec.key)}`;
+  if (negate) {
+    throw new StepFailure(`expected ${entry} not ${storageClaim(spec)}, got ${shown(raw)}`);
+  }
+  throw new StepFailure(`expected ${entry}: ${storageMismatch(spec, raw) ?? ''}`);
 }
 
-/** A cookie the page's context would send to the current URL, retried until it matches. */
-export async function expectCookie(ctx: StepContext, spec: CookieExpectation): Promise<void> {
+/** A cookie the page's context would send to the current URL, retried until it matches (or not). */
+export async function expectCookie(
+  ctx: StepContext,
+  spec: CookieExpectation,
+  negate = false,
+): Promise<void> {
   matchRegExp(spec);
   const read = async (): Promise<string | null> => {
     const url = ctx.page.url();
     const cookies = await ctx.context.cookies(/^https?:/.test(url) ? url : undefined);
     return cookies.find((c) => c.name === spec.name)?.value ?? null;
   };
-  const ok = (v: string | null): boolean =>
+  const holds = (v: string | null): boolean =>
     v !== null && (isEmptyMatch(spec) || matchesText(v, spec));
+  const ok = (v: string | null): boolean => holds(v) !== negate;
   const value = await poll(ctx, read, ok);
   if (ok(value)) return;
-  const expected = isEmptyMatch(spec) ? 'to be set' : describeMatch(spec);
+  const expected = isEmptyMatch(spec)
+    ? negate
+      ? 'not to be set'
+      : 'to be set'
+    : describeMatch(spec, negate);
   const got = value === null ? 'but it is not set' : `got ${shown(value)}`;
   throw new StepFailure(`expected cookie ${JSON.stringify(spec.name)} ${expected}, ${got}`);
 }
@@ -72,6 +101,7 @@ export async function expectElementState(
   ctx: StepContext,
   loc: Locator,
   state: 'empty' | 'focused',
+  negate = false,
 ): Promise<void> {
   const l = await locate(ctx, loc);
   const read = (timeout: number): Promise<boolean> =>
@@ -87,12 +117,17 @@ export async function expectElementState(
       state,
       { timeout },
     );
-  const last = await pollElement(ctx, read, (v) => v);
-  if (last.found && last.value) return;
-  const why = last.found
-    ? state === 'empty'
-      ? 'it had content'
-      : 'focus was elsewhere'
-    : `no element matched within ${ctx.timeout} ms`;
-  throw new StepFailure(`expected ${describeLocator(loc)} to be ${state}, but ${why}`);
+  const ok = (v: boolean): boolean => v !== negate;
+  const last = await pollElement(ctx, read, ok);
+  if (last.found && ok(last.value)) return;
+  const why = !last.found
+    ? `no element matched within ${ctx.timeout} ms`
+    : negate
+      ? `it was ${state}`
+      : state === 'empty'
+        ? 'it had content'
+        : 'focus was elsewhere';
+  throw new StepFailure(
+    `expected ${describeLocator(loc)} ${negate ? 'not ' : ''}to be ${state}, but ${why}`,
+  );
 }

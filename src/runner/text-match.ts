@@ -53,13 +53,14 @@ export function matchesText(actual: string, m: TextMatch): boolean {
   return true;
 }
 
-/** `to equal "x"`, `to contain "x" and to match /y/ (ignoring case)`. */
-export function describeMatch(m: TextMatch): string {
+/** `to equal "x"`, `to contain "x" and to match /y/ (ignoring case)`; negated `not to equal "x"`. */
+export function describeMatch(m: TextMatch, negate = false): string {
+  const not = negate ? 'not ' : '';
   const parts: string[] = [];
-  if (m.equals !== undefined) parts.push(`to equal ${JSON.stringify(m.equals)}`);
-  if (m.contains !== undefined) parts.push(`to contain ${JSON.stringify(m.contains)}`);
-  if (m.matches !== undefined) parts.push(`to match /${m.matches}/`);
-  if (parts.length === 0) parts.push('to be non-empty');
+  if (m.equals !== undefined) parts.push(`${not}to equal ${JSON.stringify(m.equals)}`);
+  if (m.contains !== undefined) parts.push(`${not}to contain ${JSON.stringify(m.contains)}`);
+  if (m.matches !== undefined) parts.push(`${not}to match /${m.matches}/`);
+  if (parts.length === 0) parts.push(negate ? 'to be empty' : 'to be non-empty');
   return parts.join(' and ') + (m.ignoreCase ? ' (ignoring case)' : '');
 }
 

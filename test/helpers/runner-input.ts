@@ -1,16 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseStep } from '../../src/domain/test-definition.ts';
+import { parseSteps } from '../../src/domain/test-definition.ts';
 import type { Step } from '../../src/domain/steps.ts';
 import type { RunTestInput } from '../../src/runner/run-test.ts';
 
-/** Parse raw step objects as a test file would, failing loudly on a typo in the test itself. */
+/** Parse raw step objects as a test file would (within blocks expanded), failing loudly on a typo. */
 export function steps(raw: unknown[]): Step[] {
-  return raw.map((r, i) => {
-    const p = parseStep(r);
+  return raw.flatMap((r, i) => {
+    const p = parseSteps(r);
     if ('issues' in p) throw new Error(`step ${i + 1}: ${JSON.stringify(p.issues)}`);
-    return p.step;
+    return p.steps;
   });
 }
 

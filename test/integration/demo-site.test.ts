@@ -335,6 +335,14 @@ describe('demo project tests', () => {
       expect(used).toContain(action);
     }
     for (const action of ['wait', 'request', 'set', 'screenshot']) expect(used).toContain(action);
+    // Issue 15's steps each have a demo test: lists, classes, not, chained locators, state.
+    for (const action of ['reload', 'back']) expect(used).toContain(action);
+    for (const key of ['"texts"', '"class"', '"not"', '"within"', '"has"', '"hasNot"']) {
+      expect(text).toContain(`${key}:`);
+    }
+    for (const key of ['"hasNotText"', '"storage"', '"cookie"', '"empty"', '"focused"']) {
+      expect(text).toContain(`${key}:`);
+    }
   });
 });
 

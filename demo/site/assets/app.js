@@ -6,6 +6,10 @@
   const root = document.getElementById('todo-app');
   if (!root) return;
   let todos = [];
+  // The chosen filter is kept in localStorage, so it survives a reload like a real app's setting.
+  const FILTER_KEY = 'acme.todos.filter';
+  const filters = { all: 'All', active: 'Active', done: 'Done' };
+  let filter = filters[localStorage.getItem(FILTER_KEY)] ? localStorage.getItem(FILTER_KEY) : 'all';
 
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
@@ -50,6 +54,17 @@
     'aria-label': 'Todos',
     dataset: { testid: 'todo-list' },
   });
+  const filterBar = el('div', {
+    className: 'todo-filters',
+    role: 'group',
+    'aria-label': 'Show',
+    dataset: { testid: 'todo-filters' },
+  });
+  for (const [key, label] of Object.entries(filters)) {
+    filterBar.append(
+      el('button', { type: 'button', className: 'filter', onclick: () => show(key) }, label),
+    );
+  }
   const counter = el('p', {
     className: 'todo-footer',
     'aria-live': 'polite',
@@ -72,6 +87,20 @@
     counter.textContent = `${left} ${left === 1 ? 'item' : 'items'} left`;
   }
 
+  function show(key) {
+    filter = key;
+    localStorage.setItem(FILTER_KEY, key);
+    render();
+  }
+
+  function renderFilters() {
+    for (const button of filterBar.children) {
+      const on = filters[filter] === button.textContent;
+      button.className = on ? 'filter selected' : 'filter';
+      button.setAttribute('aria-pressed', String(on));
+    }
+  }
+
   function item(todo) {
     const checkbox = el('input', {
       type: 'checkbox',
@@ -80,8 +109,11 @@
     });
     return el(
       'li',
-      { className: todo.done ? 'done' : '', dataset: { testid: 'todo-item', id: String(todo.id) } },
-      el('label', {}, checkbox, ` ${todo.title}`),
+      {
+        className: todo.done ? 'todo done' : 'todo',
+        dataset: { testid: 'todo-item', id: String(todo.id) },
+      },
+      el('label', {}, checkbox, ' ', el('span', { dataset: { testid: 'todo-title' } }, todo.title)),
       el(
         'button',
         {
@@ -96,8 +128,11 @@
   }
 
   function render() {
-    list.replaceChildren(...todos.map(item));
+    const shown = todos.filter((t) => filter === 'all' || t.done === (filter === 'done'));
+    list.replaceChildren(...shown.map(item));
     if (todos.length === 0) list.append(el('li', { className: 'muted' }, 'Nothing to do. Enjoy!'));
+    else if (shown.length === 0) list.append(el('li', { className: 'muted' }, 'Nothing here.'));
+    renderFilters();
     renderCount();
   }
 
@@ -132,8 +167,11 @@
       checkbox.checked = !done;
       showError(`Could not update the todo: ${e.message}`);
     }
-    checkbox.closest('li').className = todo.done ? 'done' : '';
-    renderCount();
+    // Under a filter the item may no longer belong; otherwise it is updated in place.
+    if (filter === 'all') {
+      checkbox.closest('li').className = todo.done ? 'todo done' : 'todo';
+      renderCount();
+    } else render();
   }
 
   async function remove(todo) {
@@ -151,7 +189,7 @@
     try {
       const data = await api('GET', '/api/todos');
       todos = data.items;
-      root.replaceChildren(form, error, list, counter);
+      root.replaceChildren(form, error, filterBar, list, counter);
       render();
     } catch (e) {
       root.replaceChildren(
