@@ -86,41 +86,46 @@ describe.each(dialects)('kill -9 mid-run and restart on %s', (dialect) => {
     await t?.dispose();
   });
 
-  it(`loses and doubles no result over ${trials()} kills at random moments`, async () => {
-    const rnd = random(seed + dialects.indexOf(dialect));
-    for (let trial = 0; trial < trials(); trial++) {
-      const first = await start(t, project, TESTS);
-      const runId = first.runId!;
-      // A random moment: after k results (0 … all but one), then up to 50 ms more.
-      const k = Math.floor(rnd() * TESTS);
-      await until(`${k} results`, async () =>
-        (await t.store.results.listByRun(runId)).length >= k ? true : undefined,
-      );
-      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 50)));
-      first.child.kill('SIGKILL');
-      expect(await first.exited).toBe('SIGKILL');
-      const before = await t.store.results.listByRun(runId);
+  it(
+    `loses and doubles no result over ${trials()} kills at random moments`,
+    async () => {
+      const rnd = random(seed + dialects.indexOf(dialect));
+      for (let trial = 0; trial < trials(); trial++) {
+        const first = await start(t, project, TESTS);
+        const runId = first.runId!;
+        // A random moment: after k results (0 … all but one), then up to 50 ms more.
+        const k = Math.floor(rnd() * TESTS);
+        await until(`${k} results`, async () =>
+          (await t.store.results.listByRun(runId)).length >= k ? true : undefined,
+        );
+        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 50)));
+        first.child.kill('SIGKILL');
+        expect(await first.exited).toBe('SIGKILL');
+        const before = await t.store.results.listByRun(runId);
 
-      const second = await start(t, project, 0);
-      const run = await until('the run to finish', async () => {
-        const r = await t.store.runs.get(project.id, runId);
-        return r && isTerminal(r.status) ? r : undefined;
-      });
-      second.child.kill('SIGTERM');
-      await second.exited;
+        const second = await start(t, project, 0);
+        const run = await until('the run to finish', async () => {
+          const r = await t.store.runs.get(project.id, runId);
+          return r && isTerminal(r.status) ? r : undefined;
+        });
+        second.child.kill('SIGTERM');
+        await second.exited;
 
-      const context = `trial ${trial + 1} (seed ${seed}, killed after ${before.length} results)`;
-      const after = await t.store.results.listByRun(runId);
-      expect(run.status, context).toBe('passed');
-      expect(run, context).toMatchObject({ total: TESTS, passed: TESTS, failed: 0, errored: 0 });
-      expect(after, context).toHaveLength(TESTS);
-      expect(new Set(after.map((r) => r.testId)), context).toEqual(new Set(run.testIds));
-      for (const earlier of before) {
-        expect(
-          after.find((r: TestResult) => r.id === earlier.id),
-          context,
-        ).toEqual(earlier);
+        const context = `trial ${trial + 1} (seed ${seed}, killed after ${before.length} results)`;
+        const after = await t.store.results.listByRun(runId);
+        expect(run.status, context).toBe('passed');
+        expect(run, context).toMatchObject({ total: TESTS, passed: TESTS, failed: 0, errored: 0 });
+        expect(after, context).toHaveLength(TESTS);
+        expect(new Set(after.map((r) => r.testId)), context).toEqual(new Set(run.testIds));
+        for (const earlier of before) {
+          expect(
+            after.find((r: TestResult) => r.id === earlier.id),
+            context,
+          ).toEqual(earlier);
+        }
       }
-    }
-  });
+      // Each trial starts two processes: about 5 s on a busy 2-core machine.
+    },
+    30_000 + trials() * 20_000,
+  );
 });
