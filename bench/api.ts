@@ -52,15 +52,15 @@ const token = cli('token', 'create', '--project', 'load', '--name', 'bench')
 if (!token) throw new Error('no trigger token printed');
 
 const children: ChildProcess[] = [];
-/** Start a child process and read the first line of its stdout. */
-async function startChild(
+/** Start a node child process; its stdout is piped only when the caller reads it. */
+function startChild(
   args: string[],
-  extraEnv: NodeJS.ProcessEnv = env,
-): Promise<ChildProcess> {
+  opts: { env: NodeJS.ProcessEnv; readStdout: boolean },
+): ChildProcess {
   const child = spawn(process.execPath, args, {
-    env: extraEnv,
+    env: opts.env,
     cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', opts.readStdout ? 'pipe' : 'ignore', 'inherit'],
   });
   children.push(child);
   return child;
@@ -115,13 +115,10 @@ async function load(url: string, s: Scenario, headers: Record<string, string>) {
 const rows: (string | number)[][] = [];
 const measures: Measure[] = [];
 try {
-  await startChild([
-    join(root, 'bin', 'greenlight.js'),
-    'serve',
-    '--no-demo',
-    '--port',
-    String(port),
-  ]);
+  startChild([join(root, 'bin', 'greenlight.js'), 'serve', '--no-demo', '--port', String(port)], {
+    env,
+    readStdout: false,
+  });
   await waitHealthy(`${base}/api/v1/health`);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const triggerPath = '/api/v1/projects/load/trigger';
@@ -155,10 +152,10 @@ try {
       { method: 'POST', url: triggerPath, status: 202, body: ack },
     ]),
   );
-  const bare = await startChild(
-    [join(root, 'bench', 'lib', 'bare-server.ts'), routesFile],
-    process.env,
-  );
+  const bare = startChild([join(root, 'bench', 'lib', 'bare-server.ts'), routesFile], {
+    env: process.env,
+    readStdout: true,
+  });
   const firstLine = await once(createInterface({ input: bare.stdout! }), 'line');
   const barePort = (JSON.parse(String(firstLine[0])) as { port: number }).port;
   const bareBase = `http://127.0.0.1:${barePort}`;

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { ensureDemoProject, ensureDemoSite, trustDemoSite } from '../src/cli/demo-project.ts';
 import { openRuntime } from '../src/cli/runtime.ts';
+import { growSuite } from './lib/grow-suite.ts';
 import { captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
 
 captureStdout();
@@ -36,7 +37,7 @@ interface Row {
   idealMs?: number;
 }
 const rows: Row[] = [];
-let suiteSize = 0;
+const suite = { size: 0 };
 
 const config = loadConfig(process.env, { dataDir, workers: 16, logLevel: 'warn' });
 const site = await ensureDemoSite({ port: 0 });
@@ -44,7 +45,8 @@ trustDemoSite(config, site);
 const rt = await openRuntime(config);
 try {
   const project = await ensureDemoProject(rt.store, dataDir, site.url);
-  await growSuite(project.id, wantTests);
+  suite.size = (await growSuite(rt.store, project.id, wantTests)).length;
+  console.log(`suite: ${suite.size} approved tests`);
   // Warm-up: the whole suite once, so measured runs see a project in its steady state — browsers
   // launched, past durations known for planning, locator memory recorded for self-healing.
   await rt.engine.waitForRun(
@@ -93,33 +95,6 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-/** Copy the demo's approved, passing tests (round robin) until the project has `n` approved tests. */
-async function growSuite(projectId: string, n: number): Promise<void> {
-  const approved = await rt.store.tests.forSelection(projectId, {});
-  const passing = approved.filter((t) => !t.tags.includes('known-failure'));
-  for (let i = 0; approved.length + i < n; i++) {
-    const t = passing[i % passing.length];
-    if (!t) break;
-    await rt.store.tests.create(
-      projectId,
-      {
-        key: `bench-copy-${i + 1}`,
-        name: `${t.name} (copy ${i + 1})`,
-        ...(t.suite ? { suite: t.suite } : {}),
-        tags: t.tags,
-        status: 'approved',
-        ...(t.timeoutMs ? { timeout: t.timeoutMs } : {}),
-        ...(t.stepTimeoutMs ? { stepTimeout: t.stepTimeoutMs } : {}),
-        variables: t.variables,
-        steps: t.steps,
-      },
-      { source: 'bench' },
-    );
-  }
-  suiteSize = (await rt.store.tests.forSelection(projectId, {})).length;
-  console.log(`suite: ${suiteSize} approved tests`);
-}
-
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const measures: Measure[] = [];
 const lines: (string | number)[][] = [];
@@ -157,5 +132,5 @@ emitResult({
   bench: 'run',
   command: `node bench/run.ts --workers ${workerCounts.join(',')} --repeat ${repeat}${wantTests ? ` --tests ${wantTests}` : ''}`,
   measures,
-  markdown: `${markdown}\n\nMedian of ${repeat} per row; both tools run the same ${suiteSize} tests with the same Chromium.`,
+  markdown: `${markdown}\n\nMedian of ${repeat} per row; both tools run the same ${suite.size} tests with the same Chromium.`,
 });

@@ -5,10 +5,12 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Step } from '../domain/steps.ts';
 import {
+  MAX_TEST_STEPS,
   parseSteps,
   parseTestDocument,
   testDocumentSchema,
   TestValidationError,
+  tooManySteps,
   type TestDocument,
   type TestIssue,
 } from '../domain/test-definition.ts';
@@ -65,6 +67,8 @@ export function parseTestPatch(raw: unknown): Partial<TestDocument> {
   if ('steps' in raw) {
     if (!Array.isArray(rawSteps) || rawSteps.length === 0) {
       issues.push({ path: 'steps', message: 'steps must be a non-empty list' });
+    } else if (rawSteps.length > MAX_TEST_STEPS) {
+      issues.push({ path: 'steps', message: tooManySteps });
     } else {
       rawSteps.forEach((s, step) => {
         const r = parseSteps(s);

@@ -16,6 +16,14 @@ const tagSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'tags are letters, digits, _ . : -');
 
+/**
+ * Most steps one test may have. Every step costs a result entry, a line in reports and the run's
+ * stored outcome; a 100,000-step file ran for minutes and stored a 9 MB result. Far above any
+ * written or generated test: a longer flow is several tests.
+ */
+export const MAX_TEST_STEPS = 2_000;
+export const tooManySteps = `a test has at most ${MAX_TEST_STEPS} steps; split it into several tests`;
+
 /** The document a user writes: everything but server-assigned fields. */
 export const testDocumentShape = {
   /** Stable key inside a project; re-importing a file with the same key updates the test. */
@@ -41,7 +49,10 @@ export const testDocumentShape = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a data set name: letters, digits, _ . -')
     .optional(),
-  steps: z.array(z.unknown()).min(1, 'a test needs at least one step'),
+  steps: z
+    .array(z.unknown())
+    .min(1, 'a test needs at least one step')
+    .max(MAX_TEST_STEPS, tooManySteps),
 };
 
 /** A parsed, valid test document (steps validated). */
@@ -194,7 +205,8 @@ export function parseTestDocument(raw: unknown, testIndex?: number): TestDocumen
   }
   const rawSteps = (raw as { steps?: unknown })?.steps;
   const steps: Step[] = [];
-  if (Array.isArray(rawSteps)) {
+  // Over the limit the count is the issue: checking each of 100,000 steps would be wasted work.
+  if (Array.isArray(rawSteps) && rawSteps.length <= MAX_TEST_STEPS) {
     rawSteps.forEach((s, idx) => {
       const r = parseSteps(s);
       if ('steps' in r) steps.push(...r.steps);
@@ -208,7 +220,7 @@ export function parseTestDocument(raw: unknown, testIndex?: number): TestDocumen
 /** The JSON Schema-able zod shape of a test document (steps as the union of all step shapes). */
 export const testDocumentSchema = z.strictObject({
   ...testDocumentShape,
-  steps: z.array(anyStepSchema).min(1),
+  steps: z.array(anyStepSchema).min(1).max(MAX_TEST_STEPS),
 });
 
 /** JSON Schema of the test document, served at /api/v1/schemas/test.json. */
