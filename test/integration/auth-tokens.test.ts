@@ -342,5 +342,5 @@ describe('first user and the command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

@@ -8,6 +8,10 @@ import { runCli, startCli } from '../helpers/cli.ts';
 import { startStaticServer } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
 
+/** Child processes start slowly on a loaded machine: up to two minutes per wait. */
+const untilSlow = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
+  until(what, probe, { timeoutMs: 120_000, intervalMs: 100 });
+
 let dir: string;
 let site: Awaited<ReturnType<typeof startStaticServer>>;
 let store: Store;
@@ -45,11 +49,11 @@ it('finishes a run after the process running it is killed and Greenlight starts 
   const runner = startCli(['run', 'slow', '--workers', '1'], env);
   store = await openStore({ databaseUrl: `sqlite:${join(dir, 'greenlight.db')}` });
   const project = (await store.projects.get('slow'))!;
-  const run = await until(
+  const run = await untilSlow(
     'a run',
     async () => (await store.runs.list(project.id, { limit: 1, offset: 0 })).items[0],
   );
-  const before = await until('two results', async () => {
+  const before = await untilSlow('two results', async () => {
     const r = await store.results.listByRun(run.id);
     return r.length >= 2 ? r : undefined;
   });
@@ -60,7 +64,7 @@ it('finishes a run after the process running it is killed and Greenlight starts 
 
   const server = startCli(['serve', '--no-demo', '--port', '0'], env);
   try {
-    const done = await until('the run to finish', async () => {
+    const done = await untilSlow('the run to finish', async () => {
       const r = await store.runs.get(project.id, run.id);
       return r && isTerminal(r.status) ? r : undefined;
     });
@@ -76,4 +80,4 @@ it('finishes a run after the process running it is killed and Greenlight starts 
     server.kill('SIGTERM');
     await new Promise((r) => server.once('close', r));
   }
-});
+}, 180_000);

@@ -80,5 +80,5 @@ describe('greenlight run: retries, --fail-on-flaky, --timeout, --no-healing', ()
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.stderr).toContain(message);
     }
-  });
+  }, 180_000);
 });
