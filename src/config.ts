@@ -69,6 +69,11 @@ export interface Config {
   scanRoots: string[];
   /** Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404 (GREENLIGHT_METRICS_TOKEN). */
   metricsToken: string | null;
+  /**
+   * On SIGTERM, how long running tests may finish before they are stopped and handed back to
+   * the queue for another process (GREENLIGHT_STOP_GRACE_MS, default 30 s).
+   */
+  stopGraceMs: number;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -112,6 +117,7 @@ const envSchema = z.object({
   GREENLIGHT_CHROMIUM_PATH: z.string().min(1).optional(),
   GREENLIGHT_BROWSER_WS: z.string().min(1).optional(),
   GREENLIGHT_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
+  GREENLIGHT_STOP_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   GREENLIGHT_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
   GREENLIGHT_OPEN_REGISTRATION: z.enum(['0', '1', 'true', 'false']).optional(),
   GREENLIGHT_LOG_LEVEL: z
@@ -201,6 +207,7 @@ export function loadConfig(
         .filter(Boolean)
         .map((p) => resolve(p)),
     metricsToken: overrides.metricsToken ?? e.GREENLIGHT_METRICS_TOKEN ?? null,
+    stopGraceMs: overrides.stopGraceMs ?? e.GREENLIGHT_STOP_GRACE_MS ?? 30_000,
   };
 }
 

@@ -15,6 +15,7 @@ import { registerSchedule } from './commands/schedule.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
+import { registerWorker } from './commands/worker.ts';
 
 const program = new Command()
   .name('greenlight')
@@ -26,6 +27,7 @@ const program = new Command()
   .exitOverride();
 
 registerServe(program);
+registerWorker(program);
 registerDemo(program);
 registerRun(program);
 registerPlan(program);
