@@ -11,6 +11,10 @@ import { openStore, type Store } from '../../src/store/connect.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 import { startStaticServer } from '../helpers/static-server.ts';
+import { until } from '../helpers/until.ts';
+
+/** How long any one wait may take on a loaded machine before the test fails saying what. */
+const WAIT_MS = 90_000;
 
 // `greenlight worker` on SIGTERM: stops claiming, lets running tests finish for the grace
 // period, hands back the rest (another process runs them), exits 0; a second signal exits now.
@@ -83,8 +87,6 @@ afterAll(async () => {
 interface Worker {
   child: ChildProcess;
   stderr(): string;
-  /** Exit code (or the signal's name) once it ended. */
-  exited: Promise<number | string | null>;
 }
 
 /** `greenlight worker` (or `serve`) on the data dir; resolves once it takes jobs. */
@@ -98,27 +100,24 @@ async function startWorker(
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | string | null>((r) =>
-    child.once('close', (code, signal) => r(code ?? signal)),
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  // An exit ends the wait at once (the probe's value), and fails it saying why.
+  const started = await until(
+    `\`greenlight ${args[0]}\` to start`,
+    () => (child.exitCode !== null ? 'exited' : out.includes(ready) && 'ready'),
+    { timeoutMs: WAIT_MS },
   );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(ready)) resolve();
-    });
-    void exited.then((code) => reject(new Error(`the worker exited (${code}): ${err}`)));
-  });
-  return { child, stderr: () => err, exited };
+  if (started === 'exited') throw new Error(`it exited (${child.exitCode}): ${err}`);
+  return { child, stderr: () => err };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 1200; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+/** The process's exit code (or the signal that ended it), once it exited. */
+const exitOf = (w: Worker) =>
+  until(
+    'the process to exit',
+    () => (w.child.exitCode ?? w.child.signalCode ?? undefined) as number | string | undefined,
+    { timeoutMs: WAIT_MS },
+  );
 
 const runOf = (names: string[]): Promise<Run> =>
   queuer.createRun(projectId, {
@@ -128,24 +127,32 @@ const runOf = (names: string[]): Promise<Run> =>
   });
 
 const running = (runId: string) =>
-  until('a running test', async () => {
-    const jobs = await store.jobs.listByRun(runId);
-    return jobs.some((j) => j.status === 'running') ? jobs : undefined;
-  });
+  until(
+    'a running test',
+    async () => {
+      const jobs = await store.jobs.listByRun(runId);
+      return jobs.some((j) => j.status === 'running') && jobs;
+    },
+    { timeoutMs: WAIT_MS },
+  );
 
 const finished = (runId: string) =>
-  until('the run to finish', async () => {
-    const r = await store.runs.get(projectId, runId);
-    return r && isTerminal(r.status) ? r : undefined;
-  });
+  until(
+    'the run to finish',
+    async () => {
+      const r = await store.runs.get(projectId, runId);
+      return r && isTerminal(r.status) && r;
+    },
+    { timeoutMs: WAIT_MS },
+  );
 
 it('lets the running test finish, hands back the queued ones and exits 0', async () => {
   const run = await runOf(['Slow 1', 'Slow 2', 'Slow 3']);
   const first = await startWorker({ GREENLIGHT_WORKERS: '1', GREENLIGHT_STOP_GRACE_MS: '60000' });
   // A browser is on a test's page: the signal comes mid-test.
-  await site.waitForRequest('/?t=Slow-', 60_000);
+  await site.waitForRequest('/?t=Slow-', WAIT_MS);
   first.child.kill('SIGTERM');
-  expect(await first.exited).toBe(0);
+  expect(await exitOf(first)).toBe(0);
 
   // What the first worker had started, it finished; it took nothing after the signal.
   const mine = await store.results.listByRun(run.id);
@@ -166,15 +173,15 @@ it('lets the running test finish, hands back the queued ones and exits 0', async
   expect(results.every((r) => r.attempt === 1)).toBe(true);
   for (const earlier of mine) expect(results.find((r) => r.id === earlier.id)).toEqual(earlier);
   second.child.kill('SIGTERM');
-  expect(await second.exited).toBe(0);
-}, 120_000);
+  expect(await exitOf(second)).toBe(0);
+}, 300_000);
 
 it('hands back a test still running when the grace period ends, as the same attempt', async () => {
   const run = await runOf(['Long']);
   const first = await startWorker({ GREENLIGHT_STOP_GRACE_MS: '200' });
   await running(run.id);
   first.child.kill('SIGTERM');
-  expect(await first.exited).toBe(0);
+  expect(await exitOf(first)).toBe(0);
   expect(await store.results.listByRun(run.id)).toHaveLength(0);
   const [job] = await store.jobs.listByRun(run.id);
   expect(job).toMatchObject({ status: 'queued', attempt: 1, lockedBy: null });
@@ -185,8 +192,8 @@ it('hands back a test still running when the grace period ends, as the same atte
   const [result] = await store.results.listByRun(run.id);
   expect(result).toMatchObject({ testId: tests.get('Long'), status: 'passed', attempt: 1 });
   second.child.kill('SIGTERM');
-  expect(await second.exited).toBe(0);
-}, 120_000);
+  expect(await exitOf(second)).toBe(0);
+}, 300_000);
 
 it('exits at once on a second signal', async () => {
   // A test that outlasts the whole case: only the second signal can end the process early.
@@ -194,29 +201,29 @@ it('exits at once on a second signal', async () => {
   const w = await startWorker({ GREENLIGHT_STOP_GRACE_MS: '60000' });
   await running(run.id);
   w.child.kill('SIGTERM');
-  await until('the drain to start', async () =>
-    w.stderr().includes('shutting down') ? true : undefined,
-  );
+  await until('the drain to start', () => w.stderr().includes('shutting down'), {
+    timeoutMs: WAIT_MS,
+  });
   w.child.kill('SIGTERM');
   // 143 = 128 + SIGTERM: not the 0 of a drain that waited for the test.
-  expect(await w.exited).toBe(143);
+  expect(await exitOf(w)).toBe(143);
   const [job] = await store.jobs.listByRun(run.id);
   // Left to the lease: the next process takes it over from the dead holder.
   expect(job?.status).toBe('running');
   expect(await store.results.listByRun(run.id)).toHaveLength(0);
   // Nobody is to run its minute-long test again.
   await queuer.cancelRun(projectId, run.id);
-}, 120_000);
+}, 300_000);
 
 it('drains `greenlight serve` the same way', async () => {
   const run = await runOf(['Serve']);
   const args = ['serve', '--no-demo', '--port', '0'];
   const server = await startWorker({ GREENLIGHT_STOP_GRACE_MS: '60000' }, args, 'listening');
-  await site.waitForRequest('/?t=Serve', 60_000);
+  await site.waitForRequest('/?t=Serve', WAIT_MS);
   server.child.kill('SIGTERM');
-  expect(await server.exited).toBe(0);
+  expect(await exitOf(server)).toBe(0);
   const done = await finished(run.id);
   expect(done).toMatchObject({ status: 'passed', total: 1, passed: 1 });
   const [result] = await store.results.listByRun(run.id);
   expect(result).toMatchObject({ status: 'passed', attempt: 1, error: null });
-}, 120_000);
+}, 300_000);
