@@ -74,6 +74,11 @@ export interface Config {
   requireEmailVerification: boolean;
   /** Sign-in providers: one OpenID Connect provider (GREENLIGHT_OIDC_*) and GitHub (GREENLIGHT_GITHUB_CLIENT_*). */
   ssoProviders: SsoProviderConfig[];
+  /**
+   * On SIGTERM, how long running tests may finish before they are stopped and handed back to
+   * the queue for another process (GREENLIGHT_STOP_GRACE_MS, default 30 s).
+   */
+  stopGraceMs: number;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -117,6 +122,7 @@ const envSchema = z.object({
   GREENLIGHT_CHROMIUM_PATH: z.string().min(1).optional(),
   GREENLIGHT_BROWSER_WS: z.string().min(1).optional(),
   GREENLIGHT_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
+  GREENLIGHT_STOP_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   GREENLIGHT_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
   GREENLIGHT_OPEN_REGISTRATION: z.enum(['0', '1', 'true', 'false']).optional(),
   GREENLIGHT_LOG_LEVEL: z
@@ -221,6 +227,7 @@ export function loadConfig(
     metricsToken: overrides.metricsToken ?? e.GREENLIGHT_METRICS_TOKEN ?? null,
     requireEmailVerification,
     ssoProviders: overrides.ssoProviders ?? ssoProvidersFrom(env, { githubApiUrl }),
+    stopGraceMs: overrides.stopGraceMs ?? e.GREENLIGHT_STOP_GRACE_MS ?? 30_000,
   };
 }
 

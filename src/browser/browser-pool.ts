@@ -167,7 +167,11 @@ export class BrowserPool {
   #launch(name: BrowserName): Promise<Browser> {
     if (name !== 'chromium') {
       // Firefox and WebKit only from Playwright's own install (checked when the run is created).
-      return playwright()[name].launch({ executablePath: findInstalled(name), timeout: 30_000 });
+      return playwright()[name].launch({
+        executablePath: findInstalled(name),
+        timeout: 30_000,
+        ...OWN_SIGNALS,
+      });
     }
     return this.#options.browserWs
       ? playwright().chromium.connect(this.#options.browserWs, { timeout: 30_000 })
@@ -175,6 +179,7 @@ export class BrowserPool {
           executablePath: findChromium(this.#options),
           args: [...chromiumArgs],
           timeout: 30_000,
+          ...OWN_SIGNALS,
         });
   }
 
@@ -182,6 +187,13 @@ export class BrowserPool {
     if (slot.browser === browser) slot.browser = null;
   }
 }
+
+/**
+ * Playwright closes every browser it launched on SIGINT, SIGTERM and SIGHUP (and exits on
+ * SIGINT) unless told not to: that would kill the running tests a SIGTERM drain lets finish
+ * (cli/shutdown.ts). The process's own shutdown closes the browsers, after the drain.
+ */
+const OWN_SIGNALS = { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false } as const;
 
 const slotKey = (name: BrowserName, lane: number): string => `${name}#${Math.max(0, lane)}`;
 

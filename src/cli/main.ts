@@ -16,6 +16,7 @@ import { registerScan } from './commands/scan.ts';
 import { registerTests } from './commands/tests.ts';
 import { registerToken } from './commands/token.ts';
 import { registerUser } from './commands/user.ts';
+import { registerWorker } from './commands/worker.ts';
 
 const program = new Command()
   .name('greenlight')
@@ -27,6 +28,7 @@ const program = new Command()
   .exitOverride();
 
 registerServe(program);
+registerWorker(program);
 registerDemo(program);
 registerRun(program);
 registerPlan(program);

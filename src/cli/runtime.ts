@@ -25,6 +25,12 @@ export interface Runtime {
   pool: BrowserPool;
   /** Screencasts of this process's running tests, for live-view watchers. */
   live: LiveView;
+  /**
+   * Stop taking jobs; running tests get `config.stopGraceMs` to finish, the rest are aborted and
+   * handed back to the queue (another process runs them). Resolves when no test runs here.
+   */
+  drain(): Promise<void>;
+  /** Drain, then close the browsers, the event channel and the store. */
   close(): Promise<void>;
 }
 
@@ -93,9 +99,12 @@ export async function openRuntime(
     workers: config.workers,
     logger,
     artifacts: artifactSettingsFrom(config),
+    stopGraceMs: config.stopGraceMs,
   });
   await engine.start();
   let closed = false;
+  let draining: Promise<void> | null = null;
+  const drain = (): Promise<void> => (draining ??= engine.stop());
   return {
     config,
     logger,
@@ -104,10 +113,12 @@ export async function openRuntime(
     engine,
     pool,
     live,
+    drain,
     async close() {
       if (closed) return;
       closed = true;
-      await engine.stop();
+      await drain();
+      await queue.close();
       await pool.close();
       await egress.close();
       // After the engine: its last events (a test handed back, a verdict) still go out.

@@ -21,6 +21,7 @@ import {
   type TestStore,
 } from '../fixtures/engine/test-stores.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
+import { until } from '../helpers/until.ts';
 import { createAdmin } from './auth-helpers.ts';
 
 const childScript = join(import.meta.dirname, '../fixtures/engine/pg-events-child.ts');
@@ -30,10 +31,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** How long any one wait may take on a loaded machine before the test fails saying what. */
+const WAIT_MS = 90_000;
+
 /** Lines the other process printed, and a way to wait for one. */
 interface Child {
   lines: Record<string, unknown>[];
-  waitFor(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  waitFor(what: string, pred: (l: Record<string, unknown>) => boolean): Promise<unknown>;
 }
 
 /** Another process on the same schema (pg-events-child.ts); resolves once it listens. */
@@ -47,37 +51,30 @@ async function otherProcess(t: TestStore): Promise<Child> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
+    clearTimeout(killer);
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(JSON.parse(line) as Record<string, unknown>);
-    for (const w of [...waiters]) w();
   });
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', () => reject(new Error(`the other process exited: ${stderr}`))),
-  );
-  exited.catch(() => undefined);
   const out: Child = {
     lines,
-    waitFor(pred) {
-      const found = new Promise<Record<string, unknown>>((resolve) => {
-        const check = (): void => {
-          const hit = lines.find(pred);
-          if (!hit) return;
-          waiters.delete(check);
-          resolve(hit);
-        };
-        waiters.add(check);
-        check();
-      });
-      return Promise.race([found, exited]);
+    async waitFor(what, pred) {
+      try {
+        return await until(what, () => lines.find(pred), { timeoutMs: WAIT_MS });
+      } catch (e) {
+        const exit = child.exitCode ?? child.signalCode;
+        throw new Error(`${(e as Error).message}; the other process (exit ${exit}): ${stderr}`, {
+          cause: e,
+        });
+      }
     },
   };
-  await out.waitFor((l) => l.ready === true);
+  await out.waitFor('the other process to listen', (l) => l.ready === true);
   return out;
 }
 
@@ -116,24 +113,22 @@ async function apiProcess(t: TestStore) {
   return { url, engine, events, broadcast, auth: { authorization: `Bearer ${admin.apiKey}` } };
 }
 
+/** An SSE stream read in the background; every message lands in `seen`. */
 async function openStream(url: string, headers: Record<string, string>) {
   const ctl = new AbortController();
   const res = await fetch(url, { headers, signal: ctl.signal });
   expect(res.status).toBe(200);
   cleanups.push(async () => ctl.abort());
   const sse = sseReader(res, { skip: (m) => m.comment !== undefined });
+  const seen: SseMessage[] = [];
+  void (async () => {
+    for (let m = await sse.next(); m; m = await sse.next()) seen.push(m);
+  })().catch(() => undefined); // aborted at cleanup
   return {
-    /** The first message in `seen` that matches, else read on (keeping each in `seen`). */
-    async until(pred: (m: SseMessage) => boolean, seen: SseMessage[] = []): Promise<SseMessage> {
-      const earlier = seen.find(pred);
-      if (earlier) return earlier;
-      for (;;) {
-        const m = await sse.next();
-        if (!m) throw new Error(`the stream ended; seen: ${JSON.stringify(seen)}`);
-        seen.push(m);
-        if (pred(m)) return m;
-      }
-    },
+    seen,
+    /** The first message that matches, once it arrived. */
+    until: (what: string, pred: (m: SseMessage) => boolean) =>
+      until(`${what} on the stream`, () => seen.find(pred), { timeoutMs: WAIT_MS }),
   };
 }
 
@@ -144,16 +139,23 @@ describe('run events across processes on one PostgreSQL schema', () => {
     const api = await apiProcess(t);
     const p = await newProject(t.store, 2);
     const [passing, blocking] = await addTests(t.store, p, ['pass one', 'block two']);
-    const worker = await otherProcess(t);
-
+    // Queued here (nothing executes on this process), followed, and only then the other
+    // process starts: every event of the run is one it sends.
     const run = await api.engine.createRun(p.id, { trigger: { source: 'test' } });
     const stream = await openStream(`${api.url}/api/v1/runs/${run.id}/events`, api.auth);
-    const seen: SseMessage[] = [];
+    await stream.until('the first snapshot', (m) => m.event === 'snapshot');
+    const worker = await otherProcess(t);
     // test.finished of a test the other process executed, through NOTIFY → RunStream → SSE.
-    const result = await stream.until((m) => m.event === 'result', seen);
+    const result = await stream.until(
+      "the passing test's result",
+      (m) => m.event === 'result' && m.data?.testId === passing!.id,
+    );
     expect(result.data).toMatchObject({ testId: passing!.id, status: 'passed', attempt: 1 });
-    await worker.waitFor((l) => l.started === blocking!.id);
-    await stream.until((m) => m.event === 'log' && m.data?.testId === blocking!.id, seen);
+    await worker.waitFor('the blocking test to start', (l) => l.started === blocking!.id);
+    await stream.until(
+      "the blocking test's start",
+      (m) => m.event === 'log' && m.data?.testId === blocking!.id,
+    );
 
     // Cancel on this process: the test blocking on the other one is aborted there.
     const res = await fetch(`${api.url}/api/v1/runs/${run.id}/abort`, {
@@ -162,8 +164,8 @@ describe('run events across processes on one PostgreSQL schema', () => {
       body: JSON.stringify({ reason: 'enough' }),
     });
     expect(res.status).toBe(200);
-    await worker.waitFor((l) => l.aborted === blocking!.id);
-    const done = await stream.until((m) => m.event === 'done', seen);
+    await worker.waitFor('the blocking test to be aborted', (l) => l.aborted === blocking!.id);
+    const done = await stream.until('done', (m) => m.event === 'done');
     // The seed-001 shape: a cancelled run is `aborted` there.
     expect(done.data).toMatchObject({ runId: run.id, status: 'aborted', passed: 1 });
     expect((await t.store.runs.get(p.id, run.id))?.status).toBe('cancelled');
@@ -172,7 +174,7 @@ describe('run events across processes on one PostgreSQL schema', () => {
     // The aborted job is dropped, not left running nor recorded.
     const jobs = await t.store.jobs.listByRun(run.id);
     expect(jobs.find((j) => j.testId === blocking!.id)?.status).not.toBe('running');
-  }, 60_000);
+  }, 240_000);
 
   it('hears the events of its own schema only, and marks them remote', async () => {
     const a = await openTestStore('postgres');
@@ -209,7 +211,11 @@ describe('run events across processes on one PostgreSQL schema', () => {
     // Sent after the first schema's events were committed: PostgreSQL hands notifications out
     // in commit order, so had those been on this channel, they would arrive before this one.
     otherSender.bus.publish({ ...base, runId: 'r2', type: 'run.started' });
-    await until(() => sameSchema.heard.length === 2 && otherSchema.heard.length === 1);
+    await until(
+      'the notifications on both channels',
+      () => sameSchema.heard.length === 2 && otherSchema.heard.length === 1,
+      { timeoutMs: WAIT_MS },
+    );
 
     expect(sameSchema.heard.map((e) => [e.type, e.remote])).toEqual([
       ['test.finished', true],
@@ -223,10 +229,5 @@ describe('run events across processes on one PostgreSQL schema', () => {
     expect(otherSchema.heard.map((e) => [e.runId, e.type, e.remote])).toEqual([
       ['r2', 'run.started', true],
     ]);
-  }, 30_000);
+  }, 180_000);
 });
-
-/** Wait for a condition that notifications make true (no deadline: vitest's timeout is it). */
-async function until(fn: () => boolean): Promise<void> {
-  while (!fn()) await new Promise((r) => setTimeout(r, 20));
-}

@@ -18,6 +18,9 @@ import {
   type DemoSiteHandle,
 } from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { closeOnSignals } from '../shutdown.ts';
+
+export { closeOnSignals };
 
 export interface Server {
   rt: Runtime;
@@ -107,10 +110,19 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       url,
       demo,
       async close() {
+        // The engine stops taking jobs at once and its running tests get the grace period,
+        // while the rest of the server stops beside it.
+        const drained = rt.drain();
         await scheduler.stop();
         await phases.stop();
         await crawls.close();
-        await app.close();
+        // New requests get 503 from now; requests still open (a `wait: true` trigger) are cut
+        // once the tests here are done, so a long wait never holds the shutdown.
+        const appClosed = app.close();
+        await drained;
+        app.server.closeAllConnections();
+        await appClosed;
+        // After the drain: runs that finished during it still get their callbacks and PR feedback.
         await callbacks.stop();
         await feedback.stop();
         await demo?.close();
@@ -126,22 +138,6 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
   }
 }
 
-/** Close cleanly on SIGINT/SIGTERM so running tests are recorded and the store is flushed. */
-export function closeOnSignals(close: () => Promise<void>): void {
-  let closing = false;
-  const onSignal = (signal: string): void => {
-    if (closing) process.exit(130);
-    closing = true;
-    process.stderr.write(`\n${signal}: shutting down…\n`);
-    void close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-}
-
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -154,7 +150,10 @@ export function registerServe(program: Command): void {
         ...(o.port !== undefined ? { port: o.port } : {}),
         ...(o.host ? { host: o.host } : {}),
       });
-      const server = await startServer(config, { demo: o.demo });
+      // Handlers first: a signal during start-up (or right after the line below) drains too.
+      const starting = startServer(config, { demo: o.demo });
+      closeOnSignals(async () => (await starting).close(), { graceMs: config.stopGraceMs });
+      const server = await starting;
       process.stdout.write(
         `Greenlight listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
       );
@@ -162,6 +161,5 @@ export function registerServe(program: Command): void {
         if (server.demo.note) process.stdout.write(`${server.demo.note}\n`);
         process.stdout.write(`Demo site on ${server.demo.url} (project "demo")\n`);
       }
-      closeOnSignals(server.close);
     });
 }

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { openRuntime } from '../runtime.ts';
+import { closeOnSignals } from '../shutdown.ts';
+import { parseWorkers } from './run.ts';
+
+/** Scheme of the database URL, for the start-up line (never the URL: it may hold a password). */
+function databaseKind(url: string): string {
+  return /^postgres(ql)?:\/\//i.test(url) ? 'PostgreSQL' : 'SQLite';
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'execute queued tests from the database (no API); run several beside `greenlight serve`',
+    )
+    .option(
+      '-w, --workers <n>',
+      'tests this process runs at once (1–16, GREENLIGHT_WORKERS)',
+      parseWorkers,
+    )
+    .action(async (o: { workers?: number }) => {
+      const config = loadConfig(process.env, o.workers ? { workers: o.workers } : {});
+      // The engine alone: no API, scheduler or demo. More of these on more machines share the
+      // work of one `greenlight serve` (DATABASE_URL on PostgreSQL).
+      const starting = openRuntime(config);
+      // Handlers first: a signal during start-up (or right after the line below) drains too.
+      closeOnSignals(async () => (await starting).close(), { graceMs: config.stopGraceMs });
+      await starting;
+      process.stdout.write(
+        `Greenlight worker taking jobs from ${databaseKind(config.databaseUrl)}, ` +
+          `${config.workers} at once (pid ${process.pid})\n`,
+      );
+    });
+}
