@@ -1,5 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as Playwright from 'playwright-core';
+import playwrightPkg from 'playwright-core/package.json' with { type: 'json' };
+
+/** The Playwright version the runner drives browsers with (its package.json only, not the library). */
+export const PLAYWRIGHT_VERSION: string = playwrightPkg.version;
 
 let loaded: typeof Playwright | undefined;
 

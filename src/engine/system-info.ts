@@ -3,8 +3,8 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
-import playwrightPkg from 'playwright-core/package.json' with { type: 'json' };
 import { findChromium } from '../browser/find-chromium.ts';
+import { PLAYWRIGHT_VERSION } from '../browser/playwright.ts';
 import type { Config } from '../config.ts';
 import type { Store } from '../store/connect.ts';
 import { knownMigrations } from '../store/migrate.ts';
@@ -124,7 +124,7 @@ export function systemInfoReader(
     return {
       version: pkg.version,
       nodeVersion: process.version,
-      playwrightVersion: playwrightPkg.version,
+      playwrightVersion: PLAYWRIGHT_VERSION,
       uptimeSeconds: Math.floor((now.getTime() - deps.startedAt) / 1000),
       memoryMB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
       database: {
