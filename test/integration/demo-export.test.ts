@@ -8,6 +8,7 @@ import { demoPaths, demoVariables } from '../../src/demo/demo-data.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
 import { loadDemoTests, type DemoTest } from '../../src/demo/demo-tests.ts';
 import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
+import { exportPackageJson } from '../../src/export/package-files.ts';
 
 // The bundled demo suite, exported as `greenlight export` writes it, runs under Playwright Test
 // against the demo site with the same verdicts as Greenlight's runner (demo-site.test.ts): every
@@ -49,6 +50,11 @@ describe('the exported demo suite', () => {
     writeFileSync(
       join(dir, 'playwright.config.ts'),
       exportPlaywrightConfig({ baseUrl: site.url, workers: 2, chromiumPath: findChromium() }),
+    );
+    // As `greenlight export` writes it: the folder is its own (CommonJS) package.
+    writeFileSync(
+      join(dir, 'package.json'),
+      exportPackageJson('fixture', { playwright: '1.65.1' }),
     );
     // Asynchronous on purpose: the demo site answers from this process's event loop.
     const stdout = await promisify(execFile)(

@@ -11,6 +11,7 @@ import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/p
 import { runTest } from '../../src/runner/run-test.ts';
 import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+import { exportPackageJson } from '../../src/export/package-files.ts';
 
 // Lists of texts and classes, `not`, chained and filtered locators and `within` blocks: the
 // runner in real Chromium and the exported spec under Playwright Test pass the same test and
@@ -299,6 +300,11 @@ describe('lists, classes, not, chained locators and within blocks', () => {
     writeFileSync(
       join(dir, 'playwright.config.ts'),
       exportPlaywrightConfig({ baseUrl: server.url, workers: 2, chromiumPath: findChromium() }),
+    );
+    // As `greenlight export` writes it: the folder is its own (CommonJS) package.
+    writeFileSync(
+      join(dir, 'package.json'),
+      exportPackageJson('fixture', { playwright: '1.65.1' }),
     );
     const run = await promisify(execFile)(
       resolve('node_modules/.bin/playwright'),
