@@ -274,7 +274,8 @@ function matchExpr(m: TextMatch, c: CodeContext): string {
  */
 function storageCode(st: StorageExpectation, c: CodeContext, not: Not): string[] {
   const area = st.area === 'session' ? 'sessionStorage' : 'localStorage';
-  const read = `page.evaluate((k) => ${area}.getItem(k), ${str(st.key)})`;
+  // Through globalThis: the callback runs in the page, but the spec is linted as Node code.
+  const read = `page.evaluate((k) => globalThis.${area}.getItem(k), ${str(st.key)})`;
   const to = timeoutOpt(c);
   const pollOpts = to ? `, { timeout: ${to} }` : '';
   const json = Object.entries(st.json ?? {});

@@ -13,7 +13,8 @@ function loadedAfter(code: string): boolean {
     import { createRequire } from 'node:module';
     ${code}
     const cache = createRequire(import.meta.url).cache;
-    console.log(Object.keys(cache).some((k) => k.includes('/playwright-core/')));
+    // Its package.json (the version for system info and exports) is fine: the library's code is not.
+    console.log(Object.keys(cache).some((k) => k.includes('/playwright-core/') && !k.endsWith('/package.json')));
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: root,

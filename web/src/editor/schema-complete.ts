@@ -15,7 +15,39 @@ type Schema = {
   const?: unknown;
   required?: string[];
   description?: string;
+  $ref?: string;
+  $defs?: Record<string, Schema>;
 };
+
+/**
+ * The schema with its local `$ref`s (`#/$defs/…`, shared and recursive definitions such as a
+ * locator or a `within:` block's steps) replaced by the definitions themselves. A definition is
+ * resolved once and shared, so recursion ends in a cycle of objects, not an endless copy.
+ */
+function inlineRefs(root: Schema): Schema {
+  const defs = root.$defs ?? {};
+  const done = new Map<Schema, Schema>();
+  const walk = (s: Schema): Schema => {
+    if (s.$ref?.startsWith('#/$defs/')) {
+      const target = defs[s.$ref.slice('#/$defs/'.length)];
+      return target ? walk(target) : s;
+    }
+    const seen = done.get(s);
+    if (seen) return seen;
+    const out: Schema = { ...s };
+    done.set(s, out);
+    if (s.properties) {
+      out.properties = Object.fromEntries(
+        Object.entries(s.properties).map(([k, v]) => [k, walk(v)]),
+      );
+    }
+    if (s.items) out.items = walk(s.items);
+    if (s.anyOf) out.anyOf = s.anyOf.map(walk);
+    if (s.oneOf) out.oneOf = s.oneOf.map(walk);
+    return out;
+  };
+  return walk(root);
+}
 
 type Segment = string | { item: string | null };
 
@@ -107,7 +139,8 @@ function pathAt(
 }
 
 /** The completion source for a schema (the served /api/v1/schemas/test.json). */
-export function schemaCompletion(schema: Schema) {
+export function schemaCompletion(served: Schema) {
+  const schema = inlineRefs(served);
   return (ctx: CompletionContext): CompletionResult | null => {
     const line = ctx.state.doc.lineAt(ctx.pos);
     const before = line.text.slice(0, ctx.pos - line.from);
