@@ -150,7 +150,7 @@ describe('greenlight export', { timeout: 180_000 }, () => {
     const problems = results.flatMap((r) =>
       r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId ?? ''} ${m.message}`),
     );
-    expect(problems, problems.join("\n")).toEqual([]);
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 
   it('skips a spec whose secret is missing instead of aborting the suite, and runs it with .env', async () => {
