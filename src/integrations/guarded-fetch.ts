@@ -27,13 +27,14 @@ export interface GuardedFetchOptions {
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /**
- * A fetch for outbound calls to services an operator configured (sign-in providers): every
+ * A fetch for outbound calls to services a user or operator configured (sign-in providers, an
+ * LLM API's base URL from workspace settings): every
  * request's URL passes the SSRF guard, and the connection goes to the very address the guard
  * checked (no second DNS answer can swap in an internal one). Redirects are returned, never
  * followed: a redirect to an internal host would otherwise pass unchecked.
  */
 export function guardedFetch(
-  config: Pick<Config, 'allowPrivateUrls' | 'trustedOrigins'>,
+  config: Pick<Config, 'allowPrivateUrls'> & Partial<Pick<Config, 'trustedOrigins'>>,
   opts: GuardedFetchOptions,
 ): GuardedFetch {
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -111,6 +112,25 @@ export function guardedFetch(
         reject(e);
       });
       req.end(payload ?? undefined);
+    });
+  };
+}
+
+/**
+ * The guarded fetch behind the standard `fetch` signature, for clients that take one (the LLM
+ * providers): a Request's URL, string or form bodies. Its own time limit is the caller's signal.
+ */
+export function asStandardFetch(g: GuardedFetch): typeof fetch {
+  return (input, init = {}) => {
+    const body = init.body ?? null;
+    if (body !== null && typeof body !== 'string' && !(body instanceof URLSearchParams)) {
+      return Promise.reject(new TypeError('the guarded fetch sends string or form bodies only'));
+    }
+    return g(input instanceof Request ? input.url : String(input), {
+      ...(init.method ? { method: init.method } : {}),
+      headers: new Headers(init.headers),
+      body,
+      signal: init.signal ?? null,
     });
   };
 }

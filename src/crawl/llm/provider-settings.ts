@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { AiProviderKind } from '../../domain/workspace-settings.ts';
-import { guardedFetch } from '../../integrations/pinned-fetch.ts';
+import { asStandardFetch, guardedFetch } from '../../integrations/guarded-fetch.ts';
 import { resolvePublicTarget } from '../../integrations/ssrf.ts';
 import type { Store } from '../../store/connect.ts';
 import { ollamaProvider } from './ollama.ts';
@@ -82,7 +82,14 @@ export function providerOf(llm: EffectiveLlm, config: LlmConfig): LlmProvider | 
     baseUrl: llm.baseUrl ?? defaultBaseUrl(llm.provider),
     model: llm.model ?? defaultModel(llm.provider),
     apiKey: llm.apiKey,
-    fetch: guardedFetch(config, { purpose: 'LLM API URL' }),
+    // The LLM client bounds each call with its own signal (postJson); 4 MiB is far above an answer.
+    fetch: asStandardFetch(
+      guardedFetch(config, {
+        purpose: 'LLM API URL',
+        timeoutMs: 10 * 60_000,
+        maxBytes: 4 * 1024 * 1024,
+      }),
+    ),
   };
   if (llm.provider === 'ollama') return ollamaProvider(opts);
   // An OpenAI-compatible API without a key is refused by it anyway; say so before calling.
