@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.ts';
 import { AppError } from '../domain/errors.ts';
-import { sendEmail, type EmailPayload } from '../integrations/notify-email.ts';
+import type { EmailPayload } from '../integrations/notify-email.ts';
 import type { User } from '../store/accounts.ts';
 import type { Store } from '../store/connect.ts';
-import type { MailFailure } from './password-reset.ts';
+import {
+  mailTokenInBackground,
+  requireMail,
+  type MailConfig,
+  type MailFailure,
+} from './account-mail.ts';
 
 /** How long a verification link works. */
 export const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
-const SEND_TIMEOUT_MS = 15_000;
-
-type MailConfig = Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl'>;
 
 /** The answer to a sign-in by an account whose address is not confirmed yet. */
 export const NOT_VERIFIED =
@@ -49,21 +49,8 @@ export function sendVerification(
   user: Pick<User, 'id' | 'email'>,
   onFailure: MailFailure,
 ): void {
-  if (!config.smtpUrl) {
-    throw new AppError(
-      'unavailable',
-      'E-mail verification needs e-mail: the server has no GREENLIGHT_SMTP_URL.',
-    );
-  }
-  void (async () => {
-    const token = await store.accountTokens.create(user.id, 'verify', VERIFY_TTL_MS);
-    const result = await sendEmail(config, verificationMail(config, user.email, token), {
-      timeoutMs: SEND_TIMEOUT_MS,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS * 3),
-      deliveryId: randomUUID(),
-    });
-    if (result.error) onFailure(result.error);
-  })().catch((e: unknown) => onFailure(e instanceof Error ? e.message : String(e)));
+  requireMail(config, 'E-mail verification');
+  mailVerification(store, config, async () => user, onFailure);
 }
 
 /**
@@ -76,17 +63,31 @@ export async function resendVerification(
   email: string,
   onFailure: MailFailure,
 ): Promise<void> {
-  if (!config.smtpUrl) {
-    throw new AppError(
-      'unavailable',
-      'E-mail verification needs e-mail: the server has no GREENLIGHT_SMTP_URL.',
-    );
-  }
-  void (async () => {
+  requireMail(config, 'E-mail verification');
+  const find = async () => {
     const user = await store.accounts.findByEmail(email);
-    if (!user || user.emailVerifiedAt) return;
-    sendVerification(store, config, user, onFailure);
-  })().catch((e: unknown) => onFailure(e instanceof Error ? e.message : String(e)));
+    return user && !user.emailVerifiedAt ? user : null;
+  };
+  mailVerification(store, config, find, onFailure);
+}
+
+function mailVerification(
+  store: Store,
+  config: MailConfig,
+  find: () => Promise<Pick<User, 'id' | 'email'> | null | undefined>,
+  onFailure: MailFailure,
+): void {
+  mailTokenInBackground(
+    store,
+    config,
+    {
+      purpose: 'verify',
+      ttlMs: VERIFY_TTL_MS,
+      find,
+      mail: (to, token) => verificationMail(config, to, token),
+    },
+    onFailure,
+  );
 }
 
 /** Confirm an address with a mailed token: it works once; the user may then sign in. */

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.ts';
 import { AppError } from '../domain/errors.ts';
-import { sendEmail, type EmailPayload } from '../integrations/notify-email.ts';
+import type { EmailPayload } from '../integrations/notify-email.ts';
 import type { Store } from '../store/connect.ts';
+import {
+  mailTokenInBackground,
+  requireMail,
+  type MailConfig,
+  type MailFailure,
+} from './account-mail.ts';
 
 /** How long a reset link works. */
 export const RESET_TTL_MS = 60 * 60 * 1000;
-const SEND_TIMEOUT_MS = 15_000;
-
-type MailConfig = Pick<Config, 'smtpUrl' | 'smtpFrom' | 'publicUrl'>;
-
-/** What failed while mailing, for the server log; never the token. */
-export type MailFailure = (error: string) => void;
 
 /**
  * The mail with the reset token. The link is built from GREENLIGHT_PUBLIC_URL only, never from
@@ -49,23 +47,18 @@ export async function requestPasswordReset(
   email: string,
   onFailure: MailFailure,
 ): Promise<void> {
-  if (!config.smtpUrl) {
-    throw new AppError(
-      'unavailable',
-      'Password reset needs e-mail: the server has no GREENLIGHT_SMTP_URL.',
-    );
-  }
-  void (async () => {
-    const user = await store.accounts.findByEmail(email);
-    if (!user) return;
-    const token = await store.accountTokens.create(user.id, 'reset', RESET_TTL_MS);
-    const result = await sendEmail(config, resetMail(config, user.email, token), {
-      timeoutMs: SEND_TIMEOUT_MS,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS * 3),
-      deliveryId: randomUUID(),
-    });
-    if (result.error) onFailure(result.error);
-  })().catch((e: unknown) => onFailure(e instanceof Error ? e.message : String(e)));
+  requireMail(config, 'Password reset');
+  mailTokenInBackground(
+    store,
+    config,
+    {
+      purpose: 'reset',
+      ttlMs: RESET_TTL_MS,
+      find: () => store.accounts.findByEmail(email),
+      mail: (to, token) => resetMail(config, to, token),
+    },
+    onFailure,
+  );
 }
 
 /**
