@@ -3,12 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../src/browser/find-chromium.ts';
 import { demoPaths, demoVariables } from '../../src/demo/demo-data.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
 import { loadDemoTests, type DemoTest } from '../../src/demo/demo-tests.ts';
-import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
-import { exportPackageJson } from '../../src/export/package-files.ts';
+import { exportPlaywrightSpec } from '../../src/export/playwright.ts';
+import { playwrightOutcomes, writeExportedConfig } from '../helpers/playwright-report.ts';
 
 // The bundled demo suite, exported as `greenlight export` writes it, runs under Playwright Test
 // against the demo site with the same verdicts as Greenlight's runner (demo-site.test.ts): every
@@ -47,15 +46,7 @@ describe('the exported demo suite', () => {
       expect(spec).not.toContain(demoVariables.variables.DEMO_PASSWORD);
       writeFileSync(join(dir, `${test.key}.spec.ts`), spec);
     }
-    writeFileSync(
-      join(dir, 'playwright.config.ts'),
-      exportPlaywrightConfig({ baseUrl: site.url, workers: 2, chromiumPath: findChromium() }),
-    );
-    // As `greenlight export` writes it: the folder is its own (CommonJS) package.
-    writeFileSync(
-      join(dir, 'package.json'),
-      exportPackageJson('fixture', { playwright: '1.65.1' }),
-    );
+    writeExportedConfig(dir, site.url);
     // Asynchronous on purpose: the demo site answers from this process's event loop.
     const stdout = await promisify(execFile)(
       resolve('node_modules/.bin/playwright'),
@@ -89,33 +80,13 @@ describe('the exported demo suite', () => {
   }, 300_000);
 });
 
-interface JsonSuite {
-  specs?: {
-    title: string;
-    tests: { status: string; results: { error?: { message?: string } }[] }[];
-  }[];
-  suites?: JsonSuite[];
-}
-
 /** Status per test title; a test that failed unexpectedly carries its error, so it says why. */
 function outcomesOf(stdout: string): Record<string, string> {
-  let json: { suites: JsonSuite[] };
-  try {
-    json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { suites: JsonSuite[] };
-  } catch {
-    throw new Error(`playwright test printed no JSON report:\n${stdout}`);
-  }
-  const out: Record<string, string> = {};
-  const walk = (s: JsonSuite): void => {
-    for (const spec of s.specs ?? []) {
-      const t = spec.tests[0];
-      const error = stripVTControlCharacters(t?.results[0]?.error?.message ?? '');
-      const status = t?.status ?? 'missing';
-      const known = tests.find((x) => x.test.name === spec.title)?.test.key === KNOWN_FAILURE;
-      out[spec.title] = status + (error && !known ? `: ${error}` : '');
-    }
-    for (const sub of s.suites ?? []) walk(sub);
-  };
-  json.suites.forEach(walk);
-  return out;
+  return Object.fromEntries(
+    Object.entries(playwrightOutcomes(stdout)).map(([title, o]) => {
+      const error = stripVTControlCharacters(o.error);
+      const known = tests.find((x) => x.test.name === title)?.test.key === KNOWN_FAILURE;
+      return [title, o.status + (error && !known ? `: ${error}` : '')];
+    }),
+  );
 }

@@ -4,14 +4,13 @@ import { join, resolve } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
-import { findChromium } from '../../src/browser/find-chromium.ts';
 import { describeStep } from '../../src/domain/describe-step.ts';
 import { parseTestDocument, type TestValidationError } from '../../src/domain/test-definition.ts';
-import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
+import { exportPlaywrightSpec } from '../../src/export/playwright.ts';
 import { runTest } from '../../src/runner/run-test.ts';
 import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
-import { exportPackageJson } from '../../src/export/package-files.ts';
+import { playwrightOutcomes, writeExportedConfig } from '../helpers/playwright-report.ts';
 
 // Lists of texts and classes, `not`, chained and filtered locators and `within` blocks: the
 // runner in real Chromium and the exported spec under Playwright Test pass the same test and
@@ -297,15 +296,7 @@ describe('lists, classes, not, chained locators and within blocks', () => {
       });
       writeFileSync(join(dir, `case${i}.spec.ts`), spec);
     });
-    writeFileSync(
-      join(dir, 'playwright.config.ts'),
-      exportPlaywrightConfig({ baseUrl: server.url, workers: 2, chromiumPath: findChromium() }),
-    );
-    // As `greenlight export` writes it: the folder is its own (CommonJS) package.
-    writeFileSync(
-      join(dir, 'package.json'),
-      exportPackageJson('fixture', { playwright: '1.65.1' }),
-    );
+    writeExportedConfig(dir, server.url);
     const run = await promisify(execFile)(
       resolve('node_modules/.bin/playwright'),
       [
@@ -335,35 +326,13 @@ describe('lists, classes, not, chained locators and within blocks', () => {
   }, 240_000);
 });
 
-interface JsonSuite {
-  specs?: {
-    title: string;
-    tests: { status: string; results: { error?: { message?: string } }[] }[];
-  }[];
-  suites?: JsonSuite[];
-}
-
 function outcomesOf(stdout: string): Record<string, { status: string; error: string }> {
-  let json: { suites: JsonSuite[] };
-  try {
-    json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { suites: JsonSuite[] };
-  } catch {
-    throw new Error(`playwright test printed no JSON report:\n${stdout}`);
-  }
-  const out: Record<string, { status: string; error: string }> = {};
-  const walk = (s: JsonSuite): void => {
-    for (const spec of s.specs ?? []) {
-      const t = spec.tests[0];
-      // A test that should pass carries its error in its status, so a failure says why.
-      const error = stripVTControlCharacters(t?.results[0]?.error?.message ?? '');
-      const status = t?.status ?? 'missing';
-      out[spec.title] = {
-        status: status + (error && spec.title === passingName ? `: ${error}` : ''),
-        error,
-      };
-    }
-    for (const sub of s.suites ?? []) walk(sub);
-  };
-  json.suites.forEach(walk);
-  return out;
+  // A test that should pass carries its error in its status, so a failure says why.
+  return Object.fromEntries(
+    Object.entries(playwrightOutcomes(stdout)).map(([title, o]) => {
+      const error = stripVTControlCharacters(o.error);
+      const status = o.status + (error && title === passingName ? `: ${error}` : '');
+      return [title, { status, error }];
+    }),
+  );
 }

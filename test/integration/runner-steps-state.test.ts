@@ -4,12 +4,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
-import { findChromium } from '../../src/browser/find-chromium.ts';
 import { describeStep } from '../../src/domain/describe-step.ts';
-import { exportPlaywrightConfig, exportPlaywrightSpec } from '../../src/export/playwright.ts';
+import { exportPlaywrightSpec } from '../../src/export/playwright.ts';
 import { runTest } from '../../src/runner/run-test.ts';
 import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+import { playwrightOutcomes, writeExportedConfig } from '../helpers/playwright-report.ts';
 
 // History, dispatch, storage, cookie, empty and focused: the runner in real Chromium, and the
 // exported spec under Playwright Test, pass the same test and fail the same wrong expectations.
@@ -145,10 +145,7 @@ describe('history, dispatch, storage, cookie, empty and focused steps', () => {
       });
       writeFileSync(join(dir, `case${i}.spec.ts`), spec);
     });
-    writeFileSync(
-      join(dir, 'playwright.config.ts'),
-      exportPlaywrightConfig({ baseUrl: server.url, workers: 2, chromiumPath: findChromium() }),
-    );
+    writeExportedConfig(dir, server.url);
     const run = await promisify(execFile)(
       resolve('node_modules/.bin/playwright'),
       [
@@ -176,32 +173,12 @@ describe('history, dispatch, storage, cookie, empty and focused steps', () => {
   }, 240_000);
 });
 
-interface JsonSuite {
-  specs?: {
-    title: string;
-    tests: { status: string; results: { error?: { message?: string } }[] }[];
-  }[];
-  suites?: JsonSuite[];
-}
-
 function outcomesOf(stdout: string): Record<string, string> {
-  let json: { suites: JsonSuite[] };
-  try {
-    json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { suites: JsonSuite[] };
-  } catch {
-    throw new Error(`playwright test printed no JSON report:\n${stdout}`);
-  }
-  const out: Record<string, string> = {};
-  const walk = (s: JsonSuite): void => {
-    for (const spec of s.specs ?? []) {
-      const t = spec.tests[0];
-      // A test that should pass carries its error, so a failure says why.
-      const error = t?.results[0]?.error?.message ?? '';
-      out[spec.title] =
-        (t?.status ?? 'missing') + (error && spec.title === passingName ? `: ${error}` : '');
-    }
-    for (const sub of s.suites ?? []) walk(sub);
-  };
-  json.suites.forEach(walk);
-  return out;
+  // A test that should pass carries its error, so a failure says why.
+  return Object.fromEntries(
+    Object.entries(playwrightOutcomes(stdout)).map(([title, o]) => [
+      title,
+      o.status + (o.error && title === passingName ? `: ${o.error}` : ''),
+    ]),
+  );
 }
