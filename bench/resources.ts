@@ -10,7 +10,7 @@
 //   node bench/resources.ts [--sizes 20,100] [--full] [--json]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { loadConfig } from '../src/config.ts';
 import { openStore } from '../src/store/connect.ts';
 import { storeOptions } from '../src/store/secret-key.ts';
 import { growSuite } from './lib/grow-suite.ts';
+import { rssOf, stackPss } from './lib/proc-tree.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
 
 captureStdout();
@@ -45,49 +46,6 @@ const env = {
   GREENLIGHT_DEMO_PORT: String(await freePort()),
 };
 const base = `http://127.0.0.1:${port}`;
-
-/** A /proc file's text, or '' when the process is gone. */
-const proc = (pid: number, file: string): string => {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return '';
-  }
-};
-/** A `Name:   123 kB` field of a /proc file, in bytes. */
-const kbField = (text: string, name: string): number =>
-  Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-
-/** The pid and all its descendants, from each process's parent in /proc/<pid>/stat. */
-function tree(rootPid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    const stat = proc(pid, 'stat');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid)!.push(pid);
-  }
-  const out: number[] = [];
-  const todo = [rootPid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    out.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
-const rssOf = (pid: number): number => kbField(proc(pid, 'status'), 'VmRSS');
-const stackPss = (pid: number): { pss: number; processes: number } => {
-  const pids = tree(pid);
-  return {
-    pss: pids.reduce((s, p) => s + kbField(proc(p, 'smaps_rollup'), 'Pss'), 0),
-    processes: pids.length,
-  };
-};
 
 /**
  * Bytes the database uses (its pages less the free ones, as of the latest commit, WAL included:

@@ -114,13 +114,27 @@ export class BrowserPool {
     if (slot.open > 0 || idleMs <= 0 || this.#closed) return;
     slot.idleTimer = setTimeout(() => {
       slot.idleTimer = null;
-      const b = slot.browser;
-      if (slot.open > 0 || slot.starting || !b) return;
-      slot.browser = null;
-      void b.close().catch(() => undefined);
+      void this.#closeIfIdle(slot);
     }, idleMs);
     // An idle timer alone must not keep the process alive.
     slot.idleTimer.unref();
+  }
+
+  async #closeIfIdle(slot: Slot): Promise<void> {
+    const b = slot.browser;
+    if (slot.open > 0 || slot.starting || !b) return;
+    slot.browser = null;
+    await b.close().catch(() => undefined);
+  }
+
+  /**
+   * Close now every browser no test is using (each is launched again on its next use), so that
+   * what a measurement sees is the work being measured, not lanes an earlier run left warm.
+   */
+  async closeIdle(): Promise<void> {
+    const slots = [...this.#slots.values()];
+    for (const slot of slots) if (slot.idleTimer && slot.open === 0) clearTimeout(slot.idleTimer);
+    await Promise.all(slots.map((slot) => this.#closeIfIdle(slot)));
   }
 
   /** Close every browser (or disconnect from a remote one); later calls fail. */

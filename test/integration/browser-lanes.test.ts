@@ -69,3 +69,20 @@ it('a run with parallelWorkers 1 on a 4-worker engine uses one browser, closed o
   });
   expect(launched() - before).toBe(2);
 }, 120_000);
+
+it('closeIdle closes the browsers no test is using at once; the next test launches again', async () => {
+  const project = await newProject(t.store, 2);
+  await t.store.projects.update(project.id, { baseUrl: server.url });
+  await t.store.tests.create(project.id, doc('only'), { source: 'api', status: 'approved' });
+  const run = await engine.createRun(project.id, { trigger: { source: 'api' } });
+  await engine.waitForRun(run.id, { timeoutMs: 60_000 });
+  expect(pool.connected('chromium', 0)).not.toBeNull();
+  await pool.closeIdle();
+  expect(pool.connected('chromium', 0)).toBeNull();
+  const before = launched();
+  const again = await engine.createRun(project.id, { trigger: { source: 'api' } });
+  expect(await engine.waitForRun(again.id, { timeoutMs: 60_000 })).toMatchObject({
+    status: 'passed',
+  });
+  expect(launched() - before).toBe(1);
+}, 120_000);
