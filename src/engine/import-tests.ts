@@ -1,5 +1,5 @@
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { AppError } from '../domain/errors.ts';
 import { slugify } from '../domain/project.ts';
 import { parseTestFile } from '../domain/test-file.ts';
@@ -137,6 +137,36 @@ export function testDataDir(dataDir: string, projectId: string): string {
   return join(dataDir, 'test-data', projectId);
 }
 
+/** True when `inner` is `outer` or a path inside it. */
+const within = (inner: string, outer: string): boolean => {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/**
+ * The `data/` folder beside imported tests, or null when there is none. Refused when it is, holds
+ * or sits inside Greenlight's own data folder (a data folder named `data` next to the tests): the
+ * copy would copy the copy into itself. Call it before storing the tests, so a refusal leaves
+ * nothing half-imported.
+ */
+export async function testDataSource(dataDir: string, testsPath: string): Promise<string | null> {
+  const info = await stat(testsPath);
+  const source = join(info.isFile() ? join(testsPath, '..') : testsPath, 'data');
+  try {
+    if (!(await stat(source)).isDirectory()) return null;
+  } catch {
+    return null;
+  }
+  if (within(source, dataDir) || within(dataDir, source)) {
+    throw new AppError(
+      'validation_failed',
+      `the data/ folder beside the tests (${resolve(source)}) overlaps Greenlight's data folder ` +
+        `(${resolve(dataDir)}, GREENLIGHT_DATA_DIR); move the tests or set another data folder`,
+    );
+  }
+  return source;
+}
+
 /**
  * Copy the `data/` folder that sits beside imported tests into the project's test-data folder,
  * so `upload` steps find their files on whichever machine runs them.
@@ -146,13 +176,8 @@ export async function importTestData(
   projectId: string,
   testsPath: string,
 ): Promise<number> {
-  const info = await stat(testsPath);
-  const source = join(info.isFile() ? join(testsPath, '..') : testsPath, 'data');
-  try {
-    if (!(await stat(source)).isDirectory()) return 0;
-  } catch {
-    return 0;
-  }
+  const source = await testDataSource(dataDir, testsPath);
+  if (!source) return 0;
   const files = (await readdir(source, { recursive: true, withFileTypes: true })).filter((e) =>
     e.isFile(),
   );

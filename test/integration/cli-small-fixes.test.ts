@@ -76,6 +76,27 @@ describe('CLI small fixes (issue 18.9)', { timeout: 180_000 }, () => {
     expect(r.stderr).not.toContain('ENOENT');
   });
 
+  it('a data/ folder beside the tests that is the data folder itself is refused before any test is stored', async () => {
+    // The tests sit in the folder that holds Greenlight's data folder, and that folder is named
+    // `data`: copying "the data/ folder beside the tests" would copy the data folder into itself.
+    const outer = mkdtempSync(join(tmpdir(), 'gl-overlap-'));
+    try {
+      const own = { GREENLIGHT_DATA_DIR: join(outer, 'data') };
+      expect(
+        (await runCli(['project', 'create', 'Overlap', '--base-url', site.url], own)).code,
+      ).toBe(0);
+      writeFileSync(join(outer, 'hold.yaml'), 'name: Hold\nsteps:\n  - wait: 10\n');
+      const r = await runCli(['import', 'overlap', join(outer, 'hold.yaml')], own);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("overlaps Greenlight's data folder");
+      const listed = await runCli(['tests', 'list', '--project', 'overlap'], own);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).not.toContain('Hold');
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
+    }
+  });
+
   it('ci run against an unreachable server names the URL and the cause', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

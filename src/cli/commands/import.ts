@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { testStatuses, type TestStatus } from '../../domain/test-definition.ts';
-import { importTestData, importTests } from '../../engine/import-tests.ts';
+import { importTestData, importTests, testDataSource } from '../../engine/import-tests.ts';
 import { openStore } from '../../store/connect.ts';
 import { plural } from '../plural.ts';
 
@@ -29,6 +29,8 @@ export function registerImport(program: Command): void {
       try {
         const project = await store.projects.get(projectRef);
         if (!project) throw new AppError('not_found', `project "${projectRef}" not found`);
+        // Checked first: a data folder that cannot be copied must not leave the tests half-imported.
+        await testDataSource(config.dataDir, path);
         const s = await importTests(store, project.id, path, {
           defaultStatus: o.status as TestStatus,
         });
