@@ -133,6 +133,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
       { run: finished, project },
       files,
       rt.config.dataDir,
+      rt.engine.artifactStore,
     );
     for (const line of written) out.write(`Report ${line}\n`);
     return finished;

@@ -22,6 +22,8 @@ export interface ArtifactStore {
    * copies. Each file stands alone: the ones that could not be stored are returned with why.
    */
   publish(prefix: string): Promise<PublishFailure[]>;
+  /** Drop what is staged below `prefix` without publishing it (a test that errored). */
+  discard(prefix: string): Promise<void>;
   putBuffer(key: string, bytes: Buffer, contentType?: string): Promise<void>;
   putFile(key: string, path: string, contentType?: string): Promise<void>;
   putStream(key: string, body: Readable, contentType?: string): Promise<void>;

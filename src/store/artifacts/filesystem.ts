@@ -38,6 +38,9 @@ export class FilesystemArtifactStore implements ArtifactStore {
     return [];
   }
 
+  /** Staged files are the artifacts themselves: an errored test's stay where they are. */
+  async discard(): Promise<void> {}
+
   async putBuffer(key: string, bytes: Buffer): Promise<void> {
     const path = this.#path(key);
     await mkdir(dirname(path), { recursive: true });

@@ -95,6 +95,14 @@ export class S3ArtifactStore implements ArtifactStore {
     return failures;
   }
 
+  async discard(prefix: string): Promise<void> {
+    assertSafeKey(prefix, { prefix: true });
+    await rm(join(this.stagingRoot, ...prefix.split('/').filter(Boolean)), {
+      recursive: true,
+      force: true,
+    });
+  }
+
   async putBuffer(key: string, bytes: Buffer, contentType = contentTypeOf(key)): Promise<void> {
     await this.#upload(key, bytes, contentType);
   }
