@@ -120,7 +120,10 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
     }
     const results = await rt.store.results.listByRun(run.id);
     if (o.json) process.stdout.write(`${JSON.stringify({ run: finished, results }, null, 2)}\n`);
-    else out.write(`${formatSummary(finished, results, out.isTTY === true, rt.config.dataDir)}\n`);
+    else
+      out.write(
+        `${formatSummary(finished, results, out.isTTY === true, rt.engine.artifactStore.location)}\n`,
+      );
     const files = {
       junit: o.junit,
       html: o.html,
