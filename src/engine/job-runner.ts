@@ -328,7 +328,7 @@ export class JobRunner {
     this.#active.set(job.id, active);
     const startedAt = this.#d.clock();
     let mask = (t: string): string => t;
-    /** The attempt's staging folder until its files are published (or given up). */
+    /** What of the attempt's staging folder is left at the end goes (an errored test's files). */
     let staged: string | null = null;
     try {
       const ctx = await this.#context(run);
