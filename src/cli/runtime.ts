@@ -89,6 +89,14 @@ export async function openRuntime(
   const artifactStore = await openArtifactStore(config);
   if (artifactStore.kind !== 'filesystem') {
     logger.info({ artifacts: artifactStore.location }, 'artifacts are kept in an S3 bucket');
+    // Not fatal: tests still run and record results, their files are listed as missing.
+    const problem = await artifactStore.check();
+    if (problem) {
+      logger.warn(
+        { artifacts: artifactStore.location, problem },
+        'the artifact bucket cannot be used; test files will be recorded as missing until it can',
+      );
+    }
   }
   const queue = new LocalQueue(store);
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });

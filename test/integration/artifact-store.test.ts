@@ -107,11 +107,23 @@ describe.each(stores)('%s artifact store', (_kind, open) => {
     expect(await text(store, 'artifacts/r3/t-1/sub/step-1.png')).toBe('png bytes');
   });
 
+  it('answers the start-up check', async () => {
+    expect(await store.check()).toBeNull();
+  });
+
   it('refuses keys that could leave their place', async () => {
     for (const bad of ['../x', 'artifacts/../../x', '/etc/passwd', 'a\\b', 'a//b', '']) {
       await expect(store.putBuffer(bad, Buffer.from('x'))).rejects.toThrow(/not an artifact key/);
       expect(await store.get(bad).catch(() => null)).toBeNull();
     }
+  });
+});
+
+describe('an S3 store whose bucket is missing', () => {
+  it('says so in the start-up check', async () => {
+    const store = await S3ArtifactStore.open({ ...s3.config(), bucket: 'no-such-bucket' });
+    expect(await store.check()).toBe('bucket "no-such-bucket" does not exist');
+    await store.close();
   });
 });
 
@@ -133,6 +145,7 @@ describe('an S3 store whose server is down', () => {
       },
     ]);
     expect(existsSync(dir)).toBe(false);
+    expect(await down.check()).toMatch(/ECONNREFUSED/);
     await expect(down.get('artifacts/r4/t-1/failure.png')).rejects.toThrow(/s3:\/\/.*ECONNREFUSED/);
     await down.close();
   });

@@ -38,6 +38,8 @@ export interface ArtifactStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Bytes of every object below a prefix. */
   totalBytes(prefix: string): Promise<number>;
+  /** Null when the store answers, else why not (a start-up check: the bucket, the key pair). */
+  check(): Promise<string | null>;
   /** Release connections (the S3 client's sockets). */
   close(): Promise<void>;
 }

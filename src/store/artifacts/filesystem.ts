@@ -120,6 +120,11 @@ export class FilesystemArtifactStore implements ArtifactStore {
     return (await this.list(prefix)).reduce((n, e) => n + e.bytes, 0);
   }
 
+  /** The folder is created on first write; nothing to reach. */
+  async check(): Promise<string | null> {
+    return null;
+  }
+
   async close(): Promise<void> {}
 }
 

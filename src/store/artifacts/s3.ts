@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -202,6 +203,20 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async totalBytes(prefix: string): Promise<number> {
     return (await this.list(prefix)).reduce((n, e) => n + e.bytes, 0);
+  }
+
+  async check(): Promise<string | null> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      return null;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode;
+      // HEAD answers carry no body, so the SDK can only name the status.
+      if (status === 404) return `bucket "${this.#bucket}" does not exist`;
+      if (status === 403) return `access to bucket "${this.#bucket}" is denied (the key pair?)`;
+      return describeError(err);
+    }
   }
 
   async close(): Promise<void> {
