@@ -33,8 +33,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Delete the artifacts of the finished runs the policy expires and record when, so their
- * artifact URLs answer 410 from then on. Artifacts that cannot be deleted (the store is down) is left unmarked and
- * tried again by the next sweep.
+ * artifact URLs answer 410 from then on. Artifacts that cannot be deleted (the store is down)
+ * are left unmarked and tried again by the next sweep.
  */
 export async function sweepArtifacts(
   deps: SweepDeps,

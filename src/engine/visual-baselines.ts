@@ -36,7 +36,9 @@ export function baselineSource(
       const b = await store.visualBaselines.find(projectId, { testId, name, variant });
       if (!b) return null;
       // A row whose file was removed by hand counts as no baseline: the next run records one.
-      return artifacts.read(b.path).catch(() => null);
+      // A store that cannot be read is an error, not "no baseline": a new one would pass the
+      // check while a regression went unseen.
+      return artifacts.read(b.path);
     },
   };
 }
