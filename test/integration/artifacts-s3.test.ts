@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { sweepArtifacts } from '../../src/engine/artifact-retention.ts';
 import { chromiumExecutor } from '../../src/engine/chromium-executor.ts';
+import { baselineSource } from '../../src/engine/visual-baselines.ts';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import { filesBelow } from '../../src/store/artifacts/filesystem.ts';
 import { S3ArtifactStore } from '../../src/store/artifacts/s3.ts';
@@ -56,7 +57,7 @@ async function setUp(slug: string, store: S3ArtifactStore) {
     steps: [{ goto: '/index.html' }, { expect: { visible: { role: 'heading', name: 'Nope' } } }],
   });
   expect(t.status, JSON.stringify(t.body)).toBe(201);
-  return { h, projectId: p.body.id as string };
+  return { h, projectId: p.body.id as string, testId: t.body.id as string };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are read as JSON
@@ -166,7 +167,7 @@ describe('an S3 bucket that cannot be reached', () => {
   it('records the run’s result with its files marked missing, and answers 503 for a file', async () => {
     // Port 9 (discard): nothing listens, so every request is refused at once.
     const down = await S3ArtifactStore.open({ ...s3.config(), endpoint: 'http://127.0.0.1:9' });
-    const { h } = await setUp('down', down);
+    const { h, projectId, testId } = await setUp('down', down);
     try {
       const [runId, result] = await runOnce(h, 'down', {});
       expect(result.status).toBe('failed');
@@ -181,6 +182,25 @@ describe('an S3 bucket that cannot be reached', () => {
       expect(await filesBelow(down.stagingRoot)).toEqual([]);
       const res = await h.call('GET', `/api/v1/runs/${runId}/artifacts/x/failure.png`);
       expect(errorBody(res, 503, 'unavailable').error).toMatch(/artifact store \(s3:\/\//);
+
+      // A visual compare must not take an unreadable baseline for a missing one.
+      await h.store.visualBaselines.insertIfAbsent({
+        id: 'b1',
+        projectId,
+        testId,
+        name: 'home',
+        variant: 'chromium-1280x720',
+        path: `baselines/${projectId}/${testId}/home.png`,
+        sha256: '0'.repeat(64),
+        width: 8,
+        height: 6,
+        createdAt: new Date().toISOString(),
+        acceptedBy: null,
+        sourceRunId: runId,
+      });
+      await expect(
+        baselineSource(h.store, down, projectId, testId).get('home', 'chromium-1280x720'),
+      ).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       await h.close();
     }
