@@ -178,10 +178,11 @@ const envSchema = z.object({
     .optional(),
   GREENLIGHT_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   GREENLIGHT_S3_REGION: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1).optional(),
+  // The AWS variables may be set (or empty) for other tools: read, never refused.
+  AWS_REGION: z.string().optional(),
   GREENLIGHT_S3_FORCE_PATH_STYLE: z.enum(['0', '1', 'true', 'false']).optional(),
-  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -270,7 +271,9 @@ function artifactsFrom(e: z.output<typeof envSchema>): ArtifactsConfig {
   if (!url || url === 'filesystem') return { kind: 'filesystem' };
   const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
   const path = rest.filter(Boolean).join('/');
-  if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
+  const keyId = e.AWS_ACCESS_KEY_ID || null;
+  const secret = e.AWS_SECRET_ACCESS_KEY || null;
+  if ((keyId === null) !== (secret === null)) {
     throw new Error(
       "invalid configuration: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together (or neither, for the SDK's own credential chain)",
     );
@@ -282,13 +285,10 @@ function artifactsFrom(e: z.output<typeof envSchema>): ArtifactsConfig {
     bucket,
     prefix: path ? `${path}/` : '',
     endpoint,
-    region: e.GREENLIGHT_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
+    region: e.GREENLIGHT_S3_REGION ?? (e.AWS_REGION || 'us-east-1'),
     forcePathStyle:
       pathStyle === undefined ? endpoint !== null : pathStyle === '1' || pathStyle === 'true',
-    credentials:
-      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
-        : null,
+    credentials: keyId && secret ? { accessKeyId: keyId, secretAccessKey: secret } : null,
   };
 }
 

@@ -6,8 +6,12 @@ import { loadConfig, SECRET_LOG_PATHS } from '../../src/config.ts';
 const keys = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'very-secret-key' };
 
 describe('GREENLIGHT_ARTIFACTS', () => {
-  it('defaults to the filesystem', () => {
+  it('defaults to the filesystem, whatever AWS variables other tools left set', () => {
     expect(loadConfig({}).artifacts).toEqual({ kind: 'filesystem' });
+    expect(
+      loadConfig({ AWS_REGION: '', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: '' })
+        .artifacts,
+    ).toEqual({ kind: 'filesystem' });
     expect(loadConfig({ GREENLIGHT_ARTIFACTS: 'filesystem' }).artifacts).toEqual({
       kind: 'filesystem',
     });
