@@ -71,6 +71,7 @@ const packageHomes = {
   'fastify-type-provider-zod': ['api'],
   '@fastify/*': ['api'],
   'playwright-core': ['browser', 'runner', 'crawl'],
+  '@aws-sdk/*': ['store'],
 };
 
 const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({

@@ -79,6 +79,26 @@ export interface Config {
    * the queue for another process (GREENLIGHT_STOP_GRACE_MS, default 30 s).
    */
   stopGraceMs: number;
+  /** Where artifacts and baselines are kept: files below dataDir (default) or an S3 bucket (GREENLIGHT_ARTIFACTS=s3://bucket/prefix). */
+  artifacts: ArtifactsConfig;
+}
+
+/** The artifact store: `filesystem` (below dataDir) or an S3-compatible bucket. */
+export type ArtifactsConfig = { kind: 'filesystem' } | ({ kind: 's3' } & S3ArtifactsConfig);
+
+/** Where and how to reach an S3-compatible bucket. */
+export interface S3ArtifactsConfig {
+  bucket: string;
+  /** Key prefix inside the bucket, '' or ending in `/`. */
+  prefix: string;
+  /** Another service than AWS (MinIO, Ceph, R2, …) (GREENLIGHT_S3_ENDPOINT); null: AWS itself. */
+  endpoint: string | null;
+  /** GREENLIGHT_S3_REGION, else AWS_REGION, else `us-east-1`. */
+  region: string;
+  /** Bucket in the path, not the host name (GREENLIGHT_S3_FORCE_PATH_STYLE; default on with an endpoint). */
+  forcePathStyle: boolean;
+  /** AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY; null: the SDK's own chain (instance role, …). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
@@ -149,6 +169,20 @@ const envSchema = z.object({
   GREENLIGHT_SCAN_ROOTS: z.string().optional(),
   GREENLIGHT_METRICS_TOKEN: z.string().min(16).optional(),
   GREENLIGHT_REQUIRE_EMAIL_VERIFICATION: z.enum(['0', '1', 'true', 'false']).optional(),
+  GREENLIGHT_ARTIFACTS: z
+    .string()
+    .regex(
+      /^(filesystem|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/,
+      'expected filesystem or s3://bucket/prefix',
+    )
+    .optional(),
+  GREENLIGHT_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  GREENLIGHT_S3_REGION: z.string().min(1).optional(),
+  // The AWS variables may be set (or empty) for other tools: read, never refused.
+  AWS_REGION: z.string().optional(),
+  GREENLIGHT_S3_FORCE_PATH_STYLE: z.enum(['0', '1', 'true', 'false']).optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
   ...Object.fromEntries(
     rateLimitTiers.map((t) => [`GREENLIGHT_RATE_LIMIT_${t.toUpperCase()}`, rateSpec.optional()]),
   ),
@@ -228,6 +262,33 @@ export function loadConfig(
     requireEmailVerification,
     ssoProviders: overrides.ssoProviders ?? ssoProvidersFrom(env, { githubApiUrl }),
     stopGraceMs: overrides.stopGraceMs ?? e.GREENLIGHT_STOP_GRACE_MS ?? 30_000,
+    artifacts: overrides.artifacts ?? artifactsFrom(e),
+  };
+}
+
+function artifactsFrom(e: z.output<typeof envSchema>): ArtifactsConfig {
+  const url = e.GREENLIGHT_ARTIFACTS;
+  if (!url || url === 'filesystem') return { kind: 'filesystem' };
+  const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
+  const path = rest.filter(Boolean).join('/');
+  const keyId = e.AWS_ACCESS_KEY_ID || null;
+  const secret = e.AWS_SECRET_ACCESS_KEY || null;
+  if ((keyId === null) !== (secret === null)) {
+    throw new Error(
+      "invalid configuration: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together (or neither, for the SDK's own credential chain)",
+    );
+  }
+  const endpoint = e.GREENLIGHT_S3_ENDPOINT ?? null;
+  const pathStyle = e.GREENLIGHT_S3_FORCE_PATH_STYLE;
+  return {
+    kind: 's3',
+    bucket,
+    prefix: path ? `${path}/` : '',
+    endpoint,
+    region: e.GREENLIGHT_S3_REGION ?? (e.AWS_REGION || 'us-east-1'),
+    forcePathStyle:
+      pathStyle === undefined ? endpoint !== null : pathStyle === '1' || pathStyle === 'true',
+    credentials: keyId && secret ? { accessKeyId: keyId, secretAccessKey: secret } : null,
   };
 }
 
@@ -249,4 +310,6 @@ export const SECRET_LOG_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
+  'artifacts.credentials.secretAccessKey',
+  '*.artifacts.credentials.secretAccessKey',
 ];

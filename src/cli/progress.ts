@@ -83,8 +83,11 @@ export function formatSummary(
   run: Run,
   results: TestResult[],
   color: boolean,
-  dataDir: string,
+  /** Where artifact paths are: the data dir, or the bucket's `s3://bucket/prefix/`. */
+  artifactsAt: string,
 ): string {
+  const where = (p: string): string =>
+    artifactsAt.includes('://') ? `${artifactsAt}${p}` : join(artifactsAt, p);
   const lines: string[] = [];
   const bad = results.filter(
     (r) => r.status !== 'passed' && r.status !== 'skipped' && r.status !== 'flaky',
@@ -107,10 +110,9 @@ export function formatSummary(
             .slice(0, 6)
             .map((l) => `      ${l}`),
         );
-      if (r.artifacts.screenshot)
-        lines.push(`      screenshot: ${join(dataDir, r.artifacts.screenshot)}`);
-      if (r.artifacts.trace) lines.push(...traceLines(join(dataDir, r.artifacts.trace)));
-      if (r.artifacts.video) lines.push(`      video: ${join(dataDir, r.artifacts.video)}`);
+      if (r.artifacts.screenshot) lines.push(`      screenshot: ${where(r.artifacts.screenshot)}`);
+      if (r.artifacts.trace) lines.push(...traceLines(where(r.artifacts.trace)));
+      if (r.artifacts.video) lines.push(`      video: ${where(r.artifacts.video)}`);
     }
   }
   const flaky = results.filter((r) => r.status === 'flaky');

@@ -10,6 +10,7 @@ import { LiveView } from '../engine/live-view.ts';
 import { InProcessEventBus, type EventBus } from '../events/event-bus.ts';
 import { SharedEventBus } from '../events/shared-event-bus.ts';
 import { LocalQueue } from '../queue/local-queue.ts';
+import { openArtifactStore } from '../store/artifacts/open.ts';
 import { openStore, type Store } from '../store/connect.ts';
 import { PgBroadcast } from '../store/pg-broadcast.ts';
 import { storeOptions } from '../store/secret-key.ts';
@@ -85,6 +86,18 @@ export async function openRuntime(
       throw e;
     },
   );
+  const artifactStore = await openArtifactStore(config);
+  if (artifactStore.kind !== 'filesystem') {
+    logger.info({ artifacts: artifactStore.location }, 'artifacts are kept in an S3 bucket');
+    // Not fatal: tests still run and record results, their files are listed as missing.
+    const problem = await artifactStore.check();
+    if (problem) {
+      logger.warn(
+        { artifacts: artifactStore.location, problem },
+        'the artifact bucket cannot be used; test files will be recorded as missing until it can',
+      );
+    }
+  }
   const queue = new LocalQueue(store);
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
@@ -96,6 +109,7 @@ export async function openRuntime(
     events,
     executor: chromiumExecutor(pool, config.dataDir, live, egress),
     dataDir: config.dataDir,
+    artifactStore,
     workers: config.workers,
     logger,
     artifacts: artifactSettingsFrom(config),
@@ -124,6 +138,7 @@ export async function openRuntime(
       // After the engine: its last events (a test handed back, a verdict) still go out.
       await broadcast?.flush();
       await broadcast?.close();
+      await artifactStore.close();
       await store.close();
     },
   };

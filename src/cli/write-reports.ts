@@ -3,9 +3,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Project } from '../domain/project.ts';
 import type { Run } from '../domain/run.ts';
-import { artifactReader } from '../report/artifact-reader.ts';
+import { reportImageReader } from '../engine/report-images.ts';
 import { renderReport, type ReportFormat } from '../report/index.ts';
 import { loadReportInput, type ReportSource } from '../report/report-source.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 
 /** Report files a local `greenlight run` writes, by format. */
 export type ReportFiles = Partial<Record<ReportFormat, string>>;
@@ -26,18 +27,23 @@ export async function writeReports(
   found: { run: Run; project: Project },
   files: ReportFiles,
   dataDir: string,
+  artifacts: ArtifactStore,
 ): Promise<string[]> {
   const wanted = Object.entries(files).filter((e): e is [ReportFormat, string] => !!e[1]);
   if (wanted.length === 0) return [];
   const base = await loadReportInput(source, found, { toolVersion: pkg.version });
-  const readArtifact = artifactReader(dataDir);
+  const readArtifact = wanted.some(([f]) => f === 'html')
+    ? await reportImageReader(artifacts, base)
+    : undefined;
+  // Files below the data dir can be linked from a report on this machine; objects in a bucket cannot.
+  const local = artifacts.kind === 'filesystem';
   const written: string[] = [];
   for (const [format, file] of wanted) {
     const input = {
       ...base,
-      links: { artifactUrl: (p: string) => relativeLink(file, dataDir, p) },
+      ...(local ? { links: { artifactUrl: (p: string) => relativeLink(file, dataDir, p) } } : {}),
     };
-    const report = renderReport(format, input, { readArtifact });
+    const report = renderReport(format, input, readArtifact ? { readArtifact } : {});
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, report.body);
     written.push(`${format}: ${file}`);

@@ -1,13 +1,12 @@
-import { constants, type ReadStream } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
-import { basename, extname, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Run } from '../domain/run.ts';
+import { isSafeKey, type ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 
 /** One artifact file opened for streaming. */
 export interface ArtifactFile {
-  stream: ReadStream;
+  stream: Readable;
   bytes: number;
   /** File name for a download. */
   name: string;
@@ -19,22 +18,20 @@ const notAnArtifact = (): AppError => notFound('artifact');
 
 /**
  * A path below a run's artifact folder, as given in a URL: relative, forward slashes, no `.`
- * or `..` segment, no NUL or backslash. Anything else is refused before touching the disk.
+ * or `..` segment, no NUL or backslash. Anything else is refused before touching storage.
  */
 export function isSafeArtifactPath(path: string): boolean {
-  if (path === '' || path.length > 1000 || /[\0\\]/.test(path)) return false;
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return false;
-  return path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return isSafeKey(path);
 }
 
 /**
- * Open a file of a run's artifacts for reading: 404 unless it is a regular file inside
- * `<dataDir>/artifacts/<runId>/` once symlinks are resolved; 410 when retention deleted the run's
- * artifacts. The file is opened before its size is read, so what is sent is what was checked.
+ * Open a file of a run's artifacts for reading: 404 unless the store holds it below
+ * `artifacts/<runId>/` (the filesystem store also refuses symlinks leading out of the run's
+ * folder); 410 when retention deleted the run's artifacts; 503 when the store cannot be reached.
  */
 export async function openRunArtifact(
   store: Store,
-  dataDir: string,
+  artifacts: ArtifactStore,
   run: Run,
   path: string,
 ): Promise<ArtifactFile> {
@@ -47,27 +44,20 @@ export async function openRunArtifact(
       { runId: run.id, expiredAt },
     );
   }
-  let root: string;
-  let real: string;
-  try {
-    root = await realpath(join(dataDir, 'artifacts', run.id));
-    real = await realpath(join(root, ...path.split('/')));
-  } catch {
-    throw notAnArtifact();
-  }
-  if (!real.startsWith(root + sep)) throw notAnArtifact();
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
-  if (!handle) throw notAnArtifact();
-  const st = await handle.stat().catch(() => null);
-  if (!st?.isFile()) {
-    await handle.close();
-    throw notAnArtifact();
-  }
+  const found = await artifacts.get(`artifacts/${run.id}/${path}`).catch((err: unknown) => {
+    throw new AppError(
+      'unavailable',
+      `the artifact store (${artifacts.location}) could not be read; try again later`,
+      { reason: err instanceof Error ? err.message : String(err) },
+    );
+  });
+  if (!found) throw notAnArtifact();
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
   return {
-    // Closes the handle when the stream ends or the client goes away.
-    stream: handle.createReadStream(),
-    bytes: st.size,
-    name: basename(real),
-    ext: extname(real).toLowerCase(),
+    stream: found.stream,
+    bytes: found.bytes,
+    name,
+    ext: dot > 0 ? name.slice(dot).toLowerCase() : '',
   };
 }

@@ -35,11 +35,6 @@ export async function filesUnder(dir: string): Promise<FileEntry[]> {
   return out;
 }
 
-/** Bytes of the regular files under a folder (0 when it does not exist). */
-export async function bytesUnder(dir: string): Promise<number> {
-  return (await filesUnder(dir)).reduce((n, f) => n + f.bytes, 0);
-}
-
 export interface LimitScope {
   /** Artifact paths in results are relative to this. */
   dataDir: string;

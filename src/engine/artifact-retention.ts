@@ -1,8 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
-import { bytesUnder } from './artifact-limits.ts';
 import { purgeExpired } from './recycle-bin.ts';
 
 /** How long finished runs keep their artifacts: both rules apply, whichever expires first. */
@@ -24,6 +22,8 @@ export interface SweepReport {
 
 export interface SweepDeps {
   store: Store;
+  artifactStore: ArtifactStore;
+  /** Test data of purged projects is deleted below it (recycle-bin.ts). */
   dataDir: string;
   clock: () => Date;
   logger?: Logger;
@@ -32,9 +32,9 @@ export interface SweepDeps {
 const DAY_MS = 86_400_000;
 
 /**
- * Delete the artifact folders of the finished runs the policy expires and record when, so their
- * artifact URLs answer 410 from then on. A folder that cannot be deleted is left unmarked and
- * tried again by the next sweep.
+ * Delete the artifacts of the finished runs the policy expires and record when, so their
+ * artifact URLs answer 410 from then on. Artifacts that cannot be deleted (the store is down)
+ * are left unmarked and tried again by the next sweep.
  */
 export async function sweepArtifacts(
   deps: SweepDeps,
@@ -49,10 +49,9 @@ export async function sweepArtifacts(
   });
   const report: SweepReport = { runs: [], bytes: 0 };
   for (const run of expiring) {
-    const dir = join(deps.dataDir, 'artifacts', run.id);
-    const bytes = await bytesUnder(dir);
+    let bytes: number;
     try {
-      await rm(dir, { recursive: true, force: true });
+      bytes = await deps.artifactStore.deletePrefix(`artifacts/${run.id}/`);
     } catch (err) {
       deps.logger?.warn({ err, runId: run.id }, 'could not delete expired artifacts');
       continue;

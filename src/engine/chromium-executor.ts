@@ -22,8 +22,8 @@ export function chromiumExecutor(
       variables: job.variables,
       secrets: job.secrets,
       artifactsDir: job.artifactsDir,
-      // The runner stores artifact paths relative to the data dir, which the API serves from.
-      artifactsBase: dataDir,
+      // Result paths are artifact store keys: relative to the root the engine gave the attempt.
+      artifactsBase: job.artifactsRoot,
       testDataDir: testDataDir(dataDir, job.run.projectId),
       trace: job.options.trace,
       screenshots: job.options.screenshots,

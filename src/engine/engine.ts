@@ -14,6 +14,8 @@ import type { StrategyRequest } from '../domain/selection.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
+import { FilesystemArtifactStore } from '../store/artifacts/filesystem.ts';
 import type { TestExecutor } from './executor.ts';
 import { planJobs } from './data-variants.ts';
 import { ArtifactSweeper, defaultRetention, type SweepReport } from './artifact-retention.ts';
@@ -34,8 +36,10 @@ export interface EngineDeps {
   queue: JobQueue;
   events: EventBus;
   executor: TestExecutor;
-  /** Artifacts go to `<dataDir>/artifacts/<runId>/<testId>-<attempt>/`. */
+  /** Artifacts go to `<dataDir>/artifacts/<runId>/<testId>-<attempt>/` unless `artifactStore` says otherwise. */
   dataDir: string;
+  /** Where artifacts and baselines are kept (default: files below dataDir). */
+  artifactStore?: ArtifactStore;
   /** Tests this process executes at once, across all runs. */
   workers: number;
   clock?: () => Date;
@@ -105,6 +109,7 @@ export class Engine {
       logger: deps.logger ?? pino({ level: 'silent' }),
       stopGraceMs: deps.stopGraceMs ?? 5_000,
       artifacts: deps.artifacts ?? {},
+      artifactStore: deps.artifactStore ?? new FilesystemArtifactStore(deps.dataDir),
     };
     this.#runner = new JobRunner(this.#d);
     this.#sweeper = new ArtifactSweeper(
@@ -112,6 +117,11 @@ export class Engine {
       this.#d.artifacts.retention ?? defaultRetention,
       this.#d.artifacts.sweepIntervalMs,
     );
+  }
+
+  /** Where this engine keeps artifacts and baselines; the API serves and deletes through it. */
+  get artifactStore(): ArtifactStore {
+    return this.#d.artifactStore;
   }
 
   /** Whether the worker loops run (between start() and stop()); readiness reports it. */

@@ -23,8 +23,13 @@ export interface ExecutorJob {
   secrets: string[];
   /** Absolute folder for this attempt's screenshots and trace (already created). */
   artifactsDir: string;
-  /** The same folder relative to the data dir, for paths stored in the result. */
+  /** The same folder relative to `artifactsRoot`, for paths stored in the result. */
   artifactsBase: string;
+  /**
+   * The folder result paths are relative to: the data dir, or the artifact store's local
+   * staging folder, from which the engine uploads the attempt's files after the test.
+   */
+  artifactsRoot: string;
   /** The run's execution options (retries, browser, device, screenshots, …). */
   options: RunOptions;
   /** The test's visual baselines, for screenshot steps with `compare`. */

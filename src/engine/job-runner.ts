@@ -20,8 +20,10 @@ import { withScanVerdict } from '../domain/scan-verdict.ts';
 import { runScanOutcome } from './run-scan-outcome.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Job, JobQueue } from '../queue/job-queue.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 import { defaultArtifactLimits, limitOutcomeArtifacts } from './artifact-limits.ts';
+import { publishAttempt } from './artifact-publish.ts';
 import type { ArtifactSettings } from './artifact-settings.ts';
 import {
   errorOutcome,
@@ -45,6 +47,8 @@ export interface JobRunnerDeps {
   events: EventBus;
   executor: TestExecutor;
   dataDir: string;
+  /** Where artifacts and baselines are kept; tests write below its staging folder first. */
+  artifactStore: ArtifactStore;
   clock: () => Date;
   logger: Logger;
   /** Size limits on artifacts (default: 50 MB a file, 500 MB a run). */
@@ -324,13 +328,18 @@ export class JobRunner {
     this.#active.set(job.id, active);
     const startedAt = this.#d.clock();
     let mask = (t: string): string => t;
+    /** What of the attempt's staging folder is left at the end goes (an errored test's files). */
+    let staged: string | null = null;
     try {
       const ctx = await this.#context(run);
       mask = makeMasker(ctx.secrets);
       // The first attempt keeps the historic folder name; each retry gets its own.
       const row = job.variant ? `-row${job.variant}` : '';
       const folder = `${test.id}${row}-${job.attempt}${n > 1 ? `-retry${n - 1}` : ''}`;
-      const artifactsDir = join(this.#d.dataDir, 'artifacts', run.id, folder);
+      const artifactsBase = `artifacts/${run.id}/${folder}`;
+      const artifactsRoot = this.#d.artifactStore.stagingRoot;
+      const artifactsDir = join(artifactsRoot, 'artifacts', run.id, folder);
+      staged = artifactsBase;
       await mkdir(artifactsDir, { recursive: true });
       const deadline = (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + DEADLINE_GRACE_MS;
       const locatorMemory = await loadLocatorMemory(
@@ -361,17 +370,18 @@ export class JobRunner {
           variables: { ...test.variables, ...ctx.variables, ...this.#rows.get(job.id) },
           secrets: ctx.secrets,
           artifactsDir,
-          artifactsBase: `artifacts/${run.id}/${folder}`,
+          artifactsBase,
+          artifactsRoot,
           options: ctx.options,
-          baselines: baselineSource(this.#d.store, this.#d.dataDir, run.projectId, test.id),
+          baselines: baselineSource(this.#d.store, this.#d.artifactStore, run.projectId, test.id),
           locatorMemory,
         },
         controller,
         deadline,
       ).finally(() => this.#lanes.release(lane));
       if (outcome.visual && !active.kind) {
-        const { store, dataDir, logger } = this.#d;
-        await recordNewBaselines(store, dataDir, run, test.id, outcome.visual, logger);
+        const { store, artifactStore, logger } = this.#d;
+        await recordNewBaselines(store, artifactStore, run, test.id, outcome.visual, logger);
       }
       const remembered = await rememberLocators(
         this.#d.store,
@@ -380,16 +390,21 @@ export class JobRunner {
         outcome,
         this.#d.logger,
       );
+      const addRunBytes = (delta: number): Promise<number> =>
+        this.#d.store.runs.addArtifactBytes(run.id, delta);
       const limited = await limitOutcomeArtifacts(
         remembered,
-        {
-          dataDir: this.#d.dataDir,
-          attemptDir: artifactsDir,
-          addRunBytes: (delta) => this.#d.store.runs.addArtifactBytes(run.id, delta),
-        },
+        { dataDir: artifactsRoot, attemptDir: artifactsDir, addRunBytes },
         this.#d.artifacts?.limits ?? defaultArtifactLimits,
       );
-      return { outcome: { ...limited, testId: test.id }, kind: active.kind };
+      const published = await publishAttempt(
+        this.#d.artifactStore,
+        artifactsBase,
+        limited,
+        addRunBytes,
+        this.#d.logger,
+      );
+      return { outcome: { ...published, testId: test.id }, kind: active.kind };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.#d.logger.warn({ runId: run.id, testId: test.id, err: mask(message) }, 'test errored');
@@ -398,6 +413,7 @@ export class JobRunner {
         kind: active.kind,
       };
     } finally {
+      if (staged) await this.#d.artifactStore.discard(staged).catch(() => undefined);
       this.#active.delete(job.id);
       settle();
     }

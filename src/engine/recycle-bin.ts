@@ -3,6 +3,7 @@ import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, notFound } from '../domain/errors.ts';
 import { DEFAULT_RECYCLE_BIN_DAYS } from '../domain/workspace-settings.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 import type { PurgedFiles } from '../store/recycle-bin.ts';
 import { safeFileName } from '../runner/artifacts.ts';
@@ -13,7 +14,9 @@ export type RecycleBinKind = (typeof recycleBinKinds)[number];
 
 export interface RecycleBinDeps {
   store: Store;
-  /** Run artifacts, baselines and test data of purged items are deleted under it. */
+  /** Run artifacts and baselines of purged items are deleted from it. */
+  artifactStore: ArtifactStore;
+  /** Test data of purged projects is deleted below it. */
   dataDir: string;
   clock: () => Date;
   /** Only info and warn are used, so a request's logger fits too. */
@@ -96,19 +99,33 @@ async function removeFiles(
   files: PurgedFiles,
   projectId: string | null,
 ): Promise<void> {
-  const root = resolve(deps.dataDir);
-  const paths = [
-    ...files.runIds.map((runId) => join('artifacts', runId)),
-    ...files.baselinePaths,
-    ...(projectId
-      ? [join('baselines', safeFileName(projectId)), join('test-data', projectId)]
-      : []),
+  const store = deps.artifactStore;
+  const removals: [string, () => Promise<unknown>][] = [
+    ...files.runIds.map((runId): [string, () => Promise<unknown>] => {
+      const prefix = `artifacts/${runId}/`;
+      return [prefix, () => store.deletePrefix(prefix)];
+    }),
+    ...files.baselinePaths.map((key): [string, () => Promise<unknown>] => [
+      key,
+      () => store.delete(key),
+    ]),
   ];
-  for (const relative of paths) {
-    const path = resolve(root, relative);
-    if (!path.startsWith(root + sep)) continue; // never outside the data dir
-    await rm(path, { recursive: true, force: true }).catch((err: unknown) => {
-      deps.logger?.warn({ err, path: relative }, 'could not delete a purged item’s files');
+  if (projectId) {
+    const baselines = `baselines/${safeFileName(projectId)}/`;
+    removals.push([baselines, () => store.deletePrefix(baselines)]);
+    // Test data is read by the runner from local disk on every machine, not from the store.
+    const root = resolve(deps.dataDir);
+    const testData = resolve(root, 'test-data', projectId);
+    if (testData.startsWith(root + sep)) {
+      removals.push([
+        join('test-data', projectId),
+        () => rm(testData, { recursive: true, force: true }),
+      ]);
+    }
+  }
+  for (const [what, remove] of removals) {
+    await remove().catch((err: unknown) => {
+      deps.logger?.warn({ err, path: what }, 'could not delete a purged item’s files');
     });
   }
 }

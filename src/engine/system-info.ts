@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { findChromium } from '../browser/find-chromium.ts';
 import { PLAYWRIGHT_VERSION } from '../browser/playwright.ts';
 import type { Config } from '../config.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 import { knownMigrations } from '../store/migrate.ts';
 import { readQueueStats } from '../store/queue-stats.ts';
@@ -14,7 +14,6 @@ import {
   workspaceCounts,
   type WorkspaceCounts,
 } from '../store/system-counts.ts';
-import { bytesUnder } from './artifact-limits.ts';
 
 const run = promisify(execFile);
 
@@ -43,7 +42,9 @@ export interface SystemInfo {
   counts: WorkspaceCounts;
   disk: {
     dataDir: string;
-    /** Bytes of run artifacts and visual baselines under the data folder. */
+    /** Where artifacts and baselines are kept: the data folder or `s3://bucket/prefix`. */
+    artifactStore: string;
+    /** Bytes of run artifacts and visual baselines in the artifact store (0 when it cannot be read). */
     artifactsBytes: number;
     baselinesBytes: number;
     /** Free bytes on the data folder's file system (null when the OS cannot say). */
@@ -53,6 +54,7 @@ export interface SystemInfo {
 
 export interface SystemInfoDeps {
   store: Store;
+  artifactStore: ArtifactStore;
   config: Pick<Config, 'dataDir' | 'chromiumPath' | 'browserWs'>;
   /** Whether the engine's worker loops run. */
   queueRunning: () => boolean;
@@ -96,13 +98,16 @@ export function systemInfoReader(
 
   const readDisk = async (): Promise<SystemInfo['disk']> => {
     const dir = deps.config.dataDir;
+    const bytes = (prefix: string): Promise<number> =>
+      deps.artifactStore.totalBytes(prefix).catch(() => 0);
     const [artifactsBytes, baselinesBytes, fs] = await Promise.all([
-      bytesUnder(join(dir, 'artifacts')),
-      bytesUnder(join(dir, 'baselines')),
+      bytes('artifacts/'),
+      bytes('baselines/'),
       statfs(dir).catch(() => null),
     ]);
     return {
       dataDir: dir,
+      artifactStore: deps.artifactStore.location,
       artifactsBytes,
       baselinesBytes,
       freeBytes: fs ? fs.bavail * fs.bsize : null,

@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { TestResult } from '../domain/run.ts';
 import type { BaselineSource, VisualBaseline, VisualCheck } from '../domain/visual.ts';
 import { safeFileName } from '../runner/artifacts.ts';
 import { pngSize } from '../runner/visual-compare.ts';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 
 /** Where one image came from: the run and, for an accepted one, who accepted it. */
@@ -15,18 +16,18 @@ interface Origin {
   acceptedBy: string | null;
 }
 
-/** An absolute path under the data dir from a stored relative one; refuses to leave it. */
-function underDataDir(dataDir: string, relative: string): string {
-  const root = resolve(dataDir);
+/** An absolute path under a folder from a stored relative one; refuses to leave it. */
+function under(dir: string, relative: string): string {
+  const root = resolve(dir);
   const path = resolve(root, relative);
-  if (!path.startsWith(root + sep)) throw new Error(`path ${relative} leaves the data dir`);
+  if (!path.startsWith(root + sep)) throw new Error(`path ${relative} leaves ${root}`);
   return path;
 }
 
-/** The runner's read access to one test's baselines, backed by the store and the data dir. */
+/** The runner's read access to one test's baselines, backed by the store and the artifact store. */
 export function baselineSource(
   store: Store,
-  dataDir: string,
+  artifacts: ArtifactStore,
   projectId: string,
   testId: string,
 ): BaselineSource {
@@ -35,28 +36,28 @@ export function baselineSource(
       const b = await store.visualBaselines.find(projectId, { testId, name, variant });
       if (!b) return null;
       // A row whose file was removed by hand counts as no baseline: the next run records one.
-      return readFile(underDataDir(dataDir, b.path)).catch(() => null);
+      // A store that cannot be read is an error, not "no baseline": a new one would pass the
+      // check while a regression went unseen.
+      return artifacts.read(b.path);
     },
   };
 }
 
 /** Copy an image into the baselines folder under a name that changes with its content. */
 async function storeImage(
-  dataDir: string,
+  artifacts: ArtifactStore,
+  bytes: Buffer,
   projectId: string,
   testId: string,
   check: VisualCheck,
   origin: Origin,
 ): Promise<VisualBaseline> {
-  const bytes = await readFile(underDataDir(dataDir, check.actual));
   const { width, height } = pngSize(bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // Content-addressed, so a run reading the old image never sees a half-written new one.
   const file = `${safeFileName(check.name) || 'screenshot'}-${safeFileName(check.variant)}-${sha256.slice(0, 12)}.png`;
   const path = ['baselines', safeFileName(projectId), safeFileName(testId), file].join('/');
-  const abs = underDataDir(dataDir, path);
-  await mkdir(dirname(abs), { recursive: true });
-  await writeFile(abs, bytes);
+  await artifacts.putBuffer(path, bytes, 'image/png');
   return {
     id: randomUUID(),
     projectId,
@@ -74,21 +75,22 @@ async function storeImage(
 }
 
 async function removeImage(
-  dataDir: string,
+  artifacts: ArtifactStore,
   b: VisualBaseline,
   keep?: VisualBaseline,
 ): Promise<void> {
   if (keep && keep.path === b.path) return;
-  await rm(underDataDir(dataDir, b.path), { force: true });
+  await artifacts.delete(b.path);
 }
 
 /**
  * Store the first images of screenshots that had no baseline (status `new`) as their baselines.
- * A parallel attempt may have recorded one meanwhile: the first stays.
+ * A parallel attempt may have recorded one meanwhile: the first stays. Runs right after the
+ * test, while its images are still in the artifact store's staging folder.
  */
 export async function recordNewBaselines(
   store: Store,
-  dataDir: string,
+  artifacts: ArtifactStore,
   run: { id: string; projectId: string },
   testId: string,
   checks: VisualCheck[],
@@ -97,13 +99,14 @@ export async function recordNewBaselines(
   for (const check of checks) {
     if (check.status !== 'new') continue;
     try {
-      const b = await storeImage(dataDir, run.projectId, testId, check, {
+      const bytes = await readFile(under(artifacts.stagingRoot, check.actual));
+      const b = await storeImage(artifacts, bytes, run.projectId, testId, check, {
         runId: run.id,
         acceptedBy: null,
       });
       if (!(await store.visualBaselines.insertIfAbsent(b))) {
         const kept = await store.visualBaselines.find(run.projectId, b);
-        if (kept?.path !== b.path) await removeImage(dataDir, b);
+        if (kept?.path !== b.path) await removeImage(artifacts, b);
       }
     } catch (e) {
       // The test's verdict stands; the next run simply records the baseline again.
@@ -131,7 +134,7 @@ function findCheck(results: TestResult[], testId: string, name: string): VisualC
  */
 export async function acceptBaseline(
   store: Store,
-  dataDir: string,
+  artifacts: ArtifactStore,
   projectId: string,
   runId: string,
   target: { testId: string; name: string },
@@ -149,20 +152,25 @@ export async function acceptBaseline(
       `screenshot "${target.name}" matched its baseline: nothing to accept`,
     );
   }
-  const b = await storeImage(dataDir, projectId, target.testId, check, { runId, acceptedBy });
+  const bytes = await artifacts.read(check.actual);
+  if (!bytes) throw notFound(`the image of screenshot "${target.name}" (its artifacts are gone)`);
+  const b = await storeImage(artifacts, bytes, projectId, target.testId, check, {
+    runId,
+    acceptedBy,
+  });
   const old = await store.visualBaselines.replace(b);
-  if (old) await removeImage(dataDir, old, b).catch(() => undefined);
+  if (old) await removeImage(artifacts, old, b).catch(() => undefined);
   return (await store.visualBaselines.find(projectId, b)) ?? b;
 }
 
 /** Delete one baseline and its image; the next run of its test records a new one. */
 export async function deleteBaseline(
   store: Store,
-  dataDir: string,
+  artifacts: ArtifactStore,
   projectId: string,
   id: string,
 ): Promise<void> {
   const b = await store.visualBaselines.delete(projectId, id);
   if (!b) throw notFound('baseline');
-  await removeImage(dataDir, b).catch(() => undefined);
+  await removeImage(artifacts, b).catch(() => undefined);
 }

@@ -9,7 +9,10 @@ import {
   type ReportInput,
 } from './report-model.ts';
 
-/** How the HTML report gets artifact bytes; the caller reads files, the renderer stays pure. */
+/**
+ * How the HTML report gets artifact bytes; the caller reads them beforehand (from the artifact
+ * store, see `embeddedImagePaths`), so the renderer stays pure.
+ */
 export interface HtmlOptions {
   readArtifact?: (path: string) => Buffer | undefined;
   /** Largest image embedded inline (default 2 MiB); larger ones become links. */
@@ -18,8 +21,8 @@ export interface HtmlOptions {
   maxTotalImageBytes?: number;
 }
 
-const DEFAULT_MAX_IMAGE = 2 * 1024 * 1024;
-const DEFAULT_MAX_TOTAL = 25 * 1024 * 1024;
+export const DEFAULT_MAX_IMAGE = 2 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL = 25 * 1024 * 1024;
 
 /** Escape text for HTML element content and double-quoted attributes. */
 export function htmlEscape(text: string): string {
@@ -76,6 +79,15 @@ const STATUS_LABEL: Record<RunStatus, string> = {
   queued: 'Queued',
   running: 'Running',
 };
+
+/** The images the page would embed, in page order: what a caller reads for `readArtifact`. */
+export function embeddedImagePaths(input: ReportInput): string[] {
+  return finalResults(input.results).flatMap(({ result: r }) =>
+    [r.artifacts.screenshot, ...(r.artifacts.screenshots ?? []).map((s) => s.path)].filter(
+      (p): p is string => !!p && !!imageTypes[p.split('.').pop()?.toLowerCase() ?? ''],
+    ),
+  );
+}
 
 /** `failed` covers tests that could not run too: both need a look. */
 const filterGroup = (r: TestResult): string =>

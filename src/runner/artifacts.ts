@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 /** Files of one test attempt: absolute paths to write, relative paths to record. */
-export class ArtifactStore {
+export class AttemptFiles {
   readonly dir: string;
   readonly #base: string;
   readonly #used = new Set<string>();

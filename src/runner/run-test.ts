@@ -9,7 +9,7 @@ import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TEST_TIMEOUT_MS } from '../domain/test
 import { makeMasker, maskDeep, substituteDeep, UnknownVariableError } from '../domain/variables.ts';
 import type { BaselineSource, VisualCheck } from '../domain/visual.ts';
 import type { LocatorMemory } from '../domain/locator-memory.ts';
-import { ArtifactStore } from './artifacts.ts';
+import { AttemptFiles } from './artifacts.ts';
 import { describeStep } from '../domain/describe-step.ts';
 import {
   isBrowserGoneError,
@@ -106,7 +106,7 @@ export async function runTest(
     status: 'skipped',
     durationMs: 0,
   }));
-  const artifacts = new ArtifactStore(input.artifactsDir, input.artifactsBase);
+  const artifacts = new AttemptFiles(input.artifactsDir, input.artifactsBase);
   const found: Artifacts = {};
   const visual: VisualCheck[] = [];
   let events: PageEvents | null = null;
@@ -272,7 +272,7 @@ interface Loop {
   page: Page;
   events: PageEvents;
   vars: Record<string, string>;
-  artifacts: ArtifactStore;
+  artifacts: AttemptFiles;
   found: Artifacts;
   visual: VisualCheck[];
   healer: LocatorHealer | null;
@@ -455,7 +455,7 @@ function noteMissing(found: Artifacts, name: string, e: unknown): void {
 async function screenshotFailure(
   ctx: BrowserContext,
   page: Page,
-  artifacts: ArtifactStore,
+  artifacts: AttemptFiles,
   found: Artifacts,
   timeout = SCREENSHOT_TIMEOUT_MS,
 ): Promise<void> {
@@ -501,7 +501,7 @@ function videoOptions(input: RunTestInput): {
 }
 
 /** Keep the recording of the closed context's page as `video.webm` (Playwright names it randomly). */
-async function saveVideo(video: Video, artifacts: ArtifactStore, found: Artifacts): Promise<void> {
+async function saveVideo(video: Video, artifacts: AttemptFiles, found: Artifacts): Promise<void> {
   const path = await artifacts.file('video', '.webm');
   await video
     .saveAs(path)

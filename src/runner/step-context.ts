@@ -2,7 +2,7 @@ import type { BrowserContext, Locator as PwLocator, Page } from 'playwright-core
 import type { Locator } from '../domain/locator.ts';
 import type { ConsoleEntry } from '../domain/run.ts';
 import type { BaselineSource, VisualCheck } from '../domain/visual.ts';
-import type { ArtifactStore } from './artifacts.ts';
+import type { AttemptFiles } from './artifacts.ts';
 import { isTimeoutError } from './errors.ts';
 
 /** What a step needs to run; one per step, built by runTest. */
@@ -17,7 +17,7 @@ export interface StepContext {
   /** Variables in scope; `set` and request captures write into it. */
   vars: Record<string, string>;
   testDataDir: string | undefined;
-  artifacts: ArtifactStore;
+  artifacts: AttemptFiles;
   /** Aborted when the test is cancelled or over its budget. */
   signal: AbortSignal;
   /** Console errors and uncaught page errors recorded in this test so far (live, not a copy). */

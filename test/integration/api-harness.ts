@@ -11,6 +11,7 @@ import type { TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
 import type { LiveView } from '../../src/engine/live-view.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
+import type { ArtifactStore } from '../../src/store/artifacts/artifact-store.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import { storeOptions } from '../../src/store/secret-key.ts';
 import { createAdmin, type TestUser } from './auth-helpers.ts';
@@ -90,6 +91,8 @@ export async function startHarness(
     artifacts?: ArtifactSettings;
     /** The dashboard's built files to serve (default: web/dist). */
     webDist?: string;
+    /** Where artifacts go (default: files below the harness's data dir); closed with the harness. */
+    artifactStore?: ArtifactStore;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-api-'));
@@ -119,6 +122,7 @@ export async function startHarness(
     workers: 2,
     stopGraceMs: 200,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
+    ...(opts.artifactStore ? { artifactStore: opts.artifactStore } : {}),
   });
   await engine.start();
   const app = await buildApp({
@@ -165,6 +169,7 @@ export async function startHarness(
       await app.close();
       await engine.stop();
       await queue.close();
+      await opts.artifactStore?.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

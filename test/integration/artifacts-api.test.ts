@@ -282,7 +282,12 @@ describe('serving artifacts of a real Chromium run', () => {
     const rest = String(failed.artifacts.screenshot).slice(`artifacts/${runId}/`.length);
     const later = new Date(Date.now() + 3 * 86_400_000);
     const report = await sweepArtifacts(
-      { store: h.store, dataDir: h.config.dataDir, clock: () => later },
+      {
+        store: h.store,
+        artifactStore: h.engine.artifactStore,
+        dataDir: h.config.dataDir,
+        clock: () => later,
+      },
       { days: 2, runs: 100 },
       { projectId },
     );

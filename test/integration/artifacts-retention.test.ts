@@ -7,6 +7,7 @@ import type { TestExecutor } from '../../src/engine/executor.ts';
 import { passingExecutor } from './api-harness.ts';
 import { addTests, dialects, newProject } from '../fixtures/engine/test-stores.ts';
 import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
+import { FilesystemArtifactStore } from '../../src/store/artifacts/filesystem.ts';
 
 /** Retention on both databases: by count and by age, with an injected clock. */
 
@@ -62,12 +63,22 @@ describe.each(dialects)('artifact retention on %s', (dialect) => {
     const results = await t.store.results.listByRun(runIds[0]!);
     const path = results[0]!.artifacts.screenshots![0]!.path.split('/').slice(2).join('/');
     const run0 = (await t.store.runs.get(project.id, runIds[0]!))!;
-    const gone = await openRunArtifact(t.store, t.dir, run0, path).catch((e: unknown) => e);
+    const gone = await openRunArtifact(
+      t.store,
+      new FilesystemArtifactStore(t.dir),
+      run0,
+      path,
+    ).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(AppError);
     expect((gone as AppError).code).toBe('artifact_expired');
     expect((gone as AppError).status).toBe(410);
     const run1 = (await t.store.runs.get(project.id, runIds[1]!))!;
-    const kept = await openRunArtifact(t.store, t.dir, run1, path.replace(runIds[0]!, runIds[1]!));
+    const kept = await openRunArtifact(
+      t.store,
+      new FilesystemArtifactStore(t.dir),
+      run1,
+      path.replace(runIds[0]!, runIds[1]!),
+    );
     expect(kept.bytes).toBe(1024);
     kept.stream.destroy();
 

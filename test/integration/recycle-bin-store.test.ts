@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/connect.ts';
 import { addTests, dialects, doc } from '../fixtures/engine/test-stores.ts';
 import { makeResult, makeRun } from '../helpers/records.ts';
 import { useTestStore } from '../helpers/suite-store.ts';
+import { FilesystemArtifactStore } from '../../src/store/artifacts/filesystem.ts';
 
 const DAY = 86_400_000;
 
@@ -175,11 +176,26 @@ describe.each(dialects)('recycle bin in the store on %s', (dialect) => {
     mkdirSync(data, { recursive: true });
 
     await expect(
-      purgeItem({ store: t.store, dataDir: t.dir, clock: () => new Date() }, ws, 'project', p.id),
+      purgeItem(
+        {
+          store: t.store,
+          artifactStore: new FilesystemArtifactStore(t.dir),
+          dataDir: t.dir,
+          clock: () => new Date(),
+        },
+        ws,
+        'project',
+        p.id,
+      ),
     ).rejects.toMatchObject({ code: 'not_found' }); // live projects are not in the bin
     await t.store.projects.softDelete(p.id);
     await purgeItem(
-      { store: t.store, dataDir: t.dir, clock: () => new Date() },
+      {
+        store: t.store,
+        artifactStore: new FilesystemArtifactStore(t.dir),
+        dataDir: t.dir,
+        clock: () => new Date(),
+      },
       ws,
       'project',
       p.id,
@@ -235,6 +251,7 @@ describe.each(dialects)('recycle bin in the store on %s', (dialect) => {
 
     const purged = await purgeExpired({
       store: t.store,
+      artifactStore: new FilesystemArtifactStore(t.dir),
       dataDir: t.dir,
       clock: () => new Date(now),
     });

@@ -8,6 +8,7 @@ import { addTests, dialects } from '../fixtures/engine/test-stores.ts';
 import { useTestStore } from '../helpers/suite-store.ts';
 import { errorBody, startHarness, type Harness } from './api-harness.ts';
 import { createMember } from './auth-helpers.ts';
+import { FilesystemArtifactStore } from '../../src/store/artifacts/filesystem.ts';
 
 describe('GET /api/v1/system', () => {
   let h: Harness;
@@ -109,6 +110,7 @@ describe.each(dialects)('system info from the store on %s', (dialect) => {
 
     const read = systemInfoReader({
       store: t.store,
+      artifactStore: new FilesystemArtifactStore(t.dir),
       config: { dataDir: t.dir, chromiumPath: '/nonexistent/chromium', browserWs: null },
       queueRunning: () => false,
       startedAt: Date.now() - 5_000,

@@ -16,6 +16,7 @@ import {
 import { dialects, doc, newProject } from '../fixtures/engine/test-stores.ts';
 import { makeResult, makeRun } from '../helpers/records.ts';
 import { useTestStore } from '../helpers/suite-store.ts';
+import { FilesystemArtifactStore } from '../../src/store/artifacts/filesystem.ts';
 
 /** A PNG of one colour, written as an artifact; returns its path relative to the data dir. */
 function artifact(dir: string, runId: string, name: string, grey: number, width = 8): string {
@@ -96,10 +97,14 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     const other = await newProject(t.store);
     const first = artifact(t.dir, 'r1', 'home', 40);
     const run1 = await runWith(p.id, test.id, [check(first, 'new')]);
-    await recordNewBaselines(t.store, t.dir, run1, test.id, [check(first, 'new')]);
+    await recordNewBaselines(t.store, new FilesystemArtifactStore(t.dir), run1, test.id, [
+      check(first, 'new'),
+    ]);
     // A parallel attempt's image does not replace the first one.
     const late = artifact(t.dir, 'r1b', 'home', 90);
-    await recordNewBaselines(t.store, t.dir, run1, test.id, [check(late, 'new')]);
+    await recordNewBaselines(t.store, new FilesystemArtifactStore(t.dir), run1, test.id, [
+      check(late, 'new'),
+    ]);
     const [b] = await t.store.visualBaselines.list(p.id);
     expect(b).toMatchObject({
       testId: test.id,
@@ -112,24 +117,34 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     expect(sha(join(t.dir, b!.path))).toBe(sha(join(t.dir, first)));
     expect(await t.store.visualBaselines.list(p.id)).toHaveLength(1);
     expect(await t.store.visualBaselines.list(other.id)).toEqual([]);
-    const source = baselineSource(t.store, t.dir, p.id, test.id);
+    const source = baselineSource(t.store, new FilesystemArtifactStore(t.dir), p.id, test.id);
     expect(
       (await source.get('home', 'chromium-1280x720'))?.equals(readFileSync(join(t.dir, first))),
     ).toBe(true);
     expect(await source.get('home', 'chromium-390x844')).toBeNull();
     expect(
-      await baselineSource(t.store, t.dir, other.id, test.id).get('home', 'chromium-1280x720'),
+      await baselineSource(t.store, new FilesystemArtifactStore(t.dir), other.id, test.id).get(
+        'home',
+        'chromium-1280x720',
+      ),
     ).toBeNull();
 
     const changed = artifact(t.dir, 'r2', 'home', 200);
     const run2 = await runWith(p.id, test.id, [check(changed, 'failed')]);
     // Another project cannot reach this run.
     await expect(
-      acceptBaseline(t.store, t.dir, other.id, run2.id, { testId: test.id, name: 'home' }, 'x'),
+      acceptBaseline(
+        t.store,
+        new FilesystemArtifactStore(t.dir),
+        other.id,
+        run2.id,
+        { testId: test.id, name: 'home' },
+        'x',
+      ),
     ).rejects.toMatchObject({ code: 'not_found' });
     const accepted = await acceptBaseline(
       t.store,
-      t.dir,
+      new FilesystemArtifactStore(t.dir),
       p.id,
       run2.id,
       { testId: test.id, name: 'home' },
@@ -146,7 +161,7 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     const run3 = await runWith(p.id, test.id, [check(changed, 'matched')]);
     const conflict = await acceptBaseline(
       t.store,
-      t.dir,
+      new FilesystemArtifactStore(t.dir),
       p.id,
       run3.id,
       { testId: test.id, name: 'home' },
@@ -155,10 +170,12 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     expect(conflict).toBeInstanceOf(AppError);
     expect(conflict).toMatchObject({ code: 'conflict' });
 
-    await expect(deleteBaseline(t.store, t.dir, other.id, b!.id)).rejects.toMatchObject({
+    await expect(
+      deleteBaseline(t.store, new FilesystemArtifactStore(t.dir), other.id, b!.id),
+    ).rejects.toMatchObject({
       code: 'not_found',
     });
-    await deleteBaseline(t.store, t.dir, p.id, b!.id);
+    await deleteBaseline(t.store, new FilesystemArtifactStore(t.dir), p.id, b!.id);
     expect(await t.store.visualBaselines.list(p.id)).toEqual([]);
     expect(existsSync(join(t.dir, accepted.path))).toBe(false);
   });
@@ -166,9 +183,13 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
   it('keeps the baselines of a deleted test for a restore, and drops them when it is purged', async () => {
     const { p, test } = await setup();
     const img = artifact(t.dir, 'r9', 'home', 10);
-    await recordNewBaselines(t.store, t.dir, { id: 'r9', projectId: p.id }, test.id, [
-      check(img, 'new'),
-    ]);
+    await recordNewBaselines(
+      t.store,
+      new FilesystemArtifactStore(t.dir),
+      { id: 'r9', projectId: p.id },
+      test.id,
+      [check(img, 'new')],
+    );
     const [kept] = await t.store.visualBaselines.list(p.id, test.id);
     expect(kept).toBeDefined();
     await t.store.tests.delete(p.id, test.id);
@@ -177,7 +198,12 @@ describe.each(dialects)('visual baselines in the store on %s', (dialect) => {
     const workspaceId = p.workspaceId ?? (await t.store.accounts.createWorkspace('v', true)).id;
     if (!p.workspaceId) await t.store.accounts.adoptOrphanProjects(workspaceId);
     await purgeItem(
-      { store: t.store, dataDir: t.dir, clock: () => new Date() },
+      {
+        store: t.store,
+        artifactStore: new FilesystemArtifactStore(t.dir),
+        dataDir: t.dir,
+        clock: () => new Date(),
+      },
       workspaceId,
       'test',
       test.id,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
 import type { Run } from '../../domain/run.ts';
 import { openRunArtifact } from '../../engine/artifact-files.ts';
+import { artifactContentTypes } from '../../store/artifacts/artifact-store.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam } from '../project-scope.ts';
@@ -22,16 +23,7 @@ const query = z.object({
     .describe('Send Content-Disposition: attachment with the file name'),
 });
 
-const contentTypes: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.zip': 'application/zip',
-  '.webm': 'video/webm',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.log': 'text/plain; charset=utf-8',
-};
+const contentTypes = artifactContentTypes;
 
 const description =
   "A file the run recorded (screenshot, trace, video, …), streamed. The result DTOs' " +
@@ -49,7 +41,7 @@ const responses = {
       ]),
     ),
   },
-  ...errorResponses(401, 403, 404, 410),
+  ...errorResponses(401, 403, 404, 410, 503),
 };
 
 type Query = z.output<typeof query>;
@@ -78,7 +70,7 @@ async function sendArtifact(
   path: string,
   q: Query,
 ): Promise<FastifyReply> {
-  const file = await openRunArtifact(deps.store, deps.config.dataDir, run, path);
+  const file = await openRunArtifact(deps.store, deps.engine.artifactStore, run, path);
   reply.header('content-length', file.bytes);
   reply.header('x-content-type-options', 'nosniff');
   // Nothing served here is a page: never let a file run script in the API's origin.

@@ -80,8 +80,13 @@ function requireFor(
  * Sentri's paths for the same (`POST /restore/:type/:id`, `DELETE /purge/:type/:id`).
  */
 export const recycleBinRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
-  const { store, config } = deps;
-  const binDeps = { store, dataDir: config.dataDir, clock: () => new Date() };
+  const { store, config, engine } = deps;
+  const binDeps = {
+    store,
+    artifactStore: engine.artifactStore,
+    dataDir: config.dataDir,
+    clock: () => new Date(),
+  };
 
   app.get(
     '/recycle-bin',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import pkg from '../../../package.json' with { type: 'json' };
 import type { Project } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
-import { artifactReader } from '../../report/artifact-reader.ts';
+import { reportImageReader } from '../../engine/report-images.ts';
 import { reportContentTypes, reportFormats, renderReport } from '../../report/index.ts';
 import { jsonReportJsonSchema } from '../../report/json.ts';
 import { loadReportInput } from '../../report/report-source.ts';
@@ -64,9 +64,13 @@ async function sendReport(
     },
     toolVersion: pkg.version,
   });
-  const report = renderReport(q.format, input, {
-    readArtifact: artifactReader(deps.config.dataDir),
-  });
+  const report = renderReport(
+    q.format,
+    input,
+    q.format === 'html'
+      ? { readArtifact: await reportImageReader(deps.engine.artifactStore, input) }
+      : {},
+  );
   if (q.download === 'true' || q.download === '1') {
     const name = `greenlight-${found.project.slug}-${found.run.id}.${report.extension}`.replace(
       /[^A-Za-z0-9._-]/g,

@@ -41,6 +41,9 @@ const systemDto = z
     }),
     disk: z.object({
       dataDir: z.string(),
+      artifactStore: z
+        .string()
+        .describe('Where artifacts are kept: the data folder or s3://bucket/prefix'),
       artifactsBytes: z.number().int(),
       baselinesBytes: z.number().int(),
       freeBytes: z.number().nullable(),
@@ -59,6 +62,7 @@ const systemDto = z
 export const systemRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
   const read = systemInfoReader({
     store: deps.store,
+    artifactStore: deps.engine.artifactStore,
     config: deps.config,
     queueRunning: () => deps.engine.running,
     startedAt: Date.now(),

@@ -11,7 +11,7 @@ const id = z.string().min(1).max(200);
 
 /** Visual regression baselines of a project: list, accept a run's image, delete. */
 export const visualRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps }) => {
-  const { store, config } = deps;
+  const { store, engine } = deps;
 
   app.post(
     '/runs/:runId/visual/accept',
@@ -30,7 +30,7 @@ export const visualRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const who = p?.kind === 'user' ? p.email : 'unknown';
       const b = await acceptBaseline(
         store,
-        config.dataDir,
+        engine.artifactStore,
         projectOf(req).id,
         req.params.runId,
         req.body,
@@ -68,7 +68,7 @@ export const visualRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       },
     },
     async (req, reply) => {
-      await deleteBaseline(store, config.dataDir, projectOf(req).id, req.params.baselineId);
+      await deleteBaseline(store, engine.artifactStore, projectOf(req).id, req.params.baselineId);
       return reply.code(204).send();
     },
   );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { sweepArtifacts } from '../../engine/artifact-retention.ts';
+import { openArtifactStore } from '../../store/artifacts/open.ts';
 import { openStore } from '../../store/connect.ts';
 import { plural } from '../plural.ts';
 
@@ -27,6 +28,7 @@ export function registerArtifacts(program: Command): void {
     .action(async (o: { project?: string; json?: boolean }) => {
       const config = loadConfig();
       const store = await openStore({ databaseUrl: config.databaseUrl });
+      const artifactStore = await openArtifactStore(config);
       try {
         let projectId: string | undefined;
         if (o.project) {
@@ -35,7 +37,7 @@ export function registerArtifacts(program: Command): void {
           projectId = project.id;
         }
         const report = await sweepArtifacts(
-          { store, dataDir: config.dataDir, clock: () => new Date() },
+          { store, artifactStore, dataDir: config.dataDir, clock: () => new Date() },
           { days: config.artifactRetentionDays, runs: config.artifactRetentionRuns },
           projectId ? { projectId } : {},
         );
@@ -51,6 +53,7 @@ export function registerArtifacts(program: Command): void {
             `(keeping ${config.artifactRetentionDays} days, newest ${config.artifactRetentionRuns} runs per project)\n`,
         );
       } finally {
+        await artifactStore.close();
         await store.close();
       }
     });

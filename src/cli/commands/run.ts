@@ -120,7 +120,10 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
     }
     const results = await rt.store.results.listByRun(run.id);
     if (o.json) process.stdout.write(`${JSON.stringify({ run: finished, results }, null, 2)}\n`);
-    else out.write(`${formatSummary(finished, results, out.isTTY === true, rt.config.dataDir)}\n`);
+    else
+      out.write(
+        `${formatSummary(finished, results, out.isTTY === true, rt.engine.artifactStore.location)}\n`,
+      );
     const files = {
       junit: o.junit,
       html: o.html,
@@ -133,6 +136,7 @@ export async function runProject(rt: Runtime, projectRef: string, o: RunOptions)
       { run: finished, project },
       files,
       rt.config.dataDir,
+      rt.engine.artifactStore,
     );
     for (const line of written) out.write(`Report ${line}\n`);
     return finished;
