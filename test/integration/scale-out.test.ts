@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
 import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
 import { seedSuite, startProcess, urlWithSchema, type ClusterProcess } from '../helpers/cluster.ts';
+import { runCli } from '../helpers/cli.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
@@ -143,3 +144,9 @@ it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every
   });
   ctl.abort();
 }, 420_000);
+
+it('refuses a worker that would take no jobs', async () => {
+  const r = await runCli(['worker'], { GREENLIGHT_DATA_DIR: dataDir, GREENLIGHT_WORKERS: '0' });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/GREENLIGHT_WORKERS=0 would take no jobs/);
+}, 180_000);
