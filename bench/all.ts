@@ -86,6 +86,24 @@ const steps: Step[] = [
       full: ['--sizes', '100,1000,10000', '--dialects', 'sqlite,postgres'],
     },
   },
+  {
+    name: 'queue',
+    script: 'bench/queue.ts',
+    args: {
+      quick: ['--jobs', '500', '--samples', '10'],
+      default: ['--jobs', '2000', '--samples', '20'],
+      full: ['--jobs', '10000', '--samples', '50'],
+    },
+  },
+  {
+    name: 'workers',
+    script: 'bench/workers.ts',
+    args: {
+      quick: ['--tests', '20', '--workers', '1,2,3'],
+      default: ['--tests', '60', '--workers', '1,2,3'],
+      full: ['--tests', '60', '--workers', '1,2,3'],
+    },
+  },
 ];
 
 interface Done {

@@ -16,7 +16,10 @@ export interface Config {
   chromiumPath: string | null;
   /** Remote browser endpoint, Playwright run-server protocol (GREENLIGHT_BROWSER_WS). */
   browserWs: string | null;
-  /** Browser contexts this process runs at once across all runs (GREENLIGHT_WORKERS). */
+  /**
+   * Browser contexts this process runs at once across all runs (GREENLIGHT_WORKERS); 0: a
+   * `serve` that executes no tests, leaving them to `greenlight worker` processes.
+   */
   workers: number;
   /** Largest accepted request body in bytes (GREENLIGHT_BODY_LIMIT). */
   bodyLimit: number;
@@ -141,7 +144,7 @@ const envSchema = z.object({
   GREENLIGHT_PUBLIC_URL: z.url().optional(),
   GREENLIGHT_CHROMIUM_PATH: z.string().min(1).optional(),
   GREENLIGHT_BROWSER_WS: z.string().min(1).optional(),
-  GREENLIGHT_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
+  GREENLIGHT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   GREENLIGHT_STOP_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   GREENLIGHT_BODY_LIMIT: z.coerce.number().int().min(1024).optional(),
   GREENLIGHT_OPEN_REGISTRATION: z.enum(['0', '1', 'true', 'false']).optional(),

@@ -98,7 +98,21 @@ export async function openRuntime(
       );
     }
   }
-  const queue = new LocalQueue(store);
+  // On PostgreSQL, a job queued by any process wakes the idle workers of every other one.
+  const wakeChannel =
+    store.dialect === 'postgres'
+      ? await PgBroadcast.open({
+          databaseUrl: config.databaseUrl,
+          prefix: 'greenlight_jobs',
+          onError: (err) =>
+            logger.warn({ err }, 'job wake-up channel (LISTEN/NOTIFY) failed; reconnecting'),
+        }).catch(async (e: unknown) => {
+          await broadcast?.close();
+          await store.close();
+          throw e;
+        })
+      : null;
+  const queue = new LocalQueue(store, wakeChannel ? { wakeChannel } : {});
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
   // Run targets are user input: every request of every test passes the URL guard (SSRF).
@@ -133,6 +147,8 @@ export async function openRuntime(
       closed = true;
       await drain();
       await queue.close();
+      await wakeChannel?.flush();
+      await wakeChannel?.close();
       await pool.close();
       await egress.close();
       // After the engine: its last events (a test handed back, a verdict) still go out.

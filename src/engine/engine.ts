@@ -149,7 +149,8 @@ export class Engine {
       }
     });
     if (this.#d.artifacts.retention) this.#sweeper.start();
-    const n = Math.max(1, Math.floor(this.#d.workers));
+    // 0: an API process beside `greenlight worker`s; it queues, follows and finishes runs.
+    const n = Math.max(0, Math.floor(this.#d.workers));
     for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
   }
 

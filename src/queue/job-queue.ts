@@ -20,9 +20,9 @@ export interface InTransaction {
 }
 
 /**
- * Where a run's work waits for a worker. One job is one test of one run. Implementations: the
- * embedded LocalQueue (durable in the store's jobs table) and, later, pg-boss for many processes;
- * the engine only talks to this interface.
+ * Where a run's work waits for a worker. One job is one test of one run. The implementation is
+ * LocalQueue (durable in the store's jobs table, shared by every process on the database; see
+ * "Job engine (issue 13)" in docs/design-notes.md); the engine only talks to this interface.
  */
 export interface JobQueue {
   /**

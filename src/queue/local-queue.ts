@@ -3,13 +3,20 @@ import { hostname } from 'node:os';
 import type { TestResult } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
 import type { InTransaction, Job, JobQueue, PlannedJob } from './job-queue.ts';
+import type { WakeChannel } from './wake-channel.ts';
 
 export interface LocalQueueOptions {
   /**
    * How often an idle worker looks again without being woken. Enqueues, completions and due
-   * retries in this process wake workers at once; the poll only catches other writers.
+   * retries in this process wake workers at once; the poll only catches other writers (and,
+   * with a `wakeChannel`, messages lost while its connection was down).
    */
   pollIntervalMs?: number;
+  /**
+   * Shared by every process on the database (PostgreSQL): whatever makes a job claimable here
+   * is announced on it, and what other processes announce wakes the workers here at once.
+   */
+  wakeChannel?: WakeChannel;
   clock?: () => Date;
   /**
    * How long a claimed job stays ours without a heartbeat (default 30 s). The holder renews it
@@ -51,6 +58,9 @@ export class LocalQueue implements JobQueue {
   /** Bumped on every wake-up; a claimer that saw an older value does not go to sleep. */
   #generation = 0;
   #sleepers = new Set<() => void>();
+  readonly #channel: WakeChannel | null;
+  /** An announcement is due at the next turn of the event loop (several coalesce into one). */
+  #announcing = false;
 
   constructor(store: Store, opts: LocalQueueOptions = {}) {
     this.#store = store;
@@ -59,6 +69,16 @@ export class LocalQueue implements JobQueue {
     this.#leaseMs = Math.max(1, opts.leaseMs ?? 30_000);
     this.#keepFinishedMs = opts.keepFinishedJobsMs ?? 60 * 60_000;
     this.#purgeEveryMs = Math.min(10 * 60_000, this.#keepFinishedMs);
+    this.#channel = opts.wakeChannel ?? null;
+    // Our own announcements come back too; this process's workers were woken when it sent them.
+    this.#channel?.onMessage((from) => {
+      if (from !== this.id) this.#wake();
+    });
+  }
+
+  /** Claimers asleep now, waiting to be woken or for the next poll (idle workers). */
+  get idleClaimers(): number {
+    return this.#sleepers.size;
   }
 
   /**
@@ -90,7 +110,7 @@ export class LocalQueue implements JobQueue {
         seq,
       })),
     );
-    s.afterCommit(() => this.#wake());
+    s.afterCommit(() => this.#wake(true));
     return jobs;
   }
 
@@ -126,8 +146,8 @@ export class LocalQueue implements JobQueue {
       await tx.results.insert(job.projectId, result);
       return true;
     });
-    // A finished job frees a slot of its run's parallelism limit.
-    this.#wake();
+    // A finished job frees a slot of its run's parallelism limit, for any process.
+    this.#wake(true);
     return ok;
   }
 
@@ -140,7 +160,7 @@ export class LocalQueue implements JobQueue {
       error: opts.error,
     });
     // Wake the workers when the job falls due instead of waiting for the next poll.
-    const timer = setTimeout(() => this.#wake(), Math.max(0, opts.delayMs) + 5);
+    const timer = setTimeout(() => this.#wake(true), Math.max(0, opts.delayMs) + 5);
     timer.unref();
     return ok;
   }
@@ -151,14 +171,14 @@ export class LocalQueue implements JobQueue {
       newAttempt: false,
       error: null,
     });
-    this.#wake();
+    this.#wake(true);
     return ok;
   }
 
   async discard(job: Job): Promise<void> {
     this.#held.delete(job.id);
     await this.#store.jobs.discard(job.id);
-    this.#wake();
+    this.#wake(true);
   }
 
   async cancelRun(runId: string, opts: InTransaction = {}): Promise<number> {
@@ -181,11 +201,13 @@ export class LocalQueue implements JobQueue {
         jobs.push({ ...job, status: 'queued', attempt: job.attempt + 1, lockedBy: null });
       }
     }
-    if (jobs.length > 0) this.#wake();
+    if (jobs.length > 0) this.#wake(true);
     return jobs;
   }
 
   async close(): Promise<void> {
+    // Jobs handed back while stopping are for the other processes to take: tell them now.
+    this.#announce();
     this.#closed = true;
     // Jobs still held stop being renewed: like a process that died, their leases run out.
     this.#stopHeartbeat();
@@ -228,10 +250,22 @@ export class LocalQueue implements JobQueue {
     return job.lockedBy;
   }
 
-  #wake(): void {
+  /** Wake this process's idle workers; `announce`: the other processes' ones too. */
+  #wake(announce = false): void {
     this.#generation++;
     for (const wake of this.#sleepers) wake();
     this.#sleepers.clear();
+    if (announce && this.#channel && !this.#closed && !this.#announcing) {
+      this.#announcing = true;
+      setImmediate(() => this.#announce());
+    }
+  }
+
+  /** Send the announcement that is due (once, however many changes asked for it). */
+  #announce(): void {
+    if (!this.#announcing) return;
+    this.#announcing = false;
+    this.#channel?.send(this.id);
   }
 
   /** Until woken, aborted, or the poll interval passes; returns at once if woken meanwhile. */

@@ -15,7 +15,7 @@ export function registerDemo(program: Command): void {
     .option('--serve', 'keep the server running afterwards (API on :3001, demo site on :3100)')
     .action(async (o: { workers?: number; serve?: boolean }) => {
       const base = loadConfig(process.env, quietLogs());
-      const config = { ...base, workers: Math.max(base.workers, o.workers ?? 0) };
+      const config = { ...base, workers: Math.max(1, base.workers, o.workers ?? 0) };
       const server = await startServer(config, { demo: true });
       process.stdout.write(
         `Greenlight ${server.url} · demo site ${server.demo?.url} · data in ${config.dataDir}\n`,

@@ -188,7 +188,7 @@ export function registerRun(program: Command): void {
   addSelectionFlags(addTagFlags(cmd)).action(async (projectRef: string, o: RunOptions) => {
     const base = loadConfig(process.env, quietLogs());
     // This process exists for this run: give it as many browser slots as the run asks for.
-    const rt = await openRuntime({ ...base, workers: Math.max(base.workers, o.workers ?? 0) });
+    const rt = await openRuntime({ ...base, workers: Math.max(1, base.workers, o.workers ?? 0) });
     try {
       const run = await runProject(rt, projectRef, o);
       process.exitCode = exitCodeFor(run.status);

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isTerminal } from '../../src/domain/run.ts';
+import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { seedSuite, startProcess, urlWithSchema, type ClusterProcess } from '../helpers/cluster.ts';
+import { runCli } from '../helpers/cli.ts';
+import { sseReader, type SseMessage } from '../helpers/sse.ts';
+import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+import { until } from '../helpers/until.ts';
+import { createAdmin } from './auth-helpers.ts';
+
+// Issue 13's "done means": one PostgreSQL, two `greenlight serve` processes that execute nothing
+// (GREENLIGHT_WORKERS=0) and three `greenlight worker` processes, all real CLI processes. A run of
+// 60 browser tests is started on the first server and followed over SSE on the second; one
+// worker is killed with SIGKILL while it runs a test. Every test still ends with exactly one
+// result, and the second server's stream carries every test's result and the run's end.
+
+const TESTS = 60;
+/** How long any one wait may take on a loaded machine before the test fails saying what. */
+const WAIT_MS = 200_000;
+
+let t: TestStore;
+let site: StaticServer;
+let dataDir: string;
+const procs: ClusterProcess[] = [];
+
+beforeAll(async () => {
+  t = await openTestStore('postgres');
+  site = await startStaticServer(join(import.meta.dirname, '..', 'fixtures', 'runner'));
+  dataDir = mkdtempSync(join(tmpdir(), 'gl-scale-'));
+});
+
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+  await site?.close();
+  await t?.dispose();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(kind: 'serve' | 'worker', env: Record<string, string> = {}) {
+  const p = await startProcess(
+    kind,
+    {
+      DATABASE_URL: urlWithSchema(t.databaseUrl, t.schema!),
+      GREENLIGHT_DATA_DIR: dataDir,
+      GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY.toString('hex'),
+      GREENLIGHT_STOP_GRACE_MS: '1000',
+      ...env,
+    },
+    WAIT_MS,
+  );
+  procs.push(p);
+  return p;
+}
+
+it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every event from a second server', async () => {
+  const { projectId, testIds } = await seedSuite(t.store, site.url, TESTS);
+  const admin = await createAdmin(t.store);
+  const auth = { authorization: `Bearer ${admin.apiKey}` };
+  const [first, second] = await Promise.all([
+    start('serve', { GREENLIGHT_WORKERS: '0' }),
+    start('serve', { GREENLIGHT_WORKERS: '0' }),
+  ]);
+
+  // Queued on the first server; nothing executes it yet (neither server runs tests).
+  const created = await fetch(`${first.url}/api/v1/projects/${projectId}/runs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ parallelWorkers: 3 }),
+  });
+  expect(created.status).toBe(202);
+  const runId = ((await created.json()) as { id: string }).id;
+
+  // Followed on the second server from before the first test starts.
+  const ctl = new AbortController();
+  const res = await fetch(`${second.url}/api/v1/projects/${projectId}/runs/${runId}/events`, {
+    headers: auth,
+    signal: ctl.signal,
+  });
+  expect(res.status).toBe(200);
+  const sse = sseReader(res, { skip: (m) => m.event === undefined });
+  const seen: SseMessage[] = [];
+  const streamEnded = (async () => {
+    for (let m = await sse.next(); m; m = await sse.next()) seen.push(m);
+  })();
+  await until('the run state on the stream', () => seen.some((m) => m.event === 'run.state'));
+
+  const workers = await Promise.all(
+    [1, 2, 3].map(() => start('worker', { GREENLIGHT_WORKERS: '1' })),
+  );
+
+  // SIGKILL a worker while it holds a running test, once the run is well under way.
+  const holderOf = (lockedBy: string | null) =>
+    workers.find((w) => lockedBy?.includes(`:${w.pid}:`));
+  const victim = await until(
+    'a worker holding a running test, 10 results in',
+    async () => {
+      if ((await t.store.results.listByRun(runId)).length < 10) return undefined;
+      const jobs = await t.store.jobs.listByRun(runId);
+      const job = jobs.find((j) => j.status === 'running' && holderOf(j.lockedBy));
+      return job && { worker: holderOf(job.lockedBy)!, job };
+    },
+    { timeoutMs: WAIT_MS, intervalMs: 10 },
+  );
+  await victim.worker.stop('SIGKILL');
+
+  const run = await until(
+    'the run to finish',
+    async () => {
+      const r = await t.store.runs.get(projectId, runId);
+      return r && isTerminal(r.status) && r;
+    },
+    { timeoutMs: WAIT_MS },
+  );
+  expect(run).toMatchObject({ status: 'passed', total: TESTS, passed: TESTS });
+
+  // Exactly one result per test, none lost, none doubled.
+  const results = await t.store.results.listByRun(runId);
+  expect(results).toHaveLength(TESTS);
+  expect(new Set(results.map((r) => r.testId))).toEqual(new Set(testIds));
+  expect(results.every((r) => r.status === 'passed')).toBe(true);
+  // The killed worker's test ran again elsewhere, as a second attempt.
+  const jobs = await t.store.jobs.listByRun(runId);
+  expect(jobs.every((j) => j.status === 'done')).toBe(true);
+  // Only the workers executed tests: the servers (GREENLIGHT_WORKERS=0) took none.
+  expect(jobs.every((j) => holderOf(j.lockedBy) !== undefined)).toBe(true);
+  const retaken = jobs.find((j) => j.id === victim.job.id)!;
+  expect(retaken.attempt).toBe(2);
+  expect(holderOf(retaken.lockedBy)).not.toBe(victim.worker);
+  expect(results.find((r) => r.testId === victim.job.testId)?.attempt).toBe(2);
+
+  // The second server streamed every test's result once and the run's end, then closed.
+  await until('the stream to end', async () => {
+    await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 100))]);
+    return seen.some((m) => m.event === 'run.finished');
+  });
+  const finished = seen.filter((m) => m.event === 'test.finished');
+  expect(finished.map((m) => m.data?.testId).sort()).toEqual([...testIds].sort());
+  expect(seen.find((m) => m.event === 'run.finished')?.data).toMatchObject({
+    runId,
+    status: 'passed',
+  });
+  ctl.abort();
+}, 420_000);
+
+it('refuses a worker that would take no jobs', async () => {
+  const r = await runCli(['worker'], { GREENLIGHT_DATA_DIR: dataDir, GREENLIGHT_WORKERS: '0' });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/GREENLIGHT_WORKERS=0 would take no jobs/);
+}, 180_000);
