@@ -35,6 +35,11 @@ export interface CrawlServiceDeps {
     testId: string,
     opts?: { baseUrl?: string; signal?: AbortSignal },
   ) => Promise<NonNullable<CrawlOptions['storageState']>>;
+  /**
+   * This process's lease id: recorded on each crawl, so that another server starting fails it
+   * only once this process is gone. None: the crawl counts as abandoned.
+   */
+  owner?: string;
 }
 
 interface Live {
@@ -111,6 +116,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
       projectId: project.id,
       options: { ...options },
       createdBy: actor,
+      owner: this.#deps.owner ?? null,
     });
     const live: Live = {
       controller: new AbortController(),

@@ -46,6 +46,11 @@ export interface ScanServiceDeps {
   /** Called when a run's scan ends so the run can take its verdict (Engine.finishRunIfIdle). */
   onRunScanDone?: (runId: string) => Promise<void>;
   clock?: () => Date;
+  /**
+   * This process's lease id (ProcessLeaseKeeper): recorded on each scan, so that another server
+   * starting fails it only once this process is gone. None: the scan counts as abandoned.
+   */
+  owner?: string;
 }
 
 /** Who did it, for the audit log: never a secret. */
@@ -150,10 +155,14 @@ export class ScanService {
     return () => this.#progress.off(scanId, fn);
   }
 
-  /** Scans a dead process left running are errors; their runs then take their verdicts. */
-  async recover(): Promise<void> {
-    const failed = await this.#d.store.scans.failUnfinished('the server stopped during the scan');
+  /**
+   * Scans whose process is gone are errors; their runs then take their verdicts. Returns how
+   * many were failed.
+   */
+  async recover(): Promise<number> {
+    const failed = await this.#d.store.scans.failAbandoned('the server stopped during the scan');
     for (const s of failed) if (s.runId) await this.#d.onRunScanDone?.(s.runId).catch(() => {});
+    return failed.length;
   }
 
   /** Wait for background scans (server shutdown, tests). */
@@ -175,6 +184,7 @@ export class ScanService {
         ...(spec.changedFiles ? { changedFiles: spec.changedFiles.length } : {}),
       },
       createdBy: actorOf(who),
+      owner: this.#d.owner ?? null,
     };
   }
 

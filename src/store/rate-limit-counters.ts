@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { RepoContext } from './sql-helpers.ts';
+
+/** Fixed-window request counters shared by every process on the database. */
+export interface RateLimitCounterRepository {
+  /**
+   * Count one request of `key` in the window starting at `windowStart` (epoch ms) and return the
+   * window's count so far, this one included: one atomic upsert, so two processes never both
+   * read the same count.
+   */
+  hit(key: string, windowStart: number, expiresAt: number): Promise<number>;
+  /** Delete the windows that were over before `at` (epoch ms); returns how many went. */
+  purge(at: number): Promise<number>;
+}
+
+export function rateLimitCounterRepository({ db }: RepoContext): RateLimitCounterRepository {
+  return {
+    async hit(key, windowStart, expiresAt) {
+      const row = await db
+        .insertInto('rate_limit_counters')
+        .values({ key, window_start: windowStart, count: 1, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .columns(['key', 'window_start'])
+            .doUpdateSet({ count: sql<number>`rate_limit_counters.count + 1` }),
+        )
+        .returning('count')
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+
+    async purge(at) {
+      const res = await db
+        .deleteFrom('rate_limit_counters')
+        .where('expires_at', '<', at)
+        .executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+  };
+}
