@@ -193,7 +193,7 @@ function buildStore(
     scanAudit: scanAuditRepository(ctx),
     scanApprovals: scanApprovalRepository(ctx),
     recycleBin: recycleBinRepository(ctx),
-    rateLimitCounters: rateLimitCounterRepository(ctx),
+    rateLimitCounters: rateLimitCounterRepository(ctx, box),
     processLeases: processLeaseRepository(ctx),
     workspaceSettings: workspaceSettingsRepository(ctx, box),
     async transaction(fn) {

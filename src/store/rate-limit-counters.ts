@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { SecretBox } from './secret-box.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 /** Fixed-window request counters shared by every process on the database. */
@@ -6,19 +7,28 @@ export interface RateLimitCounterRepository {
   /**
    * Count one request of `key` in the window starting at `windowStart` (epoch ms) and return the
    * window's count so far, this one included: one atomic upsert, so two processes never both
-   * read the same count.
+   * read the same count. The key is stored as a keyed digest, never as given (it holds client
+   * addresses and credential ids).
    */
   hit(key: string, windowStart: number, expiresAt: number): Promise<number>;
   /** Delete the windows that were over before `at` (epoch ms); returns how many went. */
   purge(at: number): Promise<number>;
 }
 
-export function rateLimitCounterRepository({ db }: RepoContext): RateLimitCounterRepository {
+export function rateLimitCounterRepository(
+  { db }: RepoContext,
+  box: SecretBox,
+): RateLimitCounterRepository {
   return {
     async hit(key, windowStart, expiresAt) {
       const row = await db
         .insertInto('rate_limit_counters')
-        .values({ key, window_start: windowStart, count: 1, expires_at: expiresAt })
+        .values({
+          key: box.digest(key),
+          window_start: windowStart,
+          count: 1,
+          expires_at: expiresAt,
+        })
         .onConflict((oc) =>
           oc
             .columns(['key', 'window_start'])
