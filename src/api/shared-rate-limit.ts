@@ -26,6 +26,10 @@ export class SharedRateLimiter implements RateCounter {
   readonly #maxKeys: number;
   readonly #known = new Map<string, { windowStart: number; count: number }>();
   readonly #fallback: RateLimiter;
+  /** Requests waiting for their key's next upsert, by window and key. */
+  readonly #gathering = new Map<string, Batch>();
+  /** The last upsert sent for a window and key, until it answers. */
+  readonly #sending = new Map<string, Promise<number>>();
   #nextPurge: number;
   #lastFailureLog = 0;
 
@@ -54,11 +58,7 @@ export class SharedRateLimiter implements RateCounter {
     }
     let count: number;
     try {
-      count = await this.#store.rateLimitCounters.hit(
-        key,
-        windowStart,
-        windowStart + spec.windowMs,
-      );
+      count = await this.#count(key, windowStart, windowStart + spec.windowMs);
     } catch (err) {
       this.#logFailure(err, now);
       return this.#fallback.hit(key, spec);
@@ -83,6 +83,40 @@ export class SharedRateLimiter implements RateCounter {
     return this.#known.size;
   }
 
+  /**
+   * This request's place in its window's count. Requests of one key that arrive while its
+   * upsert is out join the next one (`count + n`), each taking its own place in the total, so a
+   * burst from one client costs a couple of round trips instead of one per request queued on
+   * the row's lock, and the counts stay exact.
+   */
+  #count(key: string, windowStart: number, expiresAt: number): Promise<number> {
+    const id = `${windowStart}|${key}`;
+    let batch = this.#gathering.get(id);
+    if (!batch) {
+      const b: Batch = { n: 0, total: Promise.resolve(0) };
+      const before = this.#sending.get(id) ?? Promise.resolve();
+      const sent = before
+        .catch(() => {})
+        .then(() => {
+          // From here on, arrivals gather into a new batch; this one's size is final.
+          if (this.#gathering.get(id) === b) this.#gathering.delete(id);
+          return this.#store.rateLimitCounters.hit(key, windowStart, expiresAt, b.n);
+        });
+      b.total = sent;
+      this.#sending.set(id, sent);
+      sent
+        .finally(() => {
+          if (this.#sending.get(id) === sent) this.#sending.delete(id);
+        })
+        .catch(() => {});
+      this.#gathering.set(id, b);
+      batch = b;
+    }
+    const b = batch;
+    const place = ++b.n;
+    return b.total.then((total) => total - b.n + place);
+  }
+
   #remember(key: string, w: { windowStart: number; count: number }): void {
     this.#known.delete(key); // re-inserted: Map order is the LRU order
     this.#known.set(key, w);
@@ -104,6 +138,13 @@ export class SharedRateLimiter implements RateCounter {
     this.#lastFailureLog = now;
     this.#logger?.warn({ err }, 'shared rate-limit counters unavailable; counting in memory');
   }
+}
+
+/** Requests of one key counted by one upsert. */
+interface Batch {
+  n: number;
+  /** The window's count once the upsert has answered. */
+  total: Promise<number>;
 }
 
 const retryAfter = (resetAt: number, now: number): number =>

@@ -5,12 +5,12 @@ import type { RepoContext } from './sql-helpers.ts';
 /** Fixed-window request counters shared by every process on the database. */
 export interface RateLimitCounterRepository {
   /**
-   * Count one request of `key` in the window starting at `windowStart` (epoch ms) and return the
-   * window's count so far, this one included: one atomic upsert, so two processes never both
+   * Count `by` requests of `key` in the window starting at `windowStart` (epoch ms) and return
+   * the window's count so far, these included: one atomic upsert, so two processes never both
    * read the same count. The key is stored as a keyed digest, never as given (it holds client
    * addresses and credential ids).
    */
-  hit(key: string, windowStart: number, expiresAt: number): Promise<number>;
+  hit(key: string, windowStart: number, expiresAt: number, by?: number): Promise<number>;
   /** Delete the windows that were over before `at` (epoch ms); returns how many went. */
   purge(at: number): Promise<number>;
 }
@@ -20,19 +20,19 @@ export function rateLimitCounterRepository(
   box: SecretBox,
 ): RateLimitCounterRepository {
   return {
-    async hit(key, windowStart, expiresAt) {
+    async hit(key, windowStart, expiresAt, by = 1) {
       const row = await db
         .insertInto('rate_limit_counters')
         .values({
           key: box.digest(key),
           window_start: windowStart,
-          count: 1,
+          count: by,
           expires_at: expiresAt,
         })
         .onConflict((oc) =>
           oc
             .columns(['key', 'window_start'])
-            .doUpdateSet({ count: sql<number>`rate_limit_counters.count + 1` }),
+            .doUpdateSet({ count: sql<number>`rate_limit_counters.count + ${by}` }),
         )
         .returning('count')
         .executeTakeFirstOrThrow();

@@ -77,6 +77,15 @@ describe('rate limits shared by two processes on one PostgreSQL', () => {
     expect(await status(1, '/api/v1/schemas/test.json', '203.0.113.11')).toBe(200);
   });
 
+  it('a burst at once on both processes: exactly the budget gets through', async () => {
+    const ip = '203.0.113.40';
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => status(i % 2, '/api/v1/schemas/test.json', ip)),
+    );
+    expect(statuses.filter((x) => x === 200)).toHaveLength(6);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(14);
+  });
+
   it('a credential: its budget is one for both processes, and another credential has its own', async () => {
     const one = await createAdmin(s.apps[0]!.store);
     const two = await createAdmin(s.apps[0]!.store);
