@@ -249,8 +249,14 @@ export class ScanService {
     who: Principal | null,
   ): Promise<ScanReport> {
     const { store } = this.#d;
+    const log = this.#d.logger.child({
+      scanId: record.id,
+      projectId: project.id,
+      ...(record.runId ? { runId: record.runId } : {}),
+    });
     let report: ScanReport;
     try {
+      log.debug({ source: record.source }, 'scan started');
       await this.#checkSpec(spec);
       await store.scans.markRunning(record.id);
       const settings = await this.#d.store.scanSettings.suppressions(project.id);
@@ -288,6 +294,7 @@ export class ScanService {
         await this.#requestApproval(project, record, report, who);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      log.warn({ err: message }, 'scan could not run');
       await store.scans.finish(record.id, {
         status: 'error',
         summary: null,
@@ -300,6 +307,7 @@ export class ScanService {
       await this.#done(record);
       throw e;
     }
+    log.info({ status: report.status, findings: report.findings.length }, 'scan finished');
     await this.#audit(project, who, record, report.status, report.gate.reason);
     await this.#done(record);
     return report;
