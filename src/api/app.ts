@@ -160,7 +160,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   installErrorHandlers(app, { fallback: await registerWebApp(app, { dist: deps.webDist }) });
   installBodyParsers(app);
   // Before auth, so an anonymous flood is counted before any credential lookup.
-  registerRateLimits(app, deps.config);
+  registerRateLimits(app, deps.config, { store: deps.store, logger: app.log });
   registerAuth(app, deps);
   registerMetrics(app, deps);
   app.addHook('onSend', async (req, reply) => {

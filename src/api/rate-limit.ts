@@ -1,10 +1,21 @@
 import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RouteOptions,
+} from 'fastify';
 import type { Config, RateLimitSpec, RateLimitTier } from '../config.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
+import type { Store } from '../store/connect.ts';
 import type { ErrorBody } from './errors.ts';
+import { RateLimiter, type RateCounter } from './memory-rate-limit.ts';
+import { SharedRateLimiter } from './shared-rate-limit.ts';
+
+export { RateLimiter, type HitResult, type RateCounter } from './memory-rate-limit.ts';
 
 /** Tiers a route can ask for; `none` opts a route out of its path-based tier. */
 export type RouteRateTier = 'auth' | 'expensive' | 'none';
@@ -40,59 +51,6 @@ export const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
   token_general: { max: 3000, windowMs: 15 * MINUTE },
   bad_credential: { max: 60, windowMs: 15 * MINUTE },
 };
-
-export interface HitResult {
-  allowed: boolean;
-  /** Seconds until the window of this key resets. */
-  retryAfterSeconds: number;
-}
-
-/**
- * Fixed-window counters in memory, at most `maxKeys` of them: the least recently used key is
- * dropped first, so a flood of distinct clients costs bounded memory (an evicted client starts
- * a fresh window, which only ever favours the flood's own keys).
- */
-export class RateLimiter {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-  readonly #maxKeys: number;
-  readonly #now: () => number;
-
-  constructor(opts: { maxKeys?: number; now?: () => number } = {}) {
-    this.#maxKeys = Math.max(1, opts.maxKeys ?? 10_000);
-    this.#now = opts.now ?? Date.now;
-  }
-
-  /** Count one request of `key` against `spec`. */
-  hit(key: string, spec: RateLimitSpec): HitResult {
-    const now = this.#now();
-    let w = this.#windows.get(key);
-    if (w) this.#windows.delete(key); // re-inserted below: Map order is the LRU order
-    if (!w || w.resetAt <= now) w = { count: 0, resetAt: now + spec.windowMs };
-    w.count++;
-    this.#windows.set(key, w);
-    while (this.#windows.size > this.#maxKeys) {
-      const oldest = this.#windows.keys().next().value;
-      if (oldest === undefined) break;
-      this.#windows.delete(oldest);
-    }
-    return {
-      allowed: w.count <= spec.max,
-      retryAfterSeconds: Math.max(1, Math.ceil((w.resetAt - now) / 1000)),
-    };
-  }
-
-  /** Whether `key` has used up its window already, without counting a request. */
-  exhausted(key: string, spec: RateLimitSpec): HitResult | null {
-    const now = this.#now();
-    const w = this.#windows.get(key);
-    if (!w || w.resetAt <= now || w.count < spec.max) return null;
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((w.resetAt - now) / 1000)) };
-  }
-
-  get size(): number {
-    return this.#windows.size;
-  }
-}
 
 /** Path-based tiers, so a route is limited even when its file forgets `limit()`. */
 const authPaths = /\/auth\/(login|register|signup|password|change-password|forgot|reset)/;
@@ -213,16 +171,21 @@ function rejection(tier: RateLimitTier, retryAfterSeconds: number): AppError {
 /**
  * Install the rate limits on the root app, before any route: a general per-IP count on arrival
  * for anonymous requests, per-credential counts once authentication has run (a route-level
- * preHandler, so it follows AUTH's hook), and a per-IP count of 401 answers. Returns the
- * limiter (tests read its size). Does nothing when GREENLIGHT_RATE_LIMIT=off.
+ * preHandler, so it follows AUTH's hook), and a per-IP count of 401 answers. On PostgreSQL the
+ * counts are shared by every process on the database (shared-rate-limit.ts); on SQLite, one
+ * process, they stay in memory. Returns the limiter (tests read its size). Does nothing when
+ * GREENLIGHT_RATE_LIMIT=off.
  */
 export function registerRateLimits(
   app: FastifyInstance,
   config: Pick<Config, 'rateLimit' | 'rateLimits' | 'trustedProxies'>,
-  opts: { maxKeys?: number; now?: () => number } = {},
-): RateLimiter | null {
+  opts: { maxKeys?: number; now?: () => number; store?: Store; logger?: FastifyBaseLogger } = {},
+): RateCounter | null {
   if (config.rateLimit === 'off') return null;
-  const limiter = new RateLimiter(opts);
+  const limiter: RateCounter =
+    opts.store?.dialect === 'postgres'
+      ? new SharedRateLimiter({ ...opts, store: opts.store })
+      : new RateLimiter(opts);
   const specs = { ...defaultRateLimits, ...config.rateLimits };
   const trusted = trustedProxyList(config.trustedProxies);
   const states = new WeakMap<FastifyRequest, RequestState>();
@@ -236,8 +199,8 @@ export function registerRateLimits(
     }
     return s;
   };
-  const check = (reply: FastifyReply, tier: RateLimitTier, key: string): void => {
-    const r = limiter.hit(`${tier}|${key}`, specs[tier]);
+  const check = async (reply: FastifyReply, tier: RateLimitTier, key: string): Promise<void> => {
+    const r = await limiter.hit(`${tier}|${key}`, specs[tier]);
     if (r.allowed) return;
     reply.header('retry-after', String(r.retryAfterSeconds));
     throw rejection(tier, r.retryAfterSeconds);
@@ -256,19 +219,19 @@ export function registerRateLimits(
       if (p) {
         const digest = credentialDigest(req);
         if (digest) recent.add(digest);
-        check(reply, 'token_general', credentialKey(p));
-        if (tier === 'expensive') check(reply, 'token', credentialKey(p));
+        await check(reply, 'token_general', credentialKey(p));
+        if (tier === 'expensive') await check(reply, 'token', credentialKey(p));
         return;
       }
       if (!s.generalCounted) {
         s.generalCounted = true;
-        check(reply, 'general', s.ip);
+        await check(reply, 'general', s.ip);
       }
       if (hasCredentialHeader(req) && !s.badCounted) {
         s.badCounted = true;
-        check(reply, 'bad_credential', s.ip);
+        await check(reply, 'bad_credential', s.ip);
       }
-      if (tier === 'expensive') check(reply, 'expensive', s.ip);
+      if (tier === 'expensive') await check(reply, 'expensive', s.ip);
     };
     const existing = route.preHandler;
     route.preHandler = existing
@@ -279,7 +242,7 @@ export function registerRateLimits(
   app.addHook('onRequest', async (req, reply) => {
     if (!limited(req)) return;
     const s = stateOf(req);
-    if (req.routeOptions.config?.rateLimit === 'auth') check(reply, 'auth', s.ip);
+    if (req.routeOptions.config?.rateLimit === 'auth') await check(reply, 'auth', s.ip);
     // A client that has spent its bad-credential budget is refused before its credential is
     // looked up: a flood of guessed tokens then costs no database work at all.
     const digest = credentialDigest(req);
@@ -295,7 +258,7 @@ export function registerRateLimits(
     // count now, before any work is done for it.
     if (!hasCredentialHeader(req) && req.headers.cookie === undefined) {
       s.generalCounted = true;
-      check(reply, 'general', s.ip);
+      await check(reply, 'general', s.ip);
     }
   });
 
@@ -307,7 +270,7 @@ export function registerRateLimits(
     const s = stateOf(req);
     if (s.badCounted) return payload;
     s.badCounted = true;
-    const r = limiter.hit(`bad_credential|${s.ip}`, specs.bad_credential);
+    const r = await limiter.hit(`bad_credential|${s.ip}`, specs.bad_credential);
     if (r.allowed) return payload;
     const body: ErrorBody = {
       error: rejection('bad_credential', r.retryAfterSeconds).message,

@@ -7,6 +7,7 @@ import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
 import { Engine } from '../engine/engine.ts';
 import { LiveView } from '../engine/live-view.ts';
+import { ProcessLeaseKeeper, newProcessId } from '../engine/process-lease.ts';
 import { InProcessEventBus, type EventBus } from '../events/event-bus.ts';
 import { SharedEventBus } from '../events/shared-event-bus.ts';
 import { LocalQueue } from '../queue/local-queue.ts';
@@ -18,7 +19,13 @@ import { storeOptions } from '../store/secret-key.ts';
 /** The wired-up parts of one Greenlight process. */
 export interface Runtime {
   config: Config;
+  /** Every line carries `processId` (see `processId` below). */
   logger: Logger;
+  /**
+   * This process among all on the database (host:pid:random): in every log line, and the owner
+   * recorded on the crawls and scans it runs, kept alive by a lease in `process_leases`.
+   */
+  processId: string;
   store: Store;
   /** In-process on SQLite; shared by every process on the database on PostgreSQL. */
   events: EventBus;
@@ -76,10 +83,21 @@ async function openEventBus(
 /** Open the store, wire queue, events, browser pool and engine, and start the engine's workers. */
 export async function openRuntime(
   config: Config,
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; kind?: 'serve' | 'worker' | 'run' } = {},
 ): Promise<Runtime> {
-  const logger = opts.logger ?? createLogger(config);
+  const processId = newProcessId();
+  const logger = (opts.logger ?? createLogger(config)).child({ processId });
   const store = await openStore(storeOptions(config));
+  const lease = new ProcessLeaseKeeper({
+    store,
+    id: processId,
+    kind: opts.kind ?? 'run',
+    logger,
+  });
+  await lease.start().catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   const { events, broadcast } = await openEventBus(config, store, logger).catch(
     async (e: unknown) => {
       await store.close();
@@ -136,6 +154,7 @@ export async function openRuntime(
   return {
     config,
     logger,
+    processId,
     store,
     events,
     engine,
@@ -154,6 +173,7 @@ export async function openRuntime(
       // After the engine: its last events (a test handed back, a verdict) still go out.
       await broadcast?.flush();
       await broadcast?.close();
+      await lease.stop();
       await artifactStore.close();
       await store.close();
     },

@@ -35,6 +35,11 @@ export interface CrawlServiceDeps {
     testId: string,
     opts?: { baseUrl?: string; signal?: AbortSignal },
   ) => Promise<NonNullable<CrawlOptions['storageState']>>;
+  /**
+   * This process's lease id: recorded on each crawl, so that another server starting fails it
+   * only once this process is gone. None: the crawl counts as abandoned.
+   */
+  owner?: string;
 }
 
 interface Live {
@@ -111,6 +116,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
       projectId: project.id,
       options: { ...options },
       createdBy: actor,
+      owner: this.#deps.owner ?? null,
     });
     const live: Live = {
       controller: new AbortController(),
@@ -162,6 +168,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
     live: Live,
   ): Promise<void> {
     const { store } = this.#deps;
+    const log = this.#deps.logger?.child({ crawlId: record.id, projectId: project.id });
     const emit = (e: CrawlEvent): void => {
       if (e.type === 'progress') live.last = e;
       for (const l of live.listeners) l(e);
@@ -171,6 +178,7 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
     let pages = 0;
     let generated = 0;
     try {
+      log?.debug({ startUrl: options.startUrl, maxPages: options.maxPages }, 'crawl started');
       await store.crawls.markRunning(record.id);
       const storageState = options.signInTestId
         ? await this.#signIn(project, options, live.controller.signal)
@@ -209,13 +217,12 @@ export class CrawlService implements CrawlJobs, CrawlToEnd {
     } catch (e) {
       status = 'failed';
       error = e instanceof Error ? e.message : String(e);
-      this.#deps.logger?.warn({ err: e, crawlId: record.id }, 'crawl failed');
+      log?.warn({ err: e }, 'crawl failed');
       await store.crawls
         .finish(record.id, { status, pages, error })
-        .catch((err: unknown) =>
-          this.#deps.logger?.error({ err, crawlId: record.id }, 'crawl end not recorded'),
-        );
+        .catch((err: unknown) => log?.error({ err }, 'crawl end not recorded'));
     }
+    if (status !== 'failed') log?.info({ status, pages, generated }, 'crawl finished');
     emit({ type: 'done', data: { status, pages, generated, error } });
   }
 

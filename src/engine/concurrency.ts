@@ -25,8 +25,8 @@ export function runInProgress(key: string, runId: string): AppError {
 
 /**
  * Serialises check-then-create per key inside this process, so two simultaneous triggers of
- * one key cannot both see "nothing running". (Several processes sharing one database can still
- * race; that needs a database lock and is left for the scale-out queue.)
+ * one key cannot both see "nothing running" and the loser is answered before any work. Between
+ * processes the key's database lock decides (trigger.ts, `runTriggers.lockKey`).
  */
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<unknown>>();

@@ -389,10 +389,11 @@ export class Engine {
         await this.#runner.run(job);
       } catch (e) {
         // A store failure mid-job: give the job back for another try rather than lose it.
-        logger.error({ err: e, jobId: job.id, runId: job.runId }, 'running a job failed');
+        const ids = { runId: job.runId, jobId: job.id, testId: job.testId, workerId };
+        logger.error({ err: e, ...ids }, 'running a job failed');
         await queue
           .retry(job, { delayMs: 1_000, error: e instanceof Error ? e.message : String(e) })
-          .catch((err: unknown) => logger.error({ err, jobId: job.id }, 'could not requeue job'));
+          .catch((err: unknown) => logger.error({ err, ...ids }, 'could not requeue job'));
       }
     }
   }

@@ -115,8 +115,11 @@ export class JobRunner {
 
   async run(job: Job): Promise<void> {
     const { store, queue } = this.#d;
+    // Every line logged for this job names it, its run and its test, whatever writes it.
+    const log = this.#d.logger.child({ runId: job.runId, jobId: job.id, testId: job.testId });
     const run = await this.#run(job.runId);
     if (!run) {
+      log.debug('job of a finished run discarded');
       await queue.discard(job);
       return;
     }
@@ -152,16 +155,19 @@ export class JobRunner {
         this.#d.clock(),
       );
     } else {
-      ({ outcome, kind } = await this.#attempts(run, test, job));
+      log.debug({ attempt: job.attempt }, 'test started');
+      ({ outcome, kind } = await this.#attempts(run, test, job, log));
     }
     this.#rows.delete(job.id);
 
     if (kind === 'stopping') {
       // Not a result: the test was interrupted by our own shutdown and runs again at start-up.
+      log.info('test handed back to the queue (shutting down)');
       await queue.release(job);
       return;
     }
     if (kind === 'cancelled') {
+      log.debug('test discarded (run cancelled)');
       await queue.discard(job);
       return;
     }
@@ -183,9 +189,13 @@ export class JobRunner {
       mask,
     );
     if (!(await queue.complete(job, result))) {
-      this.#d.logger.warn({ jobId: job.id, runId: run.id }, 'job lock lost; result dropped');
+      log.warn('job lock lost; result dropped');
       return;
     }
+    log.debug(
+      { status: result.status, attempt: result.attempt, durationMs: result.durationMs },
+      'test finished',
+    );
     if (result.healed?.length) {
       // A healed test passes, but never silently: streams and the CLI say what was healed.
       this.#publish(run, {
@@ -243,6 +253,7 @@ export class JobRunner {
     const verdict = withScanVerdict(tests, scan);
     const f = { status: verdict.status, error: verdict.error, counts, finishedAt: this.#now() };
     if (await store.runs.finish(run.id, f)) {
+      this.#d.logger.info({ runId: run.id, status: f.status, counts }, 'run finished');
       this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });
     }
     this.#forget(run.id);
@@ -266,6 +277,7 @@ export class JobRunner {
     run: Run,
     test: Test,
     job: Job,
+    log: Logger,
   ): Promise<{ outcome: TestOutcome & { attempt: number }; kind: AbortKind | null }> {
     // A context that cannot load makes the first attempt an error; it is not retried either.
     const retries = await this.#context(run).then(
@@ -283,7 +295,7 @@ export class JobRunner {
         testName: test.name,
         attempt,
       });
-      const { outcome, kind } = await this.#execute(run, test, job, n);
+      const { outcome, kind } = await this.#execute(run, test, job, n, log);
       const retry = kind === null && isFailure(outcome.status) && n <= retries;
       if (!retry || (await this.#runEnded(run.id))) {
         const status: ResultStatus =
@@ -291,6 +303,7 @@ export class JobRunner {
         const withRetries = earlier.length > 0 ? { retries: earlier } : {};
         return { outcome: { ...outcome, ...withRetries, status, attempt }, kind };
       }
+      log.info({ attempt, status: outcome.status }, 'test retrying');
       earlier.push(attemptRecord(attempt, outcome));
       this.#publish(run, {
         type: 'test.retrying',
@@ -315,6 +328,7 @@ export class JobRunner {
     job: Job,
     /** 1 for the first try of this job, 2 for its first retry, … */
     n: number,
+    log: Logger,
   ): Promise<{ outcome: TestOutcome; kind: AbortKind | null }> {
     const controller = new AbortController();
     let settle!: () => void;
@@ -342,12 +356,7 @@ export class JobRunner {
       staged = artifactsBase;
       await mkdir(artifactsDir, { recursive: true });
       const deadline = (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + DEADLINE_GRACE_MS;
-      const locatorMemory = await loadLocatorMemory(
-        this.#d.store,
-        run.projectId,
-        test,
-        this.#d.logger,
-      );
+      const locatorMemory = await loadLocatorMemory(this.#d.store, run.projectId, test, log);
       // A cancel that landed between the claim and here found nothing to abort (this execution
       // was not registered yet, or it was and the signal is set): look once more before starting.
       if (!active.kind && (controller.signal.aborted || (await this.#runEnded(run.id)))) {
@@ -380,15 +389,15 @@ export class JobRunner {
         deadline,
       ).finally(() => this.#lanes.release(lane));
       if (outcome.visual && !active.kind) {
-        const { store, artifactStore, logger } = this.#d;
-        await recordNewBaselines(store, artifactStore, run, test.id, outcome.visual, logger);
+        const { store, artifactStore } = this.#d;
+        await recordNewBaselines(store, artifactStore, run, test.id, outcome.visual, log);
       }
       const remembered = await rememberLocators(
         this.#d.store,
         run.projectId,
         test.id,
         outcome,
-        this.#d.logger,
+        log,
       );
       const addRunBytes = (delta: number): Promise<number> =>
         this.#d.store.runs.addArtifactBytes(run.id, delta);
@@ -402,12 +411,12 @@ export class JobRunner {
         artifactsBase,
         limited,
         addRunBytes,
-        this.#d.logger,
+        log,
       );
       return { outcome: { ...published, testId: test.id }, kind: active.kind };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.#d.logger.warn({ runId: run.id, testId: test.id, err: mask(message) }, 'test errored');
+      log.warn({ err: mask(message) }, 'test errored');
       return {
         outcome: errorOutcome(test, mask(message), startedAt, this.#d.clock()),
         kind: active.kind,

@@ -46,6 +46,11 @@ export interface ScanServiceDeps {
   /** Called when a run's scan ends so the run can take its verdict (Engine.finishRunIfIdle). */
   onRunScanDone?: (runId: string) => Promise<void>;
   clock?: () => Date;
+  /**
+   * This process's lease id (ProcessLeaseKeeper): recorded on each scan, so that another server
+   * starting fails it only once this process is gone. None: the scan counts as abandoned.
+   */
+  owner?: string;
 }
 
 /** Who did it, for the audit log: never a secret. */
@@ -150,10 +155,14 @@ export class ScanService {
     return () => this.#progress.off(scanId, fn);
   }
 
-  /** Scans a dead process left running are errors; their runs then take their verdicts. */
-  async recover(): Promise<void> {
-    const failed = await this.#d.store.scans.failUnfinished('the server stopped during the scan');
+  /**
+   * Scans whose process is gone are errors; their runs then take their verdicts. Returns how
+   * many were failed.
+   */
+  async recover(): Promise<number> {
+    const failed = await this.#d.store.scans.failAbandoned('the server stopped during the scan');
     for (const s of failed) if (s.runId) await this.#d.onRunScanDone?.(s.runId).catch(() => {});
+    return failed.length;
   }
 
   /** Wait for background scans (server shutdown, tests). */
@@ -175,6 +184,7 @@ export class ScanService {
         ...(spec.changedFiles ? { changedFiles: spec.changedFiles.length } : {}),
       },
       createdBy: actorOf(who),
+      owner: this.#d.owner ?? null,
     };
   }
 
@@ -239,8 +249,14 @@ export class ScanService {
     who: Principal | null,
   ): Promise<ScanReport> {
     const { store } = this.#d;
+    const log = this.#d.logger.child({
+      scanId: record.id,
+      projectId: project.id,
+      ...(record.runId ? { runId: record.runId } : {}),
+    });
     let report: ScanReport;
     try {
+      log.debug({ source: record.source }, 'scan started');
       await this.#checkSpec(spec);
       await store.scans.markRunning(record.id);
       const settings = await this.#d.store.scanSettings.suppressions(project.id);
@@ -278,6 +294,7 @@ export class ScanService {
         await this.#requestApproval(project, record, report, who);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      log.warn({ err: message }, 'scan could not run');
       await store.scans.finish(record.id, {
         status: 'error',
         summary: null,
@@ -290,6 +307,7 @@ export class ScanService {
       await this.#done(record);
       throw e;
     }
+    log.info({ status: report.status, findings: report.findings.length }, 'scan finished');
     await this.#audit(project, who, record, report.status, report.gate.reason);
     await this.#done(record);
     return report;

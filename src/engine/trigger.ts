@@ -92,7 +92,13 @@ export interface TriggerResult {
   replayed: boolean;
 }
 
-const locks = new KeyedMutex();
+/** One mutex per store: two apps in one process on one database race like two processes. */
+const mutexes = new WeakMap<Store, KeyedMutex>();
+function locksOf(store: Store): KeyedMutex {
+  let m = mutexes.get(store);
+  if (!m) mutexes.set(store, (m = new KeyedMutex()));
+  return m;
+}
 
 /**
  * The one trigger core behind the Sentri, AegisRunner and Certyn shapes: check what the server
@@ -156,7 +162,7 @@ export async function trigger(
     return { run, replayed: true };
   };
 
-  const created = await locks.run(`${project.id}\0${key}`, async () => {
+  const created = await locksOf(deps.store).run(`${project.id}\0${key}`, async () => {
     const earlier = await replay();
     if (earlier) return earlier;
     const active = await deps.store.runTriggers.activeForKey(project.id, key);
@@ -169,7 +175,7 @@ export async function trigger(
         });
       }
     }
-    const blockedBy = policy === 'queue' && newest ? newest.runId : null;
+    let blockedBy = policy === 'queue' && newest ? newest.runId : null;
     try {
       const run = await deps.engine.createRun(project.id, {
         selection: req.selection ?? {},
@@ -181,6 +187,14 @@ export async function trigger(
         options: runOptionsOf(req),
         ...(req.crawl ? { crawl: req.crawl } : {}),
         onCreate: async (tx, run) => {
+          // The mutex above serialises this process only: another process on the database may
+          // have recorded a run of the key since the check. Under the key's lock, look again.
+          if (policy !== 'supersede') {
+            await tx.runTriggers.lockKey(project.id, key);
+            const ahead = (await tx.runTriggers.activeForKey(project.id, key)).at(-1);
+            if (policy === 'reject' && ahead) throw runInProgress(key, ahead.runId);
+            blockedBy = ahead ? ahead.runId : null;
+          }
           const at = now();
           await tx.runTriggers.insert({
             runId: run.id,

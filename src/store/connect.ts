@@ -24,6 +24,11 @@ import { projectSecretRepository, type ProjectSecretRepository } from './project
 import { projectRepository, type ProjectRepository } from './projects.ts';
 import { locatorMemoryRepository, type LocatorMemoryRepository } from './locator-memory.ts';
 import { recycleBinRepository, type RecycleBinRepository } from './recycle-bin.ts';
+import { processLeaseRepository, type ProcessLeaseRepository } from './process-leases.ts';
+import {
+  rateLimitCounterRepository,
+  type RateLimitCounterRepository,
+} from './rate-limit-counters.ts';
 import { resultRepository, type ResultRepository } from './results.ts';
 import { resultHistoryRepository, type ResultHistoryRepository } from './result-history.ts';
 import { suiteSettingsRepository, type SuiteSettingsRepository } from './suite-settings.ts';
@@ -113,6 +118,10 @@ export interface Store {
   scanApprovals: ScanApprovalRepository;
   /** Soft-deleted projects and tests: list, restore, purge. */
   recycleBin: RecycleBinRepository;
+  /** Rate-limit windows shared by the API processes on one database (issue 13). */
+  rateLimitCounters: RateLimitCounterRepository;
+  /** Live processes and their leases: who owns a running crawl or scan. */
+  processLeases: ProcessLeaseRepository;
   /** Settings of a workspace: the AI provider, the recycle bin's retention. */
   workspaceSettings: WorkspaceSettingsRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
@@ -184,6 +193,8 @@ function buildStore(
     scanAudit: scanAuditRepository(ctx),
     scanApprovals: scanApprovalRepository(ctx),
     recycleBin: recycleBinRepository(ctx),
+    rateLimitCounters: rateLimitCounterRepository(ctx, box),
+    processLeases: processLeaseRepository(ctx),
     workspaceSettings: workspaceSettingsRepository(ctx, box),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { CrawlsTable } from './database.ts';
+import { abandoned } from './process-leases.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
 export const crawlStatuses = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -27,6 +28,8 @@ export interface CrawlRepository {
     projectId: string;
     options: Record<string, unknown>;
     createdBy?: string | null;
+    /** The process running it (its process lease id). */
+    owner?: string | null;
   }): Promise<CrawlRecord>;
   get(projectId: string, id: string): Promise<CrawlRecord | undefined>;
   /** The stored site map JSON, parsed; undefined until the crawl ends. */
@@ -40,8 +43,11 @@ export interface CrawlRepository {
   setGenerated(id: string, count: number): Promise<void>;
   /** Newest first. */
   list(projectId: string, limit: number): Promise<CrawlRecord[]>;
-  /** Crawls left queued/running by a process that died: marked failed at start-up. */
-  failUnfinished(error: string): Promise<number>;
+  /**
+   * Crawls left queued/running by a process that is gone (its lease ran out, or no owner was
+   * recorded): marked failed. Crawls of live processes are left alone.
+   */
+  failAbandoned(error: string): Promise<number>;
 }
 
 function toRecord(r: Selectable<CrawlsTable>): CrawlRecord {
@@ -78,6 +84,7 @@ export function crawlRepository({ db, now }: RepoContext): CrawlRepository {
         created_at: now(),
         started_at: null,
         finished_at: null,
+        owner: c.owner ?? null,
       };
       await db.insertInto('crawls').values(row).execute();
       return toRecord(row);
@@ -141,11 +148,12 @@ export function crawlRepository({ db, now }: RepoContext): CrawlRepository {
       return rows.map(toRecord);
     },
 
-    async failUnfinished(error) {
+    async failAbandoned(error) {
+      const at = now();
       const res = await db
         .updateTable('crawls')
-        .set({ status: 'failed', error, finished_at: now() })
-        .where('status', 'in', ['queued', 'running'])
+        .set({ status: 'failed', error, finished_at: at })
+        .where('id', 'in', abandoned(db, 'crawls', at))
         .executeTakeFirst();
       return Number(res.numUpdatedRows);
     },

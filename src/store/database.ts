@@ -487,6 +487,8 @@ export interface CrawlsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The process (process_leases.id) running the crawl; null before migration 055. */
+  owner: string | null;
 }
 
 /** Settings of a suite of a project (selection: what its tests cover). */
@@ -559,7 +561,29 @@ export interface WorkspaceSettingsTable {
   updated_by: string | null;
 }
 
+/** One rate-limit window of one hashed key (migration 054). */
+export interface RateLimitCountersTable {
+  key: string;
+  /** Epoch ms; bigint comes back as text from PostgreSQL. */
+  window_start: number | string;
+  count: number;
+  expires_at: number | string;
+}
+
+/** A live Greenlight process and how long it is believed alive (migration 055). */
+export interface ProcessLeasesTable {
+  id: string;
+  /** serve | worker */
+  kind: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  lease_until: string;
+}
+
 export interface Database extends ScanTables {
+  rate_limit_counters: RateLimitCountersTable;
+  process_leases: ProcessLeasesTable;
   workspace_settings: WorkspaceSettingsTable;
   run_crawls: RunCrawlsTable;
   data_sets: DataSetsTable;

@@ -30,6 +30,8 @@ import * as m048 from './migrations/048-scan-approvals.ts';
 import * as m049 from './migrations/049-trigger-token-scopes.ts';
 import * as m050 from './migrations/050-run-progress.ts';
 import * as m051 from './migrations/051-results-page.ts';
+import * as m054 from './migrations/054-rate-limit-counters.ts';
+import * as m055 from './migrations/055-process-leases.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
 import * as m031 from './migrations/031-user-identities.ts';
@@ -75,6 +77,8 @@ const migrations: Record<string, Migration> = {
   '049-trigger-token-scopes': m049,
   '050-run-progress': m050,
   '051-results-page': m051,
+  '054-rate-limit-counters': m054,
+  '055-process-leases': m055,
   '040-project-concurrency': m040,
 };
 

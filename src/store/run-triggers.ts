@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { RunTriggersTable } from './database.ts';
 import type { Db, RepoContext } from './sql-helpers.ts';
 
@@ -46,6 +46,12 @@ export interface ActiveRun {
 export interface RunTriggerRepository {
   insert(t: RunTrigger): Promise<void>;
   get(runId: string): Promise<RunTrigger | undefined>;
+  /**
+   * Hold the key until the current transaction ends, so that "is a run of this key active?" and
+   * "record this one" are one step for every process on the database. PostgreSQL: an advisory
+   * lock; SQLite: nothing to do, it has one writer and one process.
+   */
+  lockKey(projectId: string, key: string): Promise<void>;
   /** Queued or running runs of this key, oldest first. */
   activeForKey(projectId: string, key: string): Promise<ActiveRun[]>;
   /** Make the run's queued jobs unclaimable until `release` (same transaction as the enqueue). */
@@ -60,6 +66,9 @@ export interface RunTriggerRepository {
 
 /** Far enough in the future that no claim sees it as due; ISO text sorts like time. */
 export const HELD_UNTIL = '9999-12-31T23:59:59.999Z';
+
+/** First half of the two-key advisory lock: keeps these apart from other locks ("glck"). */
+const KEY_LOCK_CLASS = 0x67_6c_63_6b;
 
 const terminal = ['passed', 'failed', 'error', 'cancelled'];
 
@@ -124,8 +133,16 @@ function toRunTrigger(r: Selectable<RunTriggersTable>): RunTrigger {
   };
 }
 
-export function runTriggerRepository({ db }: RepoContext): RunTriggerRepository {
+export function runTriggerRepository({ db, dialect }: RepoContext): RunTriggerRepository {
   return {
+    async lockKey(projectId, key) {
+      if (dialect !== 'postgres') return;
+      // A collision of two keys' hashes only makes them wait for each other, never wrong.
+      await sql`select pg_advisory_xact_lock(${KEY_LOCK_CLASS}, hashtext(${`${projectId}|${key}`}))`.execute(
+        db,
+      );
+    },
+
     async insert(t) {
       await db
         .insertInto('run_triggers')

@@ -25,6 +25,8 @@ export interface ScansTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The process (process_leases.id) running the scan; null before migration 055. */
+  owner: string | null;
 }
 
 /** One finding of a scan; written once when the scan ends. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { ScanFinding } from '../domain/scan.ts';
 import type { ScansTable } from './scan-tables.ts';
+import { abandoned } from './process-leases.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
 export const scanStatuses = ['queued', 'running', 'passed', 'failed', 'error'] as const;
@@ -47,6 +48,8 @@ export interface ScanRepository {
     base?: string | null;
     request: Record<string, unknown>;
     createdBy?: string | null;
+    /** The process running it (its process lease id). */
+    owner?: string | null;
   }): Promise<ScanRecord>;
   get(projectId: string | null, id: string): Promise<ScanRecord | undefined>;
   forRun(runId: string): Promise<ScanRecord | undefined>;
@@ -72,8 +75,11 @@ export interface ScanRepository {
   latestOnBranch(projectId: string, branch: string): Promise<ScanRecord | undefined>;
   findings(scanId: string, q: FindingQuery): Promise<{ findings: ScanFinding[]; total: number }>;
   fingerprints(scanId: string): Promise<Set<string>>;
-  /** Scans left queued/running by a process that died: marked error at start-up. */
-  failUnfinished(error: string): Promise<ScanRecord[]>;
+  /**
+   * Scans left queued/running by a process that is gone (its lease ran out, or no owner was
+   * recorded): marked error. Scans of live processes are left alone.
+   */
+  failAbandoned(error: string): Promise<ScanRecord[]>;
 }
 
 function toRecord(r: Selectable<ScansTable>): ScanRecord {
@@ -121,6 +127,7 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
         created_at: now(),
         started_at: null,
         finished_at: null,
+        owner: s.owner ?? null,
       };
       await db.insertInto('scans').values(row).execute();
       return toRecord(row);
@@ -251,23 +258,30 @@ export function scanRepository({ db, now }: RepoContext): ScanRepository {
       return new Set(rows.map((r) => r.fingerprint));
     },
 
-    async failUnfinished(error) {
+    async failAbandoned(error) {
+      const at = now();
       const rows = await db
         .selectFrom('scans')
         .selectAll()
-        .where('status', 'in', ['queued', 'running'])
+        .where('id', 'in', abandoned(db, 'scans', at))
         .execute();
       if (rows.length === 0) return [];
-      await db
+      // Only those still unfinished now: a scan may have ended between the two statements.
+      const ended = await db
         .updateTable('scans')
-        .set({ status: 'error', error, finished_at: now() })
+        .set({ status: 'error', error, finished_at: at })
         .where(
           'id',
           'in',
           rows.map((r) => r.id),
         )
+        .where('status', 'in', ['queued', 'running'])
+        .returning('id')
         .execute();
-      return rows.map((r) => ({ ...toRecord(r), status: 'error' as const, error }));
+      const ids = new Set(ended.map((r) => r.id));
+      return rows
+        .filter((r) => ids.has(r.id))
+        .map((r) => ({ ...toRecord(r), status: 'error' as const, error }));
     },
   };
 }

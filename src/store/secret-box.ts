@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** Prefix of every value encrypted at rest; a stored value without it is legacy plaintext. */
 const PREFIX = 'enc:v1:';
@@ -19,6 +19,12 @@ export interface SecretBox {
   encrypt(plain: string): string;
   /** The plaintext of a stored value; legacy plaintext (no prefix) is returned as it is. */
   decrypt(stored: string): string;
+  /**
+   * A keyed digest (HMAC-SHA-256, base64url) for values stored only to be matched again, such
+   * as a client address: the same on every process with the same key, not reversible by trying
+   * all 2^32 IPv4 addresses without the key.
+   */
+  digest(value: string): string;
 }
 
 /** True when a stored value is in the encrypted form. */
@@ -35,7 +41,10 @@ export function secretBox(key: Buffer): SecretBox {
   if (key.length !== KEY_BYTES) {
     throw new SecretKeyError(`GREENLIGHT_SECRET_KEY must be ${KEY_BYTES} bytes`);
   }
+  // Its own key, so a digest never equals anything made with the encryption key itself.
+  const digestKey = createHmac('sha256', key).update('greenlight digest v1').digest();
   return {
+    digest: (value) => createHmac('sha256', digestKey).update(value).digest('base64url'),
     encrypt(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -76,6 +85,9 @@ export function keylessBox(): SecretBox {
     );
   };
   return {
+    // Without a key (some tools open the store without one) an unkeyed digest still keeps the
+    // value itself out of the database.
+    digest: (value) => createHash('sha256').update(value).digest('base64url'),
     encrypt: missing,
     decrypt: (stored) => (isEncrypted(stored) ? missing() : stored),
   };

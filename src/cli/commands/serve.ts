@@ -7,6 +7,7 @@ import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
 import { ScanService } from '../../engine/scan-service.ts';
+import { AbandonedWorkSweeper } from '../../engine/abandoned-work.ts';
 import { CallbackDispatcher } from '../../integrations/callbacks.ts';
 import { Notifier } from '../../integrations/notifications.ts';
 import { PrFeedback } from '../../integrations/pr-feedback.ts';
@@ -31,7 +32,7 @@ export interface Server {
 
 /** Start the API (and the bundled demo site unless disabled) on this process's runtime. */
 export async function startServer(config: Config, opts: { demo: boolean }): Promise<Server> {
-  const rt = await openRuntime(config);
+  const rt = await openRuntime(config, { kind: 'serve' });
   let demo: DemoSiteHandle | null = null;
   // Notifications ride the callbacks' outbox and loop: same retries, backoff and attempt log.
   const notifier = new Notifier({ store: rt.store, config, logger: rt.logger });
@@ -49,9 +50,10 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     config,
     logger: rt.logger,
   });
-  // Crawls run in this process on the runtime's browser; one left running by a dead process is over.
+  // Crawls run in this process on the runtime's browser, owned by it (its process lease).
   const crawls = new CrawlService({
     store: rt.store,
+    owner: rt.processId,
     pool: rt.pool,
     config,
     logger: rt.logger,
@@ -69,17 +71,19 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     crawler: crawls,
     logger: rt.logger,
   });
-  // Scans run in this process; one a dead process left running is an error, and its run (if
-  // any) then takes its verdict instead of waiting for good.
+  // Scans run in this process, owned by it like crawls.
   const scans = new ScanService({
     store: rt.store,
+    owner: rt.processId,
     config,
     logger: rt.logger,
     onRunScanDone: (runId) => rt.engine.finishRunIfIdle(runId),
   });
+  // A crawl or scan whose process is gone is over (failed); one another live server runs is
+  // left alone. A scan's run then takes its verdict instead of waiting for good.
+  const abandoned = new AbandonedWorkSweeper({ store: rt.store, scans, logger: rt.logger });
   try {
-    await rt.store.crawls.failUnfinished('the server stopped during the crawl');
-    await scans.recover();
+    await abandoned.start();
     await callbacks.start();
     feedback.start();
     if (opts.demo) {
@@ -114,6 +118,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
         // while the rest of the server stops beside it.
         const drained = rt.drain();
         await scheduler.stop();
+        await abandoned.stop();
         await phases.stop();
         await crawls.close();
         // New requests get 503 from now; requests still open (a `wait: true` trigger) are cut
@@ -130,6 +135,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       },
     };
   } catch (e) {
+    await abandoned.stop();
     await callbacks.stop();
     await feedback.stop();
     await demo?.close();

@@ -27,7 +27,7 @@ export function registerWorker(program: Command): void {
       }
       // The engine alone: no API, scheduler or demo. More of these on more machines share the
       // work of one `greenlight serve` (DATABASE_URL on PostgreSQL).
-      const starting = openRuntime(config);
+      const starting = openRuntime(config, { kind: 'worker' });
       // Handlers first: a signal during start-up (or right after the line below) drains too.
       closeOnSignals(async () => (await starting).close(), { graceMs: config.stopGraceMs });
       await starting;

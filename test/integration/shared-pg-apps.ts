@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { startServer } from '../../src/api/server.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { InProcessEventBus } from '../../src/events/event-bus.ts';
+import { LocalQueue } from '../../src/queue/local-queue.ts';
+import { openStore, type Store } from '../../src/store/connect.ts';
+import { POSTGRES_URL, TEST_SECRET_KEY } from '../fixtures/engine/test-stores.ts';
+import { passingExecutor } from './api-harness.ts';
+
+// Several API "processes" in one test process: each app has its own store (its own connection
+// pool), engine, event bus and rate limiter, and all of them sit on one fresh PostgreSQL schema.
+// The engines are not started, so every run stays queued (active) until the test ends.
+
+export interface SharedApp {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  engine: Engine;
+}
+
+export interface SharedApps {
+  schema: string;
+  apps: SharedApp[];
+  close(): Promise<void>;
+}
+
+/** Open `n` apps on one new PostgreSQL schema (dropped on close). */
+export async function sharedPgApps(
+  n: number,
+  opts: { config?: Partial<Config>; logger?: Logger } = {},
+): Promise<SharedApps> {
+  const schema = `gl_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gl-shared-'));
+  const config = loadConfig(
+    {},
+    {
+      dataDir: dir,
+      databaseUrl: POSTGRES_URL,
+      host: '127.0.0.1',
+      port: 0,
+      rateLimit: 'off',
+      logLevel: 'silent',
+      ...opts.config,
+    },
+  );
+  const apps: SharedApp[] = [];
+  const queues: LocalQueue[] = [];
+  const close = async (): Promise<void> => {
+    for (const a of apps) {
+      await a.app.close();
+      await a.store.close();
+    }
+    for (const q of queues) await q.close();
+    const c = new pg.Client({ connectionString: POSTGRES_URL });
+    await c.connect();
+    try {
+      await c.query(`drop schema ${schema} cascade`);
+    } finally {
+      await c.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < n; i++) {
+      const store = await openStore({
+        databaseUrl: POSTGRES_URL,
+        schema,
+        secretKey: TEST_SECRET_KEY,
+      });
+      const events = new InProcessEventBus();
+      const queue = new LocalQueue(store, { pollIntervalMs: 50 });
+      queues.push(queue);
+      const engine = new Engine({
+        store,
+        queue,
+        events,
+        executor: passingExecutor,
+        dataDir: dir,
+        workers: 1,
+      });
+      const app = await buildApp({
+        store,
+        engine,
+        events,
+        config,
+        logger: opts.logger ?? false,
+      });
+      const url = await startServer(app, config);
+      apps.push({ url, app, store, engine });
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { schema, apps, close };
+}
