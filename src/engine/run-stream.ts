@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { describeHealed } from '../domain/locator-memory.ts';
-import { isTerminal, type ResultStatus, type Run, type TestResult } from '../domain/run.ts';
+import { isTerminal, type ResultStatus, type Run } from '../domain/run.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 
@@ -176,6 +176,11 @@ export class RunStream {
   /** Listeners of one run's log (for leak checks). */
   listenerCount(runId: string): number {
     return this.#logs.get(runId)?.listeners.size ?? 0;
+  }
+
+  /** Result lines one run's log holds in memory (for leak checks). */
+  retainedResults(runId: string): number {
+    return this.#logs.get(runId)?.results.length ?? 0;
   }
 
   /** Runs with a log in memory. */
