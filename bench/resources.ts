@@ -1,51 +1,35 @@
 // Benchmark: what Greenlight costs in memory and disk. A real `greenlight serve` with the bundled
 // demo (SQLite) is measured idle, then during a 4-worker run of N demo tests for each size (20
 // and 100; 500 with --full; copies of the demo's passing tests make up the numbers):
-// - server RSS (/proc/<pid>/status VmRSS), idle and the peak during the run;
+// - server RSS (/proc/<pid>/status VmRSS): idle, after 100 API requests, the peak during each run
+//   and once each run is over;
 // - whole-stack PSS: the server and every process under it (the Chromium browsers), summed from
 //   /proc/<pid>/smaps_rollup (proportional: shared pages are not counted twice), peak;
 // - database bytes (pages in use in greenlight.db, WAL included) and artifact bytes (everything else in the data
 //   folder) the run added, per run and per test.
 // The ratios compare each size with the smallest, and the run's server RSS with the idle one.
-//   node bench/resources.ts [--sizes 20,100] [--full] [--json]
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+// `--entry built` runs `dist/` (after `npm run build`) instead of the TypeScript sources;
+// `--node-flags` passes V8/Node flags to the server (e.g. "--max-semi-space-size=4").
+//   node bench/resources.ts [--sizes 20,100] [--full] [--entry ts|built] [--node-flags "..."] [--json]
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { loadConfig } from '../src/config.ts';
 import { openStore } from '../src/store/connect.ts';
 import { storeOptions } from '../src/store/secret-key.ts';
 import { growSuite } from './lib/grow-suite.ts';
-import { rssOf, stackPss } from './lib/proc-tree.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
+import { rssOf, stackPss } from './lib/proc-tree.ts';
+import { startServerProcess, type Entry } from './lib/server-process.ts';
 
 captureStdout();
 const full = process.argv.includes('--full');
 const sizes = argOf('sizes', full ? '20,100,500' : '20,100')
   .split(',')
   .map(Number);
+const entry = argOf('entry', 'ts') as Entry;
+const nodeFlags = argOf('node-flags', '').split(' ').filter(Boolean);
 const WORKERS = 4;
-const root = join(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'gl-resources-'));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-const port = await freePort();
-const env = {
-  ...process.env,
-  GREENLIGHT_DATA_DIR: dir,
-  GREENLIGHT_LOG_LEVEL: 'warn',
-  GREENLIGHT_DEMO_PORT: String(await freePort()),
-};
-const base = `http://127.0.0.1:${port}`;
 
 /**
  * Bytes the database uses (its pages less the free ones, as of the latest commit, WAL included:
@@ -77,37 +61,33 @@ function diskBytes(folder: string): { db: number; artifacts: number } {
 
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
 const kb = (b: number): string => (b / 1024).toFixed(0);
-const cli = (...args: string[]): string =>
-  execFileSync(process.execPath, [join(root, 'bin', 'greenlight.js'), ...args], { env, cwd: root })
-    .toString()
-    .trim();
-
 interface SizeRow {
   tests: number;
   seconds: number;
   peakRss: number;
+  /** Server RSS a few seconds after the run ended. */
+  afterRss: number;
   peakPss: number;
   processes: number;
   dbPerRun: number;
   artifactsPerRun: number;
 }
 const rowsBySize: SizeRow[] = [];
-const idleOf = { rss: 0, pss: 0 };
+const idleOf = { rss: 0, pss: 0, afterApi: 0 };
 
-const server = spawn(
-  process.execPath,
-  [join(root, 'bin', 'greenlight.js'), 'serve', '--port', String(port)],
-  { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
-);
-try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/api/v1/health`)).ok) break;
-    } catch {
-      if (i > 300) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+/** The median of a few RSS samples a quarter second apart. */
+async function settledRss(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    xs.push(rssOf(pid));
   }
+  return median(xs);
+}
+
+const server = await startServerProcess({ entry, nodeFlags });
+const { base, dir, env } = server;
+try {
   const pid = server.pid!;
   // Idle: the median of a few samples a quarter second apart, once start-up work is over.
   const idle: number[] = [];
@@ -123,12 +103,17 @@ try {
   console.log(`idle: server RSS ${mb(idleRss)} MB, stack PSS ${mb(idlePss)} MB`);
 
   // The first user adopts the seeded demo project into a workspace; tokens need one.
-  cli('user', 'create', '--admin', '--email', 'bench@example.com', '--password', 'bench-pass-123');
-  const token = cli('token', 'create', '--project', 'demo', '--name', 'bench')
-    .split(/\s+/)
-    .find((t) => t.startsWith('glt_'));
-  if (!token) throw new Error('no trigger token printed');
-  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const auth = { authorization: `Bearer ${server.token()}`, 'content-type': 'application/json' };
+
+  // 100 API requests a dashboard and a pipeline make (lists, a project, its tests, the docs).
+  const paths = ['/api/v1/health', '/api/v1/projects/demo', '/api/v1/projects/demo/runs?limit=20'];
+  paths.push('/api/v1/projects/demo/tests?limit=50', '/openapi.json');
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${base}${paths[i % paths.length]}`, { headers: auth });
+    await res.arrayBuffer();
+  }
+  idleOf.afterApi = await settledRss(pid);
+  console.log(`after 100 API requests: server RSS ${mb(idleOf.afterApi)} MB`);
 
   for (const n of sizes) {
     const store = await openStore(storeOptions(loadConfig(env)));
@@ -161,11 +146,13 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const afterRss = await settledRss(pid);
     const after = diskBytes(dir);
     const row: SizeRow = {
       tests: n,
       seconds,
       peakRss,
+      afterRss,
       peakPss,
       processes,
       dbPerRun: after.db - before.db,
@@ -173,13 +160,11 @@ try {
     };
     rowsBySize.push(row);
     console.log(
-      `${n} tests: ${seconds.toFixed(1)} s, peak server RSS ${mb(peakRss)} MB, peak stack PSS ${mb(peakPss)} MB (${processes} processes), db +${kb(row.dbPerRun)} kB, artifacts +${kb(row.artifactsPerRun)} kB`,
+      `${n} tests: ${seconds.toFixed(1)} s, peak server RSS ${mb(peakRss)} MB (${mb(afterRss)} MB after), peak stack PSS ${mb(peakPss)} MB (${processes} processes), db +${kb(row.dbPerRun)} kB, artifacts +${kb(row.artifactsPerRun)} kB`,
     );
   }
 } finally {
-  server.kill('SIGTERM');
-  await once(server, 'close');
-  rmSync(dir, { recursive: true, force: true });
+  await server.stop();
 }
 
 const { rss: idleRss, pss: idlePss } = idleOf;
@@ -187,12 +172,28 @@ const first = rowsBySize[0]!;
 const measures: Measure[] = [
   { name: 'server RSS, idle', value: idleRss / 2 ** 20, unit: 'MB', better: 'lower' },
   { name: 'whole-stack PSS, idle', value: idlePss / 2 ** 20, unit: 'MB', better: 'lower' },
+  {
+    name: 'server RSS after 100 API requests',
+    value: idleOf.afterApi / 2 ** 20,
+    unit: 'MB',
+    baseline: idleRss / 2 ** 20,
+    baselineName: 'idle',
+    better: 'lower',
+  },
 ];
 for (const r of rowsBySize) {
   measures.push(
     {
       name: `server RSS peak, ${r.tests} tests × ${WORKERS} workers`,
       value: r.peakRss / 2 ** 20,
+      unit: 'MB',
+      baseline: idleRss / 2 ** 20,
+      baselineName: 'idle',
+      better: 'lower',
+    },
+    {
+      name: `server RSS after a run of ${r.tests} tests`,
+      value: r.afterRss / 2 ** 20,
       unit: 'MB',
       baseline: idleRss / 2 ** 20,
       baselineName: 'idle',
@@ -231,13 +232,14 @@ for (const r of rowsBySize) {
   );
 }
 const markdown = [
-  `\`greenlight serve\` with the demo (SQLite), one run of N demo tests with ${WORKERS} workers per row. Idle: server RSS ${mb(idleRss)} MB, whole stack PSS ${mb(idlePss)} MB.`,
+  `\`greenlight serve\` with the demo (SQLite), one run of N demo tests with ${WORKERS} workers per row; server from ${entry === 'built' ? '`dist/`' : 'the TypeScript sources'}${nodeFlags.length ? ` with \`${nodeFlags.join(' ')}\`` : ''}. Idle: server RSS ${mb(idleRss)} MB (${mb(idleOf.afterApi)} MB after 100 API requests), whole stack PSS ${mb(idlePss)} MB.`,
   '',
   table(
     [
       'tests',
       'run wall s',
       'server RSS peak MB',
+      'server RSS after MB',
       'stack PSS peak MB',
       'processes',
       'db per run kB',
@@ -249,6 +251,7 @@ const markdown = [
       r.tests,
       r.seconds.toFixed(1),
       mb(r.peakRss),
+      mb(r.afterRss),
       mb(r.peakPss),
       r.processes,
       kb(r.dbPerRun),
@@ -261,7 +264,7 @@ const markdown = [
 console.log(markdown);
 emitResult({
   bench: 'resources',
-  command: `node bench/resources.ts --sizes ${sizes.join(',')}`,
+  command: `node bench/resources.ts --sizes ${sizes.join(',')} --entry ${entry}${nodeFlags.length ? ` --node-flags "${nodeFlags.join(' ')}"` : ''}`,
   measures,
   markdown,
 });

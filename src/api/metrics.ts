@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
 import { launchCounts } from '../engine/browser-status.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { readQueueStats } from '../store/queue-stats.ts';
@@ -13,6 +15,10 @@ export function createMetrics(
   app: FastifyInstance,
   deps: { store: Store; events: EventBus },
 ): Registry {
+  // Loaded only when metrics are on (GREENLIGHT_METRICS_TOKEN): about 12 MB otherwise spared.
+  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = createRequire(
+    import.meta.url,
+  )('prom-client') as typeof PromClient;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'greenlight_process_' });
 

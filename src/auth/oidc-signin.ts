@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import type { OidcProviderConfig } from './sso-config.ts';
 import {
   SsoError,
@@ -6,6 +6,9 @@ import {
   type ProviderProfile,
   type SsoChecks,
 } from './sso-errors.ts';
+
+/** openid-client (and jose), loaded by the first sign-in: a server without SSO never holds them. */
+export const openidClient = (): Promise<typeof client> => import('openid-client');
 
 /**
  * Sign-in through one OpenID Connect provider with `openid-client`: discovery (cached once it
@@ -40,16 +43,18 @@ export class OidcSignIn {
       const p = this.#provider;
       // An http issuer is an operator's explicit choice (a local Keycloak); https otherwise.
       const insecure = new URL(p.issuer).protocol === 'http:';
-      this.#configuration = client
-        .discovery(
-          new URL(p.issuer),
-          p.clientId,
-          undefined,
-          client.ClientSecretPost(p.clientSecret),
-          {
-            [client.customFetch]: this.#fetch,
-            ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
-          },
+      this.#configuration = openidClient()
+        .then((client) =>
+          client.discovery(
+            new URL(p.issuer),
+            p.clientId,
+            undefined,
+            client.ClientSecretPost(p.clientSecret),
+            {
+              [client.customFetch]: this.#fetch,
+              ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+            },
+          ),
         )
         .catch((e: unknown) => {
           this.#configuration = null;
@@ -62,6 +67,7 @@ export class OidcSignIn {
   /** Where to send the browser to sign in. */
   async authorizationUrl(c: SsoChecks): Promise<URL> {
     const config = await this.configuration();
+    const client = await openidClient();
     return client.buildAuthorizationUrl(config, {
       redirect_uri: c.redirectUri,
       scope: this.#provider.scopes.join(' '),
@@ -78,6 +84,7 @@ export class OidcSignIn {
     expected: { state: string; nonce: string; codeVerifier: string },
   ): Promise<ProviderProfile> {
     const config = await this.configuration();
+    const client = await openidClient();
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(config, callbackUrl, {

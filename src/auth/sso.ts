@@ -1,10 +1,9 @@
-import * as client from 'openid-client';
 import type { Config } from '../config.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Store } from '../store/connect.ts';
 import { signInWorkspace } from './accounts.ts';
 import { GithubSignIn } from './github-signin.ts';
-import { OidcSignIn } from './oidc-signin.ts';
+import { OidcSignIn, openidClient } from './oidc-signin.ts';
 import { userForProfile } from './sso-accounts.ts';
 import type { SsoProviderConfig } from './sso-config.ts';
 import { SsoError, type ProviderFetch } from './sso-errors.ts';
@@ -69,6 +68,7 @@ export class SsoService {
     o: { redirectUri: string; next?: string },
   ): Promise<{ url: string; state: string }> {
     const { config, flow } = this.#client(providerId);
+    const client = await openidClient();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();

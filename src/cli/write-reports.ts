@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Project } from '../domain/project.ts';
 import type { Run } from '../domain/run.ts';
 import { reportImageReader } from '../engine/report-images.ts';
-import { renderReport, type ReportFormat } from '../report/index.ts';
+import { streamReport, type ReportFormat } from '../report/index.ts';
 import { loadReportInput, type ReportSource } from '../report/report-source.ts';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
 
@@ -43,9 +45,9 @@ export async function writeReports(
       ...base,
       ...(local ? { links: { artifactUrl: (p: string) => relativeLink(file, dataDir, p) } } : {}),
     };
-    const report = renderReport(format, input, readArtifact ? { readArtifact } : {});
+    const report = streamReport(format, input, readArtifact ? { readArtifact } : {});
     mkdirSync(dirname(resolve(file)), { recursive: true });
-    writeFileSync(file, report.body);
+    await pipeline(Readable.from(report.chunks), createWriteStream(file));
     written.push(`${format}: ${file}`);
   }
   return written;

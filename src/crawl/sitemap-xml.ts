@@ -1,4 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 
 /** sitemap.xml: the page URLs of a urlset, or the child sitemaps of a sitemap index. */
 
@@ -12,15 +13,21 @@ export interface ParsedSitemap {
 // A crawled site's sitemap is untrusted input: a well-kept parser reads it in linear time (the
 // regex scan it replaces backtracked on an unclosed `<url>`), with no entity expansion beyond
 // XML's own five and numeric references, and namespaces (`<ns:url>`) stripped.
-const parser = new XMLParser({
-  removeNSPrefix: true,
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
-  isArray: (name) => name === 'url' || name === 'sitemap',
-});
+// Made by the first sitemap read (a crawl), so a server that does not crawl never loads it.
+let parser: FastXmlParser.XMLParser | undefined;
+function sitemapParser(): FastXmlParser.XMLParser {
+  const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+  parser ??= new XMLParser({
+    removeNSPrefix: true,
+    ignoreAttributes: true,
+    parseTagValue: false,
+    trimValues: true,
+    processEntities: true,
+    htmlEntities: false,
+    isArray: (name) => name === 'url' || name === 'sitemap',
+  });
+  return parser;
+}
 
 interface Entry {
   loc?: unknown;
@@ -44,7 +51,7 @@ function locs(entries: unknown, limit: number): string[] {
 export function parseSitemap(xml: string, limit = 5000): ParsedSitemap {
   let doc: Record<string, { url?: unknown; sitemap?: unknown } | undefined>;
   try {
-    doc = parser.parse(xml) as typeof doc;
+    doc = sitemapParser().parse(xml) as typeof doc;
   } catch {
     return { urls: [], sitemaps: [] };
   }

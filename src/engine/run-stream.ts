@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { describeHealed } from '../domain/locator-memory.ts';
-import { isTerminal, type ResultStatus, type Run, type TestResult } from '../domain/run.ts';
+import { isTerminal, type ResultStatus, type Run } from '../domain/run.ts';
 import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 
@@ -17,11 +17,19 @@ export interface ResultLine {
   error: string | null;
 }
 
-/** The full state of a run at one moment: the run (with its counts) and its results so far. */
+/**
+ * The state of a run at one moment: the run (with its counts), its newest results (oldest of
+ * them first) and how many results it has. Bounded: a 10,000-test run's snapshot lists the last
+ * few results, not all of them; the rest are a page away (`GET /runs/:runId/results`).
+ */
 export interface RunSnapshot {
   run: Run;
   results: ResultLine[];
+  resultsTotal: number;
 }
+
+/** Results a snapshot lists at most. */
+export const SNAPSHOT_RESULTS = 50;
 
 export type StreamEvent =
   | {
@@ -54,7 +62,10 @@ interface RunLog {
   lastId: number;
   events: Stored[];
   run: Run | null;
+  /** The newest results, enough for every snapshot still in `events`; `results[0]` is number `resultsFrom`. */
   results: ResultLine[];
+  resultsFrom: number;
+  resultCount: number;
   seen: Set<string>;
   listeners: Set<StreamListener>;
   chain: Promise<void>;
@@ -71,6 +82,8 @@ export interface RunStreamOptions {
   retentionMs?: number;
   /** Logs kept at most; the least recently active unwatched ones go first. */
   maxRuns?: number;
+  /** Results a snapshot lists at most (the newest). */
+  snapshotResults?: number;
   clock?: () => Date;
   logger?: Logger;
 }
@@ -87,7 +100,7 @@ export interface Attachment {
 const keyOf = (r: { testId: string; attempt: number; testName: string }): string =>
   `${r.testId}#${r.attempt}#${r.testName}`;
 
-export function resultLineOf(r: TestResult): ResultLine {
+export function resultLineOf(r: ResultLine): ResultLine {
   const { testId, testName, status, attempt, durationMs, error } = r;
   return { testId, testName, status, attempt, durationMs, error };
 }
@@ -108,6 +121,7 @@ export class RunStream {
       maxEvents: 1000,
       retentionMs: 60 * 60_000,
       maxRuns: 500,
+      snapshotResults: SNAPSHOT_RESULTS,
       clock: () => new Date(),
       ...opts,
       logger: opts.logger,
@@ -146,12 +160,12 @@ export class RunStream {
 
   /** The run and its results as stored now, for a client that cannot be caught up from the log. */
   async snapshotFromStore(run: Run): Promise<RunSnapshot> {
-    const { store } = this.#o;
-    const [fresh, results] = await Promise.all([
+    const { store, snapshotResults } = this.#o;
+    const [fresh, latest] = await Promise.all([
       store.runs.get(run.projectId, run.id),
-      store.results.listByRun(run.id, run.projectId),
+      store.results.latestByRun(run.id, run.projectId, snapshotResults),
     ]);
-    return { run: fresh ?? run, results: results.map(resultLineOf) };
+    return { run: fresh ?? run, results: latest.items, resultsTotal: latest.total };
   }
 
   /** Resolves once every bus event of the run seen so far is in its log. */
@@ -162,6 +176,11 @@ export class RunStream {
   /** Listeners of one run's log (for leak checks). */
   listenerCount(runId: string): number {
     return this.#logs.get(runId)?.listeners.size ?? 0;
+  }
+
+  /** Result lines one run's log holds in memory (for leak checks). */
+  retainedResults(runId: string): number {
+    return this.#logs.get(runId)?.results.length ?? 0;
   }
 
   /** Runs with a log in memory. */
@@ -183,6 +202,8 @@ export class RunStream {
         events: [],
         run: null,
         results: [],
+        resultsFrom: 0,
+        resultCount: 0,
         seen: new Set(),
         listeners: new Set(),
         chain: Promise.resolve(),
@@ -290,8 +311,22 @@ export class RunStream {
     }
     log.seen.add(keyOf(line));
     log.results.push(line);
+    log.resultCount++;
     this.#append(log, { type: 'result', data: { ...line, at: e.at } });
-    this.#append(log, { type: 'snapshot', run: { ...run }, resultCount: log.results.length });
+    this.#append(log, { type: 'snapshot', run: { ...run }, resultCount: log.resultCount });
+    this.#trimResults(log);
+  }
+
+  /** Keep only the results the snapshots still in the log list, in chunks. */
+  #trimResults(log: RunLog): void {
+    const oldest = log.events.find((e) => e.type === 'snapshot');
+    const firstNeeded =
+      (oldest?.type === 'snapshot' ? oldest.resultCount : log.resultCount) -
+      this.#o.snapshotResults;
+    const drop = firstNeeded - log.resultsFrom;
+    if (drop < 64) return;
+    log.results.splice(0, drop);
+    log.resultsFrom += drop;
   }
 
   /** First event of a run in this process: its stored state, with the results already written. */
@@ -299,9 +334,13 @@ export class RunStream {
     const { store } = this.#o;
     const run = await store.runs.get(e.projectId, e.runId);
     if (!run) return;
-    const results = await store.results.listByRun(run.id, run.projectId);
+    // The newest results are enough: a snapshot lists no more, and only results finished just
+    // before this event can still come in as bus events to be told apart from stored ones.
+    const latest = await store.results.latestByRun(run.id, run.projectId, this.#o.snapshotResults);
     log.run = run;
-    for (const r of results) {
+    log.resultsFrom = latest.total - latest.items.length;
+    log.resultCount = log.resultsFrom;
+    for (const r of latest.items) {
       // The result this event announces is already stored: leave it for #onResult to add.
       if (
         e.type === 'test.finished' &&
@@ -313,6 +352,7 @@ export class RunStream {
       }
       log.seen.add(keyOf(r));
       log.results.push(resultLineOf(r));
+      log.resultCount++;
     }
     if (isTerminal(run.status) && e.type !== 'run.finished') log.finished = true;
   }
@@ -337,10 +377,12 @@ export class RunStream {
 
   #materialize(log: RunLog, e: Stored): StreamEvent {
     if (e.type !== 'snapshot') return e;
+    const end = e.resultCount - log.resultsFrom;
+    const start = Math.max(0, end - this.#o.snapshotResults);
     return {
       id: e.id,
       type: 'snapshot',
-      data: { run: e.run, results: log.results.slice(0, e.resultCount) },
+      data: { run: e.run, results: log.results.slice(start, end), resultsTotal: e.resultCount },
     };
   }
 }

@@ -1,4 +1,5 @@
-import { createTwoFilesPatch, diffArrays } from 'diff';
+import { createRequire } from 'node:module';
+import type * as JsDiff from 'diff';
 import { stringify } from 'yaml';
 import type { Step } from '../domain/steps.ts';
 import type { TestStatus } from '../domain/test-definition.ts';
@@ -62,6 +63,9 @@ const FIELDS = [
   'covers',
 ] as const;
 
+/** jsdiff, loaded by the first diff asked for (a page of the dashboard, not an idle server). */
+const jsdiff = (): typeof JsDiff => createRequire(import.meta.url)('diff') as typeof JsDiff;
+
 /** Canonical JSON (sorted keys), so equal values compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -92,7 +96,7 @@ function stepKeys(a: Step, b: Step): string[] {
 export function diffSteps(from: Step[], to: Step[]): StepChange[] {
   const a = from.map(canonicalJson);
   const b = to.map(canonicalJson);
-  const parts = diffArrays(a, b);
+  const parts = jsdiff().diffArrays(a, b);
   const out: StepChange[] = [];
   let i = 0; // position in `from`
   let j = 0; // position in `to`
@@ -149,7 +153,7 @@ export function diffTestVersions(from: DiffSide | null, to: DiffSide): TestDiff 
   const steps = diffSteps(from?.document.steps ?? [], to.document.steps);
   const changed = fields.map((f) => f.field);
   if (steps.length > 0) changed.push('steps');
-  const unified = createTwoFilesPatch(
+  const unified = jsdiff().createTwoFilesPatch(
     from ? `v${from.version}` : 'empty',
     `v${to.version}`,
     from ? testYaml(from) : '',

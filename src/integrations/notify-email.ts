@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
 import { AppError } from '../domain/errors.ts';
@@ -90,6 +89,8 @@ export async function sendEmail(
   if (!config.smtpUrl) {
     throw new AppError('validation_failed', 'e-mail is not configured: set GREENLIGHT_SMTP_URL');
   }
+  // nodemailer is loaded by the first e-mail: about 20 MB an idle server without mail never needs.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     url: config.smtpUrl,
     connectionTimeout: opts.timeoutMs,

@@ -226,6 +226,11 @@ function healedList(input: ReportInput): string {
  * and trace links.
  */
 export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
+  return [...htmlChunks(input, opts)].join('');
+}
+
+/** The HTML page in chunks, one test at a time (the same text as `renderHtml`). */
+export function* htmlChunks(input: ReportInput, opts: HtmlOptions = {}): Generator<string> {
   const { run, project } = input;
   const sum = summarize(input);
   const finals = finalResults(input.results);
@@ -241,7 +246,7 @@ export function renderHtml(input: ReportInput, opts: HtmlOptions = {}): string {
     `<div class="count c-${cls}"><b>${n}</b>${label}</div>`;
   const runLink = safeHref(input.links?.runUrl);
   const title = `${project.name} · run ${run.id} · ${STATUS_LABEL[run.status]}`;
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
@@ -261,7 +266,13 @@ ${healedList(input)}
         `<button type="button" data-filter="${f}" aria-pressed="${f === 'all'}">${label} (${n})</button>`,
     )
     .join('')}</div>
-<div id="tests">${finals.map((f) => testSection(input, budget, f)).join('\n')}</div>
+<div id="tests">`;
+  let first = true;
+  for (const f of finals) {
+    yield `${first ? '' : '\n'}${testSection(input, budget, f)}`;
+    first = false;
+  }
+  yield `</div>
 <p id="empty" class="muted" hidden>No tests match this filter.</p>
 ${sum.missing > 0 ? `<p class="muted">${sum.missing} planned test(s) have no result.</p>` : ''}
 </main>

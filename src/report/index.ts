@@ -1,9 +1,10 @@
-import { renderHtml, type HtmlOptions } from './html.ts';
-import { renderJsonReport } from './json.ts';
-import { renderJunit } from './junit.ts';
+import { htmlChunks, renderHtml, type HtmlOptions } from './html.ts';
+import { batched } from './json-stream.ts';
+import { jsonReportChunks, renderJsonReport } from './json.ts';
+import { junitChunks, renderJunit } from './junit.ts';
 import { renderMarkdownSummary } from './markdown.ts';
 import type { ReportFormat, ReportInput } from './report-model.ts';
-import { renderSarif } from './sarif.ts';
+import { renderSarif, sarifChunks } from './sarif.ts';
 
 export {
   isReportFormat,
@@ -30,21 +31,41 @@ export const reportContentTypes: Record<ReportFormat, { contentType: string; ext
     markdown: { contentType: 'text/markdown; charset=utf-8', extension: 'md' },
   };
 
+/** A report as chunks of text, for writing to a socket or a file without one big string. */
+export interface StreamedReport {
+  chunks: Iterable<string>;
+  contentType: string;
+  extension: string;
+}
+
+/**
+ * One report format as chunks of about 64 KiB: each test is rendered when its turn comes, so
+ * the document never sits in memory whole (its input, the run's results, does).
+ */
+export function streamReport(
+  format: ReportFormat,
+  input: ReportInput,
+  html: HtmlOptions = {},
+): StreamedReport {
+  const chunks =
+    format === 'junit'
+      ? junitChunks(input)
+      : format === 'html'
+        ? htmlChunks(input, html)
+        : format === 'sarif'
+          ? sarifChunks(input)
+          : format === 'json'
+            ? jsonReportChunks(input)
+            : [renderMarkdownSummary(input)];
+  return { chunks: batched(chunks), ...reportContentTypes[format] };
+}
+
 /** Render one report format; `html` options supply artifact bytes for inline screenshots. */
 export function renderReport(
   format: ReportFormat,
   input: ReportInput,
   html: HtmlOptions = {},
 ): RenderedReport {
-  const body =
-    format === 'junit'
-      ? renderJunit(input)
-      : format === 'html'
-        ? renderHtml(input, html)
-        : format === 'sarif'
-          ? `${JSON.stringify(renderSarif(input), null, 2)}\n`
-          : format === 'json'
-            ? `${JSON.stringify(renderJsonReport(input), null, 2)}\n`
-            : renderMarkdownSummary(input);
-  return { body, ...reportContentTypes[format] };
+  const { chunks, ...type } = streamReport(format, input, html);
+  return { body: [...chunks].join(''), ...type };
 }

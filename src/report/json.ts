@@ -9,6 +9,7 @@ import {
   type FinalResult,
   type ReportInput,
 } from './report-model.ts';
+import { jsonWithStreamedArray } from './json-stream.ts';
 
 /**
  * The JSON report, version 1. Additive changes (new optional fields) keep `schemaVersion: '1'`;
@@ -203,6 +204,20 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
 
 /** The run as the versioned JSON report (an object; serialize with JSON.stringify). */
 export function renderJsonReport(input: ReportInput): JsonReport {
+  return { ...jsonReportEnvelope(input), results: [...jsonReportResults(input)] };
+}
+
+/** The JSON report's text in chunks, one result at a time (the same text as the whole object). */
+export function jsonReportChunks(input: ReportInput): Iterable<string> {
+  return jsonWithStreamedArray(jsonReportEnvelope(input), ['results'], jsonReportResults(input));
+}
+
+function* jsonReportResults(input: ReportInput): Generator<JsonReport['results'][number]> {
+  for (const f of finalResults(input.results)) yield resultEntry(input, f);
+}
+
+/** Everything of the report but its results (kept in their place, empty). */
+function jsonReportEnvelope(input: ReportInput): JsonReport {
   const { run } = input;
   return {
     schemaVersion: '1',
@@ -225,7 +240,7 @@ export function renderJsonReport(input: ReportInput): JsonReport {
       ...(input.links?.runUrl ? { url: input.links.runUrl } : {}),
     },
     summary: summarize(input),
-    results: finalResults(input.results).map((f) => resultEntry(input, f)),
+    results: [],
     ...(input.healed?.length ? { healed: input.healed.map((h) => ({ ...h })) } : {}),
   };
 }

@@ -166,6 +166,11 @@ const countAttrs = (t: Totals): string =>
  * flaky/rerun elements. Durations are the results' real durations in seconds.
  */
 export function renderJunit(input: ReportInput): string {
+  return [...junitChunks(input)].join('');
+}
+
+/** The JUnit XML in chunks, one testcase at a time (the same text as `renderJunit`). */
+export function* junitChunks(input: ReportInput): Generator<string> {
   const finals = finalResults(input.results);
   const bySuite = new Map<string, FinalResult[]>();
   for (const f of finals) {
@@ -175,24 +180,23 @@ export function renderJunit(input: ReportInput): string {
     else bySuite.set(suite, [f]);
   }
   const all = withFindings(totals(finals), input.findings);
-  const lines = [
+  const lines = (l: string[]): string => l.map((x) => `${x}\n`).join('');
+  yield lines([
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${attr(`greenlight ${input.project.slug} ${input.run.id}`)}" ${countAttrs(all)}>`,
-  ];
+  ]);
   let id = 0;
   for (const [suite, list] of bySuite) {
     const t = totals(list);
     const first = list.map((f) => f.result.startedAt).sort()[0];
     // Ant's format: local ISO 8601 date-time without zone or fraction.
     const timestamp = (first ?? input.run.startedAt ?? input.run.createdAt).slice(0, 19);
-    lines.push(
+    yield lines([
       `  <testsuite name="${attr(suite)}" id="${id++}" ${countAttrs(t)} timestamp="${attr(timestamp)}" hostname="greenlight">`,
-    );
-    for (const f of list) lines.push(...testcase(input, f));
-    lines.push('  </testsuite>');
+    ]);
+    for (const f of list) yield lines(testcase(input, f));
+    yield lines(['  </testsuite>']);
   }
-  if (input.findings && input.findings.length > 0)
-    lines.push(...junitScanSuite(input.findings, id));
-  lines.push('</testsuites>', '');
-  return lines.join('\n');
+  if (input.findings && input.findings.length > 0) yield lines(junitScanSuite(input.findings, id));
+  yield lines(['</testsuites>']);
 }

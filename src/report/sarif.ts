@@ -11,6 +11,7 @@ import {
   type FinalResult,
   type ReportInput,
 } from './report-model.ts';
+import { jsonWithStreamedArray } from './json-stream.ts';
 import { findingResult, findingRules, originalUriBaseIds } from './sarif-findings.ts';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -140,19 +141,33 @@ function sarifResult(input: ReportInput, f: FinalResult): SarifResult | undefine
  * one result per scan finding, located in the repository relative to `%SRCROOT%`.
  */
 export function renderSarif(input: ReportInput): SarifLog {
+  const { log, results } = sarifParts(input);
+  log.runs[0]!.results = [...results];
+  return log;
+}
+
+/** The SARIF log's text in chunks, one result at a time (the same text as the whole log). */
+export function sarifChunks(input: ReportInput): Iterable<string> {
+  const { log, results } = sarifParts(input);
+  return jsonWithStreamedArray(log, ['runs', 0, 'results'], results);
+}
+
+/** The log with an empty result list, and its results, made as they are read. */
+function sarifParts(input: ReportInput): { log: SarifLog; results: Iterable<SarifResult> } {
   const version = input.toolVersion ?? pkg.version;
   const home = originOf(input.links?.runUrl);
   const { run } = input;
   const findings = input.findings ?? [];
   const rules = [...sarifRules, ...findingRules(findings, sarifRules)];
   const indexOf = new Map(rules.map((r, i) => [r.id, i]));
-  const results = [
-    ...finalResults(input.results)
-      .map((f) => sarifResult(input, f))
-      .filter((r): r is SarifResult => r !== undefined),
-    ...findings.map((f) => findingResult(f, indexOf.get(f.ruleId) ?? -1)),
-  ];
-  return {
+  function* results(): Generator<SarifResult> {
+    for (const f of finalResults(input.results)) {
+      const r = sarifResult(input, f);
+      if (r) yield r;
+    }
+    for (const f of findings) yield findingResult(f, indexOf.get(f.ruleId) ?? -1);
+  }
+  const log: SarifLog = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
@@ -177,7 +192,7 @@ export function renderSarif(input: ReportInput): SarifLog {
             ...(run.finishedAt ? { endTimeUtc: run.finishedAt } : {}),
           },
         ],
-        results,
+        results: [],
         properties: {
           runId: run.id,
           project: input.project.slug,
@@ -188,4 +203,5 @@ export function renderSarif(input: ReportInput): SarifLog {
       },
     ],
   };
+  return { log, results: results() };
 }

@@ -1,5 +1,13 @@
-import pixelmatch from 'pixelmatch';
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type Pixelmatch from 'pixelmatch';
+import type * as PngJs from 'pngjs';
+import type { PNG } from 'pngjs';
+
+// The image libraries load with the first visual check; a server whose tests have none skips them.
+const load = createRequire(import.meta.url);
+const pngjs = (): typeof PngJs => load('pngjs') as typeof PngJs;
+const pixelmatch: typeof Pixelmatch = (...args) =>
+  (load('pixelmatch') as { default: typeof Pixelmatch }).default(...args);
 
 /** What comparing an image with its baseline found. */
 export type ImageComparison =
@@ -22,7 +30,7 @@ export type ImageComparison =
 /** Decode a PNG; a file that is not one says so instead of throwing pngjs' terse error. */
 export function decodePng(bytes: Buffer, what: string): PNG {
   try {
-    return PNG.sync.read(bytes);
+    return pngjs().PNG.sync.read(bytes);
   } catch (e) {
     throw new Error(
       `${what} is not a readable PNG: ${e instanceof Error ? e.message : String(e)}`,
@@ -52,6 +60,7 @@ export function compareImages(
     };
   }
   const { width, height } = a;
+  const { PNG } = pngjs();
   const diff = new PNG({ width, height });
   const diffPixels = pixelmatch(a.data, b.data, diff.data, width, height, { threshold });
   const total = width * height;

@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { unzipSync } from 'fflate';
-import { extract } from 'tar-stream';
+import type * as Fflate from 'fflate';
+import type * as TarStream from 'tar-stream';
 import { AppError } from '../domain/errors.ts';
 import { looksBinary, normalizeRepoPath } from './files.ts';
 
@@ -50,6 +51,8 @@ function readZip(data: Buffer, limits: ArchiveLimits): Record<string, string> {
   let bytes = 0;
   let entries: Record<string, Uint8Array>;
   try {
+    // Archive readers load with the first upload: a server that is never sent one skips them.
+    const { unzipSync } = createRequire(import.meta.url)('fflate') as typeof Fflate;
     entries = unzipSync(data, {
       // Refuse before inflating: the declared sizes are checked, and inflation is bounded by them.
       filter: (f) => {
@@ -76,6 +79,7 @@ async function readTar(data: Buffer, limits: ArchiveLimits): Promise<Record<stri
   const out: Record<string, string> = {};
   let files = 0;
   let bytes = 0;
+  const { extract } = createRequire(import.meta.url)('tar-stream') as typeof TarStream;
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { pgDriver } from './pg-driver.ts';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { accountRepository, type AccountRepository } from './accounts.ts';
 import { apiKeyRepository, type ApiKeyRepository } from './api-keys.ts';
 import { artifactExpiryRepository, type ArtifactExpiryRepository } from './artifact-expiry.ts';
@@ -244,7 +244,7 @@ function openPostgres(url: string, schema: string | undefined): Kysely<Database>
   if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name: ${schema}`);
   }
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: url,
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),

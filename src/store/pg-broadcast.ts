@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver.ts';
 
 /** NOTIFY refuses payloads of 8000 bytes and more; a little room is left. */
 export const NOTIFY_MAX_BYTES = 7_900;
@@ -101,7 +102,7 @@ export class PgBroadcast {
 
   async #connect(): Promise<void> {
     const { databaseUrl, schema } = this.#o;
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       connectionString: databaseUrl,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });

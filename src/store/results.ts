@@ -36,6 +36,16 @@ export interface ResultRepository {
     projectId: string,
     page: { limit: number; after?: ResultCursor | null; statuses?: ResultStatus[] },
   ): Promise<{ items: TestResult[]; next: ResultCursor | null }>;
+  /**
+   * The newest `limit` results of a run (by start, oldest of them first) with only the fields a
+   * progress line shows, and how many results the run has: what a live snapshot sends, bounded
+   * however large the run.
+   */
+  latestByRun(
+    runId: string,
+    projectId: string,
+    limit: number,
+  ): Promise<{ items: ResultHeadline[]; total: number }>;
   /** One small row insert; the queue calls it in the same transaction as the job update. */
   insert(projectId: string, result: TestResult): Promise<void>;
   /**
@@ -95,6 +105,12 @@ export function tallyColumn(status: ResultStatus, quarantined: boolean): keyof R
   return 'errored';
 }
 
+/** The few fields of a result a progress line or a live snapshot shows. */
+export type ResultHeadline = Pick<
+  TestResult,
+  'testId' | 'testName' | 'status' | 'attempt' | 'durationMs' | 'error'
+>;
+
 /** Where a page of results ends: the last result's start time and id. */
 export interface ResultCursor {
   startedAt: string;
@@ -137,6 +153,31 @@ export function resultRepository({ db, dialect, now }: RepoContext): ResultRepos
       const next =
         rows.length > page.limit && last ? { startedAt: last.startedAt, id: last.id } : null;
       return { items, next };
+    },
+
+    async latestByRun(runId, projectId, limit) {
+      const scoped = db
+        .selectFrom('results')
+        .where('run_id', '=', runId)
+        .where('project_id', '=', projectId);
+      const [rows, count] = await Promise.all([
+        scoped
+          .select(['test_id', 'test_name', 'status', 'attempt', 'duration_ms', 'error'])
+          .orderBy('started_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .execute(),
+        scoped.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      const items = rows.reverse().map((r): ResultHeadline => ({
+        testId: r.test_id,
+        testName: r.test_name,
+        status: r.status as ResultStatus,
+        attempt: r.attempt,
+        durationMs: r.duration_ms,
+        error: r.error,
+      }));
+      return { items, total: toNumber(count.n) };
     },
 
     async insert(projectId, r) {

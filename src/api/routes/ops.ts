@@ -41,13 +41,14 @@ export const readyRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
  * the latency hook sees every route.
  */
 export function registerMetrics(app: FastifyInstance, deps: ApiDeps): void {
-  const registry = createMetrics(app, deps);
   const token = deps.config.metricsToken;
+  // Metrics off: no registry, no latency hook, prom-client never loaded.
+  const registry = token ? createMetrics(app, deps) : null;
   app.get(
     '/metrics',
     { config: { auth: 'public' }, schema: { hide: true } },
     async (req, reply) => {
-      if (!token) throw notFound('metrics (set GREENLIGHT_METRICS_TOKEN to enable)');
+      if (!token || !registry) throw notFound('metrics (set GREENLIGHT_METRICS_TOKEN to enable)');
       const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (!sameSecret(given, token)) {
         throw new AppError('unauthorized', 'GET /metrics needs the metrics Bearer token.');

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 import type { Project } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
 import { reportImageReader } from '../../engine/report-images.ts';
-import { reportContentTypes, reportFormats, renderReport } from '../../report/index.ts';
+import { reportContentTypes, reportFormats, streamReport } from '../../report/index.ts';
 import { jsonReportJsonSchema } from '../../report/json.ts';
 import { loadReportInput } from '../../report/report-source.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
@@ -64,7 +65,7 @@ async function sendReport(
     },
     toolVersion: pkg.version,
   });
-  const report = renderReport(
+  const report = streamReport(
     q.format,
     input,
     q.format === 'html'
@@ -86,7 +87,8 @@ async function sendReport(
     );
   }
   reply.header('x-content-type-options', 'nosniff');
-  return reply.type(report.contentType).send(report.body);
+  // Sent as it is rendered: a 10,000-test report is never one string in memory.
+  return reply.type(report.contentType).send(Readable.from(report.chunks));
 }
 
 /** GET /runs/:runId/report and the published JSON Schema of the JSON report. */

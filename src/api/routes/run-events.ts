@@ -3,7 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
-import { RunStream, type ResultLine, type StreamEvent } from '../../engine/run-stream.ts';
+import {
+  RunStream,
+  SNAPSHOT_RESULTS,
+  type RunSnapshot,
+  type StreamEvent,
+} from '../../engine/run-stream.ts';
 import type { EventBus } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
@@ -97,7 +102,7 @@ const keyOf = (r: { testId: string; attempt: number }): string => `${r.testId}#$
 function sendEvent(stream: SseStream, runId: string, e: StreamEvent): void {
   switch (e.type) {
     case 'snapshot':
-      return sendSnapshot(stream, e.id, e.data.run, e.data.results);
+      return sendSnapshot(stream, e.id, e.data);
     case 'done':
       return sendDone(stream, e.id, e.data.run);
     default:
@@ -105,10 +110,17 @@ function sendEvent(stream: SseStream, runId: string, e: StreamEvent): void {
   }
 }
 
-function sendSnapshot(stream: SseStream, id: number, run: Run, results: ResultLine[]): void {
+/**
+ * A snapshot is sent on connect and after every result, so it carries nothing that grows with
+ * the run: the run without its plan (`testIds`, `selectionDetail`: read them once from
+ * GET /runs/:runId), its counts, and the newest results with how many there are in all.
+ */
+function sendSnapshot(stream: SseStream, id: number, snap: RunSnapshot): void {
+  const { run, results, resultsTotal } = snap;
+  const { testIds: _plan, selectionDetail: _why, ...counts } = toRunDto(run);
   stream.send(
     'snapshot',
-    { runId: run.id, status: ciStatusOf(run.status), run: toRunDto(run), results },
+    { runId: run.id, status: ciStatusOf(run.status), run: counts, results, resultsTotal },
     id,
   );
 }
@@ -204,8 +216,9 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         summary: 'Live events of a run (Server-Sent Events, seed 001)',
         description:
           'text/event-stream. Events: `log` (a line of progress), `result` (one test: testId, ' +
-          'testName, status, durationMs, error), `snapshot` (the run with its counts and results ' +
-          'so far; sent first, and after each result), `done` (final status in CI shape; the ' +
+          'testName, status, durationMs, error), `snapshot` (the run with its counts but not its plan, its newest ' +
+          `${SNAPSHOT_RESULTS} results and \`resultsTotal\`; sent first, and after each result; ` +
+          'page through every result at /runs/:runId/results), `done` (final status in CI shape; the ' +
           'stream then ends). Every event has an `id:`; reconnect with `Last-Event-ID` (or ' +
           '`?lastEventId=`) to get exactly the events missed, or a snapshot when they are no ' +
           'longer kept. A `: heartbeat` comment is sent every 15 s. 204 when the run is over ' +
@@ -262,7 +275,7 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         }
         if (stream.closed) return;
         skip = new Set(snap.results.map(keyOf));
-        sendSnapshot(stream, att.lastId, snap.run, snap.results);
+        sendSnapshot(stream, att.lastId, snap);
         if (isTerminal(snap.run.status) && !pending.some((e) => e.type === 'done')) {
           sendDone(stream, att.lastId, snap.run);
           return;

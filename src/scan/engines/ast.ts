@@ -1,10 +1,20 @@
-import { Lang, parse, type NapiConfig } from '@ast-grep/napi';
+import { createRequire } from 'node:module';
+import type * as AstGrep from '@ast-grep/napi';
+import type { Lang, NapiConfig } from '@ast-grep/napi';
 import type { RuleDef } from '../rule-schema.ts';
 import type { SourceFile } from '../source-file.ts';
 import { MAX_HITS_PER_FILE, type Hit, type Matcher } from './hit.ts';
 
+let astGrep: typeof AstGrep | undefined;
+/** ast-grep's native parser, loaded by the first `ast` rule: a server that never scans skips it. */
+function loadAstGrep(): typeof AstGrep {
+  astGrep ??= createRequire(import.meta.url)('@ast-grep/napi') as typeof AstGrep;
+  return astGrep;
+}
+
 /** The tree-sitter grammar for a file: TSX for .tsx/.jsx (JSX parses there), else by language. */
 function grammarOf(file: SourceFile): Lang | null {
+  const { Lang } = loadAstGrep();
   if (/\.(tsx|jsx)$/i.test(file.path)) return Lang.Tsx;
   if (file.language === 'typescript') return Lang.TypeScript;
   if (file.language === 'javascript') return Lang.JavaScript;
@@ -22,6 +32,7 @@ export function compileAst(rule: RuleDef): Matcher {
     ...(rule.constraints ? { constraints: rule.constraints } : {}),
   } as NapiConfig;
   // A pattern that does not parse must fail when the rule is loaded, not on the first file.
+  const { Lang, parse } = loadAstGrep();
   const probe = parse(Lang.TypeScript, '');
   probe.root().findAll(config);
   return (file) => {

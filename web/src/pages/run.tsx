@@ -76,8 +76,9 @@ export default function RunPage() {
   const live = run.data && !finished(run.data.status);
   const stream = useEventStream(live ? `${API}/runs/${seg(runId)}/events` : null, {
     snapshot: (d) => {
-      const s = d as { run: Run };
-      queryClient.setQueryData(['run', runId], s.run);
+      // A snapshot's run leaves out the plan (testIds): keep the one already read.
+      const s = d as { run: Partial<Run> };
+      queryClient.setQueryData<Run>(['run', runId], (old) => (old ? { ...old, ...s.run } : old));
     },
     log: (d) => {
       const l = d as LogLine;
