@@ -72,7 +72,7 @@ const scripted: TestExecutor = async (job) => {
 
 export async function startFeedbackHarness(
   dialect: TestDialect,
-  forges: Partial<Pick<Config, 'githubApiUrl' | 'gitlabApiUrl'>>,
+  forges: Partial<Pick<Config, 'githubApiUrl' | 'gitlabApiUrl' | 'allowPrivateUrls'>>,
 ): Promise<FeedbackHarness> {
   const ts = await openTestStore(dialect);
   const { store } = ts;
@@ -84,6 +84,8 @@ export async function startFeedbackHarness(
       port: 0,
       rateLimit: 'off',
       logLevel: 'trace',
+      // The fake forges listen on loopback, which the SSRF guard refuses by default.
+      allowPrivateUrls: ['loopback'],
       ...forges,
     },
   );
@@ -109,7 +111,14 @@ export async function startFeedbackHarness(
     logger,
   });
   await engine.start();
-  const feedback = new PrFeedback({ store, events, config, logger, timeoutMs: 5_000 });
+  const feedback = new PrFeedback({
+    store,
+    events,
+    config,
+    logger,
+    timeoutMs: 5_000,
+    retryUnitMs: 10,
+  });
   feedback.start();
   const app = await buildApp({ store, engine, events, config, logger, feedback });
   const url = await startServer(app, config);
