@@ -8,6 +8,7 @@ import {
   type StepAction,
 } from './steps.ts';
 import { scopeStep } from './step-locators.ts';
+import { defined } from './defined.ts';
 
 export const testStatuses = ['draft', 'approved', 'rejected'] as const;
 export type TestStatus = (typeof testStatuses)[number];
@@ -193,10 +194,7 @@ export function parseTestDocument(raw: unknown, testIndex?: number): TestDocumen
     typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string'
       ? (raw as { name: string }).name
       : undefined;
-  const base = {
-    ...(testIndex !== undefined ? { testIndex } : {}),
-    ...(name !== undefined ? { testName: name } : {}),
-  };
+  const base = defined({ testIndex, testName: name });
   if (!shape.success) {
     for (const i of shape.error.issues) {
       if (i.path[0] === 'steps' && typeof i.path[1] === 'number') continue;

@@ -21,6 +21,7 @@ import { IDEMPOTENCY_TTL_MS, replayedRunId, requestHash } from './idempotency.ts
 import { checkBrowserName } from './run-capabilities.ts';
 import { checkStrategyInputs } from './selection.ts';
 import type { ScanInputSpec, ScanService } from './scan-service.ts';
+import { defined } from '../domain/defined.ts';
 
 export type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 
@@ -264,7 +265,7 @@ function runOptionsOf(req: TriggerRequest): RunOptionsInput {
   return {
     ...req.options,
     ...(req.browser !== undefined ? { browser: checkBrowserName(req.browser) } : {}),
-    ...(req.device !== undefined ? { device: req.device } : {}),
+    ...defined({ device: req.device }),
   };
 }
 
@@ -280,9 +281,8 @@ function strategyRequestOf(req: TriggerRequest, strategy: Strategy): StrategyReq
     strategy,
     ...(req.changedFiles ? { changedFiles: req.changedFiles } : {}),
     ...(req.changedUrls ? { changedUrls: req.changedUrls } : {}),
-    ...(req.recentDays !== undefined ? { recentDays: req.recentDays } : {}),
-    ...(req.minFlakyScore !== undefined ? { minFlakyScore: req.minFlakyScore } : {}),
-    ...(req.git?.ref !== undefined ? { branch: req.git.ref } : {}),
+    ...defined({ recentDays: req.recentDays, minFlakyScore: req.minFlakyScore }),
+    ...defined({ branch: req.git?.ref }),
   };
 }
 

@@ -11,6 +11,7 @@ import { GitLabClient, type GitLabStatusState } from './gitlab.ts';
 import type { FeedbackTarget, GitHubTarget, GitLabTarget } from './pr-feedback-target.ts';
 import { renderMarkdownSummary } from '../report/markdown.ts';
 import type { ReportInput } from '../report/report-model.ts';
+import { defined } from '../domain/defined.ts';
 
 export type { FeedbackTarget } from './pr-feedback-target.ts';
 
@@ -324,7 +325,7 @@ export class PrFeedback implements RunFeedbackRegistry {
       token: t.token,
       timeoutMs: this.#timeoutMs,
       fetch: this.#fetch,
-      ...(this.#retryUnitMs !== undefined ? { retryUnitMs: this.#retryUnitMs } : {}),
+      ...defined({ retryUnitMs: this.#retryUnitMs }),
     });
   }
 

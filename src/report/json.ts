@@ -9,6 +9,7 @@ import {
   type FinalResult,
   type ReportInput,
 } from './report-model.ts';
+import { defined } from '../domain/defined.ts';
 
 /**
  * The JSON report, version 1. Additive changes (new optional fields) keep `schemaVersion: '1'`;
@@ -184,7 +185,7 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
       description: s.description,
       status: s.status,
       durationMs: Math.max(0, s.durationMs),
-      ...(s.error !== undefined ? { error: s.error } : {}),
+      ...defined({ error: s.error }),
     })),
     consoleErrors: r.consoleErrors.map((c) => ({ ...c })),
     failedRequests: r.failedRequests.map((q) => ({ ...q })),
@@ -197,7 +198,7 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
       failedStep: stepNumber(p.failedStep),
     })),
     ...(r.variant ? { variant: Number(r.variant) } : {}),
-    ...(r.row !== undefined ? { row: r.row } : {}),
+    ...defined({ row: r.row }),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   setRetryAfter,
   triggerDeps,
 } from '../trigger-http.ts';
+import { defined } from '../../domain/defined.ts';
 
 // Certyn's CI runs API (seed 003) translated onto the one trigger core: X-API-Key (a project
 // trigger token, or a personal key with runs:trigger), projectSlug in the body, a process (our
@@ -160,11 +161,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const project = await deps.store.projects.get(b.projectSlug);
       if (!project) throw notFound('project');
       requireTriggerAccess(req, project);
-      const git = {
-        ...(b.repository !== undefined ? { repository: b.repository } : {}),
-        ...(b.ref !== undefined ? { ref: b.ref } : {}),
-        ...(b.commitSha !== undefined ? { commitSha: b.commitSha } : {}),
-      };
+      const git = defined({ repository: b.repository, ref: b.ref, commitSha: b.commitSha });
       const { run, replayed } = await trigger(
         triggerDeps(deps),
         project,
@@ -174,7 +171,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           idempotencyKey: req.headers['idempotency-key'],
           selection: {
             ...(b.processSlug !== undefined ? { suites: [b.processSlug] } : {}),
-            ...(b.tags !== undefined ? { tags: b.tags } : {}),
+            ...defined({ tags: b.tags }),
           },
           environment: b.environmentKey,
           git,

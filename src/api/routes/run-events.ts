@@ -15,6 +15,7 @@ import { resultsPage, resultsPageDto, resultsPageQuery } from '../results-page.t
 import type { SseStream } from '../sse.ts';
 import { runPageUrlOf } from '../trigger-http.ts';
 import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['runs'];
 const params = z.object({ runId: z.string().min(1).max(200) });
@@ -47,7 +48,7 @@ export type CiRunDto = z.output<typeof ciRunDto>;
 
 export function toCiRunDto(run: Run, url?: string): CiRunDto {
   return {
-    ...(url !== undefined ? { url } : {}),
+    ...defined({ url }),
     ...ciSummaryOf(run),
     projectId: run.projectId,
     runStatus: run.status,

@@ -17,6 +17,7 @@ import {
   scheduleStrategyOf,
 } from '../schedule-fields.ts';
 import { baseUrlSchema } from './projects.ts';
+import { defined } from '../../domain/defined.ts';
 
 const NEXT_RUNS = 5;
 
@@ -255,7 +256,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       const s = await store.schedules.update(projectId, req.params.scheduleId, {
         ...rest,
         ...(selection !== undefined ? { selection: normalizeSelection(selection) } : {}),
-        ...(strategyRequest !== undefined ? { strategy: strategyRequest } : {}),
+        ...defined({ strategy: strategyRequest }),
       });
       if (!s) throw notFound('schedule');
       return toScheduleDto(s, new Date());

@@ -38,6 +38,7 @@ import { healingFields, healingOptionsOf } from '../healing-fields.ts';
 import { retryFields, retryOptionsOf } from '../retry-fields.ts';
 import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
 import { scanSpecOf, scanSpecSchema } from '../scan-fields.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['ci'];
 const names = z.array(z.string().min(1).max(200)).min(1).max(200);
@@ -189,7 +190,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
             ...retryOptionsOf(b),
             ...healingOptionsOf(b),
             ...artifactOptionsOf(b),
-            ...(b.dataSet !== undefined ? { dataSet: b.dataSet } : {}),
+            ...defined({ dataSet: b.dataSet }),
           },
           git: gitInfoOf(b.git),
           concurrency: b.concurrency,

@@ -19,6 +19,7 @@ import {
 } from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
+import { defined } from '../../domain/defined.ts';
 
 export { closeOnSignals };
 
@@ -147,7 +148,7 @@ export function registerServe(program: Command): void {
     .option('--no-demo', 'do not serve or seed the bundled demo project')
     .action(async (o: { port?: number; host?: string; demo: boolean }) => {
       const config = loadConfig(process.env, {
-        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...defined({ port: o.port }),
         ...(o.host ? { host: o.host } : {}),
       });
       // Handlers first: a signal during start-up (or right after the line below) drains too.

@@ -10,6 +10,7 @@ import { storeOptions } from '../../store/secret-key.ts';
 import { plural } from '../plural.ts';
 import { colorize } from '../progress.ts';
 import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
+import { defined } from '../../domain/defined.ts';
 
 /** Who a review from the CLI is recorded as, in `reviewedBy` and the test's history. */
 export const CLI_ACTOR = 'cli';
@@ -189,10 +190,7 @@ export function registerTests(program: Command): void {
         const to = version('--to', o.to);
         await withProject(o.project, async (store, project) => {
           const [id] = resolveTestRefs(await allTests(store, project.id), [ref]);
-          const diff = await diffTestHistory(store, project.id, id ?? ref, {
-            ...(from !== undefined ? { from } : {}),
-            ...(to !== undefined ? { to } : {}),
-          });
+          const diff = await diffTestHistory(store, project.id, id ?? ref, defined({ from, to }));
           if (o.json) {
             process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
             return;
