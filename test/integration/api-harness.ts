@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
+import type { RunStream } from '../../src/engine/run-stream.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { ArtifactSettings } from '../../src/engine/artifact-settings.ts';
@@ -63,6 +65,8 @@ export interface Harness {
   store: Store;
   engine: Engine;
   events: InProcessEventBus;
+  /** The run event log the live streams read (tests count its listeners). */
+  runStream: RunStream;
   config: Config;
   /** The admin whose API key `call` sends unless the caller gives its own credentials. */
   admin: TestUser;
@@ -121,7 +125,9 @@ export async function startHarness(
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
   });
   await engine.start();
+  const services = await startApiServices({ store, events });
   const app = await buildApp({
+    runStream: services.runStream,
     store,
     engine,
     events,
@@ -158,11 +164,13 @@ export async function startHarness(
     store,
     engine,
     events,
+    runStream: services.runStream,
     config,
     admin,
     call,
     async close() {
       await app.close();
+      services.stop();
       await engine.stop();
       await queue.close();
       await store.close();

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -120,7 +121,16 @@ export async function startFeedbackHarness(
     retryUnitMs: 10,
   });
   feedback.start();
-  const app = await buildApp({ store, engine, events, config, logger, feedback });
+  const services = await startApiServices({ store, events });
+  const app = await buildApp({
+    runStream: services.runStream,
+    store,
+    engine,
+    events,
+    config,
+    logger,
+    feedback,
+  });
   const url = await startServer(app, config);
 
   const call: FeedbackHarness['call'] = async (method, path, body, headers = {}) => {
@@ -175,6 +185,7 @@ export async function startFeedbackHarness(
     },
     async close() {
       await app.close();
+      services.stop();
       await feedback.stop();
       await engine.stop();
       await queue.close();

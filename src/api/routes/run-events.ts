@@ -3,9 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
-import { RunStream, type ResultLine, type StreamEvent } from '../../engine/run-stream.ts';
-import type { EventBus } from '../../events/event-bus.ts';
-import type { Store } from '../../store/connect.ts';
+import type { ResultLine, StreamEvent } from '../../engine/run-stream.ts';
 import type { RouteOptions } from '../app.ts';
 import { authorizedRun } from '../run-access.ts';
 import { runDto, toRunDto } from '../dto.ts';
@@ -59,32 +57,6 @@ export function toCiRunDto(run: Run, url?: string): CiRunDto {
   };
 }
 
-/** One RunStream per event bus, so every app on the bus numbers a run's events the same way. */
-const streamsByBus = new WeakMap<EventBus, { stream: RunStream; users: number }>();
-
-/** The run event log of a bus (tests read its listener counts). */
-export function runStreamOf(events: EventBus): RunStream | undefined {
-  return streamsByBus.get(events)?.stream;
-}
-
-function acquire(store: Store, events: EventBus): RunStream {
-  let entry = streamsByBus.get(events);
-  if (!entry) {
-    entry = { stream: new RunStream({ store, events }), users: 0 };
-    entry.stream.start();
-    streamsByBus.set(events, entry);
-  }
-  entry.users++;
-  return entry.stream;
-}
-
-function release(events: EventBus): void {
-  const entry = streamsByBus.get(events);
-  if (!entry || --entry.users > 0) return;
-  entry.stream.stop();
-  streamsByBus.delete(events);
-}
-
 /** `Last-Event-ID` header, else `?lastEventId=`; anything not a number counts as unknown. */
 function lastEventIdOf(req: FastifyRequest, query: string | undefined): number | null {
   const header = req.headers['last-event-id'];
@@ -127,9 +99,7 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   app,
   { deps, streams },
 ) => {
-  const { store, engine, events } = deps;
-  const runStream = acquire(store, events);
-  app.addHook('onClose', async () => release(events));
+  const { store, engine, runStream } = deps;
 
   app.get(
     '/runs/:runId',

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
 import { CrawlService } from '../../crawl/crawl-service.ts';
+import { startApiServices, type ApiServices } from '../../engine/api-services.ts';
 import { CrawlPhases } from '../../engine/crawl-phase.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
@@ -78,6 +79,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     logger: rt.logger,
     onRunScanDone: (runId) => rt.engine.finishRunIfIdle(runId),
   });
+  let services: ApiServices | null = null;
   try {
     await rt.store.crawls.failUnfinished('the server stopped during the crawl');
     await scans.recover();
@@ -88,7 +90,10 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       trustDemoSite(config, demo);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
     }
+    // The run event log, the queued-run releaser and the Idempotency-Key purge.
+    services = await startApiServices({ store: rt.store, events: rt.events, logger: rt.logger });
     const app = await buildApp({
+      runStream: services.runStream,
       store: rt.store,
       engine: rt.engine,
       events: rt.events,
@@ -123,6 +128,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
         await drained;
         app.server.closeAllConnections();
         await appClosed;
+        services?.stop();
         // After the drain: runs that finished during it still get their callbacks and PR feedback.
         await callbacks.stop();
         await feedback.stop();
@@ -131,6 +137,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       },
     };
   } catch (e) {
+    services?.stop();
     await callbacks.stop();
     await feedback.stop();
     await demo?.close();
