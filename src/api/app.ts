@@ -90,11 +90,11 @@ export interface ApiDeps {
   logger?: Logger | false;
   /** Interval of the SSE heartbeat comment (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
-  /** Where triggers register their callbackUrl (CALLBACKS' dispatcher); none: callbacks refused. */
+  /** Where triggers register their callbackUrl (the callback dispatcher); none: callbacks refused. */
   callbacks?: RunCallbackRegistry;
-  /** Where triggers hand over PR-feedback tokens (PRFEEDBACK's listener); none: tokens refused. */
+  /** Where triggers hand over PR-feedback tokens (the PR-feedback listener); none: tokens refused. */
   feedback?: RunFeedbackRegistry;
-  /** Crawl jobs run in this process (CRAWL's CrawlService); none: crawl routes answer 503. */
+  /** Crawl jobs run in this process (a CrawlService); none: crawl routes answer 503. */
   crawls?: CrawlJobs;
   /**
    * True when a crawl-phase runner (engine/crawl-phase.ts) serves this database, so triggers

@@ -64,7 +64,7 @@ export interface TriggerRequest {
   scan?: ScanInputSpec;
 }
 
-/** CALLBACKS' registry of callback URLs, delivered on the run's terminal state. */
+/** The registry of callback URLs, delivered on the run's terminal state. */
 export interface RunCallbackRegistry {
   registerRunCallback(r: { projectId: string; runId: string; url: string }): Promise<unknown>;
 }
@@ -74,13 +74,13 @@ export interface TriggerDeps {
   engine: Engine;
   config: Config;
   callbacks?: RunCallbackRegistry;
-  /** PRFEEDBACK's listener, holding each run's forge token in memory; none: tokens refused. */
+  /** The PR-feedback listener, holding each run's forge token in memory; none: tokens refused. */
   feedback?: RunFeedbackRegistry;
   /** A crawl-phase runner serves this database; without one `crawl` is refused by name. */
   canCrawl?: boolean;
   /** Refuses private/loopback crawl targets (the SSRF guard); throws validation_failed. */
   checkTargetUrl?: (url: string, config: Config) => Promise<unknown>;
-  /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
+  /** Refuses private/loopback callback targets (the callbacks' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
   /** Runs a trigger's scan; none: a trigger with a scan is refused. */

@@ -51,7 +51,7 @@ export interface PrFeedbackOptions {
   timeoutMs?: number;
   /** Unit of the waits between GitHub retries (default 1 s). */
   retryUnitMs?: number;
-  /** The comment body (default: REPORTS' Markdown summary). */
+  /** The comment body (default: the run's Markdown summary report). */
   renderSummary?: (input: ReportInput) => string;
 }
 
