@@ -6,18 +6,15 @@ import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { ErrorBody } from './errors.ts';
 
-/** Tiers a route can ask for; `none` opts a route out of its path-based tier. */
+/** Tiers a route declares in its config (`config: { rateLimit: 'expensive' }`); `none`: general only. */
 export type RouteRateTier = 'auth' | 'expensive' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Extra rate-limit tier of the route (see limit()). */
+    /** Extra rate-limit tier of the route, besides the general one. */
     rateLimit?: RouteRateTier;
   }
 }
-
-/** Route config putting a route in a tier: `{ config: limit('expensive') }`. */
-export const limit = (tier: RouteRateTier): { rateLimit: RouteRateTier } => ({ rateLimit: tier });
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -94,25 +91,11 @@ export class RateLimiter {
   }
 }
 
-/** Path-based tiers, so a route is limited even when its file forgets `limit()`. */
-const authPaths = /\/auth\/(login|register|signup|password|change-password|forgot|reset)/;
-const expensivePaths = [
-  /\/projects\/:[^/]+\/trigger$/,
-  /\/projects\/:[^/]+\/runs$/,
-  /\/projects\/:[^/]+\/tests\/:[^/]+\/run$/,
-  /\/projects\/:[^/]+\/crawl$/,
-  /\/ci\/trigger$/,
-  /^\/api\/ci\/runs$/,
-];
 const exempt = /^\/api\/v1\/(health|ready)(\?|$)/;
 
+/** The tier a route declares in its config (`rateLimit`); none declared: the general tier only. */
 function tierOf(route: RouteOptions): RouteRateTier {
-  const given = route.config?.rateLimit;
-  if (given) return given;
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (!methods.includes('POST')) return 'none';
-  if (authPaths.test(route.url)) return 'auth';
-  return expensivePaths.some((p) => p.test(route.url)) ? 'expensive' : 'none';
+  return route.config?.rateLimit ?? 'none';
 }
 
 interface RequestState {

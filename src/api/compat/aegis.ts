@@ -264,7 +264,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
   app.post(
     '/trigger',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Trigger a run (AegisRunner shape): { runId, status: "queued", runType, url }',

@@ -143,7 +143,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.post(
     '/runs',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Create a CI run (Certyn shape)',

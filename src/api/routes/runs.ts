@@ -87,6 +87,7 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
   app.post(
     '/runs',
     {
+      config: { rateLimit: 'expensive' },
       schema: {
         tags,
         summary: "Start a run of the project's approved tests (answers at once; poll or stream)",

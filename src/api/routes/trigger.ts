@@ -144,7 +144,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   app.post(
     '/trigger',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Trigger a CI run (Sentri shape): 202 { runId, statusUrl }',
