@@ -82,7 +82,7 @@ export interface Config {
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
-export const rateLimitTiers = [
+const rateLimitTiers = [
   'general',
   'auth',
   'expensive',

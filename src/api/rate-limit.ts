@@ -29,7 +29,7 @@ const HOUR = 60 * MINUTE;
  * - token_general: every /api request with a valid credential, per credential
  * - bad_credential: answers 401 to requests per IP; never touches a valid credential's budget
  */
-export const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
+const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
   general: { max: 300, windowMs: 15 * MINUTE },
   auth: { max: 10, windowMs: 15 * MINUTE },
   expensive: { max: 20, windowMs: HOUR },

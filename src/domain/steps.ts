@@ -341,20 +341,11 @@ export const stepSchemas = {
 export type StepAction = keyof typeof stepSchemas;
 export const stepActions = Object.keys(stepSchemas) as StepAction[];
 
-export type GotoStep = z.output<typeof gotoStep>;
-export type DispatchStep = z.output<typeof dispatchStep>;
 export type ClickStep = z.output<typeof clickStep>;
-export type DblclickStep = z.output<typeof dblclickStep>;
-export type FillStep = z.output<typeof fillStep>;
 export type SelectStep = z.output<typeof selectStep>;
-export type CheckStep = z.output<typeof checkStep>;
-export type UncheckStep = z.output<typeof uncheckStep>;
 export type PressStep = z.output<typeof pressStep>;
-export type HoverStep = z.output<typeof hoverStep>;
 export type UploadStep = z.output<typeof uploadStep>;
-export type WaitStep = z.output<typeof waitStep>;
 export type ExpectStep = z.output<typeof expectStep>;
-export type ScreenshotStep = z.output<typeof screenshotStep>;
 export type RequestStep = z.output<typeof requestStep>;
 export type SetStep = z.output<typeof setStep>;
 /** The step object that carries action `A`. */

@@ -26,7 +26,7 @@ export const MAX_TEST_STEPS = 2_000;
 export const tooManySteps = `a test has at most ${MAX_TEST_STEPS} steps; split it into several tests`;
 
 /** The document a user writes: everything but server-assigned fields. */
-export const testDocumentShape = {
+const testDocumentShape = {
   /** Stable key inside a project; re-importing a file with the same key updates the test. */
   key: z.string().min(1).max(200).optional(),
   name: z.string().min(1).max(300),
@@ -87,7 +87,7 @@ export interface TestIssue {
   message: string;
 }
 
-export function formatIssue(issue: TestIssue, file?: string): string {
+function formatIssue(issue: TestIssue, file?: string): string {
   const where = [
     file,
     issue.testName !== undefined

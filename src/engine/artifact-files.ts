@@ -21,7 +21,7 @@ const notAnArtifact = (): AppError => notFound('artifact');
  * A path below a run's artifact folder, as given in a URL: relative, forward slashes, no `.`
  * or `..` segment, no NUL or backslash. Anything else is refused before touching the disk.
  */
-export function isSafeArtifactPath(path: string): boolean {
+function isSafeArtifactPath(path: string): boolean {
   if (path === '' || path.length > 1000 || /[\0\\]/.test(path)) return false;
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return false;
   return path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');

@@ -19,7 +19,7 @@ interface FileEntry {
 }
 
 /** Regular files under a folder, recursively; symlinks are neither followed nor counted. */
-export async function filesUnder(dir: string): Promise<FileEntry[]> {
+async function filesUnder(dir: string): Promise<FileEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir, { recursive: true });
@@ -58,7 +58,7 @@ export interface LimitScope {
  * per-run limit, the attempt's largest remaining files. Returns what was dropped; the caller
  * takes it out of the result (the test's outcome itself does not change).
  */
-export async function enforceArtifactLimits(
+async function enforceArtifactLimits(
   scope: LimitScope,
   limits: ArtifactLimits,
 ): Promise<{ dropped: DroppedArtifact[]; paths: Set<string> }> {
@@ -92,7 +92,7 @@ export async function enforceArtifactLimits(
 }
 
 /** The artifacts without the dropped paths; `dropped` (when given) is noted in them. */
-export function withoutDropped(
+function withoutDropped(
   a: Artifacts,
   paths: ReadonlySet<string>,
   dropped: DroppedArtifact[] = [],

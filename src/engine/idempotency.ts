@@ -35,7 +35,7 @@ export function requestHash(shape: TriggerShape, body: unknown): string {
     .digest('hex');
 }
 
-export function idempotencyMismatch(key: string): AppError {
+function idempotencyMismatch(key: string): AppError {
   return new AppError(
     'idempotency_mismatch',
     `Idempotency-Key "${key}" was already used with a different request body; ` +

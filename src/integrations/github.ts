@@ -37,7 +37,7 @@ const MAX_PAGES = 50;
 /** A rate limit that resets later than this is reported, not waited for. */
 const MAX_RATE_WAIT_S = 60;
 /** GitHub refuses comment bodies over 65536 characters. */
-export const MAX_COMMENT_CHARS = 65_536;
+const MAX_COMMENT_CHARS = 65_536;
 
 const GitHubOctokit = Octokit.plugin(paginateRest, retry, throttling);
 type GitHubOctokit = InstanceType<typeof GitHubOctokit>;
@@ -201,7 +201,7 @@ async function call<T>(send: () => Promise<T>): Promise<T> {
 }
 
 /** The marker first (hidden in rendered Markdown), then the body, within GitHub's limit. */
-export function withMarker(marker: string, body: string): string {
+function withMarker(marker: string, body: string): string {
   const text = `${marker}\n${body}`;
   if (text.length <= MAX_COMMENT_CHARS) return text;
   const note = '\n\n…(summary cut to fit the comment size limit)';

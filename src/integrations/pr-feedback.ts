@@ -344,7 +344,7 @@ const contextOf = (reg: FeedbackRegistration): string =>
   reg.statusContext ?? `greenlight/${reg.projectSlug}`;
 
 /** The hidden marker our sticky comment carries; one comment per project per PR. */
-export const markerOf = (reg: Pick<FeedbackRegistration, 'projectSlug'>): string =>
+const markerOf = (reg: Pick<FeedbackRegistration, 'projectSlug'>): string =>
   `<!-- greenlight:${reg.projectSlug} -->`;
 
 function describe(run: Run): string {

@@ -5,12 +5,7 @@ import { renderMarkdownSummary } from './markdown.ts';
 import type { ReportFormat, ReportInput } from './report-model.ts';
 import { renderSarif } from './sarif.ts';
 
-export {
-  isReportFormat,
-  reportFormats,
-  type ReportFormat,
-  type ReportInput,
-} from './report-model.ts';
+export { reportFormats, type ReportFormat, type ReportInput } from './report-model.ts';
 export { renderHtml, renderJsonReport, renderJunit, renderMarkdownSummary, renderSarif };
 
 /** A rendered report: its text and how to serve or name it. */

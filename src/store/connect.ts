@@ -209,7 +209,7 @@ function buildStore(
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 /** The SQLite file path of a `sqlite:` URL or a plain path (`sqlite::memory:` stays in memory). */
-export function sqlitePath(url: string): string {
+function sqlitePath(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/i, '');
   return path === ':memory:' ? path : resolve(path);
 }

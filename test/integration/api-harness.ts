@@ -37,21 +37,6 @@ export const passingExecutor: TestExecutor = async (job) => {
   return outcome;
 };
 
-/** An executor whose tests wait until `release()` (or until the run is cancelled). */
-export function gatedExecutor(): { executor: TestExecutor; release: () => void } {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const executor: TestExecutor = async (job) => {
-    await new Promise<void>((resolve, reject) => {
-      if (job.signal.aborted) return reject(new Error('aborted'));
-      job.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-      void gate.then(resolve);
-    });
-    return passingExecutor(job);
-  };
-  return { executor, release: () => open() };
-}
-
 export interface ApiResponse {
   status: number;
   headers: Headers;

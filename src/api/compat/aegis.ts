@@ -189,7 +189,7 @@ const ackDto = z
   })
   .meta({ id: 'AegisTriggerAck' });
 
-export const aegisRunDto = z
+const aegisRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),

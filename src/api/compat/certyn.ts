@@ -52,7 +52,7 @@ export const certynCreateBody = z
 const states = ['in_progress', 'completed', 'cancelled'] as const;
 type CertynState = (typeof states)[number];
 
-export const certynRunDto = z
+const certynRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),
@@ -89,7 +89,7 @@ const stateOf = (run: Run): CertynState =>
  * must show one of them: errored tests and tests that never ran are blocked, and a run that
  * ended in error with nothing counted (every test skipped) blocks what did not pass.
  */
-export function certynCounts(run: Run): { failed: number; blocked: number } {
+function certynCounts(run: Run): { failed: number; blocked: number } {
   const failed = run.failed;
   let blocked = run.errored;
   if (isTerminal(run.status)) {

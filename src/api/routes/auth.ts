@@ -26,7 +26,7 @@ export const newPasswordSchema = z
   .min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH);
 
-export const userDto = z
+const userDto = z
   .object({
     id: z.string(),
     email: z.string(),

@@ -25,7 +25,7 @@ const abortBody = z
   .nullish();
 
 /** A run as pipelines read it: Sentri's status vocabulary plus Greenlight's own detail. */
-export const ciRunDto = z
+const ciRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),
@@ -44,7 +44,7 @@ export const ciRunDto = z
   .meta({ id: 'CiRun' });
 export type CiRunDto = z.output<typeof ciRunDto>;
 
-export function toCiRunDto(run: Run, url?: string): CiRunDto {
+function toCiRunDto(run: Run, url?: string): CiRunDto {
   return {
     ...defined({ url }),
     ...ciSummaryOf(run),

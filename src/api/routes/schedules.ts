@@ -116,7 +116,7 @@ const scheduleDto = z
 type ScheduleDto = z.output<typeof scheduleDto>;
 
 /** The schedule as the API shows it, with its next fire times after `now`. */
-export function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
+function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
   const nextRuns = s.enabled
     ? nextFireTimes(s.cron, s.timezone, now, NEXT_RUNS).map((d) => d.toISOString())
     : [];

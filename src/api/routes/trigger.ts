@@ -105,7 +105,7 @@ const triggerAck = z
   .meta({ id: 'TriggerAck' });
 
 /** The status URL's body: seed 000's summary plus times, a link and the polling hint. */
-export const sentriStatusDto = z
+const sentriStatusDto = z
   .object({
     runId: z.string(),
     status: z.enum(['running', 'completed', 'failed', 'aborted']),

@@ -13,7 +13,7 @@ import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
 import { defined } from '../../domain/defined.ts';
 
 /** Who a review from the CLI is recorded as, in `reviewedBy` and the test's history. */
-export const CLI_ACTOR = 'cli';
+const CLI_ACTOR = 'cli';
 
 /** The shortest id prefix accepted in place of a whole test id. */
 const MIN_PREFIX = 6;
@@ -49,7 +49,7 @@ async function allTests(
  * Test ids as typed: a whole id, a test's `key`, or an id prefix of at least 6 characters that
  * names one test (as `tests list` prints). All are resolved before anything changes.
  */
-export function resolveTestRefs(tests: Test[], refs: string[]): string[] {
+function resolveTestRefs(tests: Test[], refs: string[]): string[] {
   const unknown: string[] = [];
   const ids = refs.map((ref) => {
     const exact = tests.find((t) => t.id === ref) ?? tests.find((t) => t.key === ref);

@@ -4,7 +4,7 @@ import type { CompleteOptions, HttpProviderOptions } from './provider.ts';
 import { defined } from '../../domain/defined.ts';
 
 /** `base` + `path` with exactly one slash between them. */
-export function joinUrl(base: string, path: string): string {
+function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
