@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
+import { startApiServices } from '../src/engine/api-services.ts';
 import { buildApp } from '../src/api/app.ts';
 import { RateLimiter } from '../src/api/memory-rate-limit.ts';
 import { SharedRateLimiter } from '../src/api/shared-rate-limit.ts';
@@ -60,7 +61,17 @@ async function app(store: Store, limits: 'on' | 'off'): Promise<FastifyInstance>
       },
     },
   );
-  return buildApp({ store, engine, events, config, logger: false });
+  const services = await startApiServices({ store, events });
+  const built = await buildApp({
+    store,
+    engine,
+    events,
+    runStream: services.runStream,
+    config,
+    logger: false,
+  });
+  built.addHook('onClose', async () => services.stop());
+  return built;
 }
 
 /** Requests per second for `n` requests, CONCURRENCY at a time, checking every status. */

@@ -105,7 +105,7 @@ export interface S3ArtifactsConfig {
 }
 
 /** Rate-limit tiers (see src/api/rate-limit.ts for what each one counts). */
-export const rateLimitTiers = [
+const rateLimitTiers = [
   'general',
   'auth',
   'expensive',

@@ -24,6 +24,7 @@ import type { LiveView } from '../engine/live-view.ts';
 import { ScanService } from '../engine/scan-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
+import type { RunStream } from '../engine/run-stream.ts';
 import type { Store } from '../store/connect.ts';
 import { registerAuth } from './auth.ts';
 import { API_PREFIX } from './dto.ts';
@@ -83,15 +84,17 @@ export interface ApiDeps {
   engine: Engine;
   events: EventBus;
   config: Config;
+  /** The run event log of `events` the live streams read (engine/api-services.ts). */
+  runStream: RunStream;
   /** A pino logger to use, `false` for none; default: a new one at config.logLevel. */
   logger?: Logger | false;
   /** Interval of the SSE heartbeat comment (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
-  /** Where triggers register their callbackUrl (CALLBACKS' dispatcher); none: callbacks refused. */
+  /** Where triggers register their callbackUrl (the callback dispatcher); none: callbacks refused. */
   callbacks?: RunCallbackRegistry;
-  /** Where triggers hand over PR-feedback tokens (PRFEEDBACK's listener); none: tokens refused. */
+  /** Where triggers hand over PR-feedback tokens (the PR-feedback listener); none: tokens refused. */
   feedback?: RunFeedbackRegistry;
-  /** Crawl jobs run in this process (CRAWL's CrawlService); none: crawl routes answer 503. */
+  /** Crawl jobs run in this process (a CrawlService); none: crawl routes answer 503. */
   crawls?: CrawlJobs;
   /**
    * True when a crawl-phase runner (engine/crawl-phase.ts) serves this database, so triggers

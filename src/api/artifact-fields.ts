@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RunOptionsInput } from '../domain/run-options.ts';
 import { screenshotModes } from '../domain/run-options.ts';
+import { defined } from '../domain/defined.ts';
 
 /** Request fields choosing which artifacts a run records, shared by POST /runs and the trigger. */
 export const artifactFields = {
@@ -21,8 +22,5 @@ export function artifactOptionsOf(b: {
   screenshots?: RunOptionsInput['screenshots'];
   video?: boolean;
 }): RunOptionsInput {
-  return {
-    ...(b.screenshots !== undefined ? { screenshots: b.screenshots } : {}),
-    ...(b.video !== undefined ? { video: b.video } : {}),
-  };
+  return defined({ screenshots: b.screenshots, video: b.video });
 }

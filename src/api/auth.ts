@@ -275,7 +275,7 @@ export function requireScanAccess(
  * and secrets, notifications, schedules, callback secret, deliveries — needs admin: a key that
  * was given less can never change them.
  */
-export function defaultScope(method: string, url: string): Scope {
+function defaultScope(method: string, url: string): Scope {
   if (SAFE_METHODS.has(method)) return 'runs:read';
   if (/\/runs\/:[^/]+\/(cancel|abort)$/.test(url)) return 'runs:cancel';
   if (/\/(runs|trigger|plan|trigger-tokens(\/:[^/]+)?)$/.test(url)) return 'runs:trigger';

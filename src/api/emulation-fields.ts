@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkBrowserName } from '../engine/run-capabilities.ts';
 import { runOptionsInputShape, type RunOptionsInput } from '../domain/run-options.ts';
+import { defined } from '../domain/defined.ts';
 
 /**
  * Request fields that choose the browser a run's tests see, shared by POST /runs and the
@@ -42,10 +43,12 @@ interface EmulationBody {
 export function emulationOptionsOf(b: EmulationBody): RunOptionsInput {
   return {
     ...(b.browser !== undefined ? { browser: checkBrowserName(b.browser) } : {}),
-    ...(b.device !== undefined ? { device: b.device } : {}),
-    ...(b.viewport !== undefined ? { viewport: b.viewport } : {}),
-    ...(b.locale !== undefined ? { locale: b.locale } : {}),
-    ...(b.timezone !== undefined ? { timezone: b.timezone } : {}),
-    ...(b.network !== undefined ? { network: b.network } : {}),
+    ...defined({
+      device: b.device,
+      viewport: b.viewport,
+      locale: b.locale,
+      timezone: b.timezone,
+      network: b.network,
+    }),
   };
 }

@@ -4,6 +4,7 @@ import type { GitInfo, TriggerRequest } from '../engine/trigger.ts';
 import { AppError } from '../domain/errors.ts';
 import { feedbackTargetOf, type FeedbackFields } from '../integrations/pr-feedback-target.ts';
 import type { ApiDeps } from './app.ts';
+import { defined } from '../domain/defined.ts';
 
 // The PR-feedback fields of a trigger's `git` object (Sentri shape) and their translation into
 // the trigger core's terms. The tokens go to the feedback target only: never into GitInfo
@@ -52,12 +53,7 @@ export function gitInfoOf(git: GitFields | undefined): GitInfo | undefined {
   const repository =
     git.repository ?? (git.projectId !== undefined ? String(git.projectId) : undefined);
   const prNumber = git.prNumber ?? git.mrIid;
-  return {
-    ...(repository !== undefined ? { repository } : {}),
-    ...(git.ref !== undefined ? { ref: git.ref } : {}),
-    ...(git.commitSha !== undefined ? { commitSha: git.commitSha } : {}),
-    ...(prNumber !== undefined ? { prNumber } : {}),
-  };
+  return defined({ repository, ref: git.ref, commitSha: git.commitSha, prNumber });
 }
 
 /**

@@ -5,7 +5,7 @@ import { API_PREFIX } from './dto.ts';
 const current = [`${API_PREFIX}/`, '/api/ci/'];
 
 /** `/api/projects?x=1` → `/api/v1/projects?x=1`; null when the path is not a legacy one. */
-export function legacyTarget(url: string): string | null {
+function legacyTarget(url: string): string | null {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   if (!path.startsWith('/api/') || path === API_PREFIX) return null;

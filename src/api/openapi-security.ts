@@ -34,7 +34,7 @@ const token: Requirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const anyCredential: Requirement[] = [...token, { sessionCookie: [], csrfToken: [] }];
 
 /** The security requirement of one route, as the auth hook enforces it. */
-export function routeSecurity(url: string, config: RouteAuthConfig): Requirement[] {
+function routeSecurity(url: string, config: RouteAuthConfig): Requirement[] {
   if (isPublic(url, config)) return [];
   return anyCredential;
 }

@@ -34,7 +34,7 @@ export interface PhaseFields {
 }
 
 /** The phase of a run and its crawl, from the run and its crawl row (if any). */
-export function phaseFields(run: Run, rc: RunCrawl | undefined): PhaseFields {
+function phaseFields(run: Run, rc: RunCrawl | undefined): PhaseFields {
   const crawling = rc !== undefined && (rc.status === 'pending' || rc.status === 'running');
   const phase = isTerminal(run.status)
     ? 'finished'

@@ -15,20 +15,17 @@ import type { ErrorBody } from './errors.ts';
 import { RateLimiter, type RateCounter } from './memory-rate-limit.ts';
 import { SharedRateLimiter } from './shared-rate-limit.ts';
 
-export { RateLimiter, type HitResult, type RateCounter } from './memory-rate-limit.ts';
+export { RateLimiter, type RateCounter } from './memory-rate-limit.ts';
 
-/** Tiers a route can ask for; `none` opts a route out of its path-based tier. */
+/** Tiers a route declares in its config (`config: { rateLimit: 'expensive' }`); `none`: general only. */
 export type RouteRateTier = 'auth' | 'expensive' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Extra rate-limit tier of the route (see limit()). */
+    /** Extra rate-limit tier of the route, besides the general one. */
     rateLimit?: RouteRateTier;
   }
 }
-
-/** Route config putting a route in a tier: `{ config: limit('expensive') }`. */
-export const limit = (tier: RouteRateTier): { rateLimit: RouteRateTier } => ({ rateLimit: tier });
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -43,7 +40,7 @@ const HOUR = 60 * MINUTE;
  * - token_general: every /api request with a valid credential, per credential
  * - bad_credential: answers 401 to requests per IP; never touches a valid credential's budget
  */
-export const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
+const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
   general: { max: 300, windowMs: 15 * MINUTE },
   auth: { max: 10, windowMs: 15 * MINUTE },
   expensive: { max: 20, windowMs: HOUR },
@@ -52,25 +49,11 @@ export const defaultRateLimits: Record<RateLimitTier, RateLimitSpec> = {
   bad_credential: { max: 60, windowMs: 15 * MINUTE },
 };
 
-/** Path-based tiers, so a route is limited even when its file forgets `limit()`. */
-const authPaths = /\/auth\/(login|register|signup|password|change-password|forgot|reset)/;
-const expensivePaths = [
-  /\/projects\/:[^/]+\/trigger$/,
-  /\/projects\/:[^/]+\/runs$/,
-  /\/projects\/:[^/]+\/tests\/:[^/]+\/run$/,
-  /\/projects\/:[^/]+\/crawl$/,
-  /\/ci\/trigger$/,
-  /^\/api\/ci\/runs$/,
-];
 const exempt = /^\/api\/v1\/(health|ready)(\?|$)/;
 
+/** The tier a route declares in its config (`rateLimit`); none declared: the general tier only. */
 function tierOf(route: RouteOptions): RouteRateTier {
-  const given = route.config?.rateLimit;
-  if (given) return given;
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (!methods.includes('POST')) return 'none';
-  if (authPaths.test(route.url)) return 'auth';
-  return expensivePaths.some((p) => p.test(route.url)) ? 'expensive' : 'none';
+  return route.config?.rateLimit ?? 'none';
 }
 
 interface RequestState {

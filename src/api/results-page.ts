@@ -7,7 +7,7 @@ import { testResultDto, toTestResultDto, type TestResultDto } from './dto.ts';
 import type { ArtifactUrlOf } from './artifact-dto.ts';
 
 /** Results a page holds unless `limit` says otherwise: every result of a run of up to 500 tests. */
-export const DEFAULT_RESULTS_PAGE = 500;
+const DEFAULT_RESULTS_PAGE = 500;
 
 export const resultsPageQuery = z.object({
   limit: z.coerce

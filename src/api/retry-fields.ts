@@ -1,4 +1,5 @@
 import { runOptionsInputShape, type RunOptionsInput } from '../domain/run-options.ts';
+import { defined } from '../domain/defined.ts';
 
 /**
  * Request fields for retries, flaky handling and the run's time limit, shared by POST /runs and
@@ -20,9 +21,5 @@ interface RetryBody {
 
 /** The run options of the retry fields that were given. */
 export function retryOptionsOf(b: RetryBody): RunOptionsInput {
-  return {
-    ...(b.retries !== undefined ? { retries: b.retries } : {}),
-    ...(b.failOnFlaky !== undefined ? { failOnFlaky: b.failOnFlaky } : {}),
-    ...(b.timeoutMs !== undefined ? { timeoutMs: b.timeoutMs } : {}),
-  };
+  return defined({ retries: b.retries, failOnFlaky: b.failOnFlaky, timeoutMs: b.timeoutMs });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import type { ScanInputSpec } from '../engine/scan-service.ts';
 import { scanConfigSchema } from '../scan/scan-config.ts';
+import { defined } from '../domain/defined.ts';
 
 const path = z.string().min(1).max(1000);
 
@@ -50,8 +51,7 @@ export function scanSpecOf(b: ScanSpecBody): ScanInputSpec {
     archive = Buffer.from(b.archive, 'base64');
   }
   return {
-    ...(b.repoPath !== undefined ? { repoPath: b.repoPath } : {}),
-    ...(b.files !== undefined ? { files: b.files } : {}),
+    ...defined({ repoPath: b.repoPath, files: b.files }),
     ...(archive ? { archive } : {}),
     ...(b.changedFiles ? { changedFiles: b.changedFiles } : {}),
     ...(b.base ? { base: b.base } : {}),

@@ -57,7 +57,7 @@ export const toScanDto = (s: ScanRecord): z.output<typeof scanDto> => ({
 });
 
 /** Every finding of a finished scan (reports read them all, within a cap). */
-export async function allFindings(store: Store, scanId: string) {
+async function allFindings(store: Store, scanId: string) {
   return (await store.scans.findings(scanId, { limit: 10_000, offset: 0 })).findings;
 }
 

@@ -7,6 +7,7 @@ import { checkRunOptions } from '../engine/run-capabilities.ts';
 import type { Store } from '../store/connect.ts';
 import type { Schedule } from '../store/schedules.ts';
 import { strategyFields } from './selection-fields.ts';
+import { defined } from '../domain/defined.ts';
 
 /** Strategies a schedule may use: `changed` needs a push's changed files, which a clock lacks. */
 export const scheduleStrategies = strategies.filter((s) => s !== 'changed');
@@ -72,8 +73,7 @@ export function scheduleStrategyOf(b: StrategyBody): StrategyRequest | null | un
   }
   return {
     strategy: b.strategy,
-    ...(b.recentDays !== undefined ? { recentDays: b.recentDays } : {}),
-    ...(b.minFlakyScore !== undefined ? { minFlakyScore: b.minFlakyScore } : {}),
+    ...defined({ recentDays: b.recentDays, minFlakyScore: b.minFlakyScore }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { strategies, type StrategyRequest } from '../domain/selection.ts';
+import { defined } from '../domain/defined.ts';
 
 const paths = z.array(z.string().min(1).max(1000)).min(1).max(5000);
 
@@ -51,8 +52,6 @@ export function strategyOf(b: StrategyBody, branch?: string): StrategyRequest | 
     strategy: b.strategy,
     ...(b.changedFiles ? { changedFiles: b.changedFiles } : {}),
     ...(b.changedUrls ? { changedUrls: b.changedUrls } : {}),
-    ...(b.recentDays !== undefined ? { recentDays: b.recentDays } : {}),
-    ...(b.minFlakyScore !== undefined ? { minFlakyScore: b.minFlakyScore } : {}),
-    ...(branch !== undefined ? { branch } : {}),
+    ...defined({ recentDays: b.recentDays, minFlakyScore: b.minFlakyScore, branch }),
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 
 /** Comment line sent while nothing happens, so proxies and clients keep the stream open. */
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 
 /** One open text/event-stream response, written by hand after `reply.hijack()`. */
 export class SseStream {

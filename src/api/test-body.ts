@@ -53,7 +53,7 @@ function pathOf(path: readonly PropertyKey[]): string {
 }
 
 /** Parse a PATCH body; throws TestValidationError naming the field or the step. */
-export function parseTestPatch(raw: unknown): Partial<TestDocument> {
+function parseTestPatch(raw: unknown): Partial<TestDocument> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TestValidationError([{ path: '', message: 'the body must be a JSON object' }]);
   }

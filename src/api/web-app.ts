@@ -6,10 +6,10 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The dashboard's build output (`npm run build -w web`), beside src/ in the package. */
-export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 
 /** Playwright's trace viewer, shipped as static files inside playwright-core. */
-export function traceViewerDir(): string {
+function traceViewerDir(): string {
   const pkg = createRequire(import.meta.url).resolve('playwright-core/package.json');
   return join(dirname(pkg), 'lib', 'vite', 'traceViewer');
 }
@@ -18,7 +18,7 @@ export function traceViewerDir(): string {
  * Headers of the dashboard's HTML: scripts only from this server, no framing, no sniffing.
  * Styles may be inline (CodeMirror and uPlot set them); images may be data: URIs (live frames).
  */
-export const SHELL_HEADERS: Record<string, string> = {
+const SHELL_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
     "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; " +
@@ -29,7 +29,7 @@ export const SHELL_HEADERS: Record<string, string> = {
 };
 
 /** Where the dashboard's pages live; `/trace/` is the trace viewer. */
-export const TRACE_PREFIX = '/trace/';
+const TRACE_PREFIX = '/trace/';
 
 /** Routes @fastify/static registers for the dashboard and the trace viewer (files, no data). */
 export function isStaticRoute(url: string): boolean {

@@ -16,7 +16,7 @@ const TOUCH_EVERY_MS = 60_000;
  * pipelines keep that literal prefix, so it is dropped before the lookup. Any other value is
  * looked up as it is.
  */
-export const COMPAT_PREFIX = 'aegis_';
+const COMPAT_PREFIX = 'aegis_';
 
 /** Why a presented credential was refused, for the 401 message; never the secret. */
 export type CredentialFailure = 'invalid' | 'expired' | 'revoked' | 'no_workspace';
@@ -38,7 +38,7 @@ const stale = (iso: string | null, nowMs: number): boolean =>
   iso === null || nowMs - Date.parse(iso) >= TOUCH_EVERY_MS;
 
 /** Normalise a presented token: trim, drop the AegisRunner prefix. */
-export function normalizePresented(value: string): string {
+function normalizePresented(value: string): string {
   const v = value.trim();
   return v.startsWith(COMPAT_PREFIX) ? v.slice(COMPAT_PREFIX.length) : v;
 }

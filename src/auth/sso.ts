@@ -9,7 +9,7 @@ import type { SsoProviderConfig } from './sso-config.ts';
 import { SsoError, type ProviderFetch } from './sso-errors.ts';
 
 /** How long a started sign-in waits for its callback. */
-export const SSO_LOGIN_TTL_MS = 10 * 60 * 1000;
+const SSO_LOGIN_TTL_MS = 10 * 60 * 1000;
 
 /** A provider as the sign-in page lists it. */
 export interface ProviderListing {
@@ -24,7 +24,7 @@ interface Client {
 }
 
 /** Only paths of this app after sign-in: never an open redirect. */
-export function safeReturnTo(next: string | undefined): string {
+function safeReturnTo(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')
     ? next
     : '/projects';

@@ -7,7 +7,7 @@ export { chromiumArgs } from '../domain/chromium-flags.ts';
  * Debian's `chromium-headless-shell` first: it launches in ~35 ms against ~94 ms for full
  * Chromium and takes a context+page in ~25 ms against ~97 ms (issue 13), and needs no display.
  */
-export const systemPaths: readonly string[] = [
+const systemPaths: readonly string[] = [
   '/usr/bin/chromium-headless-shell',
   '/usr/lib/chromium/chromium-headless-shell',
   '/usr/bin/chromium',

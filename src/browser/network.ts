@@ -12,28 +12,27 @@ export interface NetworkConditions {
 // Chrome DevTools' presets (kbit/s scaled by its own 0.8/0.9 factors, latency with its
 // request-latency multiplier), so a run throttled here matches what a developer sees locally.
 const kbit = (n: number): number => Math.round((n * 1000) / 8);
-export const networkConditions: Readonly<
-  Record<Exclude<NetworkPreset, 'offline'>, NetworkConditions>
-> = Object.freeze({
-  'slow-3g': {
-    latency: 2000,
-    downloadThroughput: kbit(500 * 0.8),
-    uploadThroughput: kbit(500 * 0.8),
-    connectionType: 'cellular3g',
-  },
-  'fast-3g': {
-    latency: 563,
-    downloadThroughput: kbit(1600 * 0.9),
-    uploadThroughput: kbit(750 * 0.9),
-    connectionType: 'cellular3g',
-  },
-  '4g': {
-    latency: 165,
-    downloadThroughput: kbit(9000 * 0.9),
-    uploadThroughput: kbit(1500 * 0.9),
-    connectionType: 'cellular4g',
-  },
-});
+const networkConditions: Readonly<Record<Exclude<NetworkPreset, 'offline'>, NetworkConditions>> =
+  Object.freeze({
+    'slow-3g': {
+      latency: 2000,
+      downloadThroughput: kbit(500 * 0.8),
+      uploadThroughput: kbit(500 * 0.8),
+      connectionType: 'cellular3g',
+    },
+    'fast-3g': {
+      latency: 563,
+      downloadThroughput: kbit(1600 * 0.9),
+      uploadThroughput: kbit(750 * 0.9),
+      connectionType: 'cellular3g',
+    },
+    '4g': {
+      latency: 165,
+      downloadThroughput: kbit(9000 * 0.9),
+      uploadThroughput: kbit(1500 * 0.9),
+      connectionType: 'cellular4g',
+    },
+  });
 
 /**
  * Throttle one page's network (Chromium, through CDP). `offline` needs no CDP: it is a context

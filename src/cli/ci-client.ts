@@ -15,7 +15,7 @@ export class CiHttpError extends Error {
 }
 
 /** The server could not be reached at all (refused, no such host, TLS, reset): no HTTP answer. */
-export class CiConnectionError extends Error {
+class CiConnectionError extends Error {
   /** The system error code when there is one (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…). */
   readonly code: string | undefined;
   constructor(message: string, code?: string) {
@@ -29,7 +29,7 @@ export class CiConnectionError extends Error {
  * Why a fetch failed, from undici's `TypeError('fetch failed')` and its `cause` (a system error, or
  * an AggregateError of one per address tried): `connect ECONNREFUSED 127.0.0.1:9`.
  */
-export function fetchFailureCause(e: unknown): { message: string; code: string | undefined } {
+function fetchFailureCause(e: unknown): { message: string; code: string | undefined } {
   const cause = e instanceof Error && e.cause !== undefined ? e.cause : e;
   const first =
     cause instanceof AggregateError && cause.errors.length > 0
@@ -240,7 +240,7 @@ export class CiClient {
 }
 
 /** Incremental text/event-stream parser: eventsource-parser (the WHATWG rules) behind our shape. */
-export class SseParser {
+class SseParser {
   readonly #parser: EventSourceParser;
   /** The last event id seen: per the spec it stays until another event sets it. */
   #id: string | null = null;

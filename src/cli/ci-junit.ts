@@ -60,7 +60,7 @@ const statusOf = (s: string): TestResult['status'] =>
   s === 'passed' || s === 'failed' || s === 'skipped' ? s : 'error';
 
 /** JUnit from the pipeline API's result items (no suites or artifacts: they are not in them). */
-export function localJunit(project: string, run: CiRun, results: ResultItem[]): string {
+function localJunit(project: string, run: CiRun, results: ResultItem[]): string {
   const now = new Date().toISOString();
   const runStatus: RunStatus = run.runStatus ?? (run.status === 'completed' ? 'passed' : 'failed');
   return renderJunit({

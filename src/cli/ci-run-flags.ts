@@ -10,6 +10,7 @@ import {
 import { strategies, type Strategy } from '../domain/selection.ts';
 import type { TriggerRequest } from './ci-client.ts';
 import { parseRetries } from './retry-flags.ts';
+import { defined } from '../domain/defined.ts';
 
 /** The `greenlight ci run` flags that reach the trigger body beyond the plain selection. */
 export interface CiRunFlags {
@@ -66,14 +67,14 @@ export function triggerFieldsOfFlags(o: CiRunFlags): Partial<TriggerRequest> {
     );
   }
   return {
-    ...(o.retries !== undefined ? { retries: o.retries } : {}),
+    ...defined({ retries: o.retries }),
     ...(o.failOnFlaky ? { failOnFlaky: true } : {}),
     ...(o.healing === false ? { healing: false } : {}),
     ...(o.strategy ? { strategy: o.strategy } : {}),
     // Duplicates are harmless to the server but read badly in the run's recorded inputs.
     ...(changed.length > 0 ? { changedFiles: [...new Set(changed)] } : {}),
     ...(o.screenshots ? { screenshots: o.screenshots } : {}),
-    ...(o.device !== undefined ? { device: o.device } : {}),
+    ...defined({ device: o.device }),
     ...(o.browser ? { browser: o.browser } : {}),
   };
 }

@@ -11,7 +11,7 @@ export const DEMO_SLUG = 'demo';
 /** The port the bundled demo site wants (GREENLIGHT_DEMO_PORT, default 3100). */
 export const demoPort = (): number => Number(process.env.GREENLIGHT_DEMO_PORT ?? 3100);
 /** The bundled tests of the demo project (demo/tests in the checkout). */
-export const demoTestsDir = join(import.meta.dirname, '..', '..', 'demo', 'tests');
+const demoTestsDir = join(import.meta.dirname, '..', '..', 'demo', 'tests');
 
 /**
  * Seed the demo project on first start: project, a `default` environment with the sign-in

@@ -74,7 +74,7 @@ export function createProgress(out: NodeJS.WriteStream, total: number): Progress
  * A trace's path and how to open it: Playwright's own viewer (the `@playwright/test` package, or
  * playwright-core's CLI) reads the zip; the dashboard's run page has **Open trace** too.
  */
-export function traceLines(path: string): string[] {
+function traceLines(path: string): string[] {
   return [`      trace: ${path}`, `        open it: npx playwright show-trace ${path}`];
 }
 

@@ -1,6 +1,7 @@
 import { parseIntFlag } from './int-flag.ts';
 import { AppError } from '../domain/errors.ts';
 import { MAX_RETRIES, MAX_RUN_TIMEOUT_MS, type RunOptionsInput } from '../domain/run-options.ts';
+import { defined } from '../domain/defined.ts';
 
 /** The `greenlight run` flags for retries, flaky handling and the run's time limit. */
 export interface RetryFlags {
@@ -12,9 +13,9 @@ export interface RetryFlags {
 /** The run options the flags ask for (omitted ones fall back to the project's defaults). */
 export function retryOptionsOfFlags(o: RetryFlags): RunOptionsInput {
   return {
-    ...(o.retries !== undefined ? { retries: o.retries } : {}),
+    ...defined({ retries: o.retries }),
     ...(o.failOnFlaky ? { failOnFlaky: true } : {}),
-    ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+    ...defined({ timeoutMs: o.timeout }),
   };
 }
 

@@ -43,7 +43,7 @@ export interface Runtime {
 }
 
 /** Logs go to stderr so command output on stdout stays clean. */
-export function createLogger(config: Config, level?: string): Logger {
+function createLogger(config: Config, level?: string): Logger {
   return pino(
     {
       level: level ?? config.logLevel,

@@ -9,6 +9,7 @@ import {
 import { strategies, type StrategyRequest } from '../domain/selection.ts';
 import { checkRunOptions } from '../engine/run-capabilities.ts';
 import { parseRetries } from './retry-flags.ts';
+import { defined } from '../domain/defined.ts';
 
 /** `schedule create` flags for the strategy and run options of every firing. */
 export interface ScheduleRunFlags {
@@ -67,11 +68,9 @@ export function scheduleStrategyOfFlags(o: ScheduleRunFlags): StrategyRequest | 
 /** The run options the flags ask for, checked as POST /runs checks them; null for none. */
 export function scheduleOptionsOfFlags(o: ScheduleRunFlags): RunOptionsInput | null {
   const raw: Record<string, unknown> = {
-    ...(o.retries !== undefined ? { retries: o.retries } : {}),
+    ...defined({ retries: o.retries }),
     ...(o.failOnFlaky ? { failOnFlaky: true } : {}),
-    ...(o.browser !== undefined ? { browser: o.browser } : {}),
-    ...(o.device !== undefined ? { device: o.device } : {}),
-    ...(o.screenshots !== undefined ? { screenshots: o.screenshots } : {}),
+    ...defined({ browser: o.browser, device: o.device, screenshots: o.screenshots }),
   };
   if (Object.keys(raw).length === 0) return null;
   const parsed = runOptionsInputSchema.safeParse(raw);

@@ -2,6 +2,7 @@ import { parseIntFlag } from './int-flag.ts';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { strategies, type Strategy, type StrategyRequest } from '../domain/selection.ts';
+import { defined } from '../domain/defined.ts';
 
 /** `--strategy` and its inputs, as `run` and `plan` take them. */
 export interface SelectionFlags {
@@ -64,8 +65,7 @@ export function strategyOfFlags(o: SelectionFlags): StrategyRequest | undefined 
     strategy: o.strategy,
     ...(o.changedFile?.length ? { changedFiles: o.changedFile } : {}),
     ...(o.changedUrl?.length ? { changedUrls: o.changedUrl } : {}),
-    ...(o.recentDays !== undefined ? { recentDays: o.recentDays } : {}),
-    ...(o.minFlakyScore !== undefined ? { minFlakyScore: o.minFlakyScore } : {}),
+    ...defined({ recentDays: o.recentDays, minFlakyScore: o.minFlakyScore }),
     ...(o.branch ? { branch: o.branch } : {}),
   };
 }

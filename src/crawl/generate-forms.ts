@@ -168,7 +168,7 @@ function fieldLocator(field: FormFieldSnapshot, placeholder: string | undefined)
 }
 
 /** A plausible value for a field, from its type first and its name or label second. */
-export function sampleValue(field: FormFieldSnapshot): string {
+function sampleValue(field: FormFieldSnapshot): string {
   const hint = `${field.name ?? ''} ${field.label ?? ''}`.toLowerCase();
   switch (field.type) {
     case 'email':

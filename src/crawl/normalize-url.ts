@@ -53,11 +53,6 @@ export function pathOf(url: string): string {
   return `${u.pathname}${u.search}`;
 }
 
-/** True when both URLs have the same scheme, host and port. */
-export function sameOrigin(a: string, b: string): boolean {
-  return new URL(a).origin === new URL(b).origin;
-}
-
 /** A segment that names one record rather than a kind of page: contains a digit, a UUID, hex. */
 const ID_LIKE = /\d|^[0-9a-f]{8,}$/i;
 

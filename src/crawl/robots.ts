@@ -17,7 +17,7 @@ export interface Robots {
 }
 
 /** The product token we answer to in robots.txt `User-agent:` lines. */
-export const ROBOTS_AGENT = 'greenlight';
+const ROBOTS_AGENT = 'greenlight';
 
 interface Group {
   agents: string[];

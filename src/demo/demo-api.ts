@@ -20,7 +20,7 @@ const MAX_ENTRIES = 1000;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The sign-in rules, the same messages login.js shows before sending anything. */
-export function validateLogin(email: string, password: string): Record<string, string> {
+function validateLogin(email: string, password: string): Record<string, string> {
   const errors: Record<string, string> = {};
   if (email.trim() === '') errors.email = 'Email is required';
   else if (!emailPattern.test(email.trim())) errors.email = 'Enter a valid email';

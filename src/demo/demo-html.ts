@@ -25,7 +25,7 @@ function isActive(href: string, path: string): boolean {
 }
 
 /** The banner and main navigation shared by every page; the current page gets aria-current. */
-export function headerHtml(path: string): string {
+function headerHtml(path: string): string {
   const items = navLinks
     .map((l) => {
       const current = isActive(l.href, path) ? ' aria-current="page"' : '';
@@ -42,7 +42,7 @@ export function headerHtml(path: string): string {
 </header>`;
 }
 
-export function footerHtml(): string {
+function footerHtml(): string {
   return `<footer class="site-footer">
   <p>Acme Tasks is an imaginary product: the demo site bundled with Greenlight.</p>
 </footer>`;

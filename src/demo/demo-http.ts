@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The largest request body the demo site reads; its forms are tiny. */
-export const BODY_LIMIT = 64 * 1024;
+const BODY_LIMIT = 64 * 1024;
 
 const baseHeaders = {
   'x-content-type-options': 'nosniff',

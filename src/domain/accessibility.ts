@@ -4,13 +4,13 @@ import { z } from 'zod';
 // language's other additions merge around it.
 
 /** axe-core's impact levels, least to most severe. */
-export const axeImpacts = ['minor', 'moderate', 'serious', 'critical'] as const;
+const axeImpacts = ['minor', 'moderate', 'serious', 'critical'] as const;
 export type AxeImpact = (typeof axeImpacts)[number];
 
 /** What is checked when a step names no tags: WCAG 2.0 and 2.1, levels A and AA. */
-export const DEFAULT_AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
+const DEFAULT_AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
 /** Violations below this impact are reported in the message but do not fail the step. */
-export const DEFAULT_AXE_IMPACT: AxeImpact = 'serious';
+const DEFAULT_AXE_IMPACT: AxeImpact = 'serious';
 
 export const accessibleSchema = z
   .union([

@@ -15,7 +15,7 @@ export interface DataSet {
 
 export const MAX_DATA_ROWS = 1000;
 /** Column that names a row in results and reports (`Sign in [admin]`); optional. */
-export const ROW_NAME_COLUMN = 'name';
+const ROW_NAME_COLUMN = 'name';
 
 /** Data-set names follow environment names: they appear in URLs and test files. */
 export const dataSetNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -1,23 +1,10 @@
 import { describeLocator as loc, type Locator } from './locator.ts';
 import {
-  stepAction,
-  type CheckStep,
-  type DispatchStep,
-  type ClickStep,
-  type DblclickStep,
+  taggedStep,
   type ExpectStep,
   type NegatedExpectations,
-  type FillStep,
-  type GotoStep,
-  type HoverStep,
-  type PressStep,
-  type RequestStep,
-  type SelectStep,
-  type SetStep,
   type Step,
   type TextMatch,
-  type UncheckStep,
-  type UploadStep,
 } from './steps.ts';
 import type { VisualCompareSpec } from './visual.ts';
 import { describeAccessible } from './accessibility.ts';
@@ -57,9 +44,10 @@ function match(m: TextMatch): string {
 /** One line saying what a step does, e.g. `click role=button[name="Save"]`; secrets not yet masked. */
 export function describeStep(step: Step): string {
   if (step.name) return step.name;
-  switch (stepAction(step)) {
+  const tagged = taggedStep(step);
+  switch (tagged.action) {
     case 'goto':
-      return `goto ${(step as GotoStep).goto}`;
+      return `goto ${tagged.step.goto}`;
     case 'reload':
       return 'reload the page';
     case 'back':
@@ -67,54 +55,54 @@ export function describeStep(step: Step): string {
     case 'forward':
       return 'go forward';
     case 'dispatch': {
-      const s = step as DispatchStep;
+      const s = tagged.step;
       return `dispatch ${q(s.event)} on ${loc(s.dispatch)}`;
     }
     case 'click': {
-      const s = step as ClickStep;
+      const s = tagged.step;
       const mods = [...(s.modifiers ?? []), ...(s.button && s.button !== 'left' ? [s.button] : [])];
       return `click ${loc(s.click)}${mods.length ? ` (${mods.join('+')})` : ''}`;
     }
     case 'dblclick':
-      return `double-click ${loc((step as DblclickStep).dblclick)}`;
+      return `double-click ${loc(tagged.step.dblclick)}`;
     case 'fill': {
-      const s = step as FillStep;
+      const s = tagged.step;
       return `fill ${loc(s.fill)} with ${q(s.value)}`;
     }
     case 'select': {
-      const s = step as SelectStep;
+      const s = tagged.step;
       const opts = Array.isArray(s.option) ? s.option : [s.option];
       return `select ${opts.map(q).join(', ')} in ${loc(s.select)}`;
     }
     case 'check':
-      return `check ${loc((step as CheckStep).check)}`;
+      return `check ${loc(tagged.step.check)}`;
     case 'uncheck':
-      return `uncheck ${loc((step as UncheckStep).uncheck)}`;
+      return `uncheck ${loc(tagged.step.uncheck)}`;
     case 'press': {
-      const s = step as PressStep;
+      const s = tagged.step;
       return `press ${s.press}${s.on ? ` on ${loc(s.on)}` : ''}`;
     }
     case 'hover':
-      return `hover ${loc((step as HoverStep).hover)}`;
+      return `hover ${loc(tagged.step.hover)}`;
     case 'upload': {
-      const s = step as UploadStep;
+      const s = tagged.step;
       const files = Array.isArray(s.files) ? s.files : [s.files];
       return `upload ${files.join(', ')} to ${loc(s.upload)}`;
     }
     case 'wait':
-      return describeWait((step as Extract<Step, { wait: unknown }>).wait);
+      return describeWait(tagged.step.wait);
     case 'expect':
-      return describeExpect((step as ExpectStep).expect);
+      return describeExpect(tagged.step.expect);
     case 'screenshot': {
-      const s: ScreenshotSpec = (step as Extract<Step, { screenshot: unknown }>).screenshot;
+      const s: ScreenshotSpec = tagged.step.screenshot;
       return `screenshot ${q(s.name)}${s.locator ? ` of ${loc(s.locator)}` : ''}${s.fullPage ? ' (full page)' : ''}${s.compare ? ' compared with its baseline' : ''}`;
     }
     case 'request': {
-      const r = (step as RequestStep).request;
+      const r = tagged.step.request;
       return `request ${r.method} ${r.url}`;
     }
     case 'set': {
-      const s = step as SetStep;
+      const s = tagged.step;
       if (s.value !== undefined) return `set ${s.set} = ${q(s.value)}`;
       const what = s.attribute ? `attribute ${q(s.attribute)} of` : 'text of';
       return `set ${s.set} from ${what} ${s.from ? loc(s.from) : '?'}`;

@@ -37,7 +37,7 @@ export interface LocatorMemory {
  * browser round trips; doing it on every passing step cost ~20% of test time on the demo suite
  * (bench/healing.ts), so a step whose memory is fresh is not recorded again.
  */
-export const MEMORY_REFRESH_MS = 24 * 3_600_000;
+const MEMORY_REFRESH_MS = 24 * 3_600_000;
 
 /** True when the memory is recent enough not to be recorded again at `now` (ms since epoch). */
 export function isFreshMemory(m: LocatorMemory | undefined, now: number): boolean {

@@ -99,7 +99,6 @@ export const locatorKinds = [
   'css',
   'xpath',
 ] as const;
-export type LocatorKind = (typeof locatorKinds)[number];
 
 /** A parsed locator. `within`, `has` and `hasNot` hold further locators (chains and filters). */
 export interface Locator {
@@ -136,7 +135,7 @@ export type LocatorInput =
 // Nested locators refer back to the whole schema; z.lazy defers that until it is used.
 const nestedLocator = z.lazy((): z.ZodType<Locator, LocatorInput> => locatorSchema);
 
-export const locatorObjectSchema = z
+const locatorObjectSchema = z
   .strictObject({
     role: z.enum(ariaRoles).optional(),
     /** Accessible name, only with `role`. */

@@ -37,7 +37,7 @@ export interface RunOptions {
 
 export const browserNames = ['chromium', 'firefox', 'webkit'] as const;
 export type BrowserName = (typeof browserNames)[number];
-export const networkPresets = ['slow-3g', 'fast-3g', '4g', 'offline'] as const;
+const networkPresets = ['slow-3g', 'fast-3g', '4g', 'offline'] as const;
 export type NetworkPreset = (typeof networkPresets)[number];
 export const screenshotModes = ['failure', 'every-step'] as const;
 export type ScreenshotMode = (typeof screenshotModes)[number];
@@ -68,7 +68,7 @@ export const defaultRunOptions: Readonly<RunOptions> = Object.freeze({
   healing: true,
 });
 
-export const viewportSchema = z.strictObject({
+const viewportSchema = z.strictObject({
   width: z.number().int().min(200).max(7680),
   height: z.number().int().min(200).max(4320),
 });

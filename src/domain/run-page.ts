@@ -2,7 +2,7 @@
  * Where a person looks at a run: its page in the dashboard. Every link meant for people (PR
  * comments and statuses, notifications, `appUrl`, Aegis `url`, the CLI, reports) is built here.
  */
-export function runPagePath(run: { projectId: string; id: string }): string {
+function runPagePath(run: { projectId: string; id: string }): string {
   return `/projects/${encodeURIComponent(run.projectId)}/runs/${encodeURIComponent(run.id)}`;
 }
 

@@ -5,7 +5,7 @@ export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const
 export type Severity = (typeof severities)[number];
 
 /** 4 for critical … 0 for info, so "high or above" is `rank >= severityRank.high`. */
-export const severityRank: Record<Severity, number> = {
+const severityRank: Record<Severity, number> = {
   critical: 4,
   high: 3,
   medium: 2,
@@ -78,7 +78,7 @@ export interface ScanFinding {
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** Whitespace-insensitive so re-indenting or reformatting the line keeps the same identity. */
-export const normaliseSnippet = (s: string): string => s.replace(/\s+/g, ' ').trim();
+const normaliseSnippet = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /**
  * The finding's identity across runs: the engine's own when given; else rule + file + snippet

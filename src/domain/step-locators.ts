@@ -46,7 +46,7 @@ function mapAssertions(spec: Obj, f: Mapper): Obj {
  * action, `on`, `from`, waits, expectations and their `not`, a screenshot's element and masks).
  * Page-wide parts (URLs, titles, storage, requests) are left as they are.
  */
-export function mapStepLocators(step: Step, f: Mapper): Step {
+function mapStepLocators(step: Step, f: Mapper): Step {
   const s: Obj = { ...(step as unknown as Obj) };
   for (const k of elementActions) if (isObj(s[k])) s[k] = f(s[k] as Locator);
   if (isObj(s.on)) s.on = f(s.on as Locator);

@@ -341,47 +341,35 @@ export const stepSchemas = {
 export type StepAction = keyof typeof stepSchemas;
 export const stepActions = Object.keys(stepSchemas) as StepAction[];
 
-export type GotoStep = z.output<typeof gotoStep>;
-export type DispatchStep = z.output<typeof dispatchStep>;
 export type ClickStep = z.output<typeof clickStep>;
-export type DblclickStep = z.output<typeof dblclickStep>;
-export type FillStep = z.output<typeof fillStep>;
 export type SelectStep = z.output<typeof selectStep>;
-export type CheckStep = z.output<typeof checkStep>;
-export type UncheckStep = z.output<typeof uncheckStep>;
 export type PressStep = z.output<typeof pressStep>;
-export type HoverStep = z.output<typeof hoverStep>;
 export type UploadStep = z.output<typeof uploadStep>;
-export type WaitStep = z.output<typeof waitStep>;
 export type ExpectStep = z.output<typeof expectStep>;
-export type ScreenshotStep = z.output<typeof screenshotStep>;
 export type RequestStep = z.output<typeof requestStep>;
 export type SetStep = z.output<typeof setStep>;
-export type Step =
-  | GotoStep
-  | z.output<typeof reloadStep>
-  | z.output<typeof backStep>
-  | z.output<typeof forwardStep>
-  | DispatchStep
-  | ClickStep
-  | DblclickStep
-  | FillStep
-  | SelectStep
-  | CheckStep
-  | UncheckStep
-  | PressStep
-  | HoverStep
-  | UploadStep
-  | WaitStep
-  | ExpectStep
-  | ScreenshotStep
-  | RequestStep
-  | SetStep;
+/** The step object that carries action `A`. */
+export type StepOf<A extends StepAction> = z.output<(typeof stepSchemas)[A]>;
+
+export type Step = { [A in StepAction]: StepOf<A> }[StepAction];
+
+/**
+ * A step with its action beside it: `switch (t.action)` narrows `t.step` to the one shape that
+ * carries that key, with no cast. The stored format keys a step by its action (`{ click: … }`)
+ * and has no tag field of its own, so the tag is added here rather than in the JSON.
+ */
+export type TaggedStep = { [A in StepAction]: { action: A; step: StepOf<A> } }[StepAction];
 
 /** The one action key of a parsed step. */
 export function stepAction(step: Step): StepAction {
   for (const a of stepActions) if (a in step) return a;
   throw new Error('step without an action'); // unreachable for parsed steps
+}
+
+/** The step tagged with its action (see TaggedStep). */
+export function taggedStep(step: Step): TaggedStep {
+  // stepAction found the key only the member for that action has: the pair is that member.
+  return { action: stepAction(step), step } as TaggedStep;
 }
 
 /**

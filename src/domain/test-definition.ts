@@ -8,6 +8,7 @@ import {
   type StepAction,
 } from './steps.ts';
 import { scopeStep } from './step-locators.ts';
+import { defined } from './defined.ts';
 
 export const testStatuses = ['draft', 'approved', 'rejected'] as const;
 export type TestStatus = (typeof testStatuses)[number];
@@ -25,7 +26,7 @@ export const MAX_TEST_STEPS = 2_000;
 export const tooManySteps = `a test has at most ${MAX_TEST_STEPS} steps; split it into several tests`;
 
 /** The document a user writes: everything but server-assigned fields. */
-export const testDocumentShape = {
+const testDocumentShape = {
   /** Stable key inside a project; re-importing a file with the same key updates the test. */
   key: z.string().min(1).max(200).optional(),
   name: z.string().min(1).max(300),
@@ -86,7 +87,7 @@ export interface TestIssue {
   message: string;
 }
 
-export function formatIssue(issue: TestIssue, file?: string): string {
+function formatIssue(issue: TestIssue, file?: string): string {
   const where = [
     file,
     issue.testName !== undefined
@@ -193,10 +194,7 @@ export function parseTestDocument(raw: unknown, testIndex?: number): TestDocumen
     typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string'
       ? (raw as { name: string }).name
       : undefined;
-  const base = {
-    ...(testIndex !== undefined ? { testIndex } : {}),
-    ...(name !== undefined ? { testName: name } : {}),
-  };
+  const base = defined({ testIndex, testName: name });
   if (!shape.success) {
     for (const i of shape.error.issues) {
       if (i.path[0] === 'steps' && typeof i.path[1] === 'number') continue;

@@ -5,20 +5,18 @@ export const aiProviderKinds = ['openai', 'ollama'] as const;
 export type AiProviderKind = (typeof aiProviderKinds)[number];
 
 /** The stored part of a workspace's AI provider setting; the API key is kept apart, encrypted. */
-export const aiSettingValue = z.object({
+const aiSettingValue = z.object({
   provider: z.enum(aiProviderKinds),
   /** null: the provider's default (OpenAI's API, or Ollama on 127.0.0.1:11434). */
   baseUrl: z.string().nullable(),
   /** null: the provider's default model. */
   model: z.string().nullable(),
 });
-export type AiSettingValue = z.output<typeof aiSettingValue>;
 
 /** How long deleted projects and tests stay in the recycle bin before the cleanup purges them. */
 export const recycleBinSettingValue = z.object({
   retentionDays: z.number().int().min(1).max(3650),
 });
-export type RecycleBinSettingValue = z.output<typeof recycleBinSettingValue>;
 
 export const DEFAULT_RECYCLE_BIN_DAYS = 30;
 

@@ -19,7 +19,7 @@ interface FileEntry {
 }
 
 /** Regular files under a folder, recursively; symlinks are neither followed nor counted. */
-export async function filesUnder(dir: string): Promise<FileEntry[]> {
+async function filesUnder(dir: string): Promise<FileEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir, { recursive: true });
@@ -53,7 +53,7 @@ export interface LimitScope {
  * per-run limit, the attempt's largest remaining files. Returns what was dropped; the caller
  * takes it out of the result (the test's outcome itself does not change).
  */
-export async function enforceArtifactLimits(
+async function enforceArtifactLimits(
   scope: LimitScope,
   limits: ArtifactLimits,
 ): Promise<{ dropped: DroppedArtifact[]; paths: Set<string> }> {

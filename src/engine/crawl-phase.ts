@@ -11,6 +11,7 @@ import type { Store } from '../store/connect.ts';
 import type { RunCrawl, RunCrawlRequest, RunCrawlSummary } from '../store/run-crawls.ts';
 import { crawlCheckResults, type CrawlEnd } from './crawl-check-results.ts';
 import { testFinished } from './job-runner.ts';
+import { defined } from '../domain/defined.ts';
 
 /** What the phase needs of the engine: start a run and give it its verdict. */
 export interface PhaseEngine {
@@ -194,9 +195,11 @@ export class CrawlPhases {
         request: {
           startUrl: run.baseUrl,
           ...(r.pages?.length ? { onlyUrls: r.pages } : {}),
-          ...(r.maxPages !== undefined ? { maxPages: r.maxPages } : {}),
-          ...(r.maxDepth !== undefined ? { maxDepth: r.maxDepth } : {}),
-          ...(r.respectRobots !== undefined ? { respectRobots: r.respectRobots } : {}),
+          ...defined({
+            maxPages: r.maxPages,
+            maxDepth: r.maxDepth,
+            respectRobots: r.respectRobots,
+          }),
           generate: r.generateTests === true,
           ...(kindsOf(r) ? { generateKinds: kindsOf(r) } : {}),
         },

@@ -11,7 +11,7 @@ import type { PlannedJob } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
 
 /** The data set a data test uses in a run: the run's `dataSet` option swaps it; plain: null. */
-export const dataSetNameOf = (test: Test, override: string | null): string | null =>
+const dataSetNameOf = (test: Test, override: string | null): string | null =>
   test.dataSet ? (override ?? test.dataSet) : null;
 
 /**

@@ -10,7 +10,7 @@ import {
 } from './account-mail.ts';
 
 /** How long a verification link works. */
-export const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
+const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The answer to a sign-in by an account whose address is not confirmed yet. */
 export const NOT_VERIFIED =
@@ -21,7 +21,7 @@ export const NOT_VERIFIED =
  * The mail with the verification token. Like the reset mail, the link is built from
  * GREENLIGHT_PUBLIC_URL only, never from the request's Host header.
  */
-export function verificationMail(config: MailConfig, to: string, token: string): EmailPayload {
+function verificationMail(config: MailConfig, to: string, token: string): EmailPayload {
   const base = config.publicUrl?.replace(/\/+$/, '');
   const link = base ? `${base}/verify-email?token=${encodeURIComponent(token)}` : null;
   const text = [

@@ -29,7 +29,7 @@ import { checkRunOptions } from './run-capabilities.ts';
 import { CRAWL_CHECKS, crawlRequestOf } from './crawl-check-results.ts';
 import type { RunCrawlRequest } from '../store/run-crawls.ts';
 
-export type { ExecutorJob, TestExecutor, TestOutcome } from './executor.ts';
+export type { ExecutorJob, TestExecutor } from './executor.ts';
 
 export interface EngineDeps {
   store: Store;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import type { Logger } from 'pino';
 import type { Store } from '../store/connect.ts';
 import type { TriggerShape } from '../store/run-triggers.ts';
 
@@ -34,7 +35,7 @@ export function requestHash(shape: TriggerShape, body: unknown): string {
     .digest('hex');
 }
 
-export function idempotencyMismatch(key: string): AppError {
+function idempotencyMismatch(key: string): AppError {
   return new AppError(
     'idempotency_mismatch',
     `Idempotency-Key "${key}" was already used with a different request body; ` +
@@ -58,4 +59,39 @@ export async function replayedRunId(
   if (!rec) return null;
   if (rec.requestHash !== hash) throw idempotencyMismatch(key);
   return rec.runId;
+}
+
+/**
+ * Deletes expired Idempotency-Keys now and every hour. Expired keys are ignored when read
+ * anyway; this only keeps the table small.
+ */
+export class IdempotencyPurge {
+  readonly #store: Store;
+  readonly #logger: Logger | undefined;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(deps: { store: Store; logger?: Logger }) {
+    this.#store = deps.store;
+    this.#logger = deps.logger;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.#purge(), 60 * 60 * 1000);
+    this.#timer.unref();
+    void this.#purge();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async #purge(): Promise<void> {
+    try {
+      await this.#store.idempotency.purgeExpired(new Date().toISOString());
+    } catch (err) {
+      this.#logger?.warn({ err }, 'purging expired Idempotency-Keys failed');
+    }
+  }
 }

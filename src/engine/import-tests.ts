@@ -20,7 +20,7 @@ export interface ImportSummary {
 const testFilePattern = /\.(ya?ml|json)$/i;
 
 /** Every test file under a folder (or the file itself), sorted for a stable import order. */
-export async function findTestFiles(path: string): Promise<string[]> {
+async function findTestFiles(path: string): Promise<string[]> {
   const info = await stat(path).catch((e: unknown) => {
     if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) {
       throw new AppError(
@@ -39,7 +39,7 @@ export async function findTestFiles(path: string): Promise<string[]> {
 }
 
 /** Parse every file first: one bad file aborts the import before anything is written. */
-export async function readTestFiles(root: string, files: string[]): Promise<ParsedTestFile[]> {
+async function readTestFiles(root: string, files: string[]): Promise<ParsedTestFile[]> {
   const sources: TestSource[] = [];
   for (const file of files) {
     sources.push({ file: relative(root, file) || file, text: await readFile(file, 'utf8') });

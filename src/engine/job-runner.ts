@@ -37,7 +37,7 @@ import { baselineSource, recordNewBaselines } from './visual-baselines.ts';
 import { loadLocatorMemory, rememberLocators } from './healing-memory.ts';
 
 /** A job that keeps killing its process is recorded as an error instead of run forever. */
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 /** Time on top of a test's own timeout before the engine stops waiting for the executor. */
 const DEADLINE_GRACE_MS = 30_000;
 

@@ -9,13 +9,13 @@ import {
 } from './account-mail.ts';
 
 /** How long a reset link works. */
-export const RESET_TTL_MS = 60 * 60 * 1000;
+const RESET_TTL_MS = 60 * 60 * 1000;
 
 /**
  * The mail with the reset token. The link is built from GREENLIGHT_PUBLIC_URL only, never from
  * the request's Host header: a forged Host would otherwise send the victim's token elsewhere.
  */
-export function resetMail(config: MailConfig, to: string, token: string): EmailPayload {
+function resetMail(config: MailConfig, to: string, token: string): EmailPayload {
   const base = config.publicUrl?.replace(/\/+$/, '');
   const link = base ? `${base}/reset-password?token=${encodeURIComponent(token)}` : null;
   const text = [

@@ -10,7 +10,7 @@ export const reviewActions = ['approve', 'reject', 'restore'] as const;
 export type ReviewAction = (typeof reviewActions)[number];
 
 /** Status a test has after a review action; `restore` sends it back to draft. */
-export const statusAfter: Record<ReviewAction, TestStatus> = {
+const statusAfter: Record<ReviewAction, TestStatus> = {
   approve: 'approved',
   reject: 'rejected',
   restore: 'draft',

@@ -5,7 +5,6 @@ import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 
 /** Event names of the seed-001 run stream (`frame`, the screencast, is not produced). */
-export type StreamEventType = 'log' | 'result' | 'snapshot' | 'done';
 
 /** What a `result` event says about one test, and what a snapshot lists per result. */
 export interface ResultLine {

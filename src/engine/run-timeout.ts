@@ -15,14 +15,14 @@ export interface RunTimeoutDeps {
 }
 
 /** When a run with a time limit is due: its start plus the limit, on the engine's clock. */
-export function runDeadline(startedAt: string | null, timeoutMs: number | null): number | null {
+function runDeadline(startedAt: string | null, timeoutMs: number | null): number | null {
   if (timeoutMs === null || startedAt === null) return null;
   const start = Date.parse(startedAt);
   return Number.isFinite(start) ? start + timeoutMs : null;
 }
 
 /** `the run timed out after 90 s; 3 of 10 tests did not finish`. */
-export function timeoutMessage(timeoutMs: number, counts: RunCounts): string {
+function timeoutMessage(timeoutMs: number, counts: RunCounts): string {
   const finished =
     counts.passed +
     counts.failed +

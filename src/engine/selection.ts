@@ -12,6 +12,7 @@ import type { Test } from '../domain/test.ts';
 import type { Store } from '../store/connect.ts';
 import { flakyScore, FLAKY_WINDOW } from './flaky-score.ts';
 import { describeSelection, noTestsError } from './plan.ts';
+import { defined } from '../domain/defined.ts';
 
 /** Results per test whose visited pages count for `changed`. */
 const VISITED_WINDOW = 5;
@@ -92,7 +93,7 @@ async function strategyReasons(
           }
         }
       }
-      return { inputs: { ...(branch !== undefined ? { branch } : {}), runId }, reasons };
+      return { inputs: { ...defined({ branch }), runId }, reasons };
     }
     case 'flaky': {
       const min = s.minFlakyScore ?? DEFAULT_MIN_FLAKY_SCORE;

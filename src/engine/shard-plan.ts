@@ -6,7 +6,7 @@ import { normalizeSelection } from './plan.ts';
 import { selectTests } from './selection.ts';
 
 /** Passed/failed results per test the estimate is the median of. */
-export const ESTIMATE_WINDOW = 10;
+const ESTIMATE_WINDOW = 10;
 /** Stand-in for a test with no history when no test of the plan has any either. */
 export const DEFAULT_ESTIMATE_MS = 30_000;
 

@@ -156,7 +156,7 @@ function pageKey(url: URL): string {
 }
 
 /** Why each test looks stale against this crawl (tests not listed look fine). */
-export function findStaleTests(tests: Test[], site: SiteMap): Map<string, string> {
+function findStaleTests(tests: Test[], site: SiteMap): Map<string, string> {
   const out = new Map<string, string>();
   const live = new Set<string>();
   const livePaths = new Set<string>();

@@ -76,7 +76,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The YAML a user would read: the document with its status, steps last. */
-export function testYaml(side: DiffSide): string {
+function testYaml(side: DiffSide): string {
   const { steps, ...rest } = side.document;
   return stringify({ ...rest, status: side.status, steps }, { lineWidth: 0 });
 }

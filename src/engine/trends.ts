@@ -42,7 +42,7 @@ const median = (xs: number[]): number | null => {
 };
 
 /** Pass rate of a finished run: passed (and flaky) over the results that gate. */
-export function passRateOf(r: { passed: number; failed: number; errored: number }): number | null {
+function passRateOf(r: { passed: number; failed: number; errored: number }): number | null {
   const gating = r.passed + r.failed + r.errored;
   return gating === 0 ? null : r.passed / gating;
 }

@@ -21,6 +21,7 @@ import { IDEMPOTENCY_TTL_MS, replayedRunId, requestHash } from './idempotency.ts
 import { checkBrowserName } from './run-capabilities.ts';
 import { checkStrategyInputs } from './selection.ts';
 import type { ScanInputSpec, ScanService } from './scan-service.ts';
+import { defined } from '../domain/defined.ts';
 
 export type { ConcurrencyPolicy, GitInfo, TriggerShape } from '../store/run-triggers.ts';
 
@@ -63,7 +64,7 @@ export interface TriggerRequest {
   scan?: ScanInputSpec;
 }
 
-/** CALLBACKS' registry of callback URLs, delivered on the run's terminal state. */
+/** The registry of callback URLs, delivered on the run's terminal state. */
 export interface RunCallbackRegistry {
   registerRunCallback(r: { projectId: string; runId: string; url: string }): Promise<unknown>;
 }
@@ -73,13 +74,13 @@ export interface TriggerDeps {
   engine: Engine;
   config: Config;
   callbacks?: RunCallbackRegistry;
-  /** PRFEEDBACK's listener, holding each run's forge token in memory; none: tokens refused. */
+  /** The PR-feedback listener, holding each run's forge token in memory; none: tokens refused. */
   feedback?: RunFeedbackRegistry;
   /** A crawl-phase runner serves this database; without one `crawl` is refused by name. */
   canCrawl?: boolean;
   /** Refuses private/loopback crawl targets (the SSRF guard); throws validation_failed. */
   checkTargetUrl?: (url: string, config: Config) => Promise<unknown>;
-  /** Refuses private/loopback callback targets (CALLBACKS' SSRF guard); throws validation_failed. */
+  /** Refuses private/loopback callback targets (the callbacks' SSRF guard); throws validation_failed. */
   checkCallbackUrl?: (url: string, config: Config) => Promise<unknown>;
   clock?: () => Date;
   /** Runs a trigger's scan; none: a trigger with a scan is refused. */
@@ -278,7 +279,7 @@ function runOptionsOf(req: TriggerRequest): RunOptionsInput {
   return {
     ...req.options,
     ...(req.browser !== undefined ? { browser: checkBrowserName(req.browser) } : {}),
-    ...(req.device !== undefined ? { device: req.device } : {}),
+    ...defined({ device: req.device }),
   };
 }
 
@@ -294,9 +295,8 @@ function strategyRequestOf(req: TriggerRequest, strategy: Strategy): StrategyReq
     strategy,
     ...(req.changedFiles ? { changedFiles: req.changedFiles } : {}),
     ...(req.changedUrls ? { changedUrls: req.changedUrls } : {}),
-    ...(req.recentDays !== undefined ? { recentDays: req.recentDays } : {}),
-    ...(req.minFlakyScore !== undefined ? { minFlakyScore: req.minFlakyScore } : {}),
-    ...(req.git?.ref !== undefined ? { branch: req.git.ref } : {}),
+    ...defined({ recentDays: req.recentDays, minFlakyScore: req.minFlakyScore }),
+    ...defined({ branch: req.git?.ref }),
   };
 }
 

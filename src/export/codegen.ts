@@ -54,7 +54,7 @@ export function quote(s: string): string {
 }
 
 /** Whether a string references any `{{VAR}}`. */
-export function hasRefs(s: string): boolean {
+function hasRefs(s: string): boolean {
   return new RegExp(refPattern.source).test(s);
 }
 

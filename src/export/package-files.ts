@@ -1,5 +1,6 @@
 import type { Step } from '../domain/steps.ts';
 import { referencedVariables } from './codegen.ts';
+import { defined } from '../domain/defined.ts';
 
 /** Versions the exported package pins, so it runs the Playwright Greenlight runs. */
 export interface PackageVersions {
@@ -48,7 +49,7 @@ export function exportedVariables(
       const known = out.get(name);
       const secret = secrets.has(name);
       const fallback = secret ? undefined : (t.variables[name] ?? known?.fallback);
-      out.set(name, { name, secret, ...(fallback !== undefined ? { fallback } : {}) });
+      out.set(name, { name, secret, ...defined({ fallback }) });
     }
   }
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -1,11 +1,4 @@
-import type { Locator } from '../domain/locator.ts';
-import {
-  stepAction,
-  type ExpectStep,
-  type RequestStep,
-  type Step,
-  type TextMatch,
-} from '../domain/steps.ts';
+import { taggedStep, type RequestStep, type Step, type TextMatch } from '../domain/steps.ts';
 import type { ScreenshotSpec, WaitSpec } from '../domain/describe-step.ts';
 import { DEFAULT_MAX_DIFF_RATIO, DEFAULT_VISUAL_THRESHOLD } from '../domain/visual.ts';
 import {
@@ -30,62 +23,66 @@ export { collectsConsoleErrors, consoleErrorCollector } from './expect-code.ts';
 export function stepCode(step: Step, c: CodeContext): string[] {
   const t = timeoutOpt(c);
   const to = options({ timeout: t });
-  const s = step as Record<string, unknown> & Step;
-  switch (stepAction(step)) {
+  const tagged = taggedStep(step);
+  switch (tagged.action) {
     case 'goto':
-      return [`await page.goto(${args(str(s.goto as string), to)});`];
+      return [`await page.goto(${args(str(tagged.step.goto), to)});`];
     case 'reload':
       return [`await page.reload(${to});`];
     case 'back':
       return [`await page.goBack(${to});`];
     case 'forward':
       return [`await page.goForward(${to});`];
-    case 'dispatch':
+    case 'dispatch': {
+      const s = tagged.step;
       return [
-        `await ${locatorCode(s.dispatch as Locator)}.dispatchEvent(${args(str(s.event as string), to ? `undefined, ${to}` : '')});`,
+        `await ${locatorCode(s.dispatch)}.dispatchEvent(${args(str(s.event), to ? `undefined, ${to}` : '')});`,
       ];
+    }
     case 'click': {
+      const s = tagged.step;
       const o = options({
-        button: typeof s.button === 'string' && s.button !== 'left' ? quote(s.button) : undefined,
-        modifiers: Array.isArray(s.modifiers)
-          ? `[${(s.modifiers as string[]).map(quote).join(', ')}]`
-          : undefined,
+        button: s.button !== undefined && s.button !== 'left' ? quote(s.button) : undefined,
+        modifiers: s.modifiers ? `[${s.modifiers.map(quote).join(', ')}]` : undefined,
         force: s.force ? 'true' : undefined,
         timeout: t,
       });
-      return [`await ${locatorCode(s.click as Locator)}.click(${o});`];
+      return [`await ${locatorCode(s.click)}.click(${o});`];
     }
     case 'dblclick':
-      return [`await ${locatorCode(s.dblclick as Locator)}.dblclick(${to});`];
+      return [`await ${locatorCode(tagged.step.dblclick)}.dblclick(${to});`];
     case 'fill':
-      return [`await ${locatorCode(s.fill as Locator)}.fill(${args(str(s.value as string), to)});`];
+      return [`await ${locatorCode(tagged.step.fill)}.fill(${args(str(tagged.step.value), to)});`];
     case 'select': {
-      const o = s.option as string | string[];
+      const o = tagged.step.option;
       const opt = Array.isArray(o) ? `[${o.map(str).join(', ')}]` : str(o);
-      return [`await ${locatorCode(s.select as Locator)}.selectOption(${args(opt, to)});`];
+      return [`await ${locatorCode(tagged.step.select)}.selectOption(${args(opt, to)});`];
     }
     case 'check':
-      return [`await ${locatorCode(s.check as Locator)}.check(${to});`];
+      return [`await ${locatorCode(tagged.step.check)}.check(${to});`];
     case 'uncheck':
-      return [`await ${locatorCode(s.uncheck as Locator)}.uncheck(${to});`];
-    case 'press':
+      return [`await ${locatorCode(tagged.step.uncheck)}.uncheck(${to});`];
+    case 'press': {
+      const s = tagged.step;
       return s.on
-        ? [`await ${locatorCode(s.on as Locator)}.press(${args(str(s.press as string), to)});`]
-        : [`await page.keyboard.press(${str(s.press as string)});`];
+        ? [`await ${locatorCode(s.on)}.press(${args(str(s.press), to)});`]
+        : [`await page.keyboard.press(${str(s.press)});`];
+    }
     case 'hover':
-      return [`await ${locatorCode(s.hover as Locator)}.hover(${to});`];
+      return [`await ${locatorCode(tagged.step.hover)}.hover(${to});`];
     case 'upload': {
       c.use('path');
-      const files = Array.isArray(s.files) ? (s.files as string[]) : [s.files as string];
+      const s = tagged.step;
+      const files = Array.isArray(s.files) ? s.files : [s.files];
       const list = files.map((f) => `path.resolve(TEST_DATA_DIR, ${str(f)})`).join(', ');
-      return [`await ${locatorCode(s.upload as Locator)}.setInputFiles(${args(`[${list}]`, to)});`];
+      return [`await ${locatorCode(s.upload)}.setInputFiles(${args(`[${list}]`, to)});`];
     }
     case 'wait':
-      return waitCode(s.wait as WaitSpec, c);
+      return waitCode(tagged.step.wait, c);
     case 'expect':
-      return expectCode((s as ExpectStep).expect, c);
+      return expectCode(tagged.step.expect, c);
     case 'screenshot': {
-      const sc = s.screenshot as ScreenshotSpec;
+      const sc: ScreenshotSpec = tagged.step.screenshot;
       if (sc.compare) return [visualCode(sc, t)];
       const file = `test.info().outputPath(${str(`${sc.name.replace(/[^\w.{}-]+/g, '_')}.png`)})`;
       if (sc.locator) {
@@ -97,13 +94,15 @@ export function stepCode(step: Step, c: CodeContext): string[] {
       return [`await page.screenshot(${o});`];
     }
     case 'request':
-      return requestCode((s as RequestStep).request, c);
+      return requestCode(tagged.step.request, c);
     case 'set': {
-      const name = ident(s.set as string);
-      if (s.value !== undefined) return [`${name} = ${str(s.value as string)};`];
-      const l = locatorCode(s.from as Locator);
+      const s = tagged.step;
+      const name = ident(s.set);
+      // A set step has exactly one of `from` and `value` (its schema's refine).
+      if (s.from === undefined) return [`${name} = ${str(s.value ?? '')};`];
+      const l = locatorCode(s.from);
       return s.attribute
-        ? [`${name} = (await ${l}.getAttribute(${args(str(s.attribute as string), to)})) ?? '';`]
+        ? [`${name} = (await ${l}.getAttribute(${args(str(s.attribute), to)})) ?? '';`]
         : [`${name} = ((await ${l}.textContent(${to})) ?? '').replace(/\\s+/g, ' ').trim();`];
     }
   }

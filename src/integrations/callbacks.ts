@@ -22,7 +22,7 @@ import { generateCallbackSecret, signatureHeaders, signedHeaders } from './sign.
 import { resolvePublicTarget, type LookupAll } from './ssrf.ts';
 
 /** The event name of a run's final summary (header X-Greenlight-Event). */
-export const RUN_FINISHED_EVENT = 'run.finished';
+const RUN_FINISHED_EVENT = 'run.finished';
 
 export interface CallbackDispatcherOptions {
   store: Store;

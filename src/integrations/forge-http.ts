@@ -26,30 +26,53 @@ export interface ForgeClientOptions {
   timeoutMs?: number;
 }
 
-/** The options with defaults applied: base without trailing slash, global fetch, 15 s. */
+/** The options with defaults applied: base without trailing slash, a bounded fetch, 15 s. */
 export interface ForgeConnection {
   base: string;
   token: string;
   fetch: FetchFn;
-  timeoutMs: number;
 }
 
 export function forgeConnection(o: ForgeClientOptions): ForgeConnection {
-  return {
-    base: o.baseUrl.replace(/\/+$/, ''),
-    token: o.token,
-    fetch: o.fetch ?? fetch,
-    timeoutMs: o.timeoutMs ?? 15_000,
+  const base = o.baseUrl.replace(/\/+$/, '');
+  return { base, token: o.token, fetch: boundFetch(base, o.fetch ?? fetch, o.timeoutMs ?? 15_000) };
+}
+
+/**
+ * The fetch every forge call goes through: a token is never sent to another origin than the API
+ * root (a Link header may name any URL), a redirect is an error, not followed, and each call has
+ * a time limit.
+ */
+function boundFetch(base: string, inner: FetchFn, timeoutMs: number): FetchFn {
+  return async (input, init = {}) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!sameOrigin(url, base)) {
+      throw new Error(`refused to send the token to ${originOf(url)}, outside ${originOf(base)}`);
+    }
+    const limit = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, limit]) : limit;
+    const res = await inner(url, { ...init, redirect: 'manual', signal });
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+      throw new Error(`answered with a redirect (HTTP ${res.status}), which is not followed`);
+    }
+    return res;
   };
 }
 
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
+};
+
 export interface ForgeRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers: Record<string, string>;
   body?: unknown;
   fetch: FetchFn;
-  timeoutMs: number;
   /** Names the provider in error messages: `GitHub`, `GitLab`. */
   provider: string;
 }
@@ -71,12 +94,9 @@ export async function forgeRequest(r: ForgeRequest): Promise<ForgeResponse> {
       method: r.method,
       headers,
       ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}),
-      redirect: 'error',
-      signal: AbortSignal.timeout(r.timeoutMs),
     });
   } catch (e) {
-    const why = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : '';
-    throw new ForgeApiError(`${r.provider} could not be reached (${where}): ${why}`, null);
+    throw unreachable(r.provider, where, causeOf(e));
   }
   const text = await res.text();
   let json: unknown = null;
@@ -87,13 +107,31 @@ export async function forgeRequest(r: ForgeRequest): Promise<ForgeResponse> {
       json = null;
     }
   }
-  if (!res.ok) {
-    throw new ForgeApiError(
-      `${r.provider} answered HTTP ${res.status} to ${where}: ${messageOf(json)}${hintFor(r.provider, res.status)}`,
-      res.status,
-    );
-  }
+  if (!res.ok) throw refused(r.provider, where, res.status, json);
   return { status: res.status, headers: res.headers, json };
+}
+
+/** The error for a call that got no answer. */
+export function unreachable(provider: string, where: string, why: string): ForgeApiError {
+  return new ForgeApiError(`${provider} could not be reached (${where}): ${why}`, null);
+}
+
+/** A failed fetch's own words (ECONNREFUSED, a timeout), not undici's "fetch failed". */
+export function causeOf(e: unknown): string {
+  return e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+}
+
+/** The error for a non-2xx answer, with the provider's explanation and what usually causes it. */
+export function refused(
+  provider: string,
+  where: string,
+  status: number,
+  json: unknown,
+): ForgeApiError {
+  return new ForgeApiError(
+    `${provider} answered HTTP ${status} to ${where}: ${messageOf(json)}${hintFor(provider, status)}`,
+    status,
+  );
 }
 
 /** The provider's own explanation (`message` on GitHub, `message`/`error` on GitLab), short. */
@@ -125,10 +163,20 @@ export function scrubToken(text: string, token: string): string {
 }
 
 /** True when `next` is on the same origin as `base`: a token is never sent to another host. */
-export function sameOrigin(next: string, base: string): boolean {
+function sameOrigin(next: string, base: string): boolean {
   try {
     return new URL(next).origin === new URL(base).origin;
   } catch {
     return false;
   }
+}
+
+/** The `rel="next"` URL of an RFC 8288 Link header. */
+export function nextLink(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1]!;
+  }
+  return null;
 }

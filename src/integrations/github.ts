@@ -1,14 +1,22 @@
+import { createHash } from 'node:crypto';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { RequestError } from '@octokit/request-error';
 import {
+  FORGE_USER_AGENT,
   forgeConnection,
-  forgeRequest,
-  sameOrigin,
+  causeOf,
+  refused,
+  unreachable,
   type ForgeClientOptions,
-  type ForgeConnection,
-  type ForgeResponse,
 } from './forge-http.ts';
 
 // The few GitHub REST calls PR feedback needs (API version 2022-11-28): commit statuses, one
-// sticky issue comment on the pull request, and a check run.
+// sticky issue comment on the pull request, and a check run. Octokit brings the route types,
+// pagination, retries of 5xx answers and GitHub's rate-limit rules (one write per second per
+// token, waiting out a limit that resets soon).
 
 /** `owner/name` of a repository. */
 export interface RepoRef {
@@ -19,12 +27,20 @@ export interface RepoRef {
 export type GitHubStatusState = 'pending' | 'success' | 'failure' | 'error';
 
 /** baseUrl: `https://api.github.com`, or `https://host/api/v3` for GitHub Enterprise Server. */
-export type GitHubClientOptions = ForgeClientOptions;
+export interface GitHubClientOptions extends ForgeClientOptions {
+  /** Unit of the waits between retries (default 1 s: retries after 1, 4 and 9 units). */
+  retryUnitMs?: number;
+}
 
 const PER_PAGE = 100;
 const MAX_PAGES = 50;
+/** A rate limit that resets later than this is reported, not waited for. */
+const MAX_RATE_WAIT_S = 60;
 /** GitHub refuses comment bodies over 65536 characters. */
-export const MAX_COMMENT_CHARS = 65_536;
+const MAX_COMMENT_CHARS = 65_536;
+
+const GitHubOctokit = Octokit.plugin(paginateRest, retry, throttling);
+type GitHubOctokit = InstanceType<typeof GitHubOctokit>;
 
 const namePart = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -46,12 +62,36 @@ export function parseRepository(text: string): RepoRef | null {
   return { owner, repo };
 }
 
-/** A small GitHub REST client bound to one token; every failure throws ForgeApiError. */
+/** A GitHub REST client bound to one token; every failure throws ForgeApiError. */
 export class GitHubClient {
-  readonly #c: ForgeConnection;
+  readonly #o: GitHubOctokit;
 
   constructor(o: GitHubClientOptions) {
-    this.#c = forgeConnection(o);
+    const c = forgeConnection(o);
+    const unit = o.retryUnitMs ?? 1_000;
+    // Wait out a rate limit once, when it resets within a minute; else the call fails and is noted.
+    const waitOnce = (after: number, _opts: unknown, _o: unknown, retries: number): boolean =>
+      retries === 0 && after <= MAX_RATE_WAIT_S;
+    this.#o = new GitHubOctokit({
+      baseUrl: c.base,
+      userAgent: FORGE_USER_AGENT,
+      request: { fetch: c.fetch },
+      retry: { retryAfterBaseValue: unit },
+      throttle: {
+        // Pacing is per token (GitHub counts writes per user); the key is a hash, not the token.
+        id: createHash('sha256').update(c.token).digest('hex').slice(0, 16),
+        retryAfterBaseValue: unit,
+        onRateLimit: waitOnce,
+        onSecondaryRateLimit: waitOnce,
+      },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
+    // GitHub's documented headers on every request, pages and retries included.
+    this.#o.hook.before('request', (req) => {
+      req.headers.authorization = `Bearer ${c.token}`;
+      req.headers.accept = 'application/vnd.github+json';
+      req.headers['x-github-api-version'] = '2022-11-28';
+    });
   }
 
   /** POST /repos/{owner}/{repo}/statuses/{sha}. */
@@ -60,13 +100,17 @@ export class GitHubClient {
     sha: string,
     s: { state: GitHubStatusState; targetUrl: string | null; description: string; context: string },
   ): Promise<void> {
-    await this.#call('POST', `${repoPath(r)}/statuses/${encodeURIComponent(sha)}`, {
-      state: s.state,
-      target_url: s.targetUrl,
-      // GitHub cuts descriptions at 140 characters; longer ones are refused on some versions.
-      description: s.description.slice(0, 140),
-      context: s.context,
-    });
+    await call(() =>
+      this.#o.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+        ...r,
+        sha,
+        state: s.state,
+        target_url: s.targetUrl,
+        // GitHub cuts descriptions at 140 characters; longer ones are refused on some versions.
+        description: s.description.slice(0, 140),
+        context: s.context,
+      }),
+    );
   }
 
   /**
@@ -80,15 +124,25 @@ export class GitHubClient {
     body: string,
   ): Promise<{ id: number; action: 'created' | 'updated' }> {
     const text = withMarker(marker, body);
-    const existing = await this.#findComment(r, prNumber, marker);
+    const existing = await call(() => this.#findComment(r, prNumber, marker));
     if (existing !== null) {
-      await this.#call('PATCH', `${repoPath(r)}/issues/comments/${existing}`, { body: text });
+      await call(() =>
+        this.#o.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+          ...r,
+          comment_id: existing,
+          body: text,
+        }),
+      );
       return { id: existing, action: 'updated' };
     }
-    const res = await this.#call('POST', `${repoPath(r)}/issues/${prNumber}/comments`, {
-      body: text,
-    });
-    return { id: idOf(res.json), action: 'created' };
+    const res = await call(() =>
+      this.#o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...r,
+        issue_number: prNumber,
+        body: text,
+      }),
+    );
+    return { id: Number(res.data.id), action: 'created' };
   }
 
   /** POST /repos/{owner}/{repo}/check-runs, completed with the run's conclusion. */
@@ -104,80 +158,52 @@ export class GitHubClient {
       completedAt: string;
     },
   ): Promise<void> {
-    await this.#call('POST', `${repoPath(r)}/check-runs`, {
-      name: c.name,
-      head_sha: c.headSha,
-      status: 'completed',
-      conclusion: c.conclusion,
-      completed_at: c.completedAt,
-      ...(c.detailsUrl ? { details_url: c.detailsUrl } : {}),
-      output: { title: c.title.slice(0, 255), summary: c.summary.slice(0, MAX_COMMENT_CHARS) },
-    });
+    await call(() =>
+      this.#o.request('POST /repos/{owner}/{repo}/check-runs', {
+        ...r,
+        name: c.name,
+        head_sha: c.headSha,
+        status: 'completed',
+        conclusion: c.conclusion,
+        completed_at: c.completedAt,
+        ...(c.detailsUrl ? { details_url: c.detailsUrl } : {}),
+        output: { title: c.title.slice(0, 255), summary: c.summary.slice(0, MAX_COMMENT_CHARS) },
+      }),
+    );
   }
 
-  /** Walk the PR's comments page by page (Link rel="next", same origin only) for our marker. */
+  /** Walk the PR's comments page by page (Link rel="next") for our marker. */
   async #findComment(r: RepoRef, prNumber: number, marker: string): Promise<number | null> {
-    let url: string | null =
-      `${this.#c.base}${repoPath(r)}/issues/${prNumber}/comments?per_page=${PER_PAGE}&page=1`;
-    for (let page = 0; url !== null && page < MAX_PAGES; page++) {
-      const res: ForgeResponse = await this.#send('GET', url);
-      const items = Array.isArray(res.json) ? (res.json as unknown[]) : [];
-      for (const c of items) {
-        const comment = c as { id?: unknown; body?: unknown };
-        if (typeof comment.body === 'string' && comment.body.includes(marker)) {
-          return idOf(comment);
-        }
-      }
-      const next = nextLink(res.headers.get('link'));
-      url = next && sameOrigin(next, this.#c.base) ? next : null;
+    const pages = this.#o.paginate.iterator(
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      { ...r, issue_number: prNumber, per_page: PER_PAGE },
+    );
+    let read = 0;
+    for await (const page of pages) {
+      const ours = page.data.find((c) => c.body?.includes(marker) === true);
+      if (ours) return Number(ours.id);
+      if (++read >= MAX_PAGES) break;
     }
     return null;
   }
+}
 
-  #call(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<ForgeResponse> {
-    return this.#send(method, `${this.#c.base}${path}`, body);
-  }
-
-  #send(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown): Promise<ForgeResponse> {
-    return forgeRequest({
-      method,
-      url,
-      headers: {
-        authorization: `Bearer ${this.#c.token}`,
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-      },
-      body,
-      fetch: this.#c.fetch,
-      timeoutMs: this.#c.timeoutMs,
-      provider: 'GitHub',
-    });
+/** One API call, its failure turned into ForgeApiError with the method and path it concerned. */
+async function call<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (e) {
+    if (!(e instanceof RequestError)) throw unreachable('GitHub', 'a request', causeOf(e));
+    const where = `${e.request.method} ${new URL(e.request.url).pathname}`;
+    if (e.response === undefined) throw unreachable('GitHub', where, e.message);
+    throw refused('GitHub', where, e.status, e.response.data);
   }
 }
 
-const repoPath = (r: RepoRef): string =>
-  `/repos/${encodeURIComponent(r.owner)}/${encodeURIComponent(r.repo)}`;
-
 /** The marker first (hidden in rendered Markdown), then the body, within GitHub's limit. */
-export function withMarker(marker: string, body: string): string {
+function withMarker(marker: string, body: string): string {
   const text = `${marker}\n${body}`;
   if (text.length <= MAX_COMMENT_CHARS) return text;
   const note = '\n\n…(summary cut to fit the comment size limit)';
   return text.slice(0, MAX_COMMENT_CHARS - note.length) + note;
-}
-
-function idOf(json: unknown): number {
-  const id = (json as { id?: unknown } | null)?.id;
-  if (typeof id !== 'number') throw new Error('GitHub answered without a comment id');
-  return id;
-}
-
-/** The `rel="next"` URL of an RFC 8288 Link header. */
-export function nextLink(header: string | null): string | null {
-  if (!header) return null;
-  for (const part of header.split(',')) {
-    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
-    if (m) return m[1]!;
-  }
-  return null;
 }

@@ -1,12 +1,11 @@
 import {
   forgeConnection,
   forgeRequest,
-  sameOrigin,
+  nextLink,
   type ForgeClientOptions,
   type ForgeConnection,
   type ForgeResponse,
 } from './forge-http.ts';
-import { nextLink } from './github.ts';
 
 // The few GitLab REST (v4) calls PR feedback needs: a commit status and one sticky note on the
 // merge request. Documented at docs.gitlab.com/api/commits (statuses) and /api/notes.
@@ -80,7 +79,7 @@ export class GitLabClient {
     return { id: idOf(res.json), action: 'created' };
   }
 
-  /** Walk the MR's notes (x-next-page, or Link rel="next" on the same origin) for the marker. */
+  /** Walk the MR's notes (x-next-page, or Link rel="next") for the marker. */
   async #findNote(notesUrl: string, marker: string): Promise<number | null> {
     let url: string | null = `${notesUrl}?per_page=${PER_PAGE}&page=1`;
     for (let page = 0; url !== null && page < MAX_PAGES; page++) {
@@ -97,7 +96,7 @@ export class GitLabClient {
       if (nextPage && /^\d+$/.test(nextPage)) {
         url = `${notesUrl}?per_page=${PER_PAGE}&page=${nextPage}`;
       } else {
-        url = link && sameOrigin(link, this.#c.base) ? link : null;
+        url = link;
       }
     }
     return null;
@@ -110,7 +109,6 @@ export class GitLabClient {
       headers: { 'private-token': this.#c.token, accept: 'application/json' },
       body,
       fetch: this.#c.fetch,
-      timeoutMs: this.#c.timeoutMs,
       provider: 'GitLab',
     });
   }

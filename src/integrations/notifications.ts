@@ -194,7 +194,7 @@ export class Notifier implements DeliveryKindHandler {
 }
 
 /** The body a channel is sent, in its service's documented format. */
-export function renderPayload(c: ChannelTarget, m: NotificationMessage): string {
+function renderPayload(c: ChannelTarget, m: NotificationMessage): string {
   switch (c.type) {
     case 'slack':
       return JSON.stringify(slackMessage(m));
@@ -208,7 +208,7 @@ export function renderPayload(c: ChannelTarget, m: NotificationMessage): string 
 }
 
 /** What the delivery log shows as the target: never a webhook URL's secret path. */
-export function displayTarget(c: ChannelTarget): string {
+function displayTarget(c: ChannelTarget): string {
   switch (c.type) {
     case 'slack':
     case 'teams':

@@ -34,7 +34,7 @@ export interface SlackMessage {
 }
 
 /** Slack's mrkdwn treats &, < and > as control characters; everything else is literal. */
-export const escapeMrkdwn = (s: string): string =>
+const escapeMrkdwn = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);

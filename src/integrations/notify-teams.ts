@@ -46,7 +46,7 @@ const color: Record<NotificationMessage['event'], 'Attention' | 'Good' | 'Warnin
  * are shown literally by escaping what would start emphasis, code or a link. Lines we build never
  * start with user text, so list and heading markers need no escape.
  */
-export const escapeTeams = (s: string): string => s.replace(/([\\`*_[\]])/g, '\\$1');
+const escapeTeams = (s: string): string => s.replace(/([\\`*_[\]])/g, '\\$1');
 
 /** The Adaptive Card message of a notification. */
 export function teamsMessage(m: NotificationMessage): TeamsMessage {

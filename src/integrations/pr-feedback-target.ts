@@ -110,10 +110,6 @@ export function feedbackTargetOf(
   return { provider, project, mrIid, commitSha, token: token.trim() };
 }
 
-/** Which field carried the token, to name it when the server cannot honour it. */
-export const tokenFieldOf = (t: FeedbackTarget): string =>
-  t.provider === 'github' ? 'githubToken' : 'gitlabToken';
-
 /** A trigger body without its forge tokens: what is hashed for Idempotency-Key replays. */
 export function withoutTokens<T>(body: T): T {
   if (typeof body !== 'object' || body === null) return body;

@@ -5,11 +5,13 @@ import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 import type { RunNoteLevel } from '../store/run-notes.ts';
 import { ForgeApiError, scrubToken, type FetchFn } from './forge-http.ts';
+import { asStandardFetch, guardedFetch } from './guarded-fetch.ts';
 import { GitHubClient, type GitHubStatusState } from './github.ts';
 import { GitLabClient, type GitLabStatusState } from './gitlab.ts';
 import type { FeedbackTarget, GitHubTarget, GitLabTarget } from './pr-feedback-target.ts';
 import { renderMarkdownSummary } from '../report/markdown.ts';
 import type { ReportInput } from '../report/report-model.ts';
+import { defined } from '../domain/defined.ts';
 
 export type { FeedbackTarget } from './pr-feedback-target.ts';
 
@@ -30,16 +32,26 @@ export interface RunFeedbackRegistry {
   registerRunFeedback(r: FeedbackRegistration): void;
 }
 
+type ForgeConfig = Pick<
+  Config,
+  'githubApiUrl' | 'gitlabApiUrl' | 'allowPrivateUrls' | 'trustedOrigins'
+>;
+
+/** A page of 100 comments of up to 64 KiB each fits; the guard's 1 MiB default would not. */
+const MAX_FORGE_ANSWER_BYTES = 16 * 1024 * 1024;
+
 export interface PrFeedbackOptions {
   store: Store;
   events: EventBus;
-  config: Pick<Config, 'githubApiUrl' | 'gitlabApiUrl'>;
+  config: ForgeConfig;
   logger?: Logger;
-  /** HTTP for the forge APIs (default: global fetch). */
+  /** HTTP for the forge APIs (default: the SSRF-guarded fetch, as for sign-in providers). */
   fetch?: FetchFn;
   /** Bound on one API call (default 15 s). */
   timeoutMs?: number;
-  /** The comment body (default: REPORTS' Markdown summary). */
+  /** Unit of the waits between GitHub retries (default 1 s). */
+  retryUnitMs?: number;
+  /** The comment body (default: the run's Markdown summary report). */
   renderSummary?: (input: ReportInput) => string;
 }
 
@@ -63,10 +75,11 @@ interface Entry {
 export class PrFeedback implements RunFeedbackRegistry {
   readonly #store: Store;
   readonly #events: EventBus;
-  readonly #config: Pick<Config, 'githubApiUrl' | 'gitlabApiUrl'>;
+  readonly #config: ForgeConfig;
   readonly #logger: Logger;
-  readonly #fetch: FetchFn | undefined;
+  readonly #fetch: FetchFn;
   readonly #timeoutMs: number;
+  readonly #retryUnitMs: number | undefined;
   readonly #render: (input: ReportInput) => string;
   readonly #entries = new Map<string, Entry>();
   #unsubscribe: (() => void) | null = null;
@@ -76,8 +89,17 @@ export class PrFeedback implements RunFeedbackRegistry {
     this.#events = o.events;
     this.#config = o.config;
     this.#logger = o.logger ?? pino({ level: 'silent' });
-    this.#fetch = o.fetch;
     this.#timeoutMs = o.timeoutMs ?? 15_000;
+    this.#retryUnitMs = o.retryUnitMs;
+    this.#fetch =
+      o.fetch ??
+      asStandardFetch(
+        guardedFetch(o.config, {
+          purpose: 'forge API URL',
+          timeoutMs: this.#timeoutMs,
+          maxBytes: MAX_FORGE_ANSWER_BYTES,
+        }),
+      );
     this.#render = o.renderSummary ?? renderMarkdownSummary;
   }
 
@@ -302,7 +324,8 @@ export class PrFeedback implements RunFeedbackRegistry {
       baseUrl: this.#config.githubApiUrl,
       token: t.token,
       timeoutMs: this.#timeoutMs,
-      ...(this.#fetch ? { fetch: this.#fetch } : {}),
+      fetch: this.#fetch,
+      ...defined({ retryUnitMs: this.#retryUnitMs }),
     });
   }
 
@@ -311,7 +334,7 @@ export class PrFeedback implements RunFeedbackRegistry {
       baseUrl: this.#config.gitlabApiUrl,
       token: t.token,
       timeoutMs: this.#timeoutMs,
-      ...(this.#fetch ? { fetch: this.#fetch } : {}),
+      fetch: this.#fetch,
     });
   }
 }
@@ -321,7 +344,7 @@ const contextOf = (reg: FeedbackRegistration): string =>
   reg.statusContext ?? `greenlight/${reg.projectSlug}`;
 
 /** The hidden marker our sticky comment carries; one comment per project per PR. */
-export const markerOf = (reg: Pick<FeedbackRegistration, 'projectSlug'>): string =>
+const markerOf = (reg: Pick<FeedbackRegistration, 'projectSlug'>): string =>
   `<!-- greenlight:${reg.projectSlug} -->`;
 
 function describe(run: Run): string {

@@ -44,7 +44,8 @@ export type UrlPurpose =
   | 'webhook URL'
   | 'request URL'
   | 'LLM API URL'
-  | 'sign-in provider URL';
+  | 'sign-in provider URL'
+  | 'forge API URL';
 
 /**
  * Refuse URLs that are not http(s) or whose host resolves to a loopback, private, link-local,

@@ -3,7 +3,7 @@ import type { Run, TestResult } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
 import type { Job } from '../store/jobs.ts';
 
-export type { Job, JobStatus } from '../store/jobs.ts';
+export type { Job } from '../store/jobs.ts';
 
 /** One planned job: a test, and for a data test the row it runs with. */
 export interface PlannedJob {

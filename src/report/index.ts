@@ -1,26 +1,13 @@
 import { htmlChunks, renderHtml, type HtmlOptions } from './html.ts';
 import { batched } from './json-stream.ts';
-import { jsonReportChunks, renderJsonReport } from './json.ts';
+import { jsonReportChunks } from './json.ts';
 import { junitChunks, renderJunit } from './junit.ts';
 import { renderMarkdownSummary } from './markdown.ts';
 import type { ReportFormat, ReportInput } from './report-model.ts';
 import { renderSarif, sarifChunks } from './sarif.ts';
 
-export {
-  isReportFormat,
-  reportFormats,
-  type ReportFormat,
-  type ReportInput,
-} from './report-model.ts';
-export { renderHtml, renderJsonReport, renderJunit, renderMarkdownSummary, renderSarif };
-
-/** A rendered report: its text and how to serve or name it. */
-export interface RenderedReport {
-  body: string;
-  contentType: string;
-  /** File extension without the dot, for downloads. */
-  extension: string;
-}
+export { reportFormats, type ReportFormat, type ReportInput } from './report-model.ts';
+export { renderHtml, renderJunit, renderMarkdownSummary, renderSarif };
 
 export const reportContentTypes: Record<ReportFormat, { contentType: string; extension: string }> =
   {
@@ -58,14 +45,4 @@ export function streamReport(
             ? jsonReportChunks(input)
             : [renderMarkdownSummary(input)];
   return { chunks: batched(chunks), ...reportContentTypes[format] };
-}
-
-/** Render one report format; `html` options supply artifact bytes for inline screenshots. */
-export function renderReport(
-  format: ReportFormat,
-  input: ReportInput,
-  html: HtmlOptions = {},
-): RenderedReport {
-  const { chunks, ...type } = streamReport(format, input, html);
-  return { body: [...chunks].join(''), ...type };
 }

@@ -9,6 +9,7 @@ import {
   type FinalResult,
   type ReportInput,
 } from './report-model.ts';
+import { defined } from '../domain/defined.ts';
 import { jsonWithStreamedArray } from './json-stream.ts';
 
 /**
@@ -185,7 +186,7 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
       description: s.description,
       status: s.status,
       durationMs: Math.max(0, s.durationMs),
-      ...(s.error !== undefined ? { error: s.error } : {}),
+      ...defined({ error: s.error }),
     })),
     consoleErrors: r.consoleErrors.map((c) => ({ ...c })),
     failedRequests: r.failedRequests.map((q) => ({ ...q })),
@@ -198,7 +199,7 @@ function resultEntry(input: ReportInput, f: FinalResult): z.infer<typeof resultS
       failedStep: stepNumber(p.failedStep),
     })),
     ...(r.variant ? { variant: Number(r.variant) } : {}),
-    ...(r.row !== undefined ? { row: r.row } : {}),
+    ...defined({ row: r.row }),
   };
 }
 

@@ -43,9 +43,6 @@ export interface ReportInput {
 export const reportFormats = ['junit', 'html', 'sarif', 'json', 'markdown'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
 
-export const isReportFormat = (s: string): s is ReportFormat =>
-  (reportFormats as readonly string[]).includes(s);
-
 /** The result that stands for each test: the last attempt, plus whether an earlier one failed. */
 export interface FinalResult {
   result: TestResult;
@@ -88,7 +85,7 @@ export function finalResults(results: readonly TestResult[]): FinalResult[] {
  * A stored result keeps its earlier attempts (retries in the same job) in `retries`; reports see
  * them as results of their own, and a `flaky` result as the passing last attempt it is.
  */
-export function expandAttempts(r: TestResult): TestResult[] {
+function expandAttempts(r: TestResult): TestResult[] {
   const { retries, ...last } = r;
   const final: TestResult = r.status === 'flaky' ? { ...last, status: 'passed' } : last;
   const earlier = (retries ?? []).map((a): TestResult => ({
@@ -164,7 +161,7 @@ export function summarize(input: ReportInput): ReportSummary {
 }
 
 /** Wall-clock duration of the run when it has start and end, else the sum of result durations. */
-export function runDurationMs(input: ReportInput): number {
+function runDurationMs(input: ReportInput): number {
   const { startedAt, finishedAt } = input.run;
   if (startedAt && finishedAt) {
     const ms = Date.parse(finishedAt) - Date.parse(startedAt);

@@ -1,5 +1,6 @@
 import { findingFingerprint, sarifLevel, type ScanFinding } from '../domain/scan.ts';
 import type { SarifLocation, SarifResult, SarifRule } from './sarif.ts';
+import { defined } from '../domain/defined.ts';
 
 /** The base id finding paths are relative to; consumers map it to their checkout. */
 export const SRCROOT = '%SRCROOT%';
@@ -50,9 +51,7 @@ function findingLocation(f: ScanFinding): SarifLocation {
     f.startLine !== undefined
       ? {
           startLine: f.startLine,
-          ...(f.startColumn !== undefined ? { startColumn: f.startColumn } : {}),
-          ...(f.endLine !== undefined ? { endLine: f.endLine } : {}),
-          ...(f.endColumn !== undefined ? { endColumn: f.endColumn } : {}),
+          ...defined({ startColumn: f.startColumn, endLine: f.endLine, endColumn: f.endColumn }),
           ...(f.snippet !== undefined ? { snippet: { text: f.snippet } } : {}),
         }
       : undefined;

@@ -37,7 +37,7 @@ export type SarifRun = Omit<Sarif.Run, 'tool' | 'results'> & {
 export type SarifLog = Omit<Sarif.Log, 'runs'> & { runs: SarifRun[] };
 
 /** One rule per kind of test problem; ids are stable so code-scanning history stays linked. */
-export const sarifRules: SarifRule[] = [
+const sarifRules: SarifRule[] = [
   {
     id: 'GL-TEST-FAILED',
     name: 'TestFailed',

@@ -20,7 +20,7 @@ export const scanReportFormats = ['sarif', 'junit', 'html', 'markdown', 'json'] 
 export type ScanReportFormat = (typeof scanReportFormats)[number];
 
 /** SARIF 2.1.0 of a scan: one rule per rule id found, paths relative to `%SRCROOT%`. */
-export function renderScanSarif(input: ScanReportInput): SarifLog {
+function renderScanSarif(input: ScanReportInput): SarifLog {
   const rules = findingRules(input.findings, []);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   return {

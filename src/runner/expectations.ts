@@ -79,7 +79,7 @@ async function runNegated(sub: () => StepContext, spec: NegatedExpectations): Pr
 }
 
 /** A predicate for a URL match: `equals` is resolved against baseUrl, others see the full URL. */
-export function urlPredicate(m: TextMatch, baseUrl: string): (url: string) => boolean {
+function urlPredicate(m: TextMatch, baseUrl: string): (url: string) => boolean {
   const equals = m.equals !== undefined ? resolveUrl(m.equals, baseUrl) : undefined;
   const rest: TextMatch = { ...m, equals };
   return (url) => matchesText(url, rest);

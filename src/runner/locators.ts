@@ -1,6 +1,7 @@
 import type { Locator as PwLocator, Page } from 'playwright-core';
 import { locatorKinds, nestedLocators, type Locator } from '../domain/locator.ts';
 import type { LocateOptions, StepContext } from './step-context.ts';
+import { defined } from '../domain/defined.ts';
 
 /** A step's locator through the step's resolver (which may heal it), else as written. */
 export function locate(
@@ -40,8 +41,7 @@ export function toPlaywright(page: Page, loc: Locator): PwLocator {
   const root: Root = loc.within ? toPlaywright(page, loc.within) : page;
   let l = base(root, loc);
   const filter = {
-    ...(loc.hasText !== undefined ? { hasText: loc.hasText } : {}),
-    ...(loc.hasNotText !== undefined ? { hasNotText: loc.hasNotText } : {}),
+    ...defined({ hasText: loc.hasText, hasNotText: loc.hasNotText }),
     ...(loc.has ? { has: toPlaywright(page, loc.has) } : {}),
     ...(loc.hasNot ? { hasNot: toPlaywright(page, loc.hasNot) } : {}),
   };
@@ -60,7 +60,7 @@ function base(root: Root, loc: Locator): PwLocator {
     case 'role':
       // The schema guarantees role is an ARIA role Playwright knows.
       l = r.getByRole(loc.role as NonNullable<Locator['role']>, {
-        ...(loc.name !== undefined ? { name: loc.name } : {}),
+        ...defined({ name: loc.name }),
         ...exact,
       });
       break;

@@ -5,6 +5,7 @@ import { parseJsonPath, readJsonPath } from '../domain/json-path.ts';
 import { asVariable, jsonEquals } from './json-values.ts';
 import type { StepContext } from './step-context.ts';
 import { describeMatch, matchesText, matchRegExp, shown } from './text-match.ts';
+import { defined } from '../domain/defined.ts';
 
 type RequestSpec = RequestStep['request'];
 
@@ -37,7 +38,7 @@ export async function runRequest(ctx: StepContext, spec: RequestSpec): Promise<v
   const res = await ctx.context.request.fetch(url.href, {
     method: spec.method,
     headers,
-    ...(data !== undefined ? { data } : {}),
+    ...defined({ data }),
     timeout: ctx.timeout,
     failOnStatusCode: false,
   });

@@ -1,25 +1,6 @@
 import type { Locator as PwLocator } from 'playwright-core';
 import type { Locator } from '../domain/locator.ts';
-import type {
-  CheckStep,
-  DispatchStep,
-  ClickStep,
-  DblclickStep,
-  ExpectStep,
-  FillStep,
-  GotoStep,
-  HoverStep,
-  PressStep,
-  RequestStep,
-  ScreenshotStep,
-  SelectStep,
-  SetStep,
-  Step,
-  UncheckStep,
-  UploadStep,
-  WaitStep,
-} from '../domain/steps.ts';
-import { stepAction } from '../domain/steps.ts';
+import { taggedStep, type Step } from '../domain/steps.ts';
 import { click, goto, press, screenshot, select, setVariable, upload, wait } from './actions.ts';
 import { runExpect } from './expectations.ts';
 import { locate } from './locators.ts';
@@ -36,10 +17,10 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput>
   const t = { timeout: ctx.timeout };
   // Actions on one element go through locate, which may heal a locator that finds nothing.
   const el = (loc: Locator): Promise<PwLocator> => locate(ctx, loc);
-  // stepAction tells which member of the union this is; the casts only restate it.
-  switch (stepAction(step)) {
+  const tagged = taggedStep(step);
+  switch (tagged.action) {
     case 'goto':
-      await goto(ctx, (step as GotoStep).goto);
+      await goto(ctx, tagged.step.goto);
       break;
     case 'reload':
       await ctx.page.reload(t);
@@ -52,50 +33,50 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutput>
       await ctx.page.goForward(t);
       break;
     case 'dispatch': {
-      const s = step as DispatchStep;
+      const s = tagged.step;
       await (await el(s.dispatch)).dispatchEvent(s.event, undefined, t);
       break;
     }
     case 'click':
-      await click(ctx, step as ClickStep);
+      await click(ctx, tagged.step);
       break;
     case 'dblclick':
-      await (await el((step as DblclickStep).dblclick)).dblclick(t);
+      await (await el(tagged.step.dblclick)).dblclick(t);
       break;
     case 'fill':
-      await (await el((step as FillStep).fill)).fill((step as FillStep).value, t);
+      await (await el(tagged.step.fill)).fill(tagged.step.value, t);
       break;
     case 'select':
-      await select(ctx, step as SelectStep);
+      await select(ctx, tagged.step);
       break;
     case 'check':
-      await (await el((step as CheckStep).check)).check(t);
+      await (await el(tagged.step.check)).check(t);
       break;
     case 'uncheck':
-      await (await el((step as UncheckStep).uncheck)).uncheck(t);
+      await (await el(tagged.step.uncheck)).uncheck(t);
       break;
     case 'press':
-      await press(ctx, step as PressStep);
+      await press(ctx, tagged.step);
       break;
     case 'hover':
-      await (await el((step as HoverStep).hover)).hover(t);
+      await (await el(tagged.step.hover)).hover(t);
       break;
     case 'upload':
-      await upload(ctx, step as UploadStep);
+      await upload(ctx, tagged.step);
       break;
     case 'wait':
-      await wait(ctx, (step as WaitStep).wait);
+      await wait(ctx, tagged.step.wait);
       break;
     case 'expect':
-      await runExpect(ctx, (step as ExpectStep).expect);
+      await runExpect(ctx, tagged.step.expect);
       break;
     case 'screenshot':
-      return { screenshot: await screenshot(ctx, (step as ScreenshotStep).screenshot) };
+      return { screenshot: await screenshot(ctx, tagged.step.screenshot) };
     case 'request':
-      await runRequest(ctx, (step as RequestStep).request);
+      await runRequest(ctx, tagged.step.request);
       break;
     case 'set':
-      await setVariable(ctx, step as SetStep);
+      await setVariable(ctx, tagged.step);
       break;
   }
   return {};

@@ -74,7 +74,7 @@ export async function poll<T>(
 export type Found<T> = { found: true; value: T } | { found: false };
 
 /** Run a Playwright read that waits for its element; a timeout means "not found", anything else throws. */
-export async function whenFound<T>(read: () => Promise<T>): Promise<Found<T>> {
+async function whenFound<T>(read: () => Promise<T>): Promise<Found<T>> {
   try {
     return { found: true, value: await read() };
   } catch (e) {

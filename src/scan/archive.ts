@@ -13,7 +13,7 @@ export interface ArchiveLimits {
   maxBytes: number;
 }
 
-export const defaultArchiveLimits: ArchiveLimits = {
+const defaultArchiveLimits: ArchiveLimits = {
   maxFiles: 10_000,
   maxBytes: 100 * 1024 * 1024,
 };

@@ -7,6 +7,7 @@ import { compileRegex, compileRequired } from './engines/regex.ts';
 import { compileSecret, maskSecret } from './engines/secret.ts';
 import type { RuleDef } from './rule-schema.ts';
 import type { SourceFile } from './source-file.ts';
+import { defined } from '../domain/defined.ts';
 
 /** A rule ready to run: which files it applies to, and its matcher. */
 export interface CompiledRule {
@@ -93,7 +94,7 @@ export function findingsOf(rule: RuleDef, file: SourceFile, hits: Hit[]): ScanFi
             endColumn: hit.endColumn,
           }
         : {}),
-      ...(snippet !== undefined ? { snippet } : {}),
+      ...defined({ snippet }),
       ...(excerpt ? { excerpt } : {}),
       fingerprint: scanFingerprint(rule.id, file.path, hit.matched, occurrence),
       kind: rule.kind,

@@ -28,7 +28,7 @@ type Loose = Record<string, unknown>;
  * `remediation_guidance`, `all_patterns`, `check` + `params`) in Greenlight's; a rule already in
  * Greenlight's shape passes through.
  */
-export function fromSentrikRule(raw: Loose, where: string): Loose {
+function fromSentrikRule(raw: Loose, where: string): Loose {
   if (raw.kind !== undefined || raw.type === undefined) return raw;
   const {
     type,

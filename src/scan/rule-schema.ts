@@ -16,7 +16,6 @@ export const languages = [
   'html',
   'css',
 ] as const;
-export type Language = (typeof languages)[number];
 
 const id = z
   .string()
@@ -96,7 +95,6 @@ export const ruleSchema = z
       need('policy', r.policy !== undefined, 'a file-policy rule needs a policy');
   });
 export type RuleDef = z.output<typeof ruleSchema>;
-export type RuleInput = z.input<typeof ruleSchema>;
 
 /** A pack: a named group of rules, imported and exported as YAML. */
 export const packSchema = z.strictObject({
@@ -109,11 +107,10 @@ export const packSchema = z.strictObject({
 export type PackDef = z.output<typeof packSchema>;
 
 /** Per-rule override in a project: turn it off or change its severity. */
-export const ruleOverrideSchema = z.strictObject({
+const ruleOverrideSchema = z.strictObject({
   enabled: z.boolean().optional(),
   severity: z.enum(severities).optional(),
 });
-export type RuleOverride = z.output<typeof ruleOverrideSchema>;
 
 /** pack id → rule id → override (sentrik's `pack_overrides`). */
 export const packOverridesSchema = z.record(z.string(), z.record(z.string(), ruleOverrideSchema));

@@ -17,13 +17,13 @@ import {
 } from './rule-schema.ts';
 import { shippedPackIds } from './shipped-packs.ts';
 
-export const gateConditionSchema = z.strictObject({
+const gateConditionSchema = z.strictObject({
   metric: z.enum(gateMetrics),
   severity: z.enum(severities).optional(),
   comparator: z.enum(gateComparators),
   threshold: z.number().int().min(0),
 });
-export const gatePolicySchema = z.strictObject({
+const gatePolicySchema = z.strictObject({
   conditions: z.array(gateConditionSchema).max(20),
 });
 

@@ -63,13 +63,13 @@ export interface Store {
   projects: ProjectRepository;
   environments: EnvironmentRepository;
   tests: TestRepository;
-  /** Versions of tests: the review queue's history (REVIEW). */
+  /** Versions of tests: the review queue's history. */
   testHistory: TestHistoryRepository;
-  /** Site crawls and their site maps (CRAWL). */
+  /** Site crawls and their site maps. */
   crawls: CrawlRepository;
   runs: RunRepository;
   results: ResultRepository;
-  /** Self-healing memory of step locators (HEALING). */
+  /** Self-healing memory of step locators. */
   locatorMemory: LocatorMemoryRepository;
   /** Latest results per test and last finished runs (selection, flaky scores, planning). */
   resultHistory: ResultHistoryRepository;
@@ -88,33 +88,33 @@ export interface Store {
   triggerTokens: TriggerTokenRepository;
   /** The crawl phase of runs that crawl their base URL before their tests. */
   runCrawls: RunCrawlRepository;
-  /** CI trigger metadata per run (TRIGGER). */
+  /** CI trigger metadata per run. */
   runTriggers: RunTriggerRepository;
-  /** Idempotency-Key records of triggers (TRIGGER). */
+  /** Idempotency-Key records of triggers. */
   idempotency: IdempotencyRepository;
-  /** Run callbacks, the delivery outbox and its attempt log (CALLBACKS). */
+  /** Run callbacks, the delivery outbox and its attempt log. */
   outbox: OutboxRepository;
-  /** Per-project callback signing secrets (CALLBACKS). */
+  /** Per-project callback signing secrets. */
   projectSecrets: ProjectSecretRepository;
-  /** Notes beside a run, e.g. PR feedback that failed (PRFEEDBACK). */
+  /** Notes beside a run, e.g. PR feedback that failed. */
   runNotes: RunNoteRepository;
-  /** Cron schedules of projects (SCHEDULES). */
+  /** Cron schedules of projects. */
   schedules: ScheduleRepository;
-  /** Notification channels and which finished runs were evaluated (NOTIFY). */
+  /** Notification channels and which finished runs were evaluated. */
   notificationChannels: NotificationChannelRepository;
-  /** Which runs' artifacts retention deleted (ARTIFACTS). */
+  /** Which runs' artifacts retention deleted. */
   artifactExpiry: ArtifactExpiryRepository;
-  /** Visual regression reference images (VISUAL). */
+  /** Visual regression reference images. */
   visualBaselines: VisualBaselineRepository;
-  /** Named rows of variables; a data test runs once per row (DATASETS). */
+  /** Named rows of variables; a data test runs once per row. */
   dataSets: DataSetRepository;
-  /** Scans and their findings (SCAN). */
+  /** Scans and their findings. */
   scans: ScanRepository;
-  /** A project's scan config, governance, custom packs and suppressions (SCAN). */
+  /** A project's scan config, governance, custom packs and suppressions. */
   scanSettings: ScanSettingsRepository;
-  /** The scan gate's append-only, hash-chained audit log (SCAN). */
+  /** The scan gate's append-only, hash-chained audit log. */
   scanAudit: ScanAuditRepository;
-  /** Exceptions to failed scan gates (SCAN). */
+  /** Exceptions to failed scan gates. */
   scanApprovals: ScanApprovalRepository;
   /** Soft-deleted projects and tests: list, restore, purge. */
   recycleBin: RecycleBinRepository;
@@ -220,7 +220,7 @@ function buildStore(
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 /** The SQLite file path of a `sqlite:` URL or a plain path (`sqlite::memory:` stays in memory). */
-export function sqlitePath(url: string): string {
+function sqlitePath(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/i, '');
   return path === ':memory:' ? path : resolve(path);
 }

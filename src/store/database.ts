@@ -64,10 +64,10 @@ export interface TestsTable {
   updated_at: string;
   reviewed_at: string | null;
   reviewed_by: string | null;
-  /** Why a crawl flagged the test for review (REVIEW); null when not stale. */
+  /** Why a crawl flagged the test for review; null when not stale. */
   stale_reason: string | null;
   stale_at: string | null;
-  /** Name of the data set the test runs once per row of; null: a plain test (DATASETS). */
+  /** Name of the data set the test runs once per row of; null: a plain test. */
   data_set: string | null;
   /** Why the test is quarantined (runs, never gates); null when not. */
   quarantine_reason: string | null;
@@ -81,7 +81,7 @@ export interface TestsTable {
   deleted_by: string | null;
 }
 
-/** One recorded state of a test: the review queue's history (REVIEW). */
+/** One recorded state of a test: the review queue's history. */
 export interface TestVersionsTable {
   id: string;
   project_id: string;
@@ -165,7 +165,7 @@ export interface ResultsTable {
   artifacts: string;
   started_at: string;
   finished_at: string;
-  /** Data-set row index as text; '' for a plain test (DATASETS). */
+  /** Data-set row index as text; '' for a plain test. */
   variant: string;
   /** JSON array of URL paths the test's main frame visited. */
   visited_urls: string;
@@ -211,7 +211,7 @@ export interface JobsTable {
   lease_until: string | null;
   /** Why the last attempt was given back (worker died, retry reason). */
   last_error: string | null;
-  /** Data-set row index as text; '' for a plain test (DATASETS). */
+  /** Data-set row index as text; '' for a plain test. */
   variant: string;
   /** JSON DataRow the job runs with, snapshotted at run creation; null for a plain test. */
   variables: string | null;
@@ -391,7 +391,7 @@ export interface DeliveriesTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
-  /** callback | notification (NOTIFY). */
+  /** callback | notification. */
   kind: string;
   /** The notification channel of a `notification` delivery; null for callbacks. */
   channel_id: string | null;
@@ -446,7 +446,7 @@ export interface SchedulesTable {
   updated_at: string;
 }
 
-/** A project's notification channel (NOTIFY). */
+/** A project's notification channel. */
 export interface NotificationChannelsTable {
   id: string;
   project_id: string;
@@ -462,7 +462,7 @@ export interface NotificationChannelsTable {
   updated_at: string;
 }
 
-/** A finished run whose notifications were worked out and enqueued (NOTIFY). */
+/** A finished run whose notifications were worked out and enqueued. */
 export interface NotificationEvaluationsTable {
   run_id: string;
   project_id: string;
@@ -471,7 +471,7 @@ export interface NotificationEvaluationsTable {
   evaluated_at: string;
 }
 
-/** One site crawl (CRAWL); the site map is JSON text written once at the end. */
+/** One site crawl; the site map is JSON text written once at the end. */
 export interface CrawlsTable {
   id: string;
   project_id: string;
@@ -500,7 +500,7 @@ export interface SuiteSettingsTable {
   updated_at: string;
 }
 
-/** A project's named rows of variables (DATASETS). */
+/** A project's named rows of variables. */
 export interface DataSetsTable {
   id: string;
   project_id: string;
@@ -511,7 +511,7 @@ export interface DataSetsTable {
   updated_at: string;
 }
 
-/** A visual regression reference image (VISUAL); the PNG is a file under the data dir. */
+/** A visual regression reference image; the PNG is a file under the data dir. */
 export interface VisualBaselinesTable {
   id: string;
   project_id: string;

@@ -5,7 +5,6 @@ import type { NotificationChannelsTable } from './database.ts';
 import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
 
 export const notificationTypes = ['slack', 'teams', 'webhook', 'email'] as const;
-export type NotificationType = (typeof notificationTypes)[number];
 
 export const notificationEvents = [
   'run.failed',

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { pgDriver } from './pg-driver.ts';
 
 /** NOTIFY refuses payloads of 8000 bytes and more; a little room is left. */
-export const NOTIFY_MAX_BYTES = 7_900;
+const NOTIFY_MAX_BYTES = 7_900;
 /** PostgreSQL identifiers (channel names) are at most 63 bytes. */
 const MAX_CHANNEL = 63;
 /** Messages kept while the connection is down; older ones are dropped first. */
@@ -161,7 +161,7 @@ export class PgBroadcast {
 }
 
 /** One channel per schema: two Greenlights in two schemas of one database do not hear each other. */
-export function channelName(prefix: string, schema: string): string {
+function channelName(prefix: string, schema: string): string {
   const name = `${prefix}:${schema}`;
   if (Buffer.byteLength(name) <= MAX_CHANNEL) return name;
   return `${prefix}:${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;

@@ -6,7 +6,7 @@ import type { ProjectsTable } from './database.ts';
 import { isUniqueViolation, type RepoContext } from './sql-helpers.ts';
 
 /** Parallel browser contexts of a new project when the caller does not say. */
-export const DEFAULT_PARALLEL_WORKERS = 2;
+const DEFAULT_PARALLEL_WORKERS = 2;
 
 export interface NewProject {
   slug: string;

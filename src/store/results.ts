@@ -97,7 +97,7 @@ function visitedOf(r: Selectable<ResultsTable>): { visitedUrls?: string[] } {
 }
 
 /** The run counter a result adds to; keep in step with countResults in domain/verdict.ts. */
-export function tallyColumn(status: ResultStatus, quarantined: boolean): keyof ResultTally {
+function tallyColumn(status: ResultStatus, quarantined: boolean): keyof ResultTally {
   if (quarantined) return 'quarantined';
   if (status === 'passed' || status === 'flaky' || status === 'failed' || status === 'skipped') {
     return status;

@@ -12,10 +12,10 @@ export interface AuditEntry {
 }
 
 /** The first entry's `prevHash`. */
-export const GENESIS = '0'.repeat(64);
+const GENESIS = '0'.repeat(64);
 
 /** The hash of an entry: everything it says, and the hash of the entry before it. */
-export function auditHash(projectId: string, e: Omit<AuditEntry, 'hash'>): string {
+function auditHash(projectId: string, e: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256')
     .update(toJson([projectId, e.seq, e.at, e.actor, e.action, e.detail, e.prevHash]))
     .digest('hex');

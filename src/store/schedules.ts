@@ -6,6 +6,7 @@ import type { RunOptionsInput } from '../domain/run-options.ts';
 import type { StrategyRequest } from '../domain/selection.ts';
 import type { SchedulesTable } from './database.ts';
 import { fromJson, isUniqueViolation, toJson, type RepoContext } from './sql-helpers.ts';
+import { defined } from '../domain/defined.ts';
 
 /** A cron schedule of a project: which tests to run, where, and when. */
 export interface Schedule {
@@ -178,14 +179,14 @@ export function scheduleRepository({ db, now }: RepoContext): ScheduleRepository
         await db
           .updateTable('schedules')
           .set({
-            ...(p.name !== undefined ? { name: p.name } : {}),
-            ...(p.cron !== undefined ? { cron: p.cron } : {}),
-            ...(p.timezone !== undefined ? { timezone: p.timezone } : {}),
+            ...defined({ name: p.name, cron: p.cron, timezone: p.timezone }),
             ...(p.enabled !== undefined ? { enabled: p.enabled ? 1 : 0 } : {}),
             ...(p.selection !== undefined ? { selection: toJson(p.selection) } : {}),
-            ...(p.environment !== undefined ? { environment: p.environment } : {}),
-            ...(p.baseUrl !== undefined ? { base_url: p.baseUrl } : {}),
-            ...(p.parallelWorkers !== undefined ? { parallel_workers: p.parallelWorkers } : {}),
+            ...defined({
+              environment: p.environment,
+              base_url: p.baseUrl,
+              parallel_workers: p.parallelWorkers,
+            }),
             ...(p.strategy !== undefined ? { strategy: p.strategy && toJson(p.strategy) } : {}),
             ...(p.options !== undefined ? { options: p.options && toJson(p.options) } : {}),
             ...(reanchor ? { anchor_at: at } : {}),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { newSecretKeyText, parseSecretKey, SecretKeyError } from './secret-box.ts';
 
-export const SECRET_KEY_FILE = 'secret.key';
+const SECRET_KEY_FILE = 'secret.key';
 
 /**
  * The key secrets are encrypted with: GREENLIGHT_SECRET_KEY when set, else `<dataDir>/secret.key`,

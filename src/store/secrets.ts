@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Characters of a token shown in lists to tell tokens apart: the prefix plus this many. */
-export const SHOWN_CHARS = 8;
+const SHOWN_CHARS = 8;
 
 /** A freshly minted secret: the plaintext (shown once), its hash (stored) and its display prefix. */
 export interface MintedSecret {

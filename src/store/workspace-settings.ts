@@ -5,6 +5,7 @@ import {
 } from '../domain/workspace-settings.ts';
 import type { SecretBox } from './secret-box.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
+import { defined } from '../domain/defined.ts';
 
 /** One stored setting: its value, its secret in clear (never sent out by the API), who set it. */
 export interface StoredSetting<N extends WorkspaceSettingName> {
@@ -85,7 +86,7 @@ export function workspaceSettingsRepository(
             value: row.value,
             updated_at: at,
             updated_by: opts.by,
-            ...(secret !== undefined ? { secret } : {}),
+            ...defined({ secret }),
           }),
         )
         .execute();

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
+import type { RunStream } from '../../src/engine/run-stream.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { ArtifactSettings } from '../../src/engine/artifact-settings.ts';
@@ -36,21 +38,6 @@ export const passingExecutor: TestExecutor = async (job) => {
   return outcome;
 };
 
-/** An executor whose tests wait until `release()` (or until the run is cancelled). */
-export function gatedExecutor(): { executor: TestExecutor; release: () => void } {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const executor: TestExecutor = async (job) => {
-    await new Promise<void>((resolve, reject) => {
-      if (job.signal.aborted) return reject(new Error('aborted'));
-      job.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-      void gate.then(resolve);
-    });
-    return passingExecutor(job);
-  };
-  return { executor, release: () => open() };
-}
-
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -64,6 +51,8 @@ export interface Harness {
   store: Store;
   engine: Engine;
   events: InProcessEventBus;
+  /** The run event log the live streams read (tests count its listeners). */
+  runStream: RunStream;
   config: Config;
   /** The admin whose API key `call` sends unless the caller gives its own credentials. */
   admin: TestUser;
@@ -125,7 +114,9 @@ export async function startHarness(
     ...(opts.artifactStore ? { artifactStore: opts.artifactStore } : {}),
   });
   await engine.start();
+  const services = await startApiServices({ store, events });
   const app = await buildApp({
+    runStream: services.runStream,
     store,
     engine,
     events,
@@ -162,11 +153,13 @@ export async function startHarness(
     store,
     engine,
     events,
+    runStream: services.runStream,
     config,
     admin,
     call,
     async close() {
       await app.close();
+      services.stop();
       await engine.stop();
       await queue.close();
       await opts.artifactStore?.close();

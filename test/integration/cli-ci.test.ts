@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
-import { runStreamOf } from '../../src/api/routes/run-events.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 import { createTriggerToken } from './auth-helpers.ts';
 import { passingExecutor, startHarness, type Harness } from './api-harness.ts';
@@ -229,7 +228,7 @@ describe('greenlight ci run', () => {
     for (let i = 0; i < 400; i++) {
       // Interrupt once the CLI follows the stream and the test executes, so the test covers
       // the waiting phase and the abort reaches a running test.
-      if (blocking.has(runId!) && (runStreamOf(h.events)?.listenerCount(runId!) ?? 0) > 0) break;
+      if (blocking.has(runId!) && h.runStream.listenerCount(runId!) > 0) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGINT');

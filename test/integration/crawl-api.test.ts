@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices, type ApiServices } from '../../src/engine/api-services.ts';
 import { startServer } from '../../src/api/server.ts';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -23,6 +24,7 @@ let store: Store;
 let engine: Engine;
 let queue: LocalQueue;
 let app: FastifyInstance;
+let services: ApiServices;
 let pool: BrowserPool;
 let crawls: CrawlService;
 let demo: DemoSite;
@@ -63,7 +65,16 @@ beforeAll(async () => {
     config,
     afterCrawl: (projectId, siteMap, actor) => flagStaleTests(store, projectId, siteMap, { actor }),
   });
-  app = await buildApp({ store, engine, events, config, logger: false, crawls });
+  services = await startApiServices({ store, events });
+  app = await buildApp({
+    runStream: services.runStream,
+    store,
+    engine,
+    events,
+    config,
+    logger: false,
+    crawls,
+  });
   url = await startServer(app, config);
   demo = await startDemoSite({ slowMs: 20 });
 });
@@ -71,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await crawls.close();
   await app.close();
+  services.stop();
   await engine.stop();
   await queue.close();
   await pool.close();

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -102,11 +103,20 @@ async function apiProcess(t: TestStore) {
       rateLimit: 'off',
     },
   );
-  const app = await buildApp({ store: t.store, engine, events, config, logger: false });
+  const services = await startApiServices({ store: t.store, events });
+  const app = await buildApp({
+    runStream: services.runStream,
+    store: t.store,
+    engine,
+    events,
+    config,
+    logger: false,
+  });
   const url = await startServer(app, config);
   const admin = await createAdmin(t.store);
   cleanups.push(async () => {
     await app.close();
+    services.stop();
     await queue.close();
     await broadcast.close();
   });

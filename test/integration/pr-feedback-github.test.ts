@@ -244,4 +244,29 @@ describe('GitHub PR feedback when GitHub cannot be reached', () => {
       await h.close();
     }
   });
+
+  it('refuses a GitHub API on a private address unless the operator allows it', async () => {
+    const gh = await startFakeGitHub({ tokens: [TOKEN] });
+    const h = await startFeedbackHarness('sqlite', { githubApiUrl: gh.url, allowPrivateUrls: [] });
+    try {
+      const p = await h.project('guarded', ['checkout works']);
+      const res = await h.call(
+        'POST',
+        `/api/v1/projects/${p.slug}/trigger`,
+        { wait: true, git: { repository: 'acme/shop', commitSha: SHA1, githubToken: TOKEN } },
+        bearer(p.token),
+      );
+      expect(res.body.status).toBe('completed');
+      await h.settled();
+      const notes = await h.store.runNotes.listByRun(p.id, res.body.runId);
+      expect(notes.length).toBeGreaterThan(0);
+      expect(notes.every((n) => /forge API URL host .* loopback address/.test(n.message))).toBe(
+        true,
+      );
+      expect(gh.statuses).toEqual([]);
+    } finally {
+      await h.close();
+      await gh.close();
+    }
+  });
 });

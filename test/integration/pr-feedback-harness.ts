@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -72,7 +73,7 @@ const scripted: TestExecutor = async (job) => {
 
 export async function startFeedbackHarness(
   dialect: TestDialect,
-  forges: Partial<Pick<Config, 'githubApiUrl' | 'gitlabApiUrl'>>,
+  forges: Partial<Pick<Config, 'githubApiUrl' | 'gitlabApiUrl' | 'allowPrivateUrls'>>,
 ): Promise<FeedbackHarness> {
   const ts = await openTestStore(dialect);
   const { store } = ts;
@@ -84,6 +85,8 @@ export async function startFeedbackHarness(
       port: 0,
       rateLimit: 'off',
       logLevel: 'trace',
+      // The fake forges listen on loopback, which the SSRF guard refuses by default.
+      allowPrivateUrls: ['loopback'],
       ...forges,
     },
   );
@@ -109,9 +112,25 @@ export async function startFeedbackHarness(
     logger,
   });
   await engine.start();
-  const feedback = new PrFeedback({ store, events, config, logger, timeoutMs: 5_000 });
+  const feedback = new PrFeedback({
+    store,
+    events,
+    config,
+    logger,
+    timeoutMs: 5_000,
+    retryUnitMs: 10,
+  });
   feedback.start();
-  const app = await buildApp({ store, engine, events, config, logger, feedback });
+  const services = await startApiServices({ store, events });
+  const app = await buildApp({
+    runStream: services.runStream,
+    store,
+    engine,
+    events,
+    config,
+    logger,
+    feedback,
+  });
   const url = await startServer(app, config);
 
   const call: FeedbackHarness['call'] = async (method, path, body, headers = {}) => {
@@ -166,6 +185,7 @@ export async function startFeedbackHarness(
     },
     async close() {
       await app.close();
+      services.stop();
       await feedback.stop();
       await engine.stop();
       await queue.close();

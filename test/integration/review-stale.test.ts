@@ -28,7 +28,7 @@ function page(path: string, over: Partial<PageSnapshot> = {}): PageSnapshot {
   };
 }
 
-/** A hand-written crawl of a small shop: what CRAWL's crawler would hand over. */
+/** A hand-written crawl of a small shop: what the crawler would hand over. */
 const site: SiteMap = {
   startUrl: `${origin}/`,
   origin,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import type { RunEvent } from '../../src/events/event-bus.ts';
-import { runStreamOf } from '../../src/api/routes/run-events.ts';
 import { sseReader } from '../helpers/sse.ts';
 import { createMember, createTriggerToken } from './auth-helpers.ts';
 import { errorBody, passingExecutor, startHarness, type Harness } from './api-harness.ts';
@@ -140,7 +139,7 @@ describe('GET /api/v1/runs/:runId/events', () => {
     release(1);
     await readUntil(first, (m) => m.event === 'result');
     first.close();
-    await until('the client to be gone', () => runStreamOf(h.events)?.listenerCount(runId) === 0);
+    await until('the client to be gone', () => h.runStream.listenerCount(runId) === 0);
 
     // Missed while disconnected: steps 2 and 3 (3 fails).
     release(3);
@@ -208,10 +207,10 @@ describe('GET /api/v1/runs/:runId/events', () => {
     while (!text.includes(': heartbeat')) text += (await raw.read()).value ?? '';
     await raw.cancel();
     expect((await s.next())?.event).toBe('snapshot');
-    expect(runStreamOf(h.events)?.listenerCount(runId)).toBeGreaterThanOrEqual(1);
+    expect(h.runStream.listenerCount(runId)).toBeGreaterThanOrEqual(1);
     expect(h.events.listenerCount(runId)).toBe(0); // one shared log, no bus listener per client
     s.close();
-    await until('no listener', () => runStreamOf(h.events)?.listenerCount(runId) === 0);
+    await until('no listener', () => h.runStream.listenerCount(runId) === 0);
     await h.engine.cancelRun(projectId, runId);
   });
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { startApiServices, type ApiServices } from '../../src/engine/api-services.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
@@ -60,11 +61,11 @@ export async function sharedPgApps(
   );
   const apps: SharedApp[] = [];
   const queues: LocalQueue[] = [];
+  const services: ApiServices[] = [];
   const close = async (): Promise<void> => {
-    for (const a of apps) {
-      await a.app.close();
-      await a.store.close();
-    }
+    for (const a of apps) await a.app.close();
+    for (const s of services) s.stop();
+    for (const a of apps) await a.store.close();
     for (const q of queues) await q.close();
     const c = new pg.Client({ connectionString: POSTGRES_URL });
     await c.connect();
@@ -93,10 +94,13 @@ export async function sharedPgApps(
         dataDir: dir,
         workers: 1,
       });
+      const started = await startApiServices({ store, events });
+      services.push(started);
       const app = await buildApp({
         store,
         engine,
         events,
+        runStream: started.runStream,
         config,
         logger: opts.logger ?? false,
       });

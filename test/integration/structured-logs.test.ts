@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startApiServices } from '../../src/engine/api-services.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { openRuntime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -82,10 +83,14 @@ describe('structured logs', () => {
       t,
       start: false,
     });
+    const events = new InProcessEventBus();
+    const services = await startApiServices({ store: t.store, events });
+    cleanups.push(async () => services.stop());
     const app = await buildApp({
       store: t.store,
       engine,
-      events: new InProcessEventBus(),
+      events,
+      runStream: services.runStream,
       config,
       logger,
     });

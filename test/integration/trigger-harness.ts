@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
+import { startApiServices } from '../../src/engine/api-services.ts';
 import { startServer } from '../../src/api/server.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -151,7 +152,9 @@ export async function startTriggerHarness(
     ? new CrawlPhases({ store, events, engine, crawler: crawls, pollMs: 200 })
     : undefined;
   phases?.start();
+  const services = await startApiServices({ store, events });
   const app = await buildApp({
+    runStream: services.runStream,
     store,
     engine,
     events,
@@ -194,6 +197,7 @@ export async function startTriggerHarness(
     call,
     async close() {
       await app.close();
+      services.stop();
       await phases?.stop();
       await crawls?.close();
       await pool?.close();

@@ -29,6 +29,7 @@ import {
   waitForAnswer,
   waitQuery,
 } from '../trigger-http.ts';
+import { defined } from '../../domain/defined.ts';
 
 // AegisRunner's CI API (seed 002) translated onto the one trigger core. The token names the
 // project. Every field of Aegis' table is honoured: the crawl fields become the run's crawl
@@ -122,11 +123,13 @@ type AegisTriggerBody = z.output<typeof aegisTriggerBody>;
 /** Aegis' GitHub fields in the feedback target's terms, and their names for error messages. */
 const aegisFeedbackFields = (b: AegisTriggerBody): FeedbackFields => ({
   provider: 'github',
-  ...(b.githubRepo !== undefined ? { repository: b.githubRepo } : {}),
-  ...(b.githubPrNumber !== undefined ? { prNumber: b.githubPrNumber } : {}),
-  ...(b.githubCommitSha !== undefined ? { commitSha: b.githubCommitSha } : {}),
-  ...(b.githubToken !== undefined ? { githubToken: b.githubToken } : {}),
-  ...(b.checks !== undefined ? { checks: b.checks } : {}),
+  ...defined({
+    repository: b.githubRepo,
+    prNumber: b.githubPrNumber,
+    commitSha: b.githubCommitSha,
+    githubToken: b.githubToken,
+    checks: b.checks,
+  }),
 });
 const aegisNames = {
   repository: 'githubRepo',
@@ -157,11 +160,13 @@ function crawlOf(b: AegisTriggerBody): RunCrawlRequest | undefined {
   }
   return {
     ...(b.crawlPages?.length ? { pages: b.crawlPages } : {}),
-    ...(b.maxPages !== undefined ? { maxPages: b.maxPages } : {}),
-    ...(b.maxDepth !== undefined ? { maxDepth: b.maxDepth } : {}),
-    ...(b.fillForms !== undefined ? { fillForms: b.fillForms } : {}),
-    ...(b.respectRobots !== undefined ? { respectRobots: b.respectRobots } : {}),
-    ...(b.generateTests !== undefined ? { generateTests: b.generateTests } : {}),
+    ...defined({
+      maxPages: b.maxPages,
+      maxDepth: b.maxDepth,
+      fillForms: b.fillForms,
+      respectRobots: b.respectRobots,
+      generateTests: b.generateTests,
+    }),
   };
 }
 
@@ -184,7 +189,7 @@ const ackDto = z
   })
   .meta({ id: 'AegisTriggerAck' });
 
-export const aegisRunDto = z
+const aegisRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),
@@ -259,7 +264,7 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
   app.post(
     '/trigger',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Trigger a run (AegisRunner shape): { runId, status: "queued", runType, url }',
@@ -283,11 +288,11 @@ export const aegisRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
       const { project, principal } = await projectOfCaller(req, deps);
       const b: AegisTriggerBody = req.body ?? {};
       const crawl = crawlOf(b);
-      const git = {
-        ...(b.githubRepo !== undefined ? { repository: b.githubRepo } : {}),
-        ...(b.githubPrNumber !== undefined ? { prNumber: b.githubPrNumber } : {}),
-        ...(b.githubCommitSha !== undefined ? { commitSha: b.githubCommitSha } : {}),
-      };
+      const git = defined({
+        repository: b.githubRepo,
+        prNumber: b.githubPrNumber,
+        commitSha: b.githubCommitSha,
+      });
       const { run, replayed } = await trigger(
         triggerDeps(deps),
         project,

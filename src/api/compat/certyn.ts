@@ -19,6 +19,7 @@ import {
   setRetryAfter,
   triggerDeps,
 } from '../trigger-http.ts';
+import { defined } from '../../domain/defined.ts';
 
 // Certyn's CI runs API (seed 003) translated onto the one trigger core: X-API-Key (a project
 // trigger token, or a personal key with runs:trigger), projectSlug in the body, a process (our
@@ -51,7 +52,7 @@ export const certynCreateBody = z
 const states = ['in_progress', 'completed', 'cancelled'] as const;
 type CertynState = (typeof states)[number];
 
-export const certynRunDto = z
+const certynRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),
@@ -88,7 +89,7 @@ const stateOf = (run: Run): CertynState =>
  * must show one of them: errored tests and tests that never ran are blocked, and a run that
  * ended in error with nothing counted (every test skipped) blocks what did not pass.
  */
-export function certynCounts(run: Run): { failed: number; blocked: number } {
+function certynCounts(run: Run): { failed: number; blocked: number } {
   const failed = run.failed;
   let blocked = run.errored;
   if (isTerminal(run.status)) {
@@ -142,7 +143,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.post(
     '/runs',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Create a CI run (Certyn shape)',
@@ -160,11 +161,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const project = await deps.store.projects.get(b.projectSlug);
       if (!project) throw notFound('project');
       requireTriggerAccess(req, project);
-      const git = {
-        ...(b.repository !== undefined ? { repository: b.repository } : {}),
-        ...(b.ref !== undefined ? { ref: b.ref } : {}),
-        ...(b.commitSha !== undefined ? { commitSha: b.commitSha } : {}),
-      };
+      const git = defined({ repository: b.repository, ref: b.ref, commitSha: b.commitSha });
       const { run, replayed } = await trigger(
         triggerDeps(deps),
         project,
@@ -174,7 +171,7 @@ export const certynRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           idempotencyKey: req.headers['idempotency-key'],
           selection: {
             ...(b.processSlug !== undefined ? { suites: [b.processSlug] } : {}),
-            ...(b.tags !== undefined ? { tags: b.tags } : {}),
+            ...defined({ tags: b.tags }),
           },
           environment: b.environmentKey,
           git,

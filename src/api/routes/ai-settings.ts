@@ -15,6 +15,7 @@ import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
 import { errorResponses } from '../errors.ts';
+import { defined } from '../../domain/defined.ts';
 
 const sourceEnum = z.enum(['settings', 'environment', 'none']);
 
@@ -166,7 +167,7 @@ export const aiSettingsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
           baseUrl: req.body.baseUrl ?? null,
           model: req.body.model ?? null,
         },
-        { by: p.email, ...(req.body.apiKey !== undefined ? { secret: req.body.apiKey } : {}) },
+        { by: p.email, ...defined({ secret: req.body.apiKey }) },
       );
       return settingsDto(store, config, p.workspaceId);
     },

@@ -26,7 +26,7 @@ export const newPasswordSchema = z
   .min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH);
 
-export const userDto = z
+const userDto = z
   .object({
     id: z.string(),
     email: z.string(),
@@ -100,6 +100,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   app.post(
     '/auth/register',
     {
+      config: { rateLimit: 'auth' },
       schema: {
         tags,
         summary:
@@ -144,6 +145,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   app.post(
     '/auth/login',
     {
+      config: { rateLimit: 'auth' },
       schema: {
         tags,
         summary: 'Sign in: sets the access_token (HttpOnly) and _csrf cookies',
@@ -227,6 +229,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
   app.post(
     '/auth/password',
     {
+      config: { rateLimit: 'auth' },
       schema: {
         tags,
         summary: "Change the caller's password; ends their other sessions",

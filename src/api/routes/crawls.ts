@@ -123,6 +123,7 @@ export const crawlRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { de
   app.post(
     '/crawl',
     {
+      config: { rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Crawl the site and generate draft tests',

@@ -47,13 +47,13 @@ const fromCrawlBody = z.strictObject({
     .describe('Also ask the configured LLM for multi-page journeys (400 when none is)'),
 });
 
-export const NO_LLM_MESSAGE =
+const NO_LLM_MESSAGE =
   'drafting a test from a sentence needs an LLM: configure one in Settings → AI provider ' +
   '(PUT /api/v1/settings/ai), or set GREENLIGHT_LLM_API_KEY (and optionally ' +
   'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +
   'GREENLIGHT_LLM_PROVIDER=ollama for a local Ollama';
 
-export const NO_LLM_JOURNEYS_MESSAGE =
+const NO_LLM_JOURNEYS_MESSAGE =
   '"journeys": true needs an LLM: configure one in Settings → AI provider ' +
   '(PUT /api/v1/settings/ai), or set GREENLIGHT_LLM_API_KEY (and optionally ' +
   'GREENLIGHT_LLM_BASE_URL, GREENLIGHT_LLM_MODEL) for an OpenAI-compatible API, or ' +

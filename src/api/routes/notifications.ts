@@ -12,6 +12,7 @@ import {
 import type { RouteOptions } from '../app.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['notifications'];
 const timestamp = z.string().describe('ISO 8601 timestamp');
@@ -210,12 +211,16 @@ export const notificationRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
           config,
         );
       }
-      const c = await store.notificationChannels.update(projectId, existing.id, {
-        ...(rest.name !== undefined ? { name: rest.name } : {}),
-        ...(rest.events !== undefined ? { events: rest.events } : {}),
-        ...(rest.enabled !== undefined ? { enabled: rest.enabled } : {}),
-        ...(newConfig !== undefined ? { config: newConfig } : {}),
-      });
+      const c = await store.notificationChannels.update(
+        projectId,
+        existing.id,
+        defined({
+          name: rest.name,
+          events: rest.events,
+          enabled: rest.enabled,
+          config: newConfig,
+        }),
+      );
       if (!c) throw notFound('notification channel');
       return toChannelDto(c);
     },

@@ -36,7 +36,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
   app.post(
     '/auth/forgot-password',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', rateLimit: 'auth' },
       schema: {
         tags,
         summary: 'Mail a single-use password reset link (same answer whether the account exists)',
@@ -56,7 +56,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
   app.post(
     '/auth/reset-password',
     {
-      config: { auth: 'public' },
+      config: { auth: 'public', rateLimit: 'auth' },
       schema: {
         tags,
         summary: 'Set a new password with the mailed token; signs out every session',

@@ -3,14 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
-import {
-  RunStream,
-  SNAPSHOT_RESULTS,
-  type RunSnapshot,
-  type StreamEvent,
-} from '../../engine/run-stream.ts';
-import type { EventBus } from '../../events/event-bus.ts';
-import type { Store } from '../../store/connect.ts';
+import { SNAPSHOT_RESULTS, type RunSnapshot, type StreamEvent } from '../../engine/run-stream.ts';
 import type { RouteOptions } from '../app.ts';
 import { authorizedRun } from '../run-access.ts';
 import { runDto, toRunDto } from '../dto.ts';
@@ -20,6 +13,7 @@ import { resultsPage, resultsPageDto, resultsPageQuery } from '../results-page.t
 import type { SseStream } from '../sse.ts';
 import { runPageUrlOf } from '../trigger-http.ts';
 import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['runs'];
 const params = z.object({ runId: z.string().min(1).max(200) });
@@ -31,7 +25,7 @@ const abortBody = z
   .nullish();
 
 /** A run as pipelines read it: Sentri's status vocabulary plus Greenlight's own detail. */
-export const ciRunDto = z
+const ciRunDto = z
   .object({
     runId: z.string(),
     projectId: z.string(),
@@ -50,9 +44,9 @@ export const ciRunDto = z
   .meta({ id: 'CiRun' });
 export type CiRunDto = z.output<typeof ciRunDto>;
 
-export function toCiRunDto(run: Run, url?: string): CiRunDto {
+function toCiRunDto(run: Run, url?: string): CiRunDto {
   return {
-    ...(url !== undefined ? { url } : {}),
+    ...defined({ url }),
     ...ciSummaryOf(run),
     projectId: run.projectId,
     runStatus: run.status,
@@ -61,32 +55,6 @@ export function toCiRunDto(run: Run, url?: string): CiRunDto {
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
   };
-}
-
-/** One RunStream per event bus, so every app on the bus numbers a run's events the same way. */
-const streamsByBus = new WeakMap<EventBus, { stream: RunStream; users: number }>();
-
-/** The run event log of a bus (tests read its listener counts). */
-export function runStreamOf(events: EventBus): RunStream | undefined {
-  return streamsByBus.get(events)?.stream;
-}
-
-function acquire(store: Store, events: EventBus): RunStream {
-  let entry = streamsByBus.get(events);
-  if (!entry) {
-    entry = { stream: new RunStream({ store, events }), users: 0 };
-    entry.stream.start();
-    streamsByBus.set(events, entry);
-  }
-  entry.users++;
-  return entry.stream;
-}
-
-function release(events: EventBus): void {
-  const entry = streamsByBus.get(events);
-  if (!entry || --entry.users > 0) return;
-  entry.stream.stop();
-  streamsByBus.delete(events);
 }
 
 /** `Last-Event-ID` header, else `?lastEventId=`; anything not a number counts as unknown. */
@@ -138,9 +106,7 @@ export const runEventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
   app,
   { deps, streams },
 ) => {
-  const { store, engine, events } = deps;
-  const runStream = acquire(store, events);
-  app.addHook('onClose', async () => release(events));
+  const { store, engine, runStream } = deps;
 
   app.get(
     '/runs/:runId',

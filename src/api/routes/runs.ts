@@ -20,6 +20,7 @@ import { retryFields, retryOptionsOf } from '../retry-fields.ts';
 import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
 import { artifactUrlsOf } from '../artifact-urls.ts';
 import { resultsPage, resultsPageDto, resultsPageQuery } from '../results-page.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['runs'];
 const listParams = z.object({ id: projectIdParam });
@@ -86,6 +87,7 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
   app.post(
     '/runs',
     {
+      config: { rateLimit: 'expensive' },
       schema: {
         tags,
         summary: "Start a run of the project's approved tests (answers at once; poll or stream)",
@@ -109,8 +111,7 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
           ...retryOptionsOf(b),
           ...healingOptionsOf(b),
           ...artifactOptionsOf(b),
-          ...(b.trace !== undefined ? { trace: b.trace } : {}),
-          ...(b.dataSet !== undefined ? { dataSet: b.dataSet } : {}),
+          ...defined({ trace: b.trace, dataSet: b.dataSet }),
         },
       });
       reply.header('location', runPath(project.id, run.id));

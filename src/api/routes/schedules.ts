@@ -17,6 +17,7 @@ import {
   scheduleStrategyOf,
 } from '../schedule-fields.ts';
 import { baseUrlSchema } from './projects.ts';
+import { defined } from '../../domain/defined.ts';
 
 const NEXT_RUNS = 5;
 
@@ -115,7 +116,7 @@ const scheduleDto = z
 type ScheduleDto = z.output<typeof scheduleDto>;
 
 /** The schedule as the API shows it, with its next fire times after `now`. */
-export function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
+function toScheduleDto(s: Schedule, now: Date): ScheduleDto {
   const nextRuns = s.enabled
     ? nextFireTimes(s.cron, s.timezone, now, NEXT_RUNS).map((d) => d.toISOString())
     : [];
@@ -255,7 +256,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       const s = await store.schedules.update(projectId, req.params.scheduleId, {
         ...rest,
         ...(selection !== undefined ? { selection: normalizeSelection(selection) } : {}),
-        ...(strategyRequest !== undefined ? { strategy: strategyRequest } : {}),
+        ...defined({ strategy: strategyRequest }),
       });
       if (!s) throw notFound('schedule');
       return toScheduleDto(s, new Date());

@@ -79,7 +79,7 @@ export const sentriRunRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
   app.post(
     '/tests/:testId/run',
     {
-      config: { scope: 'runs:trigger' },
+      config: { scope: 'runs:trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Run one approved test (Sentri shape): 202 { runId, … }',

@@ -10,6 +10,7 @@ import { cookie, readCookies } from '../cookies.ts';
 import { API_PREFIX } from '../dto.ts';
 import { errorResponses } from '../errors.ts';
 import { isSecureRequest, startSession } from '../session-start.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['auth'];
 /** Holds the started sign-in's state in the browser that started it (login CSRF). */
@@ -92,7 +93,7 @@ export const ssoRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
       const { provider } = req.params;
       const { url, state } = await sso.start(provider, {
         redirectUri: redirectUri(req, provider),
-        ...(req.query.next !== undefined ? { next: req.query.next } : {}),
+        ...defined({ next: req.query.next }),
       });
       reply.header(
         'set-cookie',

@@ -5,6 +5,7 @@ import { parseTestFile } from '../../domain/test-file.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireUser } from '../auth.ts';
 import { errorResponses } from '../errors.ts';
+import { defined } from '../../domain/defined.ts';
 
 const issueDto = z.object({
   message: z.string(),
@@ -56,8 +57,7 @@ export const testValidateRoutes: FastifyPluginAsyncZod<RouteOptions> = async (ap
           tests: 0,
           issues: e.issues.map((i) => ({
             message: i.message,
-            ...(i.testIndex !== undefined ? { testIndex: i.testIndex } : {}),
-            ...(i.step !== undefined ? { step: i.step } : {}),
+            ...defined({ testIndex: i.testIndex, step: i.step }),
             path: i.path,
             at: [
               ...(i.step !== undefined ? ['steps', i.step] : []),

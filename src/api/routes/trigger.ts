@@ -5,7 +5,6 @@ import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
 import { runOptionsInputShape } from '../../domain/run-options.ts';
-import { QueuedRunReleaser } from '../../engine/concurrency.ts';
 import { concurrencyPolicies, trigger } from '../../engine/trigger.ts';
 import type { RouteOptions } from '../app.ts';
 import { requireTriggerAccess } from '../auth.ts';
@@ -38,6 +37,7 @@ import { healingFields, healingOptionsOf } from '../healing-fields.ts';
 import { retryFields, retryOptionsOf } from '../retry-fields.ts';
 import { artifactFields, artifactOptionsOf } from '../artifact-fields.ts';
 import { scanSpecOf, scanSpecSchema } from '../scan-fields.ts';
+import { defined } from '../../domain/defined.ts';
 
 const tags = ['ci'];
 const names = z.array(z.string().min(1).max(200)).min(1).max(200);
@@ -105,7 +105,7 @@ const triggerAck = z
   .meta({ id: 'TriggerAck' });
 
 /** The status URL's body: seed 000's summary plus times, a link and the polling hint. */
-export const sentriStatusDto = z
+const sentriStatusDto = z
   .object({
     runId: z.string(),
     status: z.enum(['running', 'completed', 'failed', 'aborted']),
@@ -144,7 +144,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   app.post(
     '/trigger',
     {
-      config: { auth: 'trigger' },
+      config: { auth: 'trigger', rateLimit: 'expensive' },
       schema: {
         tags,
         summary: 'Trigger a CI run (Sentri shape): 202 { runId, statusUrl }',
@@ -189,7 +189,7 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
             ...retryOptionsOf(b),
             ...healingOptionsOf(b),
             ...artifactOptionsOf(b),
-            ...(b.dataSet !== undefined ? { dataSet: b.dataSet } : {}),
+            ...defined({ dataSet: b.dataSet }),
           },
           git: gitInfoOf(b.git),
           concurrency: b.concurrency,
@@ -241,24 +241,11 @@ export const triggerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
 };
 
 /**
- * Everything of the trigger API outside `/projects/:id`: the AegisRunner and Certyn shapes, the
- * legacy `/api/*` redirect, and the releaser that starts queued runs when the run ahead ends.
+ * Everything of the trigger API outside `/projects/:id`: the AegisRunner and Certyn shapes and
+ * the legacy `/api/*` redirect.
  */
 export async function registerTriggerApi(app: FastifyInstance, opts: RouteOptions): Promise<void> {
   await app.register(aegisRoutes, { ...opts, prefix: `${API_PREFIX}/ci` });
   await app.register(certynRoutes, { ...opts, prefix: '/api/ci' });
   registerLegacyRedirect(app);
-  const { store, events } = opts.deps;
-  const releaser = new QueuedRunReleaser({ store, events });
-  await releaser.start();
-  // Expired Idempotency-Keys are ignored when read; this only keeps the table small.
-  const purge = (): void =>
-    void store.idempotency.purgeExpired(new Date().toISOString()).catch(() => {});
-  purge();
-  const timer = setInterval(purge, 60 * 60 * 1000);
-  timer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    releaser.stop();
-  });
 }

@@ -7,7 +7,7 @@ import { openStore } from '../../store/connect.ts';
 import { plural } from '../plural.ts';
 
 /** `1.5 MB`, `320 KB`, `12 B`. */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${n} B`;

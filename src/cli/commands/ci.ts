@@ -14,7 +14,7 @@ import { colorize, createProgress, formatMs, type ProgressPrinter } from '../pro
 import { runPageUrl } from '../../domain/run-page.ts';
 
 /** Exit codes of the pipeline CLI (README "Pipeline CLI"). */
-export const EXIT = { passed: 0, failed: 1, error: 2, auth: 3, notFound: 4, interrupted: 130 };
+const EXIT = { passed: 0, failed: 1, error: 2, auth: 3, notFound: 4, interrupted: 130 };
 
 interface Connection {
   url?: string;
@@ -56,7 +56,7 @@ function clientOf(o: Connection): CiClient {
 }
 
 /** Exit code of a finished (or still running) run; Greenlight's own status is the finer one. */
-export function exitCodeForRun(run: CiRun): number {
+function exitCodeForRun(run: CiRun): number {
   switch (run.runStatus) {
     case 'passed':
       return EXIT.passed;

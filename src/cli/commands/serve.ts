@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.ts';
 import { buildApp } from '../../api/app.ts';
 import { CrawlService } from '../../crawl/crawl-service.ts';
+import { startApiServices, type ApiServices } from '../../engine/api-services.ts';
 import { CrawlPhases } from '../../engine/crawl-phase.ts';
 import { signInSession } from '../../engine/sign-in-session.ts';
 import { flagStaleTests } from '../../engine/stale-tests.ts';
@@ -20,6 +21,7 @@ import {
 } from '../demo-project.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
+import { defined } from '../../domain/defined.ts';
 
 export { closeOnSignals };
 
@@ -82,6 +84,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
   // A crawl or scan whose process is gone is over (failed); one another live server runs is
   // left alone. A scan's run then takes its verdict instead of waiting for good.
   const abandoned = new AbandonedWorkSweeper({ store: rt.store, scans, logger: rt.logger });
+  let services: ApiServices | null = null;
   try {
     await abandoned.start();
     await callbacks.start();
@@ -91,7 +94,10 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       trustDemoSite(config, demo);
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
     }
+    // The run event log, the queued-run releaser and the Idempotency-Key purge.
+    services = await startApiServices({ store: rt.store, events: rt.events, logger: rt.logger });
     const app = await buildApp({
+      runStream: services.runStream,
       store: rt.store,
       engine: rt.engine,
       events: rt.events,
@@ -127,6 +133,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
         await drained;
         app.server.closeAllConnections();
         await appClosed;
+        services?.stop();
         // After the drain: runs that finished during it still get their callbacks and PR feedback.
         await callbacks.stop();
         await feedback.stop();
@@ -136,6 +143,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
     };
   } catch (e) {
     await abandoned.stop();
+    services?.stop();
     await callbacks.stop();
     await feedback.stop();
     await demo?.close();
@@ -153,7 +161,7 @@ export function registerServe(program: Command): void {
     .option('--no-demo', 'do not serve or seed the bundled demo project')
     .action(async (o: { port?: number; host?: string; demo: boolean }) => {
       const config = loadConfig(process.env, {
-        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...defined({ port: o.port }),
         ...(o.host ? { host: o.host } : {}),
       });
       // Handlers first: a signal during start-up (or right after the line below) drains too.

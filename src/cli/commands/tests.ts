@@ -10,9 +10,10 @@ import { storeOptions } from '../../store/secret-key.ts';
 import { plural } from '../plural.ts';
 import { colorize } from '../progress.ts';
 import { addTagFlags, tagsOfFlags, type TagFlags } from '../tag-flags.ts';
+import { defined } from '../../domain/defined.ts';
 
 /** Who a review from the CLI is recorded as, in `reviewedBy` and the test's history. */
-export const CLI_ACTOR = 'cli';
+const CLI_ACTOR = 'cli';
 
 /** The shortest id prefix accepted in place of a whole test id. */
 const MIN_PREFIX = 6;
@@ -48,7 +49,7 @@ async function allTests(
  * Test ids as typed: a whole id, a test's `key`, or an id prefix of at least 6 characters that
  * names one test (as `tests list` prints). All are resolved before anything changes.
  */
-export function resolveTestRefs(tests: Test[], refs: string[]): string[] {
+function resolveTestRefs(tests: Test[], refs: string[]): string[] {
   const unknown: string[] = [];
   const ids = refs.map((ref) => {
     const exact = tests.find((t) => t.id === ref) ?? tests.find((t) => t.key === ref);
@@ -189,10 +190,7 @@ export function registerTests(program: Command): void {
         const to = version('--to', o.to);
         await withProject(o.project, async (store, project) => {
           const [id] = resolveTestRefs(await allTests(store, project.id), [ref]);
-          const diff = await diffTestHistory(store, project.id, id ?? ref, {
-            ...(from !== undefined ? { from } : {}),
-            ...(to !== undefined ? { to } : {}),
-          });
+          const diff = await diffTestHistory(store, project.id, id ?? ref, defined({ from, to }));
           if (o.json) {
             process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
             return;

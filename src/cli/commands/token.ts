@@ -7,7 +7,7 @@ import type { Store } from '../../store/connect.ts';
 import { openStore } from '../../store/connect.ts';
 
 /** `expires <when>`, `expired <when>` or `never expires`, as `token list` shows it. */
-export function expiryOf(expiresAt: string | null, now = Date.now()): string {
+function expiryOf(expiresAt: string | null, now = Date.now()): string {
   if (!expiresAt) return 'never expires';
   return `${Date.parse(expiresAt) <= now ? 'expired' : 'expires'} ${expiresAt}`;
 }

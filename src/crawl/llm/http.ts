@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
 import type { CompleteOptions, HttpProviderOptions } from './provider.ts';
+import { defined } from '../../domain/defined.ts';
 
 /** `base` + `path` with exactly one slash between them. */
-export function joinUrl(base: string, path: string): string {
+function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
@@ -65,7 +66,7 @@ export async function postChat<T>(
   const answer = await postJson(label, joinUrl(provider.baseUrl, path), body, {
     // Ollama itself takes no key; a proxy in front of it may.
     headers: provider.apiKey ? { authorization: `Bearer ${provider.apiKey}` } : {},
-    ...(provider.timeoutMs !== undefined ? { timeoutMs: provider.timeoutMs } : {}),
+    ...defined({ timeoutMs: provider.timeoutMs }),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(provider.fetch ? { fetch: provider.fetch } : {}),
   });

@@ -11,7 +11,7 @@ import type { FormSnapshot, SiteMap } from '../site-map.ts';
 import { describePages, parseAnswer, problemOf, stripServerFields } from './llm-generate.ts';
 import type { ChatMessage, LlmProvider } from './provider.ts';
 
-export const DEFAULT_MAX_JOURNEYS = 5;
+const DEFAULT_MAX_JOURNEYS = 5;
 const MAX_KEY = 200;
 
 const SYSTEM_PROMPT = `You write end-to-end browser tests for Greenlight as JSON test documents.
@@ -182,7 +182,7 @@ function pathOf(url: string, origin: string): string {
  * Why a journey would submit a destructive form, or null: a click on its submit text, a
  * selector naming its action, or a non-GET request to its action.
  */
-export function destructiveStep(
+function destructiveStep(
   steps: readonly Step[],
   forms: readonly FormSnapshot[],
   origin: string,

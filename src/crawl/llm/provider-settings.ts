@@ -75,7 +75,7 @@ export async function effectiveLlm(
  * through the SSRF guard on every request; the environment's is the operator's and is trusted,
  * as before (its default Ollama lives on 127.0.0.1).
  */
-export function providerOf(llm: EffectiveLlm, config: LlmConfig): LlmProvider | null {
+function providerOf(llm: EffectiveLlm, config: LlmConfig): LlmProvider | null {
   if (llm.source === 'none' || !llm.provider) return null;
   if (llm.source === 'environment') return createLlmProvider(config as Config);
   const opts = {

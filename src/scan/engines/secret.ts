@@ -4,7 +4,7 @@ import { hitAt, MAX_HITS_PER_FILE, type Matcher } from './hit.ts';
 import { compileRe2, matchAll } from './re2.ts';
 
 /** Shannon entropy of a string in bits per character (gitleaks' measure of randomness). */
-export function shannonEntropy(s: string): number {
+function shannonEntropy(s: string): number {
   if (s.length === 0) return 0;
   const counts = new Map<string, number>();
   for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Store } from '../store/connect.ts';
+import { QueuedRunReleaser } from './concurrency.ts';
+import { IdempotencyPurge } from './idempotency.ts';
+import { RunStream } from './run-stream.ts';
+
+/**
+ * What a process serving the API runs beside its routes, started and stopped by whoever composes
+ * the process (the `serve` command, a test harness): the run event log the SSE routes read, the
+ * releaser that starts queued runs when the run ahead ends (and once at start, for runs held
+ * across a restart), and the hourly purge of expired Idempotency-Keys.
+ */
+export interface ApiServices {
+  runStream: RunStream;
+  /** Stop all three; call after the app is closed (its streams read the run stream). */
+  stop(): void;
+}
+
+export async function startApiServices(deps: {
+  store: Store;
+  events: EventBus;
+  logger?: Logger;
+}): Promise<ApiServices> {
+  const runStream = new RunStream(deps);
+  const releaser = new QueuedRunReleaser(deps);
+  const purge = new IdempotencyPurge(deps);
+  runStream.start();
+  await releaser.start();
+  purge.start();
+  return {
+    runStream,
+    stop() {
+      purge.stop();
+      releaser.stop();
+      runStream.stop();
+    },
+  };
+}
