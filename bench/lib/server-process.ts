@@ -47,6 +47,8 @@ export async function startServerProcess(
     ...process.env,
     GREENLIGHT_DATA_DIR: dir,
     GREENLIGHT_LOG_LEVEL: 'warn',
+    // A soak triggers a run every few seconds for up to an hour: far past a token's hourly budget.
+    GREENLIGHT_RATE_LIMIT: 'off',
     GREENLIGHT_DEMO_PORT: String(await freePort()),
   };
   const base = `http://127.0.0.1:${port}`;

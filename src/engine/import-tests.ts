@@ -150,11 +150,13 @@ const within = (inner: string, outer: string): boolean => {
  * nothing half-imported.
  */
 export async function testDataSource(dataDir: string, testsPath: string): Promise<string | null> {
-  const info = await stat(testsPath);
-  const source = join(info.isFile() ? join(testsPath, '..') : testsPath, 'data');
+  let source: string;
   try {
+    const info = await stat(testsPath);
+    source = join(info.isFile() ? join(testsPath, '..') : testsPath, 'data');
     if (!(await stat(source)).isDirectory()) return null;
   } catch {
+    // A missing tests path is importTests' to report, with its own clear message.
     return null;
   }
   if (within(source, dataDir) || within(dataDir, source)) {
