@@ -54,7 +54,12 @@ async function setUp(slug: string, store: S3ArtifactStore) {
     name: 'fails on a missing heading',
     stepTimeout: 800,
     status: 'approved',
-    steps: [{ goto: '/index.html' }, { expect: { visible: { role: 'heading', name: 'Nope' } } }],
+    // The short step timeout is for the failing expect; the page load gets its own, so a busy
+    // machine fails the test on the heading, not on the navigation.
+    steps: [
+      { goto: '/index.html', timeout: 30_000 },
+      { expect: { visible: { role: 'heading', name: 'Nope' } } },
+    ],
   });
   expect(t.status, JSON.stringify(t.body)).toBe(201);
   return { h, projectId: p.body.id as string, testId: t.body.id as string };
