@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
@@ -13,7 +11,12 @@ import { Engine } from '../../src/engine/engine.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
-import { POSTGRES_URL, TEST_SECRET_KEY } from '../fixtures/engine/test-stores.ts';
+import {
+  createTestSchema,
+  dropTestSchema,
+  POSTGRES_URL,
+  TEST_SECRET_KEY,
+} from '../fixtures/engine/test-stores.ts';
 import { passingExecutor } from './api-harness.ts';
 
 // Several API "processes" in one test process: each app has its own store (its own connection
@@ -38,14 +41,7 @@ export async function sharedPgApps(
   n: number,
   opts: { config?: Partial<Config>; logger?: Logger } = {},
 ): Promise<SharedApps> {
-  const schema = `gl_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create schema ${schema}`);
-  } finally {
-    await admin.end();
-  }
+  const schema = await createTestSchema();
   const dir = mkdtempSync(join(tmpdir(), 'gl-shared-'));
   const config = loadConfig(
     {},
@@ -67,13 +63,7 @@ export async function sharedPgApps(
     for (const s of services) s.stop();
     for (const a of apps) await a.store.close();
     for (const q of queues) await q.close();
-    const c = new pg.Client({ connectionString: POSTGRES_URL });
-    await c.connect();
-    try {
-      await c.query(`drop schema ${schema} cascade`);
-    } finally {
-      await c.end();
-    }
+    await dropTestSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

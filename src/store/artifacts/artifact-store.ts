@@ -49,6 +49,21 @@ export interface ArtifactObject {
   bytes: number;
 }
 
+/** An object's bytes in memory, or null when it is absent or larger than `maxBytes`. */
+export async function readWhole(
+  found: ArtifactObject | null,
+  maxBytes: number,
+): Promise<Buffer | null> {
+  if (!found) return null;
+  if (found.bytes > maxBytes) {
+    found.stream.destroy();
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of found.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export interface ArtifactEntry {
   key: string;
   bytes: number;

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   assertSafeKey,
   isSafeKey,
+  readWhole,
   type ArtifactEntry,
   type ArtifactObject,
   type ArtifactStore,
@@ -88,15 +89,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
   }
 
   async read(key: string, maxBytes = Infinity): Promise<Buffer | null> {
-    const found = await this.get(key);
-    if (!found) return null;
-    if (found.bytes > maxBytes) {
-      found.stream.destroy();
-      return null;
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of found.stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return readWhole(await this.get(key), maxBytes);
   }
 
   async list(prefix: string): Promise<ArtifactEntry[]> {

@@ -15,6 +15,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   assertSafeKey,
   contentTypeOf,
+  readWhole,
   type ArtifactEntry,
   type ArtifactObject,
   type ArtifactStore,
@@ -147,15 +148,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async read(key: string, maxBytes = Infinity): Promise<Buffer | null> {
-    const found = await this.get(key);
-    if (!found) return null;
-    if (found.bytes > maxBytes) {
-      found.stream.destroy();
-      return null;
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of found.stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return readWhole(await this.get(key), maxBytes);
   }
 
   async list(prefix: string): Promise<ArtifactEntry[]> {
