@@ -7,7 +7,7 @@ import { isTimeoutError, StepFailure } from './errors.ts';
 import { expectClass, expectTexts } from './list-expectations.ts';
 import { locate, statesContent, toPlaywright } from './locators.ts';
 import { expectCookie, expectElementState, expectStorage } from './page-expectations.ts';
-import { poll, pollElement, type Found, type StepContext } from './step-context.ts';
+import { poll, pollElement, statedTimeout, type Found, type StepContext } from './step-context.ts';
 import {
   describeMatch,
   isEmptyMatch,
@@ -26,6 +26,7 @@ export async function runExpect(ctx: StepContext, spec: ExpectSpec): Promise<voi
   const sub = (): StepContext => ({
     ...ctx,
     timeout: Math.max(1, Math.round(deadline - performance.now())),
+    stepTimeout: ctx.timeout,
   });
   if (spec.url) await expectUrl(sub(), spec.url);
   if (spec.title) await expectTitle(sub(), spec.title);
@@ -133,7 +134,7 @@ async function expectVisible(ctx: StepContext, loc: Locator): Promise<void> {
     const n = await l.count().catch(() => 0);
     const why = n === 0 ? 'no element matched' : 'it was hidden';
     throw new StepFailure(
-      `expected ${describeLocator(loc)} to be visible, but ${why} after ${ctx.timeout} ms`,
+      `expected ${describeLocator(loc)} to be visible, but ${why} after ${statedTimeout(ctx)} ms`,
     );
   }
 }
@@ -144,7 +145,7 @@ async function expectHidden(ctx: StepContext, loc: Locator): Promise<void> {
   } catch (e) {
     if (!isTimeoutError(e)) throw e;
     throw new StepFailure(
-      `expected ${describeLocator(loc)} to be hidden, but it was still visible after ${ctx.timeout} ms`,
+      `expected ${describeLocator(loc)} to be hidden, but it was still visible after ${statedTimeout(ctx)} ms`,
     );
   }
 }
@@ -168,7 +169,7 @@ async function expectState(
   const opposite = { enabled: 'disabled', disabled: 'enabled', checked: 'not checked' }[state];
   const why = last.found
     ? `it was ${negate ? state : opposite}`
-    : `no element matched within ${ctx.timeout} ms`;
+    : `no element matched within ${statedTimeout(ctx)} ms`;
   throw new StepFailure(
     `expected ${describeLocator(loc)} ${negate ? 'not ' : ''}to be ${state}, but ${why}`,
   );
@@ -190,7 +191,7 @@ async function expectText(
   const last = await pollElement(ctx, read, ok);
   if (last.found && ok(last.value)) return;
   throw new StepFailure(
-    `expected ${what} of ${describeLocator(spec.locator)} ${describeMatch(spec, negate)}, ${gotText(last, ctx.timeout)}`,
+    `expected ${what} of ${describeLocator(spec.locator)} ${describeMatch(spec, negate)}, ${gotText(last, statedTimeout(ctx))}`,
   );
 }
 
@@ -219,7 +220,7 @@ async function expectAttribute(
       : 'to be present'
     : describeMatch(spec, negate);
   throw new StepFailure(
-    `expected attribute ${JSON.stringify(spec.attribute)} of ${describeLocator(spec.locator)} ${expected}, ${gotText(last, ctx.timeout)}`,
+    `expected attribute ${JSON.stringify(spec.attribute)} of ${describeLocator(spec.locator)} ${expected}, ${gotText(last, statedTimeout(ctx))}`,
   );
 }
 

@@ -3,7 +3,7 @@ import type { ClassExpectation, TextMatch, TextsExpectation } from '../domain/st
 import { StepFailure } from './errors.ts';
 import { listDiff } from './list-diff.ts';
 import { locate, toPlaywright } from './locators.ts';
-import { poll, pollElement, type StepContext } from './step-context.ts';
+import { poll, pollElement, statedTimeout, type StepContext } from './step-context.ts';
 import { matchesText, matchRegExp, normalizeWhitespace, shown } from './text-match.ts';
 
 /** `"a"`, `contains "a"`, `/a+/` (ignoring case is said once for the whole list). */
@@ -138,7 +138,7 @@ export async function expectClass(
     if (last.found && check.ok(last.value) !== negate) return;
     const got = last.found
       ? `got ${shown(last.value)}`
-      : `but no element matched within ${ctx.timeout} ms`;
+      : `but no element matched within ${statedTimeout(ctx)} ms`;
     throw new StepFailure(`expected ${what} ${not}${check.label}, ${got}`);
   }
   const l = toPlaywright(ctx.page, spec.locator);

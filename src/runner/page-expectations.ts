@@ -4,7 +4,7 @@ import type { CookieExpectation, StorageExpectation } from '../domain/steps.ts';
 import { StepFailure } from './errors.ts';
 import { asVariable, jsonEquals } from './json-values.ts';
 import { locate } from './locators.ts';
-import { poll, pollElement, type StepContext } from './step-context.ts';
+import { poll, pollElement, statedTimeout, type StepContext } from './step-context.ts';
 import { describeMatch, isEmptyMatch, matchesText, matchRegExp, shown } from './text-match.ts';
 
 /** Why a stored value does not meet the expectation, or undefined when it does. */
@@ -121,7 +121,7 @@ export async function expectElementState(
   const last = await pollElement(ctx, read, ok);
   if (last.found && ok(last.value)) return;
   const why = !last.found
-    ? `no element matched within ${ctx.timeout} ms`
+    ? `no element matched within ${statedTimeout(ctx)} ms`
     : negate
       ? `it was ${state}`
       : state === 'empty'

@@ -12,6 +12,11 @@ export interface StepContext {
   baseUrl: string;
   /** This step's timeout in ms, already clamped to what is left of the test's budget. */
   timeout: number;
+  /**
+   * The step's own timeout when `timeout` is only what is left of it (an expect step's
+   * assertions share one timeout): failure messages state this one, not the remainder.
+   */
+  stepTimeout?: number;
   /** What is left of the whole test's budget in ms (an explicit `wait: ms` may use more than `timeout`). */
   budget: number;
   /** Variables in scope; `set` and request captures write into it. */
@@ -28,6 +33,11 @@ export interface StepContext {
   visual?: VisualCheck[];
   /** Resolves an action's or expectation's locator, healing it from memory; absent: as written. */
   locate?: (loc: Locator, timeout: number, opts?: LocateOptions) => Promise<PwLocator>;
+}
+
+/** The timeout a failure message states: the step's, however much of it an assertion had left. */
+export function statedTimeout(ctx: Pick<StepContext, 'timeout' | 'stepTimeout'>): number {
+  return ctx.stepTimeout ?? ctx.timeout;
 }
 
 /** Sleep that ends early (resolving) when the signal aborts; the caller checks the signal. */
