@@ -104,6 +104,11 @@ const steps: Step[] = [
       full: ['--tests', '60', '--workers', '1,2,3'],
     },
   },
+  {
+    name: 'chromium-binary',
+    script: 'bench/chromium-binary.ts',
+    args: { quick: ['--runs', '1', '--tests', '5'], default: [], full: ['--runs', '5'] },
+  },
 ];
 
 interface Done {

@@ -15,6 +15,7 @@ import js from '@eslint/js';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../src/browser/find-chromium.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
 import { repoRoot, runCli } from '../helpers/cli.ts';
 
@@ -50,17 +51,20 @@ afterAll(async () => {
 /** Runs the exported suite with the checkout's packages, from a third folder. */
 async function playwrightTest(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ code: number; report: Record<string, { status: string; skip?: string }> }> {
   const elsewhere = mkdtempSync(join(tmpdir(), 'gl-export-cwd-'));
   const run = await promisify(execFile)(
     join(repoRoot, 'node_modules', '.bin', 'playwright'),
-    ['test', '--config', join(out, 'playwright.config.ts'), '--reporter=json'],
+    ['test', '--config', join(out, 'playwright.config.ts'), '--reporter=json', ...args],
     {
       cwd: elsewhere,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
         BASE_URL: site.url,
+        // The browser Greenlight itself would use (the headless shell when installed: faster).
+        GREENLIGHT_CHROMIUM_PATH: findChromium(),
         CI: '1',
         ...env,
       },
@@ -175,7 +179,8 @@ describe('greenlight export', { timeout: 180_000 }, () => {
       join(out, '.env'),
       env.replace('DEMO_PASSWORD=\n', 'DEMO_PASSWORD=greenlight123\n'),
     );
-    const withEnv = await playwrightTest({});
+    // Only the spec that needs it: the others ran above.
+    const withEnv = await playwrightTest({}, ['--grep', signIn]);
     expect(withEnv.report[signIn]).toEqual({ status: 'expected' });
   });
 });
