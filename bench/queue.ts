@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import { LocalQueue } from '../src/queue/local-queue.ts';
 import { openStore, type Store } from '../src/store/connect.ts';
-import { PgBroadcast } from '../src/store/pg-broadcast.ts';
+import { PgBroadcast, type BroadcastChannel } from '../src/store/pg-broadcast.ts';
 import { createSchema } from '../test/helpers/cluster.ts';
 import { makeResult, makeRun } from '../test/helpers/records.ts';
 import {
@@ -45,14 +45,10 @@ async function ourStore(schema: string): Promise<Store> {
   return store;
 }
 
-async function ourChannel(schema: string): Promise<PgBroadcast> {
-  const channel = await PgBroadcast.open({
-    databaseUrl: PG_URL,
-    schema,
-    prefix: 'greenlight_jobs',
-  });
-  drops.push(() => channel.close());
-  return channel;
+async function ourChannel(schema: string): Promise<BroadcastChannel> {
+  const broadcast = await PgBroadcast.open({ databaseUrl: PG_URL, schema, channels: ['jobs'] });
+  drops.push(() => broadcast.close());
+  return broadcast.channel('jobs');
 }
 
 /** A queued run of `n` jobs on `queue`, in one transaction (as the engine writes it). */

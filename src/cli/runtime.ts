@@ -13,7 +13,7 @@ import { SharedEventBus } from '../events/shared-event-bus.ts';
 import { LocalQueue } from '../queue/local-queue.ts';
 import { openArtifactStore } from '../store/artifacts/open.ts';
 import { openStore, type Store } from '../store/connect.ts';
-import { PgBroadcast } from '../store/pg-broadcast.ts';
+import { PgBroadcast, type BroadcastChannel } from '../store/pg-broadcast.ts';
 import { storeOptions } from '../store/secret-key.ts';
 
 /** The wired-up parts of one Greenlight process. */
@@ -54,30 +54,38 @@ function createLogger(config: Config, level?: string): Logger {
 }
 
 /**
- * The run event bus: on PostgreSQL one every process on the database shares (LISTEN/NOTIFY on a
- * channel of the store's schema), so a server sees the events of runs a worker executes.
+ * On PostgreSQL, this process's one LISTEN/NOTIFY connection (store/pg-broadcast.ts). It carries
+ * the run events every process shares (so a server sees the events of runs a worker executes)
+ * and the queue's wake-ups (a job queued by any process wakes the idle workers of every other).
+ * Its application_name names the process, as `process_leases` and the logs do.
  */
-async function openEventBus(
+function openBroadcast(
   config: Config,
-  store: Store,
+  processId: string,
   logger: Logger,
-): Promise<{ events: EventBus; broadcast: PgBroadcast | null }> {
+): Promise<PgBroadcast<'events' | 'jobs'>> {
+  return PgBroadcast.open({
+    databaseUrl: config.databaseUrl,
+    channels: ['events', 'jobs'],
+    applicationName: `greenlight listen ${processId}`,
+    onError: (err) =>
+      logger.warn(
+        { err },
+        'LISTEN/NOTIFY connection (run events, job wake-ups) failed; reconnecting',
+      ),
+  });
+}
+
+/** The run event bus: shared through `channel` on PostgreSQL, in-process on SQLite. */
+function eventBus(channel: BroadcastChannel | null, logger: Logger): EventBus {
   const onListenerError = (err: unknown, e: { type: string; runId: string }): void =>
     logger.error({ err, runId: e.runId, event: e.type }, 'run event listener failed');
-  if (store.dialect !== 'postgres') {
-    return { events: new InProcessEventBus({ onListenerError }), broadcast: null };
-  }
-  const broadcast = await PgBroadcast.open({
-    databaseUrl: config.databaseUrl,
-    onError: (err) =>
-      logger.warn({ err }, 'run event channel (LISTEN/NOTIFY) failed; reconnecting'),
-  });
-  const events = new SharedEventBus(broadcast, {
+  if (!channel) return new InProcessEventBus({ onListenerError });
+  return new SharedEventBus(channel, {
     onListenerError,
     onBadMessage: (m) =>
       logger.warn({ message: m.slice(0, 200) }, 'ignored a message on the run event channel'),
   });
-  return { events, broadcast };
 }
 
 /** Open the store, wire queue, events, browser pool and engine, and start the engine's workers. */
@@ -98,12 +106,15 @@ export async function openRuntime(
     await store.close();
     throw e;
   });
-  const { events, broadcast } = await openEventBus(config, store, logger).catch(
-    async (e: unknown) => {
-      await store.close();
-      throw e;
-    },
-  );
+  const broadcast =
+    store.dialect === 'postgres'
+      ? await openBroadcast(config, processId, logger).catch(async (e: unknown) => {
+          await lease.stop();
+          await store.close();
+          throw e;
+        })
+      : null;
+  const events = eventBus(broadcast?.channel('events') ?? null, logger);
   const artifactStore = await openArtifactStore(config);
   if (artifactStore.kind !== 'filesystem') {
     logger.info({ artifacts: artifactStore.location }, 'artifacts are kept in an S3 bucket');
@@ -116,21 +127,7 @@ export async function openRuntime(
       );
     }
   }
-  // On PostgreSQL, a job queued by any process wakes the idle workers of every other one.
-  const wakeChannel =
-    store.dialect === 'postgres'
-      ? await PgBroadcast.open({
-          databaseUrl: config.databaseUrl,
-          prefix: 'greenlight_jobs',
-          onError: (err) =>
-            logger.warn({ err }, 'job wake-up channel (LISTEN/NOTIFY) failed; reconnecting'),
-        }).catch(async (e: unknown) => {
-          await broadcast?.close();
-          await store.close();
-          throw e;
-        })
-      : null;
-  const queue = new LocalQueue(store, wakeChannel ? { wakeChannel } : {});
+  const queue = new LocalQueue(store, broadcast ? { wakeChannel: broadcast.channel('jobs') } : {});
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
   // Run targets are user input: every request of every test passes the URL guard (SSRF).
@@ -166,11 +163,10 @@ export async function openRuntime(
       closed = true;
       await drain();
       await queue.close();
-      await wakeChannel?.flush();
-      await wakeChannel?.close();
       await pool.close();
       await egress.close();
-      // After the engine: its last events (a test handed back, a verdict) still go out.
+      // After the engine and the queue: their last events (a test handed back, a verdict) and
+      // wake-ups still go out.
       await broadcast?.flush();
       await broadcast?.close();
       await lease.stop();

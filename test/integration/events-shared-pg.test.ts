@@ -81,8 +81,12 @@ async function otherProcess(t: TestStore): Promise<Child> {
 
 /** An API process (engine not executing) on the store, its events on the shared bus. */
 async function apiProcess(t: TestStore) {
-  const broadcast = await PgBroadcast.open({ databaseUrl: t.databaseUrl, schema: t.schema! });
-  const events = new SharedEventBus(broadcast);
+  const broadcast = await PgBroadcast.open({
+    databaseUrl: t.databaseUrl,
+    schema: t.schema!,
+    channels: ['events'],
+  });
+  const events = new SharedEventBus(broadcast.channel('events'));
   const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
   // Not started: every job of the run is executed by the other process.
   const engine = new Engine({
@@ -202,26 +206,31 @@ describe('run events across processes on one PostgreSQL schema', () => {
       await admin.end();
     });
     const open = async (schema: string) => {
-      const b = await PgBroadcast.open({ databaseUrl: a.databaseUrl, schema });
-      cleanups.push(() => b.close());
+      const broadcast = await PgBroadcast.open({
+        databaseUrl: a.databaseUrl,
+        schema,
+        channels: ['events'],
+      });
+      cleanups.push(() => broadcast.close());
+      const b = broadcast.channel('events');
       const bus = new SharedEventBus(b);
       const heard: RunEvent[] = [];
       bus.subscribe('*', (e) => heard.push(e));
-      return { b, bus, heard };
+      return { broadcast, b, bus, heard };
     };
     const sender = await open(a.schema!);
     const sameSchema = await open(a.schema!);
     const otherSender = await open(other);
     const otherSchema = await open(other);
-    expect(sender.b.channel).toBe(`greenlight_events:${a.schema}`);
-    expect(otherSchema.b.channel).toBe(`greenlight_events:${other}`);
+    expect(sender.b.name).toBe(`greenlight_events:${a.schema}`);
+    expect(otherSchema.b.name).toBe(`greenlight_events:${other}`);
 
     const base = { runId: 'r1', projectId: 'p1', at: new Date().toISOString() } as const;
     // An error far over NOTIFY's 8000 bytes still goes out, cut.
     const long = 'x'.repeat(20_000);
     sender.bus.publish({ ...base, type: 'test.finished', testId: 't1', error: long });
     sender.bus.publish({ ...base, type: 'run.finished', status: 'passed' });
-    await sender.b.flush();
+    await sender.broadcast.flush();
     // Sent after the first schema's events were committed: PostgreSQL hands notifications out
     // in commit order, so had those been on this channel, they would arrive before this one.
     otherSender.bus.publish({ ...base, runId: 'r2', type: 'run.started' });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
 import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
@@ -143,7 +144,38 @@ it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every
     status: 'passed',
   });
   ctl.abort();
+
+  // Events and wake-ups went between every process over one LISTEN connection per process.
+  const alive = [first, second, ...workers.filter((w) => w !== victim.worker)];
+  expect(await listenConnections(alive)).toEqual(alive.map(() => 1));
 }, 420_000);
+
+/**
+ * How many LISTEN connections each process holds: the backends named for it, as the runtime
+ * names its one (`greenlight listen <processId>`, the id in `process_leases`).
+ */
+async function listenConnections(of: ClusterProcess[]): Promise<number[]> {
+  const leases = await t.store.processLeases.live(new Date().toISOString());
+  const admin = new pg.Client({ connectionString: t.databaseUrl });
+  await admin.connect();
+  try {
+    const counts = [];
+    for (const p of of) {
+      const lease = leases.find((l) => l.pid === p.pid);
+      expect(lease, `the lease of process ${p.pid}`).toBeDefined();
+      // PostgreSQL keeps the first 63 bytes of an application_name (ids are ASCII).
+      const app = `greenlight listen ${lease!.id}`.slice(0, 63);
+      const { rows } = await admin.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where application_name = $1',
+        [app],
+      );
+      counts.push(rows[0]!.n);
+    }
+    return counts;
+  } finally {
+    await admin.end();
+  }
+}
 
 it('refuses a worker that would take no jobs', async () => {
   const r = await runCli(['worker'], { GREENLIGHT_DATA_DIR: dataDir, GREENLIGHT_WORKERS: '0' });
