@@ -100,7 +100,9 @@ export async function seedSuite(
   store: Store,
   siteUrl: string,
   n: number,
-): Promise<{ projectId: string; testIds: string[] }> {
+  /** Every `every`-th test waits `ms` on its page: one a worker is sure to be inside. */
+  slow?: { every: number; ms: number },
+): Promise<{ projectId: string; testIds: string[]; slowIds: Set<string> }> {
   const project = await store.projects.create({
     slug: `scale-${randomBytes(3).toString('hex')}`,
     name: 'Scale-out',
@@ -108,14 +110,21 @@ export async function seedSuite(
     parallelWorkers: 16,
   });
   const testIds: string[] = [];
+  const slowIds = new Set<string>();
   for (let i = 1; i <= n; i++) {
+    const isSlow = slow !== undefined && i % slow.every === 0;
     const doc = parseTestDocument({
       name: `Page ${i}`,
-      steps: [{ goto: `/?t=${i}` }, { expect: { visible: { css: 'body' } } }],
+      steps: [
+        { goto: `/?t=${i}` },
+        ...(isSlow ? [{ wait: slow.ms }] : []),
+        { expect: { visible: { css: 'body' } } },
+      ],
     });
-    testIds.push(
-      (await store.tests.create(project.id, doc, { source: 'api', status: 'approved' })).id,
-    );
+    const id = (await store.tests.create(project.id, doc, { source: 'api', status: 'approved' }))
+      .id;
+    testIds.push(id);
+    if (isSlow) slowIds.add(id);
   }
-  return { projectId: project.id, testIds };
+  return { projectId: project.id, testIds, slowIds };
 }

@@ -57,7 +57,12 @@ async function start(kind: 'serve' | 'worker', env: Record<string, string> = {})
 }
 
 it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every event from a second server', async () => {
-  const { projectId, testIds } = await seedSuite(t.store, site.url, TESTS);
+  // Every tenth test holds its page for 4 s, so the worker killed below is surely inside one (a
+  // short test could end between finding it running and the kill).
+  const { projectId, testIds, slowIds } = await seedSuite(t.store, site.url, TESTS, {
+    every: 10,
+    ms: 4_000,
+  });
   const admin = await createAdmin(t.store);
   const auth = { authorization: `Bearer ${admin.apiKey}` };
   const [first, second] = await Promise.all([
@@ -96,11 +101,13 @@ it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every
   const holderOf = (lockedBy: string | null) =>
     workers.find((w) => lockedBy?.includes(`:${w.pid}:`));
   const victim = await until(
-    'a worker holding a running test, 10 results in',
+    'a worker inside a slow test, 10 results in',
     async () => {
       if ((await t.store.results.listByRun(runId)).length < 10) return undefined;
       const jobs = await t.store.jobs.listByRun(runId);
-      const job = jobs.find((j) => j.status === 'running' && holderOf(j.lockedBy));
+      const job = jobs.find(
+        (j) => j.status === 'running' && slowIds.has(j.testId) && holderOf(j.lockedBy),
+      );
       return job && { worker: holderOf(job.lockedBy)!, job };
     },
     { timeoutMs: WAIT_MS, intervalMs: 10 },
