@@ -105,6 +105,30 @@ const steps: Step[] = [
     },
   },
   {
+    name: 'rate-limit',
+    script: 'bench/rate-limit.ts',
+    args: { quick: ['--requests', '300'], default: [], full: ['--requests', '10000'] },
+  },
+  {
+    name: 'artifact-store',
+    script: 'bench/artifact-store.ts',
+    args: {
+      quick: ['--attempts', '3', '--big-mb', '8'],
+      default: [],
+      full: ['--attempts', '50', '--big-mb', '256'],
+    },
+  },
+  {
+    name: 'idle-rss',
+    script: 'bench/idle-rss.ts',
+    args: { quick: ['--runs', '1'], default: [], full: ['--runs', '5'] },
+  },
+  {
+    name: 'soak',
+    script: 'bench/soak.ts',
+    args: { quick: ['--minutes', '1'], default: ['--minutes', '5'], full: ['--minutes', '30'] },
+  },
+  {
     name: 'chromium-binary',
     script: 'bench/chromium-binary.ts',
     args: { quick: ['--runs', '1', '--tests', '5'], default: [], full: ['--runs', '5'] },
