@@ -9,17 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { FastifyInstance } from 'fastify';
-import { startApiServices } from '../src/engine/api-services.ts';
-import { buildApp } from '../src/api/app.ts';
 import { RateLimiter } from '../src/api/memory-rate-limit.ts';
 import { SharedRateLimiter } from '../src/api/shared-rate-limit.ts';
 import { createUserInDefaultWorkspace } from '../src/auth/accounts.ts';
-import { loadConfig } from '../src/config.ts';
-import { Engine } from '../src/engine/engine.ts';
-import { InProcessEventBus } from '../src/events/event-bus.ts';
-import { LocalQueue } from '../src/queue/local-queue.ts';
 import { openStore, type Store } from '../src/store/connect.ts';
+import { startTestApi, type TestApi } from '../test/helpers/test-api.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
 
 captureStdout();
@@ -36,22 +30,12 @@ async function admin(q: string): Promise<void> {
   await c.query(q).finally(() => c.end());
 }
 
-async function app(store: Store, limits: 'on' | 'off'): Promise<FastifyInstance> {
-  const events = new InProcessEventBus();
-  const queue = new LocalQueue(store);
-  const engine = new Engine({
-    store,
-    queue,
-    events,
-    executor: () => Promise.reject(new Error('no tests run here')),
-    dataDir: dir,
-    workers: 1,
-  });
-  const config = loadConfig(
-    {},
-    {
-      dataDir: dir,
-      databaseUrl: PG_URL,
+/** An API on the benchmark's store, its engine idle: only its HTTP work is measured. */
+function app(store: Store, limits: 'on' | 'off'): Promise<TestApi> {
+  return startTestApi({
+    store: { store, dir, databaseUrl: PG_URL },
+    startEngine: false,
+    config: {
       rateLimit: limits,
       // Budgets no scenario reaches, except bad_credential: the flood is past it on purpose.
       rateLimits: {
@@ -60,23 +44,12 @@ async function app(store: Store, limits: 'on' | 'off'): Promise<FastifyInstance>
         bad_credential: { max: 1, windowMs: HOUR },
       },
     },
-  );
-  const services = await startApiServices({ store, events });
-  const built = await buildApp({
-    store,
-    engine,
-    events,
-    runStream: services.runStream,
-    config,
-    logger: false,
   });
-  built.addHook('onClose', async () => services.stop());
-  return built;
 }
 
 /** Requests per second for `n` requests, CONCURRENCY at a time, checking every status. */
 async function rate(
-  a: FastifyInstance,
+  { app: a }: TestApi,
   req: { url: string; headers?: Record<string, string> },
   expected: number,
   n: number,

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { startApiServices } from '../../src/engine/api-services.ts';
-import { startServer } from '../../src/api/server.ts';
-import { loadConfig } from '../../src/config.ts';
-import { Engine } from '../../src/engine/engine.ts';
 import type { RunEvent } from '../../src/events/event-bus.ts';
 import { SharedEventBus } from '../../src/events/shared-event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
 import { PgBroadcast } from '../../src/store/pg-broadcast.ts';
-import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
 import {
   addTests,
   newProject,
@@ -22,6 +15,7 @@ import {
   type TestStore,
 } from '../fixtures/engine/test-stores.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
+import { startTestApi } from '../helpers/test-api.ts';
 import { until } from '../helpers/until.ts';
 import { createAdmin } from './auth-helpers.ts';
 
@@ -86,44 +80,17 @@ async function apiProcess(t: TestStore) {
     schema: t.schema!,
     channels: ['events'],
   });
-  const events = new SharedEventBus(broadcast.channel('events'));
-  const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
+  cleanups.push(() => broadcast.close());
   // Not started: every job of the run is executed by the other process.
-  const engine = new Engine({
-    store: t.store,
-    queue,
-    events,
-    executor: scriptedExecutor().executor,
-    dataDir: t.dir,
+  const api = await startTestApi({
+    store: t,
+    events: new SharedEventBus(broadcast.channel('events')),
+    startEngine: false,
     workers: 1,
   });
-  const config = loadConfig(
-    {},
-    {
-      dataDir: t.dir,
-      databaseUrl: t.databaseUrl,
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: 'off',
-    },
-  );
-  const services = await startApiServices({ store: t.store, events });
-  const app = await buildApp({
-    runStream: services.runStream,
-    store: t.store,
-    engine,
-    events,
-    config,
-    logger: false,
-  });
-  const url = await startServer(app, config);
+  cleanups.push(() => api.close());
   const admin = await createAdmin(t.store);
-  cleanups.push(async () => {
-    await app.close();
-    services.stop();
-    await queue.close();
-    await broadcast.close();
-  });
+  const { url, engine, events } = api;
   return { url, engine, events, broadcast, auth: { authorization: `Bearer ${admin.apiKey}` } };
 }
 

@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
-import { startServer } from '../../src/api/server.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { startApiServices, type ApiServices } from '../../src/engine/api-services.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
+import type { Config } from '../../src/config.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import {
   createTestSchema,
@@ -17,7 +12,7 @@ import {
   POSTGRES_URL,
   TEST_SECRET_KEY,
 } from '../fixtures/engine/test-stores.ts';
-import { passingExecutor } from './api-harness.ts';
+import { startTestApi, type TestApi } from '../helpers/test-api.ts';
 
 // Several API "processes" in one test process: each app has its own store (its own connection
 // pool), engine, event bus and rate limiter, and all of them sit on one fresh PostgreSQL schema.
@@ -43,26 +38,10 @@ export async function sharedPgApps(
 ): Promise<SharedApps> {
   const schema = await createTestSchema();
   const dir = mkdtempSync(join(tmpdir(), 'gl-shared-'));
-  const config = loadConfig(
-    {},
-    {
-      dataDir: dir,
-      databaseUrl: POSTGRES_URL,
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: 'off',
-      logLevel: 'silent',
-      ...opts.config,
-    },
-  );
-  const apps: SharedApp[] = [];
-  const queues: LocalQueue[] = [];
-  const services: ApiServices[] = [];
+  const apps: TestApi[] = [];
   const close = async (): Promise<void> => {
-    for (const a of apps) await a.app.close();
-    for (const s of services) s.stop();
+    for (const a of apps) await a.close();
     for (const a of apps) await a.store.close();
-    for (const q of queues) await q.close();
     await dropTestSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -73,29 +52,16 @@ export async function sharedPgApps(
         schema,
         secretKey: TEST_SECRET_KEY,
       });
-      const events = new InProcessEventBus();
-      const queue = new LocalQueue(store, { pollIntervalMs: 50 });
-      queues.push(queue);
-      const engine = new Engine({
-        store,
-        queue,
-        events,
-        executor: passingExecutor,
-        dataDir: dir,
+      const started = await startTestApi({
+        store: { store, dir, databaseUrl: POSTGRES_URL },
+        startEngine: false,
         workers: 1,
+        ...opts,
+      }).catch(async (e: unknown) => {
+        await store.close();
+        throw e;
       });
-      const started = await startApiServices({ store, events });
-      services.push(started);
-      const app = await buildApp({
-        store,
-        engine,
-        events,
-        runStream: started.runStream,
-        config,
-        logger: opts.logger ?? false,
-      });
-      const url = await startServer(app, config);
-      apps.push({ url, app, store, engine });
+      apps.push(started);
     }
   } catch (e) {
     await close();

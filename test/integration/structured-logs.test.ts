@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServices } from '../../src/engine/api-services.ts';
-import { buildApp } from '../../src/api/app.ts';
 import { openRuntime } from '../../src/cli/runtime.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ScanService } from '../../src/engine/scan-service.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
 import { addTests, newProject, openTestStore } from '../fixtures/engine/test-stores.ts';
 import { startEngine, stopEngines } from '../helpers/engine-harness.ts';
+import { startTestApi } from '../helpers/test-api.ts';
 
 /** A pino logger at `debug` whose JSON lines are kept, parsed, in `lines`. */
 function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -71,31 +69,21 @@ describe('structured logs', () => {
     const { logger, lines } = capture();
     const t = await openTestStore('sqlite');
     cleanups.push(() => t.dispose());
-    const config = loadConfig({}, { dataDir: t.dir, logLevel: 'debug', rateLimit: 'off' });
+    const api = await startTestApi({
+      store: t,
+      startEngine: false,
+      config: { logLevel: 'debug' },
+      logger,
+    });
+    cleanups.push(() => api.close());
     const project = await newProject(t.store);
-    const scans = new ScanService({ store: t.store, config, logger });
+    const scans = new ScanService({ store: t.store, config: api.config, logger });
     const { record } = await scans.scan(project, { files: { 'a.js': 'eval(x)\n' } }, null, 'api');
     const scanLines = lines.filter((l) => l.scanId === record.id);
     expect(scanLines.map((l) => l.msg)).toEqual(['scan started', 'scan finished']);
     expect(scanLines[1]).toMatchObject({ projectId: project.id });
 
-    const { engine } = await startEngine('sqlite', scriptedExecutor().executor, {
-      t,
-      start: false,
-    });
-    const events = new InProcessEventBus();
-    const services = await startApiServices({ store: t.store, events });
-    cleanups.push(async () => services.stop());
-    const app = await buildApp({
-      store: t.store,
-      engine,
-      events,
-      runStream: services.runStream,
-      config,
-      logger,
-    });
-    cleanups.push(() => app.close());
-    const res = await app.inject({
+    const res = await api.app.inject({
       url: '/api/v1/health',
       headers: { 'x-request-id': 'ci-job-42' },
     });

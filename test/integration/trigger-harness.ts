@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
-import { startApiServices } from '../../src/engine/api-services.ts';
-import { startServer } from '../../src/api/server.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import type { ExecutorJob, TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { CallbackDispatcher } from '../../src/integrations/callbacks.ts';
-import { BrowserPool } from '../../src/browser/browser-pool.ts';
-import { CrawlService } from '../../src/crawl/crawl-service.ts';
-import { CrawlPhases } from '../../src/engine/crawl-phase.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
-import { openStore, type Store } from '../../src/store/connect.ts';
-import { storeOptions } from '../../src/store/secret-key.ts';
-import type { ApiResponse } from './api-harness.ts';
+import type { Config } from '../../src/config.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import type { ExecutorJob, TestExecutor } from '../../src/engine/executor.ts';
+import type { InProcessEventBus } from '../../src/events/event-bus.ts';
+import type { Store } from '../../src/store/connect.ts';
+import { apiCaller, type ApiCall, type ApiResponse } from '../helpers/api-call.ts';
+import { cannedOutcome, startTestApi } from '../helpers/test-api.ts';
 import { createAdmin, createTriggerToken, type TestUser } from './auth-helpers.ts';
 
 // A real server on 127.0.0.1 for the CI trigger tests: SQLite, the engine, the callback
@@ -38,14 +27,8 @@ export interface TriggerHarness {
   closeGate(): void;
   /** A project with approved tests named as given (`suite/name` puts the test in a suite). */
   project(slug: string, tests: string[]): Promise<{ id: string; slug: string; token: string }>;
-  /** One request with no credentials unless given. */
-  call(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-    init?: RequestInit,
-  ): Promise<ApiResponse>;
+  /** One request with no credentials unless given; redirects are answered, not followed. */
+  call: ApiCall;
   close(): Promise<void>;
 }
 
@@ -65,24 +48,6 @@ export async function startTriggerHarness(
     beforeTest?: (job: ExecutorJob) => Promise<void>;
   } = {},
 ): Promise<TriggerHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'gl-trigger-'));
-  const config = loadConfig(
-    {},
-    {
-      dataDir: dir,
-      databaseUrl: `sqlite:${join(dir, 'greenlight.db')}`,
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: 'off',
-      logLevel: 'silent',
-      ...overrides,
-    },
-  );
-  const store = await openStore(storeOptions(config));
-  const admin = await createAdmin(store);
-  const events = new InProcessEventBus();
-  const queue = new LocalQueue(store, { pollIntervalMs: 25 });
-
   let gate = newGate();
   const executions: ExecutorJob[] = [];
   const executor: TestExecutor = async (job) => {
@@ -97,116 +62,28 @@ export async function startTriggerHarness(
       });
     }
     if (name.startsWith('throw')) throw new Error('browser crashed');
-    const at = new Date().toISOString();
-    const failed = name.startsWith('fail');
-    const outcome: TestOutcome = {
-      testId: job.test.id,
-      testName: name,
-      status: failed ? 'failed' : 'passed',
-      durationMs: 1,
-      failedStep: failed ? 0 : null,
-      error: failed ? 'expected heading "Welcome"' : null,
-      steps: [
-        {
-          index: 0,
-          action: 'goto',
-          description: 'go to /',
-          status: failed ? 'failed' : 'passed',
-          durationMs: 1,
-        },
-      ],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
-      startedAt: at,
-      finishedAt: at,
-    };
-    return outcome;
+    return cannedOutcome(job, name.startsWith('fail') ? 'expected heading "Welcome"' : null);
   };
 
-  const engine = new Engine({
-    store,
-    queue,
-    events,
+  const api = await startTestApi({
+    config: overrides,
     executor,
-    dataDir: dir,
-    workers: 2,
-    stopGraceMs: 200,
+    pollIntervalMs: 25,
+    ...(opts.withCallbacks ? { callbacks: {} } : {}),
+    crawls: opts.withCrawls ?? false,
   });
-  await engine.start();
-  const callbacks = opts.withCallbacks
-    ? new CallbackDispatcher({
-        store,
-        events,
-        config,
-        pollIntervalMs: 50,
-        retry: { delaysMs: [50, 100], maxAttempts: 3, jitter: 0 },
-      })
-    : undefined;
-  await callbacks?.start();
-  const pool = opts.withCrawls
-    ? new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs })
-    : undefined;
-  const crawls = pool ? new CrawlService({ store, pool, config }) : undefined;
-  const phases = crawls
-    ? new CrawlPhases({ store, events, engine, crawler: crawls, pollMs: 200 })
-    : undefined;
-  phases?.start();
-  const services = await startApiServices({ store, events });
-  const app = await buildApp({
-    runStream: services.runStream,
-    store,
-    engine,
-    events,
-    config,
-    logger: false,
-    ...(callbacks ? { callbacks } : {}),
-    ...(crawls ? { crawls, crawlPhases: true } : {}),
-  });
-  const url = await startServer(app, config);
-
-  const call: TriggerHarness['call'] = async (method, path, body, headers = {}, init = {}) => {
-    const req: RequestInit = { method, redirect: 'manual', ...init, headers: { ...headers } };
-    if (body !== undefined) {
-      req.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (req.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(path.startsWith('http') ? path : url + path, req);
-    const text = await res.text();
-    const isJson = (res.headers.get('content-type') ?? '').includes('json') && text !== '';
-    return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
-  };
-
-  const project: TriggerHarness['project'] = (slug, tests) =>
-    seedProject(call, store, admin.apiKey, slug, tests);
-
+  const admin = await createAdmin(api.store);
+  const call = apiCaller(api.url, { redirect: 'manual' });
   return {
-    url,
-    app,
-    store,
-    engine,
-    events,
-    config,
+    ...api,
     admin,
     executions,
     openGate: () => gate.resolve(),
     closeGate: () => {
       gate = newGate();
     },
-    project,
+    project: (slug, tests) => seedProject(call, api.store, admin.apiKey, slug, tests),
     call,
-    async close() {
-      await app.close();
-      services.stop();
-      await phases?.stop();
-      await crawls?.close();
-      await pool?.close();
-      await callbacks?.stop();
-      await engine.stop();
-      await queue.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -231,7 +108,7 @@ export async function pollUntilDone(
  * in a suite), and a trigger token for it. Shared by the trigger and PR-feedback harnesses.
  */
 export async function seedProject(
-  call: TriggerHarness['call'],
+  call: ApiCall,
   store: Store,
   adminKey: string,
   slug: string,
