@@ -7,7 +7,7 @@ import { buildApp, type ApiDeps } from '../../src/api/app.ts';
 import { startServer } from '../../src/api/server.ts';
 import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { CrawlService } from '../../src/crawl/crawl-service.ts';
+import { CrawlService, type CrawlServiceDeps } from '../../src/crawl/crawl-service.ts';
 import { defined } from '../../src/domain/defined.ts';
 import { startApiServices } from '../../src/engine/api-services.ts';
 import type { ArtifactSettings } from '../../src/engine/artifact-settings.ts';
@@ -83,8 +83,8 @@ export interface TestApiOptions {
   callbacks?: Partial<Omit<CallbackDispatcherOptions, Owned>>;
   /** Start the PR-feedback listener and hand it to the app. */
   feedback?: Partial<Omit<PrFeedbackOptions, Owned>>;
-  /** Crawls and crawl phases on real Chromium, as `greenlight serve` has them. */
-  crawls?: boolean;
+  /** Crawls on real Chromium, with the crawl phases of runs unless `phases` is false. */
+  crawls?: { phases?: boolean; afterCrawl?: CrawlServiceDeps['afterCrawl'] };
   /** Further dependencies of the app. */
   app?: Partial<Pick<ApiDeps, 'sseHeartbeatMs' | 'live' | 'webDist'>>;
 }
@@ -235,13 +235,16 @@ async function startExtras(
       browserWs: config.browserWs,
     });
     stops.push(() => pool.close());
-    const crawls = new CrawlService({ store, pool, config });
+    const { afterCrawl, phases = true } = opts.crawls;
+    const crawls = new CrawlService({ store, pool, config, ...defined({ afterCrawl, logger }) });
     stops.push(() => crawls.close());
-    const phases = new CrawlPhases({ store, events, engine, crawler: crawls, pollMs: 200 });
-    phases.start();
-    stops.push(() => phases.stop());
     out.crawls = crawls;
-    out.crawlPhases = true;
+    if (phases) {
+      const runner = new CrawlPhases({ store, events, engine, crawler: crawls, pollMs: 200 });
+      runner.start();
+      stops.push(() => runner.stop());
+      out.crawlPhases = true;
+    }
   }
   return out;
 }

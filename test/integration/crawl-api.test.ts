@@ -1,94 +1,36 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
 import { flagStaleTests } from '../../src/engine/stale-tests.ts';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { startApiServices, type ApiServices } from '../../src/engine/api-services.ts';
-import { startServer } from '../../src/api/server.ts';
-import { BrowserPool } from '../../src/browser/browser-pool.ts';
-import { loadConfig } from '../../src/config.ts';
-import { CrawlService } from '../../src/crawl/crawl-service.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
-import { Engine } from '../../src/engine/engine.ts';
-import { InProcessEventBus } from '../../src/events/event-bus.ts';
-import { LocalQueue } from '../../src/queue/local-queue.ts';
-import { openStore, type Store } from '../../src/store/connect.ts';
-import { passingExecutor } from './api-harness.ts';
+import type { Store } from '../../src/store/connect.ts';
+import { startTestApi, type TestApi } from '../helpers/test-api.ts';
 import { createAdmin } from './auth-helpers.ts';
 
-let dir: string;
+let api: TestApi;
 let store: Store;
-let engine: Engine;
-let queue: LocalQueue;
-let app: FastifyInstance;
-let services: ApiServices;
-let pool: BrowserPool;
-let crawls: CrawlService;
 let demo: DemoSite;
 let url: string;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gl-crawl-api-'));
-  const config = loadConfig(
-    {},
-    {
-      dataDir: dir,
-      databaseUrl: `sqlite:${join(dir, 'greenlight.db')}`,
-      host: '127.0.0.1',
-      port: 0,
-      rateLimit: 'off',
-      allowPrivateUrls: ['loopback'],
+  api = await startTestApi({
+    config: { allowPrivateUrls: ['loopback'] },
+    workers: 1,
+    crawls: {
+      phases: false,
+      afterCrawl: (projectId, siteMap, actor) =>
+        flagStaleTests(api.store, projectId, siteMap, { actor }),
     },
-  );
-  store = await openStore({ databaseUrl: config.databaseUrl });
+  });
+  ({ store, url } = api);
   const admin = await createAdmin(store);
   auth = { authorization: `Bearer ${admin.apiKey}`, 'content-type': 'application/json' };
-  const events = new InProcessEventBus();
-  queue = new LocalQueue(store, { pollIntervalMs: 50 });
-  engine = new Engine({
-    store,
-    queue,
-    events,
-    executor: passingExecutor,
-    dataDir: dir,
-    workers: 1,
-  });
-  await engine.start();
-  pool = new BrowserPool({ chromiumPath: null, browserWs: null });
-  crawls = new CrawlService({
-    store,
-    pool,
-    config,
-    afterCrawl: (projectId, siteMap, actor) => flagStaleTests(store, projectId, siteMap, { actor }),
-  });
-  services = await startApiServices({ store, events });
-  app = await buildApp({
-    runStream: services.runStream,
-    store,
-    engine,
-    events,
-    config,
-    logger: false,
-    crawls,
-  });
-  url = await startServer(app, config);
   demo = await startDemoSite({ slowMs: 20 });
 });
 
 afterAll(async () => {
-  await crawls.close();
-  await app.close();
-  services.stop();
-  await engine.stop();
-  await queue.close();
-  await pool.close();
+  await api.close();
   await demo.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const post = (path: string, body: unknown) =>

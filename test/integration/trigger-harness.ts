@@ -70,7 +70,7 @@ export async function startTriggerHarness(
     executor,
     pollIntervalMs: 25,
     ...(opts.withCallbacks ? { callbacks: {} } : {}),
-    crawls: opts.withCrawls ?? false,
+    ...(opts.withCrawls ? { crawls: {} } : {}),
   });
   const admin = await createAdmin(api.store);
   const call = apiCaller(api.url, { redirect: 'manual' });
