@@ -194,7 +194,15 @@ function hasTag(eb: ExpressionBuilder<Database, 'tests'>, tag: string): Expressi
 /** Tests without a suite sort first on both engines (their NULL ordering differs). */
 const suiteOrder = sql<string>`coalesce(suite, '')`;
 
-export function testRepository({ db, now }: RepoContext): TestRepository {
+export function testRepository({ db, dialect, now }: RepoContext): TestRepository {
+  // SQLite has no statistics here (no ANALYZE), so for `project_id = ? and id in (…500 ids)` it
+  // picks the project index and walks all of the project's tests once per chunk. A unary plus
+  // keeps project_id out of the index choice and the ids are found by primary key: 12-21 ms
+  // instead of 60-86 ms for 10,000 ids in a 10,000-test project, and no longer growing with the
+  // project. PostgreSQL is fine as it is (and has no unary plus for text).
+  const projectIdByKey =
+    dialect === 'sqlite' ? sql<string>`+${sql.ref('project_id')}` : sql.ref<string>('project_id');
+
   const rowOf = (tx: Db, projectId: string, id: string) =>
     tx
       .selectFrom('tests')
@@ -343,7 +351,7 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
         const rows = await db
           .selectFrom('tests')
           .select(['id', 'suite', 'tags', 'key'])
-          .where('project_id', '=', projectId)
+          .where(projectIdByKey, '=', projectId)
           .where('id', 'in', chunk)
           .where('deleted_at', 'is', null)
           .execute();
