@@ -72,6 +72,15 @@ const steps: Step[] = [
     },
   },
   {
+    name: 'report-build',
+    script: 'bench/report-build.ts',
+    args: {
+      quick: ['--tests', '2000', '--dialects', 'sqlite', '--repeat', '2'],
+      default: ['--tests', '10000', '--dialects', 'sqlite,postgres', '--repeat', '3'],
+      full: ['--tests', '10000', '--dialects', 'sqlite,postgres', '--repeat', '5'],
+    },
+  },
+  {
     name: 'resources',
     script: 'bench/resources.ts',
     args: { quick: ['--sizes', '10,20'], default: ['--sizes', '20,100'], full: ['--full'] },

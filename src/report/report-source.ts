@@ -13,7 +13,13 @@ import type { ReportInput, ReportLinks, ReportTestInfo } from './report-model.ts
 export interface ReportSource {
   runs: { get(projectId: string | null, id: string): Promise<Run | undefined> };
   results: { listByRun(runId: string, projectId?: string): Promise<TestResult[]> };
-  tests: { get(projectId: string, id: string): Promise<Test | undefined> };
+  tests: {
+    /** Suite, tags and key of the project's tests among `ids`; unknown ids are left out. */
+    infoByIds(
+      projectId: string,
+      ids: readonly string[],
+    ): Promise<(Pick<Test, 'id'> & ReportTestInfo)[]>;
+  };
   projects: { get(idOrSlug: string): Promise<Project | undefined> };
   /** The run's scan findings; optional so sources without scans still work. */
   scans?: {
@@ -48,23 +54,14 @@ export async function findRun(
   return run && project ? { run, project } : undefined;
 }
 
-const TEST_LOOKUPS_AT_ONCE = 20;
-
 /** Suite, tags and key of each test of the results (tests deleted since are simply absent). */
 async function testInfos(
   source: ReportSource,
   projectId: string,
   ids: string[],
 ): Promise<Map<string, ReportTestInfo>> {
-  const map = new Map<string, ReportTestInfo>();
-  for (let i = 0; i < ids.length; i += TEST_LOOKUPS_AT_ONCE) {
-    const batch = ids.slice(i, i + TEST_LOOKUPS_AT_ONCE);
-    const tests = await Promise.all(batch.map((id) => source.tests.get(projectId, id)));
-    for (const t of tests) {
-      if (t) map.set(t.id, { suite: t.suite, tags: t.tags, key: t.key });
-    }
-  }
-  return map;
+  const infos = await source.tests.infoByIds(projectId, ids);
+  return new Map(infos.map((t) => [t.id, { suite: t.suite, tags: t.tags, key: t.key }]));
 }
 
 /** Results in the run's planned order, attempts in order, so every report lists tests alike. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { fromJson, toNumber, type RepoContext } from './sql-helpers.ts';
+import { chunksOf, fromJson, toNumber, type RepoContext } from './sql-helpers.ts';
 
 /** One past result of a test, as selection and planning read it. */
 export interface PastResult {
@@ -32,16 +32,11 @@ export interface ResultHistoryRepository {
   lastFinishedRunId(projectId: string, opts?: { branch?: string }): Promise<string | null>;
 }
 
-// Test ids per query: keeps the IN list well under both engines' parameter limits.
-const chunkSize = 500;
-
 export function resultHistoryRepository({ db }: RepoContext): ResultHistoryRepository {
   return {
     async latest(projectId, testIds, q) {
       const out = new Map<string, PastResult[]>();
-      const ids = [...new Set(testIds)];
-      for (let i = 0; i < ids.length; i += chunkSize) {
-        const chunk = ids.slice(i, i + chunkSize);
+      for (const chunk of chunksOf([...new Set(testIds)])) {
         let inner = db
           .selectFrom('results')
           .select([

@@ -42,5 +42,18 @@ export function isUniqueViolation(e: unknown): boolean {
   );
 }
 
+/**
+ * Values per `in (…)` list: well under the bound-parameter limits of SQLite (32,766) and
+ * PostgreSQL (65,535), with room for the query's other parameters.
+ */
+const IN_LIST_CHUNK = 500;
+
+/** The list in slices of at most `size` items, one query each. */
+export function chunksOf<T>(items: readonly T[], size = IN_LIST_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** Escape LIKE wildcards so user text matches literally (used with `escape '\'`). */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -19,6 +19,7 @@ import {
   statusAction,
 } from './test-history.ts';
 import {
+  chunksOf,
   escapeLike,
   fromJson,
   isUniqueViolation,
@@ -54,6 +55,9 @@ export interface TestListQuery {
   offset: number;
 }
 
+/** What reports show of a test beside its results. */
+export type TestInfo = Pick<Test, 'id' | 'suite' | 'tags' | 'key'>;
+
 export interface TestCounts {
   draft: number;
   approved: number;
@@ -71,6 +75,12 @@ export interface TestRepository {
   ): Promise<{ test: Test; created: boolean }>;
   list(projectId: string, q: TestListQuery): Promise<{ items: Test[]; total: number }>;
   get(projectId: string, id: string): Promise<Test | undefined>;
+  /**
+   * Suite, tags and key of the project's tests among `ids`, in one query per 500 ids (a report
+   * of a 10,000-test run reads them in 20 queries, not 10,000). Unknown and deleted ids are left
+   * out; the order is the database's.
+   */
+  infoByIds(projectId: string, ids: readonly string[]): Promise<TestInfo[]>;
   /** Change fields; a document change clears the stale flag. Unchanged: no write, no version. */
   update(
     projectId: string,
@@ -184,7 +194,15 @@ function hasTag(eb: ExpressionBuilder<Database, 'tests'>, tag: string): Expressi
 /** Tests without a suite sort first on both engines (their NULL ordering differs). */
 const suiteOrder = sql<string>`coalesce(suite, '')`;
 
-export function testRepository({ db, now }: RepoContext): TestRepository {
+export function testRepository({ db, dialect, now }: RepoContext): TestRepository {
+  // SQLite has no statistics here (no ANALYZE), so for `project_id = ? and id in (…500 ids)` it
+  // picks the project index and walks all of the project's tests once per chunk. A unary plus
+  // keeps project_id out of the index choice and the ids are found by primary key: 12-21 ms
+  // instead of 60-86 ms for 10,000 ids in a 10,000-test project, and no longer growing with the
+  // project. PostgreSQL is fine as it is (and has no unary plus for text).
+  const projectIdByKey =
+    dialect === 'sqlite' ? sql<string>`+${sql.ref('project_id')}` : sql.ref<string>('project_id');
+
   const rowOf = (tx: Db, projectId: string, id: string) =>
     tx
       .selectFrom('tests')
@@ -326,6 +344,23 @@ export function testRepository({ db, now }: RepoContext): TestRepository {
     },
 
     get,
+
+    async infoByIds(projectId, ids) {
+      const out: TestInfo[] = [];
+      for (const chunk of chunksOf([...new Set(ids)])) {
+        const rows = await db
+          .selectFrom('tests')
+          .select(['id', 'suite', 'tags', 'key'])
+          .where(projectIdByKey, '=', projectId)
+          .where('id', 'in', chunk)
+          .where('deleted_at', 'is', null)
+          .execute();
+        for (const r of rows) {
+          out.push({ id: r.id, suite: r.suite, tags: fromJson(r.tags, 'tests.tags'), key: r.key });
+        }
+      }
+      return out;
+    },
 
     update(projectId, id, patch, opts = {}) {
       return change(projectId, (tx) => rowOf(tx, projectId, id), patchColumns(patch), opts);

@@ -1,10 +1,17 @@
 import { defaultRunOptions } from '../../src/domain/run-options.ts';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
 import { emptyCounts, type Run, type TestResult } from '../../src/domain/run.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
-import { dialects, doc, newProject, openTestStore } from '../fixtures/engine/test-stores.ts';
+import {
+  addTests,
+  dialects,
+  doc,
+  newProject,
+  openTestStore,
+} from '../fixtures/engine/test-stores.ts';
 import * as records from '../helpers/records.ts';
 import { useTestStore } from '../helpers/suite-store.ts';
 
@@ -168,6 +175,60 @@ describe.each(dialects)('store on %s', (dialect) => {
     expect(await store.tests.delete(q.id, a.id)).toBe(false);
     expect(await store.tests.delete(p.id, a.id)).toBe(true);
     expect(await store.tests.get(p.id, a.id)).toBeUndefined();
+  });
+
+  it('reads suite, tags and key of many tests at once, scoped by project', async () => {
+    const p = await newProject(store);
+    const q = await newProject(store);
+    const [a, b, c] = await addTests(store, p, ['A', 'B', 'C'], 'draft', {
+      suite: 'shop',
+      tags: ['smoke', 'cart'],
+    });
+    const keyed = await store.tests.create(p.id, doc('K', { key: 'shop.yaml#k' }), {
+      source: 'import',
+    });
+    const gone = await store.tests.create(p.id, doc('Gone'), { source: 'api' });
+    await store.tests.delete(p.id, gone.id);
+    const [foreign] = await addTests(store, q, ['Other project']);
+    // 1,197 ids (1,196 distinct): the known ones sit in the first, second and third chunk of 500,
+    // among unknown ones, with a repeat, another project's test and a deleted one.
+    const unknown = Array.from({ length: 1190 }, () => randomUUID());
+    const ids = [
+      a!.id,
+      ...unknown.slice(0, 498),
+      b!.id,
+      c!.id,
+      ...unknown.slice(498, 1000),
+      foreign!.id,
+      gone.id,
+      a!.id,
+      ...unknown.slice(1000),
+      keyed.id,
+    ];
+    expect(ids).toHaveLength(1197);
+
+    const infos = await store.tests.infoByIds(p.id, ids);
+    const byId = new Map(infos.map((t) => [t.id, t]));
+    expect(infos).toHaveLength(4);
+    expect(byId.get(a!.id)).toEqual({
+      id: a!.id,
+      suite: 'shop',
+      tags: ['smoke', 'cart'],
+      key: null,
+    });
+    expect(byId.get(b!.id)).toEqual({
+      id: b!.id,
+      suite: 'shop',
+      tags: ['smoke', 'cart'],
+      key: null,
+    });
+    expect(byId.get(c!.id)?.suite).toBe('shop');
+    expect(byId.get(keyed.id)).toEqual({ id: keyed.id, suite: null, tags: [], key: 'shop.yaml#k' });
+    expect(await store.tests.infoByIds(q.id, ids)).toEqual([
+      { id: foreign!.id, suite: null, tags: [], key: null },
+    ]);
+    expect(await store.tests.infoByIds(p.id, [])).toEqual([]);
+    expect(await store.tests.infoByIds(p.id, unknown)).toEqual([]);
   });
 
   it('upserts tests by key, keeping review status', async () => {
