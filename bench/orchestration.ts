@@ -9,14 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Engine } from '../src/engine/engine.ts';
 import type { TestExecutor } from '../src/engine/executor.ts';
 import { InProcessEventBus } from '../src/events/event-bus.ts';
 import { LocalQueue } from '../src/queue/local-queue.ts';
-import { openStore, type Store } from '../src/store/connect.ts';
 import { parseTestDocument } from '../src/domain/test-definition.ts';
+import { openBenchStore } from './lib/bench-store.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +23,6 @@ const arg = (name: string, dflt: string): string => {
 const sizes = arg('sizes', '100,1000,10000').split(',').map(Number);
 const dialects = arg('dialects', 'sqlite,postgres').split(',');
 const workers = Number(arg('workers', '4'));
-const PG_URL = process.env.GREENLIGHT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A test that "ran" in no time: the orchestration is all that is left to measure. */
 const instant: TestExecutor = async (job) => {
@@ -46,31 +43,6 @@ const instant: TestExecutor = async (job) => {
   };
 };
 
-interface Opened {
-  store: Store;
-  dispose(): Promise<void>;
-}
-
-async function open(dialect: string, dir: string): Promise<Opened> {
-  if (dialect === 'sqlite') {
-    const store = await openStore({ databaseUrl: `sqlite:${join(dir, 'bench.db')}` });
-    return { store, dispose: () => store.close() };
-  }
-  const schema = `glbench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const store = await openStore({ databaseUrl: PG_URL, schema });
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    },
-  };
-}
-
 interface Row {
   dialect: string;
   tests: number;
@@ -80,7 +52,7 @@ interface Row {
 
 async function measure(dialect: string, n: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-bench-orch-'));
-  const { store, dispose } = await open(dialect, dir);
+  const { store, dispose } = await openBenchStore(dialect, dir);
   const events = new InProcessEventBus();
   const queue = new LocalQueue(store, { pollIntervalMs: 50 });
   const engine = new Engine({ store, queue, events, executor: instant, dataDir: dir, workers });

@@ -7,48 +7,24 @@
 //   node bench/report-build.ts [--tests 10000] [--dialects sqlite,postgres] [--repeat 3] [--json]
 // PostgreSQL: GREENLIGHT_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test), one
 // throw-away schema.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Project } from '../src/domain/project.ts';
 import type { Run } from '../src/domain/run.ts';
 import { parseTestDocument } from '../src/domain/test-definition.ts';
 import { streamReport } from '../src/report/index.ts';
 import { findRun, loadReportInput, type ReportSource } from '../src/report/report-source.ts';
-import { openStore, type Store } from '../src/store/connect.ts';
+import type { Store } from '../src/store/connect.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
+import { openBenchStore } from './lib/bench-store.ts';
 
 captureStdout();
 const tests = Number(argOf('tests', '10000'));
 const dialects = argOf('dialects', 'sqlite,postgres').split(',');
 const repeat = Number(argOf('repeat', '3'));
-const PG_URL = process.env.GREENLIGHT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = 1000;
-
-async function open(
-  dialect: string,
-  dir: string,
-): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const store = await openStore({ databaseUrl: `sqlite:${join(dir, 'bench.db')}` });
-    return { store, dispose: () => store.close() };
-  }
-  const schema = `glbench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const store = await openStore({ databaseUrl: PG_URL, schema });
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    },
-  };
-}
 
 /** A project with `n` approved tests (suite, tags, key) and one finished run with a result each. */
 async function fill(store: Store, n: number): Promise<{ run: Run; project: Project }> {
@@ -189,7 +165,7 @@ interface Row {
 
 async function measure(dialect: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'gl-bench-report-'));
-  const { store, dispose } = await open(dialect, dir);
+  const { store, dispose } = await openBenchStore(dialect, dir);
   try {
     const t0 = performance.now();
     const found = await fill(store, tests);
