@@ -2,7 +2,8 @@
 // findChromium prefers) against full Chromium (the baseline), both launched with Greenlight's
 // flags. A "test" is what every run pays at least: a fresh context and page, a page load from a
 // local server and one click. CPU is the whole machine's (/proc/stat), since most of a browser's
-// work is in processes Node never waits for. Medians of --runs rounds of --tests tests each.
+// work is in processes Node never waits for; so run it on an otherwise quiet machine, or
+// everything else running is counted too. Medians of --runs rounds of --tests tests each.
 //   node bench/chromium-binary.ts [--runs 3] [--tests 10] [--json]
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
