@@ -1,5 +1,6 @@
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { defined } from '../domain/defined.ts';
 import { AppError } from '../domain/errors.ts';
 import { slugify } from '../domain/project.ts';
 import { parseTestFile } from '../domain/test-file.ts';
@@ -100,10 +101,16 @@ export async function storeParsedTests(
     for (const { file, tests } of parsed) {
       for (const doc of tests) {
         const key = doc.key ?? `${file.replace(/\\/g, '/')}#${slugify(doc.name)}`;
+        // No status in the file and none asked for: a new test is a draft, and one imported
+        // before keeps its status (re-importing unchanged files must not send approved tests
+        // back to draft, where a gated run would silently leave them out).
         const { created } = await tx.tests.upsertByKey(
           projectId,
           { ...doc, key },
-          { source: opts.source ?? 'import', status: doc.status ?? opts.defaultStatus ?? 'draft' },
+          {
+            source: opts.source ?? 'import',
+            ...defined({ status: doc.status ?? opts.defaultStatus }),
+          },
         );
         if (created) summary.created++;
         else summary.updated++;

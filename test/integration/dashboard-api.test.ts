@@ -205,6 +205,22 @@ describe('POST /projects/:id/tests/import', () => {
     );
     expect(byName.Pay).toMatchObject({ status: 'approved', suite: 'checkout', key: 'pay' });
     expect(byName.Cart.key).toBe('checkout/cart.yaml#cart');
+    expect(byName.Cart.status).toBe('approved');
+
+    // The same files again with no status asked for: approved tests stay approved (a reset to
+    // draft would drop them from gated runs); an explicit status still applies to all.
+    const third = await h.call('POST', `${path}/import`, { files });
+    expect(third.body).toEqual({ files: 2, created: 0, updated: 3 });
+    const statuses = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (await h.call('GET', `${path}?limit=10`)).body.items.map(
+          (t: { name: string; status: string }) => [t.name, t.status],
+        ),
+      );
+    expect(await statuses()).toEqual({ Cart: 'approved', Pay: 'approved', Home: 'approved' });
+    await h.call('POST', `${path}/import`, { files, status: 'draft' });
+    // The file's own `status: approved` still wins over the import's.
+    expect(await statuses()).toEqual({ Cart: 'draft', Pay: 'approved', Home: 'draft' });
 
     const bad = await h.call('POST', `${path}/import`, {
       files: [
