@@ -20,8 +20,10 @@ export const errorStatus = {
   idempotency_mismatch: 422,
   run_failed: 422,
   wait_timeout: 504,
-  // Artifacts (listed last: 410 has no generic code, video_unavailable is a 400 with a reason).
+  // Artifacts (listed last: 410 and 416 have no generic code, video_unavailable is a 400 with a
+  // reason).
   artifact_expired: 410,
+  range_not_satisfiable: 416,
   video_unavailable: 400,
   // Sign-in (after the generic codes: 403 stays `forbidden` by default).
   email_not_verified: 403,

@@ -1,13 +1,21 @@
 import type { Readable } from 'node:stream';
 import { AppError, notFound } from '../domain/errors.ts';
 import type { Run } from '../domain/run.ts';
-import { isSafeKey, type ArtifactStore } from '../store/artifacts/artifact-store.ts';
+import {
+  isSafeKey,
+  type ArtifactStore,
+  type ByteRange,
+  type PartOf,
+} from '../store/artifacts/artifact-store.ts';
 import type { Store } from '../store/connect.ts';
 
 /** One artifact file opened for streaming. */
 export interface ArtifactFile {
+  /** The whole file, or only `part` when one was asked for and picked. */
   stream: Readable;
+  /** Size of the whole file. */
   bytes: number;
+  part?: ByteRange | 'unsatisfiable';
   /** File name for a download. */
   name: string;
   /** Lower-case extension with its dot, e.g. `.png`. */
@@ -28,12 +36,14 @@ export function isSafeArtifactPath(path: string): boolean {
  * Open a file of a run's artifacts for reading: 404 unless the store holds it below
  * `artifacts/<runId>/` (the filesystem store also refuses symlinks leading out of the run's
  * folder); 410 when retention deleted the run's artifacts; 503 when the store cannot be reached.
+ * `partOf` picks the bytes to read once the size is known (an HTTP `Range`).
  */
 export async function openRunArtifact(
   store: Store,
   artifacts: ArtifactStore,
   run: Run,
   path: string,
+  partOf?: PartOf,
 ): Promise<ArtifactFile> {
   if (!isSafeArtifactPath(path)) throw notAnArtifact();
   const expiredAt = await store.artifactExpiry.expiredAt(run.id);
@@ -44,7 +54,7 @@ export async function openRunArtifact(
       { runId: run.id, expiredAt },
     );
   }
-  const found = await artifacts.get(`artifacts/${run.id}/${path}`).catch((err: unknown) => {
+  const found = await artifacts.get(`artifacts/${run.id}/${path}`, partOf).catch((err: unknown) => {
     throw new AppError(
       'unavailable',
       `the artifact store (${artifacts.location}) could not be read; try again later`,
@@ -57,6 +67,7 @@ export async function openRunArtifact(
   return {
     stream: found.stream,
     bytes: found.bytes,
+    ...(found.part ? { part: found.part } : {}),
     name,
     ext: dot > 0 ? name.slice(dot).toLowerCase() : '',
   };

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../../domain/errors.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
 import type { Run } from '../../domain/run.ts';
 import { openRunArtifact } from '../../engine/artifact-files.ts';
 import { artifactContentTypes } from '../../store/artifacts/artifact-store.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
+import { partOfRangeHeader } from '../byte-range.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam } from '../project-scope.ts';
 import { authorizedRun, scopedRun } from '../run-access.ts';
@@ -29,19 +30,26 @@ const description =
   "A file the run recorded (screenshot, trace, video, …), streamed. The result DTOs' " +
   '`artifacts.*Url` fields link here. Same access as the run: a trigger token of its project or ' +
   'a workspace user (viewer+). 404 for anything outside the run folder, 410 `artifact_expired` ' +
-  'once retention deleted the run’s artifacts.';
+  'once retention deleted the run’s artifacts. One byte range (`Range: bytes=0-1023`, `bytes=-500`, ' +
+  '`bytes=1024-`) answers 206 with that part, for seeking in a video or resuming a download; a ' +
+  'range past the end answers 416 `range_not_satisfiable`; several ranges, a malformed one or an ' +
+  '`If-Range` get the whole file.';
+
+const fileContent = Object.fromEntries(
+  [...new Set([...Object.values(contentTypes), 'application/octet-stream'])].map((t) => [
+    t.split(';')[0],
+    { schema: z.string() },
+  ]),
+);
 
 const responses = {
-  200: {
-    description: 'The file',
-    content: Object.fromEntries(
-      [...new Set([...Object.values(contentTypes), 'application/octet-stream'])].map((t) => [
-        t.split(';')[0],
-        { schema: z.string() },
-      ]),
-    ),
+  200: { description: 'The file', content: fileContent },
+  206: {
+    description:
+      'The one byte range asked for, named by `Content-Range: bytes <first>-<last>/<size>`',
+    content: fileContent,
   },
-  ...errorResponses(401, 403, 404, 410, 503),
+  ...errorResponses(401, 403, 404, 410, 416, 503),
 };
 
 type Query = z.output<typeof query>;
@@ -65,19 +73,38 @@ async function hideOtherProjects(
 
 async function sendArtifact(
   deps: ApiDeps,
+  req: FastifyRequest,
   reply: FastifyReply,
   run: Run,
   path: string,
   q: Query,
 ): Promise<FastifyReply> {
-  const file = await openRunArtifact(deps.store, deps.engine.artifactStore, run, path);
-  reply.header('content-length', file.bytes);
+  const partOf = partOfRangeHeader(req.headers);
+  const file = await openRunArtifact(deps.store, deps.engine.artifactStore, run, path, partOf);
+  reply.header('accept-ranges', 'bytes');
   reply.header('x-content-type-options', 'nosniff');
   // Nothing served here is a page: never let a file run script in the API's origin.
   reply.header('content-security-policy', "default-src 'none'; sandbox");
   reply.header('cache-control', 'private, max-age=300');
   if (q.download === 'true' || q.download === '1') {
     reply.header('content-disposition', `attachment; filename="${file.name}"`);
+  }
+  if (file.part === 'unsatisfiable') {
+    // The error handler keeps the headers set so far: the client learns the size from this one.
+    reply.header('content-range', `bytes */${file.bytes}`);
+    throw new AppError(
+      'range_not_satisfiable',
+      `the range asked for lies outside the file's ${file.bytes} bytes`,
+      { range: req.headers.range, bytes: file.bytes },
+    );
+  }
+  if (file.part) {
+    const { start, end } = file.part;
+    reply.code(206);
+    reply.header('content-range', `bytes ${start}-${end}/${file.bytes}`);
+    reply.header('content-length', end - start + 1);
+  } else {
+    reply.header('content-length', file.bytes);
   }
   return reply.type(contentTypes[file.ext] ?? 'application/octet-stream').send(file.stream);
 }
@@ -100,7 +127,7 @@ export const artifactRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (req, reply) => {
       await hideOtherProjects(req, deps, { runId: req.params.runId });
       const { run } = await authorizedRun(req, deps.store, req.params.runId, 'read');
-      return sendArtifact(deps, reply, run, req.params['*'], req.query);
+      return sendArtifact(deps, req, reply, run, req.params['*'], req.query);
     },
   );
 };
@@ -127,7 +154,7 @@ export const projectArtifactRoutes: FastifyPluginAsyncZod<RouteOptions> = async 
     },
     async (req, reply) => {
       const { run } = await scopedRun(req, deps.store, req.params.runId);
-      return sendArtifact(deps, reply, run, req.params['*'], req.query);
+      return sendArtifact(deps, req, reply, run, req.params['*'], req.query);
     },
   );
 };

@@ -27,8 +27,11 @@ export interface ArtifactStore {
   putBuffer(key: string, bytes: Buffer, contentType?: string): Promise<void>;
   putFile(key: string, path: string, contentType?: string): Promise<void>;
   putStream(key: string, body: Readable, contentType?: string): Promise<void>;
-  /** The object as a stream with its size; null when there is none under that key. */
-  get(key: string): Promise<ArtifactObject | null>;
+  /**
+   * The object as a stream with its size; null when there is none under that key. With
+   * `partOf`, only the part it picks once the size is known is read (an HTTP `Range`).
+   */
+  get(key: string, partOf?: PartOf): Promise<ArtifactObject | null>;
   /** The whole object in memory, for small ones only: null when absent or over `maxBytes`. */
   read(key: string, maxBytes?: number): Promise<Buffer | null>;
   /** Every object whose key starts with `prefix`. */
@@ -45,9 +48,26 @@ export interface ArtifactStore {
 }
 
 export interface ArtifactObject {
+  /** The whole object, or only `part` when one was picked (empty when it is unsatisfiable). */
   stream: Readable;
+  /** Size of the whole object, also when only a part is read. */
   bytes: number;
+  part?: ByteRange | 'unsatisfiable';
 }
+
+/** Bytes `start` to `end` of an object, both included (as HTTP's Content-Range counts them). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Which part of an object of `size` bytes to read: a range, `'unsatisfiable'` (nothing is
+ * read), or undefined for all of it. A callback rather than a range because a range can be
+ * relative to the size (`bytes=-500`, `bytes=10-`) and only the store learns the size, from
+ * the file it opened or the object's HEAD, so the part is checked against what is then read.
+ */
+export type PartOf = (size: number) => ByteRange | 'unsatisfiable' | undefined;
 
 /** An object's bytes in memory, or null when it is absent or larger than `maxBytes`. */
 export async function readWhole(

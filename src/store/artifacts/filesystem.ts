@@ -1,7 +1,7 @@
 import { constants, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   assertSafeKey,
@@ -10,6 +10,7 @@ import {
   type ArtifactEntry,
   type ArtifactObject,
   type ArtifactStore,
+  type PartOf,
   type PublishFailure,
 } from './artifact-store.ts';
 
@@ -64,7 +65,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
    * A regular file inside its top folder (`artifacts/<runId>`, `baselines/<projectId>`) once
    * symlinks are resolved, opened before its size is read, so what is sent is what was checked.
    */
-  async get(key: string): Promise<ArtifactObject | null> {
+  async get(key: string, partOf?: PartOf): Promise<ArtifactObject | null> {
     if (!isSafeKey(key)) return null;
     const segments = key.split('/');
     if (segments.length < 3) return null;
@@ -84,8 +85,18 @@ export class FilesystemArtifactStore implements ArtifactStore {
       await handle.close();
       return null;
     }
+    const part = partOf?.(st.size);
+    if (part === 'unsatisfiable') {
+      await handle.close();
+      return { stream: Readable.from([]), bytes: st.size, part };
+    }
     // Closes the handle when the stream ends or the reader goes away.
-    return { stream: handle.createReadStream(), bytes: st.size };
+    if (!part) return { stream: handle.createReadStream(), bytes: st.size };
+    return {
+      stream: handle.createReadStream({ start: part.start, end: part.end }),
+      bytes: st.size,
+      part,
+    };
   }
 
   async read(key: string, maxBytes = Infinity): Promise<Buffer | null> {

@@ -8,6 +8,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -19,6 +20,8 @@ import {
   type ArtifactEntry,
   type ArtifactObject,
   type ArtifactStore,
+  type ByteRange,
+  type PartOf,
   type PublishFailure,
 } from './artifact-store.ts';
 import { filesBelow } from './filesystem.ts';
@@ -132,13 +135,34 @@ export class S3ArtifactStore implements ArtifactStore {
     await upload.done();
   }
 
-  async get(key: string): Promise<ArtifactObject | null> {
+  /**
+   * With `partOf`, a HEAD first for the size (one more round trip, only for a ranged read),
+   * then a ranged GET. Objects are written once under their key, so the size cannot change
+   * between the two.
+   */
+  async get(key: string, partOf?: PartOf): Promise<ArtifactObject | null> {
     try {
+      const Key = this.#objectKey(key);
+      let part: ByteRange | undefined;
+      let size = 0;
+      if (partOf) {
+        const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }));
+        size = head.ContentLength ?? 0;
+        const picked = partOf(size);
+        if (picked === 'unsatisfiable')
+          return { stream: Readable.from([]), bytes: size, part: picked };
+        part = picked;
+      }
       const out = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(key) }),
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key,
+          ...(part ? { Range: `bytes=${part.start}-${part.end}` } : {}),
+        }),
       );
       if (!(out.Body instanceof Readable)) throw new Error('the S3 client returned no stream');
-      return { stream: out.Body, bytes: out.ContentLength ?? 0 };
+      if (!part) return { stream: out.Body, bytes: out.ContentLength ?? 0 };
+      return { stream: out.Body, bytes: size, part };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw new Error(`artifact store ${this.location} failed: ${describeError(err)}`, {
