@@ -167,7 +167,15 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
       ...opts.app,
       ...extra,
     });
-    stops.push(() => app.close());
+    stops.push(async () => {
+      // Open streams end on their own first (tests check that); after 2 s, as `serve` does after
+      // its drain, connections still busy are cut: a client that left a response unread keeps
+      // its connection busy and app.close() alone waits for it (one such test hung 60 s).
+      const closed = app.close();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      app.server.closeAllConnections();
+      await closed;
+    });
     const url = await startServer(app, config);
     return {
       url,

@@ -84,6 +84,8 @@ describe('serving the dashboard', () => {
       200,
       'application/javascript; charset=utf-8',
     ]);
+    // Read to the end: an unread body keeps its connection busy, and closing the app waits for it.
+    expect((await worker.text()).length).toBeGreaterThan(0);
   });
 });
 
