@@ -11,7 +11,7 @@ import type {
 import type { HealedLocator } from '../domain/locator-memory.ts';
 import type { VisualCheck } from '../domain/visual.ts';
 import type { ResultsTable } from './database.ts';
-import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
+import { chunksOf, fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
 
 /** Result counts of a run by status (the run's total comes from its plan). */
 export interface ResultTally {
@@ -240,16 +240,19 @@ export function resultRepository({ db, dialect, now }: RepoContext): ResultRepos
 
     async meanDurations(projectId, testIds) {
       const out = new Map<string, number>();
-      if (testIds.length === 0) return out;
-      const rows = await db
-        .selectFrom('results')
-        .select(['test_id', (eb) => eb.fn.avg<number>('duration_ms').as('ms')])
-        .where('project_id', '=', projectId)
-        .where('test_id', 'in', testIds)
-        .where('status', 'in', ['passed', 'failed', 'flaky'])
-        .groupBy('test_id')
-        .execute();
-      for (const r of rows) out.set(r.test_id, toNumber(r.ms));
+      // In chunks of test ids (each test's results stay in one chunk, so its mean is whole): a
+      // large run's id list can pass SQLite's limit of bound parameters.
+      for (const chunk of chunksOf([...new Set(testIds)])) {
+        const rows = await db
+          .selectFrom('results')
+          .select(['test_id', (eb) => eb.fn.avg<number>('duration_ms').as('ms')])
+          .where('project_id', '=', projectId)
+          .where('test_id', 'in', chunk)
+          .where('status', 'in', ['passed', 'failed', 'flaky'])
+          .groupBy('test_id')
+          .execute();
+        for (const r of rows) out.set(r.test_id, toNumber(r.ms));
+      }
       return out;
     },
   };

@@ -413,15 +413,18 @@ export function testRepository({ db, dialect, now }: RepoContext): TestRepositor
     },
 
     async missingIds(projectId, ids) {
-      if (ids.length === 0) return [];
-      const found = await db
-        .selectFrom('tests')
-        .select('id')
-        .where('project_id', '=', projectId)
-        .where('id', 'in', ids)
-        .where('deleted_at', 'is', null)
-        .execute();
-      const known = new Set(found.map((r) => r.id));
+      const known = new Set<string>();
+      // In chunks: a run's id list can pass SQLite's limit of bound parameters.
+      for (const chunk of chunksOf([...new Set(ids)])) {
+        const found = await db
+          .selectFrom('tests')
+          .select('id')
+          .where('project_id', '=', projectId)
+          .where('id', 'in', chunk)
+          .where('deleted_at', 'is', null)
+          .execute();
+        for (const r of found) known.add(r.id);
+      }
       return ids.filter((id) => !known.has(id));
     },
 

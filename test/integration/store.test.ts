@@ -231,6 +231,16 @@ describe.each(dialects)('store on %s', (dialect) => {
     expect(await store.tests.infoByIds(p.id, unknown)).toEqual([]);
   });
 
+  it('answers for more ids than SQLite binds in one statement (missing ids, mean durations)', async () => {
+    const p = await newProject(store);
+    const [known] = await addTests(store, p, ['Known']);
+    // SQLite binds at most 32,766 parameters per statement; a run may list more tests.
+    const unknown = Array.from({ length: 40_000 }, () => randomUUID());
+    const ids = [...unknown.slice(0, 20_000), known!.id, ...unknown.slice(20_000)];
+    expect(await store.tests.missingIds(p.id, ids)).toEqual(unknown);
+    expect((await store.results.meanDurations(p.id, ids)).size).toBe(0);
+  });
+
   it('upserts tests by key, keeping review status', async () => {
     const p = await newProject(store);
     const first = await store.tests.upsertByKey(
