@@ -5,7 +5,7 @@
 //   node bench/idle-rss.ts [--runs 3] [--entry ts|built] [--node-flags "..."] [--json]
 import { spawn } from 'node:child_process';
 import { argOf, captureStdout, emitResult, median } from './lib/result.ts';
-import { rssOf } from './lib/proc-tree.ts';
+import { settledRss } from './lib/proc-tree.ts';
 import { startServerProcess, type Entry } from './lib/server-process.ts';
 
 captureStdout();
@@ -13,15 +13,6 @@ const runs = Number(argOf('runs', '3'));
 const entry = argOf('entry', 'ts') as Entry;
 const nodeFlags = argOf('node-flags', '').split(' ').filter(Boolean);
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
-
-async function settledRss(pid: number): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    xs.push(rssOf(pid));
-  }
-  return median(xs);
-}
 
 /** RSS of a bare Node process with the same flags: what Greenlight adds is measured against it. */
 async function bareNodeRss(): Promise<number> {

@@ -19,7 +19,7 @@ import { openStore } from '../src/store/connect.ts';
 import { storeOptions } from '../src/store/secret-key.ts';
 import { growSuite } from './lib/grow-suite.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
-import { rssOf, stackPss } from './lib/proc-tree.ts';
+import { rssOf, settledRss, stackPss } from './lib/proc-tree.ts';
 import { startServerProcess, type Entry } from './lib/server-process.ts';
 
 captureStdout();
@@ -74,16 +74,6 @@ interface SizeRow {
 }
 const rowsBySize: SizeRow[] = [];
 const idleOf = { rss: 0, pss: 0, afterApi: 0 };
-
-/** The median of a few RSS samples a quarter second apart. */
-async function settledRss(pid: number): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    xs.push(rssOf(pid));
-  }
-  return median(xs);
-}
 
 const server = await startServerProcess({ entry, nodeFlags });
 const { base, dir, env } = server;

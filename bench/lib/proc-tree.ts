@@ -1,4 +1,5 @@
 // What a process and everything it started cost, read from /proc (Linux): memory (RSS, and PSS,
+import { median } from './result.ts';
 // which splits shared pages among the processes that share them, so a browser's many processes
 // are not counted many times) and CPU time. Benchmarks measure whole stacks with it: a server
 // with its browsers, a test runner with its workers and browsers.
@@ -96,4 +97,14 @@ export function samplePeakPss(rootPid: () => number | undefined, everyMs = 200):
     sample();
     return peak;
   };
+}
+
+/** The median of 8 RSS samples a quarter second apart: a process's RSS once it has settled. */
+export async function settledRss(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    xs.push(rssOf(pid));
+  }
+  return median(xs);
 }
