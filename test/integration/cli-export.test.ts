@@ -15,7 +15,6 @@ import js from '@eslint/js';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../src/browser/find-chromium.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/demo-server.ts';
 import { repoRoot, runCli } from '../helpers/cli.ts';
 
@@ -63,8 +62,6 @@ async function playwrightTest(
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
         BASE_URL: site.url,
-        // The browser Greenlight itself would use (the headless shell when installed: faster).
-        GREENLIGHT_CHROMIUM_PATH: findChromium(),
         CI: '1',
         ...env,
       },
