@@ -1,22 +1,36 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { TestValidationError } from '../domain/test-definition.ts';
-import { registerArtifacts } from './commands/artifacts.ts';
-import { registerCi } from './commands/ci.ts';
-import { registerCrawl } from './commands/crawl.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerExport } from './commands/export.ts';
-import { registerImport } from './commands/import.ts';
-import { registerRun } from './commands/run.ts';
-import { registerPlan } from './commands/plan.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerProjects } from './commands/projects.ts';
-import { registerSchedule } from './commands/schedule.ts';
-import { registerScan } from './commands/scan.ts';
-import { registerTests } from './commands/tests.ts';
-import { registerToken } from './commands/token.ts';
-import { registerUser } from './commands/user.ts';
-import { registerWorker } from './commands/worker.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: `serve` should not hold the crawl,
+ * export and scan code (and their libraries) in memory for as long as it lives, and every short
+ * CLI call starts faster. Help and unknown names load them all, in this order (the help's order).
+ */
+const commands: Record<string, () => Promise<Register>> = {
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+  worker: async () => (await import('./commands/worker.ts')).registerWorker,
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
+  run: async () => (await import('./commands/run.ts')).registerRun,
+  plan: async () => (await import('./commands/plan.ts')).registerPlan,
+  import: async () => (await import('./commands/import.ts')).registerImport,
+  export: async () => (await import('./commands/export.ts')).registerExport,
+  tests: async () => (await import('./commands/tests.ts')).registerTests,
+  // One module registers both `projects` and `project create`.
+  projects: async () => (await import('./commands/projects.ts')).registerProjects,
+  schedule: async () => (await import('./commands/schedule.ts')).registerSchedule,
+  user: async () => (await import('./commands/user.ts')).registerUser,
+  token: async () => (await import('./commands/token.ts')).registerToken,
+  ci: async () => (await import('./commands/ci.ts')).registerCi,
+  crawl: async () => (await import('./commands/crawl.ts')).registerCrawl,
+  artifacts: async () => (await import('./commands/artifacts.ts')).registerArtifacts,
+  scan: async () => (await import('./commands/scan.ts')).registerScan,
+};
+const named = process.argv[2] === 'project' ? 'projects' : process.argv[2];
+const load = named !== undefined && Object.hasOwn(commands, named) ? commands[named] : undefined;
+const registers = await Promise.all(load ? [load()] : Object.values(commands).map((l) => l()));
 
 const program = new Command()
   .name('greenlight')
@@ -26,23 +40,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride();
-
-registerServe(program);
-registerWorker(program);
-registerDemo(program);
-registerRun(program);
-registerPlan(program);
-registerImport(program);
-registerExport(program);
-registerTests(program);
-registerProjects(program);
-registerSchedule(program);
-registerUser(program);
-registerToken(program);
-registerCi(program);
-registerCrawl(program);
-registerArtifacts(program);
-registerScan(program);
+for (const register of registers) register(program);
 
 try {
   await program.parseAsync(process.argv);
