@@ -8,7 +8,6 @@ import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Project } from '../domain/project.ts';
 import type { ScanOutcome } from '../domain/scan.ts';
-import { readArchive } from '../scan/archive.ts';
 import { parsePackYaml } from '../scan/pack-yaml.ts';
 import type { PackDef } from '../scan/rule-schema.ts';
 import {
@@ -18,7 +17,7 @@ import {
   type ResolvedScanConfig,
   type ScanConfig,
 } from '../scan/scan-config.ts';
-import { runScan, type ScanProgress, type ScanReport } from '../scan/scanner.ts';
+import type { ScanProgress, ScanReport } from '../scan/scanner.ts';
 import type { Store } from '../store/connect.ts';
 import type { ScanRecord } from '../store/scans.ts';
 import { runScanOutcome } from './run-scan-outcome.ts';
@@ -262,6 +261,12 @@ export class ScanService {
       const settings = await this.#d.store.scanSettings.suppressions(project.id);
       const { config, packs, governance } = await this.projectSettings(project.id);
       const root = spec.repoPath !== undefined ? await this.#allowedRoot(spec.repoPath) : undefined;
+      // The scanner and its libraries (file walking, ignore rules, archives) load on the first
+      // scan, not with every server.
+      const [{ runScan }, { readArchive }] = await Promise.all([
+        import('../scan/scanner.ts'),
+        import('../scan/archive.ts'),
+      ]);
       const files = spec.archive ? await readArchive(spec.archive) : spec.files;
       const now = this.#d.clock();
       const storedBase =

@@ -1,17 +1,11 @@
-import { createHash } from 'node:crypto';
-import { Octokit } from '@octokit/core';
-import { paginateRest } from '@octokit/plugin-paginate-rest';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import { RequestError } from '@octokit/request-error';
 import {
-  FORGE_USER_AGENT,
   forgeConnection,
   causeOf,
   refused,
   unreachable,
   type ForgeClientOptions,
 } from './forge-http.ts';
+import type { GitHubOctokit } from './github-octokit.ts';
 
 // The few GitHub REST calls PR feedback needs (API version 2022-11-28): commit statuses, one
 // sticky issue comment on the pull request, and a check run. Octokit brings the route types,
@@ -39,9 +33,6 @@ const MAX_RATE_WAIT_S = 60;
 /** GitHub refuses comment bodies over 65536 characters. */
 const MAX_COMMENT_CHARS = 65_536;
 
-const GitHubOctokit = Octokit.plugin(paginateRest, retry, throttling);
-type GitHubOctokit = InstanceType<typeof GitHubOctokit>;
-
 const namePart = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /**
@@ -64,34 +55,22 @@ export function parseRepository(text: string): RepoRef | null {
 
 /** A GitHub REST client bound to one token; every failure throws ForgeApiError. */
 export class GitHubClient {
-  readonly #o: GitHubOctokit;
+  readonly #options: GitHubClientOptions;
+  #client: Promise<GitHubOctokit> | undefined;
 
   constructor(o: GitHubClientOptions) {
-    const c = forgeConnection(o);
-    const unit = o.retryUnitMs ?? 1_000;
-    // Wait out a rate limit once, when it resets within a minute; else the call fails and is noted.
-    const waitOnce = (after: number, _opts: unknown, _o: unknown, retries: number): boolean =>
-      retries === 0 && after <= MAX_RATE_WAIT_S;
-    this.#o = new GitHubOctokit({
-      baseUrl: c.base,
-      userAgent: FORGE_USER_AGENT,
-      request: { fetch: c.fetch },
-      retry: { retryAfterBaseValue: unit },
-      throttle: {
-        // Pacing is per token (GitHub counts writes per user); the key is a hash, not the token.
-        id: createHash('sha256').update(c.token).digest('hex').slice(0, 16),
-        retryAfterBaseValue: unit,
-        onRateLimit: waitOnce,
-        onSecondaryRateLimit: waitOnce,
-      },
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
-    // GitHub's documented headers on every request, pages and retries included.
-    this.#o.hook.before('request', (req) => {
-      req.headers.authorization = `Bearer ${c.token}`;
-      req.headers.accept = 'application/vnd.github+json';
-      req.headers['x-github-api-version'] = '2022-11-28';
-    });
+    this.#options = o;
+  }
+
+  /** Octokit and its plugins load with the first call: most servers never post to GitHub. */
+  get #o(): Promise<GitHubOctokit> {
+    this.#client ??= import('./github-octokit.ts').then((m) =>
+      m.createGitHubOctokit(forgeConnection(this.#options), {
+        retryUnitMs: this.#options.retryUnitMs ?? 1_000,
+        maxRateWaitS: MAX_RATE_WAIT_S,
+      }),
+    );
+    return this.#client;
   }
 
   /** POST /repos/{owner}/{repo}/statuses/{sha}. */
@@ -100,8 +79,8 @@ export class GitHubClient {
     sha: string,
     s: { state: GitHubStatusState; targetUrl: string | null; description: string; context: string },
   ): Promise<void> {
-    await call(() =>
-      this.#o.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+    await call(async () =>
+      (await this.#o).request('POST /repos/{owner}/{repo}/statuses/{sha}', {
         ...r,
         sha,
         state: s.state,
@@ -126,8 +105,8 @@ export class GitHubClient {
     const text = withMarker(marker, body);
     const existing = await call(() => this.#findComment(r, prNumber, marker));
     if (existing !== null) {
-      await call(() =>
-        this.#o.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+      await call(async () =>
+        (await this.#o).request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           ...r,
           comment_id: existing,
           body: text,
@@ -135,8 +114,8 @@ export class GitHubClient {
       );
       return { id: existing, action: 'updated' };
     }
-    const res = await call(() =>
-      this.#o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    const res = await call(async () =>
+      (await this.#o).request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         ...r,
         issue_number: prNumber,
         body: text,
@@ -158,8 +137,8 @@ export class GitHubClient {
       completedAt: string;
     },
   ): Promise<void> {
-    await call(() =>
-      this.#o.request('POST /repos/{owner}/{repo}/check-runs', {
+    await call(async () =>
+      (await this.#o).request('POST /repos/{owner}/{repo}/check-runs', {
         ...r,
         name: c.name,
         head_sha: c.headSha,
@@ -174,7 +153,7 @@ export class GitHubClient {
 
   /** Walk the PR's comments page by page (Link rel="next") for our marker. */
   async #findComment(r: RepoRef, prNumber: number, marker: string): Promise<number | null> {
-    const pages = this.#o.paginate.iterator(
+    const pages = (await this.#o).paginate.iterator(
       'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
       { ...r, issue_number: prNumber, per_page: PER_PAGE },
     );
@@ -193,6 +172,7 @@ async function call<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (e) {
+    const { RequestError } = await import('@octokit/request-error');
     if (!(e instanceof RequestError)) throw unreachable('GitHub', 'a request', causeOf(e));
     const where = `${e.request.method} ${new URL(e.request.url).pathname}`;
     if (e.response === undefined) throw unreachable('GitHub', where, e.message);
