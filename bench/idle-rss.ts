@@ -1,8 +1,11 @@
-// Benchmark: a `greenlight serve` with the demo (SQLite), idle right after start-up, RSS only.
-// Starts the server `--runs` times (3 by default) and prints the median of each start's settled
-// RSS (8 samples 250 ms apart), so one change's effect on idle memory is cheap to compare; the
-// baseline is bare Node's RSS measured by the same script (a ratio, not a timed assertion).
-//   node bench/idle-rss.ts [--runs 3] [--entry ts|built] [--node-flags "..."] [--json]
+// Benchmark: a `greenlight serve` with the demo (SQLite), idle after start-up, RSS only.
+// Starts the server `--runs` times (3 by default), lets it sit `--settle` seconds with nothing to
+// do (12 by default: long enough for two of the idle-compaction looks, one every 5 s), and
+// prints the median of each start's settled RSS (8 samples 250 ms apart), so one change's effect
+// on idle memory is cheap to compare; the baseline is bare Node's RSS measured by the same
+// script (a ratio, not a timed assertion). `--idle-compaction off` measures without it.
+//   node bench/idle-rss.ts [--runs 3] [--settle 12] [--idle-compaction on|off]
+//                          [--entry ts|built] [--node-flags "..."] [--json]
 import { spawn } from 'node:child_process';
 import { argOf, captureStdout, emitResult, median } from './lib/result.ts';
 import { settledRss } from './lib/proc-tree.ts';
@@ -12,6 +15,9 @@ captureStdout();
 const runs = Number(argOf('runs', '3'));
 const entry = argOf('entry', 'ts') as Entry;
 const nodeFlags = argOf('node-flags', '').split(' ').filter(Boolean);
+const settleS = Number(argOf('settle', '12'));
+const compaction = argOf('idle-compaction', 'on');
+process.env.GREENLIGHT_IDLE_COMPACTION = compaction;
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
 
 /** RSS of a bare Node process with the same flags: what Greenlight adds is measured against it. */
@@ -31,7 +37,7 @@ const samples: number[] = [];
 for (let i = 0; i < runs; i++) {
   const server = await startServerProcess({ entry, nodeFlags });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, settleS * 1000));
     samples.push(await settledRss(server.pid));
   } finally {
     await server.stop();
@@ -46,10 +52,10 @@ console.log(
 const flags = nodeFlags.length ? ` --node-flags "${nodeFlags.join(' ')}"` : '';
 emitResult({
   bench: 'idle-rss',
-  command: `node bench/idle-rss.ts --runs ${runs} --entry ${entry}${flags}`,
+  command: `node bench/idle-rss.ts --runs ${runs} --settle ${settleS} --idle-compaction ${compaction} --entry ${entry}${flags}`,
   measures: [
     {
-      name: `idle server RSS (${entry}${flags})`,
+      name: `idle server RSS (${entry}${flags}, idle compaction ${compaction})`,
       value: Number(mb(idle)),
       unit: 'MB',
       baseline: Number(mb(bare)),

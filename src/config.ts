@@ -33,6 +33,8 @@ export interface Config {
    * site it started or verified (its own data folder's), nothing else. Set at start, not from env.
    */
   trustedOrigins: string[];
+  /** `off`: a quiet `serve`/`worker` no longer hands its idle heap back to the OS (GREENLIGHT_IDLE_COMPACTION). */
+  idleCompaction: 'on' | 'off';
   /** `off` disables every rate limit, for local testing (GREENLIGHT_RATE_LIMIT). */
   rateLimit: 'on' | 'off';
   /** Per-tier limits overriding the defaults (GREENLIGHT_RATE_LIMIT_<TIER>=<max>/<window>). */
@@ -153,6 +155,7 @@ const envSchema = z.object({
     .optional(),
   GREENLIGHT_ALLOW_PRIVATE_URLS: commaList.optional(),
   GREENLIGHT_RATE_LIMIT: z.enum(['on', 'off']).optional(),
+  GREENLIGHT_IDLE_COMPACTION: z.enum(['on', 'off']).optional(),
   GREENLIGHT_TRUSTED_PROXIES: commaList.optional(),
   GREENLIGHT_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
   GREENLIGHT_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(300).optional(),
@@ -233,6 +236,7 @@ export function loadConfig(
     allowPrivateUrls: overrides.allowPrivateUrls ?? e.GREENLIGHT_ALLOW_PRIVATE_URLS ?? [],
     trustedOrigins: overrides.trustedOrigins ?? [],
     rateLimit: overrides.rateLimit ?? e.GREENLIGHT_RATE_LIMIT ?? 'on',
+    idleCompaction: overrides.idleCompaction ?? e.GREENLIGHT_IDLE_COMPACTION ?? 'on',
     rateLimits: overrides.rateLimits ?? rateLimitsFrom(e as Record<string, unknown>),
     trustedProxies: overrides.trustedProxies ?? e.GREENLIGHT_TRUSTED_PROXIES ?? [],
     waitTimeoutMs: overrides.waitTimeoutMs ?? e.GREENLIGHT_WAIT_TIMEOUT_MS ?? 600_000,

@@ -19,6 +19,7 @@ import {
   trustDemoSite,
   type DemoSiteHandle,
 } from '../demo-project.ts';
+import { startIdleCompaction } from '../idle-compaction.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { defined } from '../../domain/defined.ts';
@@ -168,6 +169,7 @@ export function registerServe(program: Command): void {
       const starting = startServer(config, { demo: o.demo });
       closeOnSignals(async () => (await starting).close(), { graceMs: config.stopGraceMs });
       const server = await starting;
+      if (config.idleCompaction === 'on') startIdleCompaction({ logger: server.rt.logger });
       process.stdout.write(
         `Greenlight listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/api/v1, docs ${server.url}/docs)\n`,
       );

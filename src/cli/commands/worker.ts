@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { startIdleCompaction } from '../idle-compaction.ts';
 import { openRuntime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { parseWorkers } from './run.ts';
@@ -30,7 +31,8 @@ export function registerWorker(program: Command): void {
       const starting = openRuntime(config, { kind: 'worker' });
       // Handlers first: a signal during start-up (or right after the line below) drains too.
       closeOnSignals(async () => (await starting).close(), { graceMs: config.stopGraceMs });
-      await starting;
+      const rt = await starting;
+      if (config.idleCompaction === 'on') startIdleCompaction({ logger: rt.logger });
       process.stdout.write(
         `Greenlight worker taking jobs from ${databaseKind(config.databaseUrl)}, ` +
           `${config.workers} at once (pid ${process.pid})\n`,
