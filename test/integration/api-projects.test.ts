@@ -49,6 +49,16 @@ describe('system routes', () => {
       expect(paths).toContain(p);
     }
     expect(paths.some((p) => p.startsWith('/docs'))).toBe(false);
+    // One run event protocol, documented once for both of its mounts.
+    const byId = res.body.paths['/api/v1/runs/{runId}/events'].get;
+    const scoped = res.body.paths['/api/v1/projects/{id}/runs/{runId}/events'].get;
+    expect(scoped.description).toBe(byId.description);
+    expect(scoped.description).toMatch(/`snapshot`.*`log`.*`result`.*`done`.*Last-Event-ID/s);
+    expect(scoped.description).not.toMatch(/run\.state|test\.finished/);
+    for (const op of [byId, scoped]) {
+      expect(op.parameters.map((q: { name: string }) => q.name)).toContain('lastEventId');
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '204']));
+    }
     const create = res.body.paths['/api/v1/projects'].post;
     expect(create.requestBody.content['application/json'].schema).toBeDefined();
     const docs = await fetch(`${h.url}/docs`);

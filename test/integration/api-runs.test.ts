@@ -144,21 +144,37 @@ describe('runs', () => {
 });
 
 describe('run events (SSE)', () => {
-  it('streams state, heartbeats, test events and run.finished, then ends', async () => {
+  const named = (m: SseMessage | null): m is SseMessage & { event: string } => !!m?.event;
+
+  it('streams the seed protocol (snapshot, heartbeats, log, result, done) from the same log as /runs/:runId/events', async () => {
     await addApproved(A, 'gate one', ['gated']);
     await addApproved(A, 'gate two', ['gated']);
-    const created = await h.call('POST', `${A}/runs`, { tags: ['gated'] });
-    const res = await fetch(`${h.url}${A}/runs/${created.body.id}/events`, authOf(h));
+    // One worker: the second test starts after the gate opens, so its start is surely streamed.
+    const created = await h.call('POST', `${A}/runs`, { tags: ['gated'], parallelWorkers: 1 });
+    const runId = created.body.id as string;
+    const res = await fetch(`${h.url}${A}/runs/${runId}/events`, authOf(h));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const sse = sseReader(res);
+    const byId = sseReader(await fetch(`${h.url}/api/v1/runs/${runId}/events`, authOf(h)), {
+      skip: (m) => m.comment !== undefined,
+    });
 
     const first = await sse.next();
-    expect(first?.event).toBe('run.state');
-    expect(first?.data).toMatchObject({ run: { id: created.body.id, total: 2 }, results: [] });
+    expect(first).toMatchObject({
+      event: 'snapshot',
+      data: {
+        runId,
+        status: 'running',
+        run: { id: runId, total: 2 },
+        results: [],
+        resultsTotal: 0,
+      },
+    });
+    expect(first?.data?.run).not.toHaveProperty('testIds'); // the plan is read once, not streamed
 
     // Wait for a heartbeat (100 ms here) before letting the tests finish.
-    const seen: SseMessage[] = [];
+    const seen: SseMessage[] = [first!];
     for (let m = await sse.next(); m; m = await sse.next()) {
       seen.push(m);
       if (m.comment === 'heartbeat') break;
@@ -167,30 +183,70 @@ describe('run events (SSE)', () => {
     gate.resolve();
 
     for (let m = await sse.next(); m; m = await sse.next()) seen.push(m);
-    const events = seen.filter((m) => m.event).map((m) => m.event);
-    expect(events.filter((e) => e === 'test.finished')).toHaveLength(2);
-    expect(events.at(-1)).toBe('run.finished');
-    const last = seen.filter((m) => m.event).at(-1)?.data;
-    expect(last).toMatchObject({ type: 'run.finished', runId: created.body.id, status: 'passed' });
+    const events = seen.filter(named);
+    expect(new Set(events.map((m) => m.event))).toEqual(
+      new Set(['snapshot', 'log', 'result', 'done']),
+    );
+    const ids = events.map((m) => m.id!);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 1]! + 1);
+    const results = events.filter((m) => m.event === 'result').map((m) => m.data);
+    expect(results.map((r) => r?.testName).sort()).toEqual(['gate one', 'gate two']);
+    expect(results.every((r) => r?.status === 'passed' && r.runId === runId)).toBe(true);
+    // A test's start is a `log` line that names it (the old `test.started`), before its result.
+    const start = events.findIndex((m) => m.event === 'log' && m.data?.started === true);
+    const started = events[start]!.data!;
+    expect(['gate one', 'gate two']).toContain(started.testName);
+    const itsResult = events.findIndex(
+      (m) => m.event === 'result' && m.data?.testId === started.testId,
+    );
+    expect(itsResult).toBeGreaterThan(start);
+    expect(events.at(-1)).toMatchObject({
+      event: 'done',
+      data: { runId, status: 'completed', runStatus: 'passed', passed: 2, total: 2 },
+    });
+
+    // The run-id mount sent the same events under the same ids: one log, one protocol.
+    const other: SseMessage[] = [];
+    for (let m = await byId.next(); m; m = await byId.next()) other.push(m);
+    const from = Math.max(first!.id!, other[0]!.id!);
+    const after = (ms: SseMessage[]): SseMessage[] => ms.filter((m) => m.event && m.id! > from);
+    expect(after(events).length).toBeGreaterThanOrEqual(6); // a start, 2 results, 2 snapshots, done
+    expect(after(other)).toEqual(after(events));
     gate = newGate();
   });
 
-  it('gives a late subscriber the final state and ends at once', async () => {
+  it('gives a late subscriber a snapshot and done, resumes from Last-Event-ID, 204 after done', async () => {
     const created = await h.call('POST', `${A}/runs`, { tags: ['smoke'] });
-    await finished(A, created.body.id);
-    const sse = sseReader(await fetch(`${h.url}${A}/runs/${created.body.id}/events`, authOf(h)));
-    const state = await sse.next();
-    expect(state?.event).toBe('run.state');
-    expect(state?.data).toMatchObject({
-      run: { status: 'passed' },
-      results: [{ status: 'passed' }],
+    const runId = created.body.id as string;
+    await finished(A, runId);
+    const url = `${h.url}${A}/runs/${runId}/events`;
+    const skip = (m: SseMessage): boolean => m.comment !== undefined;
+    const sse = sseReader(await fetch(url, authOf(h)), { skip });
+    expect(await sse.next()).toMatchObject({
+      event: 'snapshot',
+      data: { run: { status: 'passed' }, results: [{ status: 'passed' }], resultsTotal: 1 },
     });
-    const fin = await sse.next();
-    expect(fin).toMatchObject({
-      event: 'run.finished',
-      data: { status: 'passed', counts: { total: 1, passed: 1 } },
+    const done = await sse.next();
+    expect(done).toMatchObject({
+      event: 'done',
+      data: { runId, status: 'completed', runStatus: 'passed', passed: 1, total: 1 },
     });
     expect(await sse.next()).toBeNull();
+
+    // The log still holds the run's end: exactly the events after the id given.
+    const headers = authOf(h).headers as Record<string, string>;
+    const resumed = sseReader(await fetch(`${url}?lastEventId=${done!.id! - 2}`, { headers }), {
+      skip,
+    });
+    const tail = [await resumed.next(), await resumed.next()];
+    expect(tail.map((m) => [m?.id, m?.event])).toEqual([
+      [done!.id! - 1, 'log'],
+      [done!.id, 'done'],
+    ]);
+    expect(tail[0]?.data?.message).toBe('run passed');
+    expect(await resumed.next()).toBeNull();
+    const end = await fetch(url, { headers: { ...headers, 'last-event-id': String(done!.id) } });
+    expect(end.status).toBe(204); // nothing more will come; an EventSource stops retrying
   });
 
   it('ends open streams when the server closes', async () => {
@@ -211,7 +267,7 @@ describe('run events (SSE)', () => {
           authOf(other),
         ),
       );
-      expect((await sse.next())?.event).toBe('run.state');
+      expect((await sse.next())?.event).toBe('snapshot');
       await other.close();
       let m = await sse.next();
       while (m && m.comment) m = await sse.next();

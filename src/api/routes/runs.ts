@@ -2,16 +2,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
 import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
-import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
+import { runStatuses, type Run } from '../../domain/run.ts';
 import { runOptionsInputShape } from '../../domain/run-options.ts';
-import type { RunEvent } from '../../events/event-bus.ts';
 import type { Store } from '../../store/connect.ts';
 import type { RouteOptions } from '../app.ts';
-import { pageOf, pageQuery, runDto, runPath, toRunDto, toTestResultDto } from '../dto.ts';
+import { pageOf, pageQuery, runDto, runPath, toRunDto } from '../dto.ts';
 import { phaseDto, phaseOf, runCrawlDto } from '../phase-dto.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
-import type { SseStream } from '../sse.ts';
+import { runEventsSchema, streamRunEvents } from '../run-event-stream.ts';
 import { baseUrlSchema } from './projects.ts';
 import { strategyFields, strategyOf } from '../selection-fields.ts';
 import { emulationFields, emulationOptionsOf } from '../emulation-fields.ts';
@@ -59,30 +58,9 @@ async function requireRun(store: Store, projectId: string, runId: string): Promi
   return run;
 }
 
-/** The event that closes a stream, built from the stored run when it finished before we looked. */
-function finishedEvent(run: Run): RunEvent {
-  return {
-    type: 'run.finished',
-    runId: run.id,
-    projectId: run.projectId,
-    at: run.finishedAt ?? run.createdAt,
-    status: run.status,
-    error: run.error,
-    counts: {
-      total: run.total,
-      passed: run.passed,
-      failed: run.failed,
-      skipped: run.skipped,
-      errored: run.errored,
-      flaky: run.flaky,
-      quarantined: run.quarantined,
-    },
-  };
-}
-
 /** Runs of a project: start, list, read, results, cancel, and a live event stream. */
 export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, streams }) => {
-  const { store, engine, events } = deps;
+  const { store, engine, runStream } = deps;
 
   app.post(
     '/runs',
@@ -191,67 +169,13 @@ export const runRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
     async (req) => toRunDto(await engine.cancelRun(projectOf(req).id, req.params.runId)),
   );
 
+  // The same stream as GET /runs/:runId/events (one handler), for the project's users.
   app.get(
     '/runs/:runId/events',
-    {
-      schema: {
-        tags,
-        summary: 'Live events of a run (Server-Sent Events)',
-        description:
-          'text/event-stream. First `run.state` with the run and its results so far, then ' +
-          '`test.started`, `test.finished` and finally `run.finished`, after which the stream ' +
-          'ends. A `: heartbeat` comment is sent every 15 s.',
-        params: itemParams,
-        response: {
-          200: {
-            description: 'An event stream (`event:` name, `data:` one line of JSON)',
-            content: { 'text/event-stream': { schema: z.string() } },
-          },
-          ...errorResponses(404),
-        },
-      },
-    },
+    { schema: runEventsSchema(itemParams, [404]) },
     async (req, reply) => {
       const run = await requireRun(store, projectOf(req).id, req.params.runId);
-      const stream = streams.open(reply);
-      // Subscribe before reading the state, so nothing published in between is lost.
-      const buffered: RunEvent[] = [];
-      let live = false;
-      const forward = (e: RunEvent): void => {
-        stream.send(e.type, e);
-        if (e.type === 'run.finished') stream.close();
-      };
-      const unsubscribe = events.subscribe(run.id, (e) => (live ? forward(e) : buffered.push(e)));
-      stream.onClose(unsubscribe);
-      try {
-        await sendState(store, stream, run.projectId, run.id);
-      } catch (err) {
-        req.log.error({ err, runId: run.id }, 'reading run state for SSE failed');
-        stream.close();
-        return;
-      }
-      if (stream.closed) return;
-      live = true;
-      for (const e of buffered.splice(0)) forward(e);
+      return streamRunEvents(req, reply, run, req.query.lastEventId, { runStream, streams });
     },
   );
 };
-
-/** The `run.state` event; for a run already finished also `run.finished`, then the stream ends. */
-async function sendState(
-  store: Store,
-  stream: SseStream,
-  projectId: string,
-  runId: string,
-): Promise<void> {
-  const [run, results] = await Promise.all([
-    requireRun(store, projectId, runId),
-    store.results.listByRun(runId, projectId),
-  ]);
-  const items = results.map((r) => toTestResultDto(r));
-  stream.send('run.state', { run: toRunDto(run), results: items });
-  if (isTerminal(run.status)) {
-    stream.send('run.finished', finishedEvent(run));
-    stream.close();
-  }
-}
