@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { DEFAULT_ENVIRONMENT, MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { DEFAULT_ENVIRONMENT, parallelWorkersSchema } from '../../domain/project.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
 import { cronProblem, nextFireTimes, timezoneProblem } from '../../engine/schedule-cron.ts';
 import type { Store } from '../../store/connect.ts';
@@ -54,7 +54,7 @@ const fields = {
   selection: selectionSchema,
   environment: z.string().min(1).max(63).nullable().describe('Environment name; null for none'),
   baseUrl: baseUrlSchema.nullable().describe("Overrides the environment's and project's baseUrl"),
-  parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS).nullable(),
+  parallelWorkers: parallelWorkersSchema.nullable(),
 };
 
 const createBody = z.strictObject({
