@@ -3,6 +3,8 @@ import { loadConfig } from '../../config.ts';
 import { openRuntime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { parseWorkers } from './run.ts';
+import { rangeOf } from '../../domain/option-text.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
 
 /** Scheme of the database URL, for the start-up line (never the URL: it may hold a password). */
 function databaseKind(url: string): string {
@@ -17,7 +19,7 @@ export function registerWorker(program: Command): void {
     )
     .option(
       '-w, --workers <n>',
-      'tests this process runs at once (1–16, GREENLIGHT_WORKERS)',
+      `tests this process runs at once (${rangeOf(parallelWorkersSchema)}, GREENLIGHT_WORKERS)`,
       parseWorkers,
     )
     .action(async (o: { workers?: number }) => {
