@@ -8,8 +8,11 @@ import {
 } from '../domain/project.ts';
 import {
   attemptRecordSchema,
+  runCountsSchema,
   runStatuses,
+  selectionSchema,
   testResultSchema,
+  triggerInfoSchema,
   type Run,
   type TestResult,
 } from '../domain/run.ts';
@@ -176,17 +179,15 @@ export function toTestDto(t: Test): TestDto {
   };
 }
 
+const counts = runCountsSchema.shape;
+
 export const runDto = z
   .object({
     id: z.string(),
     projectId: z.string(),
     status: z.enum(runStatuses),
-    trigger: z.object({ source: z.string(), actor: z.string().optional() }),
-    selection: z.object({
-      suites: z.array(z.string()).optional(),
-      tags: z.array(z.string()).optional(),
-      testIds: z.array(z.string()).optional(),
-    }),
+    trigger: triggerInfoSchema,
+    selection: selectionSchema,
     testIds: z.array(z.string()).describe('Planned tests, in order'),
     selectionDetail: z
       .object({
@@ -199,13 +200,9 @@ export const runDto = z
     baseUrl: z.string(),
     environment: z.string().nullable(),
     parallelWorkers: z.number().int(),
-    total: z.number().int(),
-    passed: z.number().int(),
-    failed: z.number().int(),
-    skipped: z.number().int(),
-    errored: z.number().int(),
-    flaky: z.number().int().describe('Passed only after a retry'),
-    quarantined: z.number().int().describe('Results of quarantined tests (never gate)'),
+    ...counts,
+    flaky: counts.flaky.describe('Passed only after a retry'),
+    quarantined: counts.quarantined.describe('Results of quarantined tests (never gate)'),
     options: z
       .object(runOptionsInputShape)
       .nullable()

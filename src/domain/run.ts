@@ -14,31 +14,38 @@ export const isTerminal = (s: RunStatus): boolean => terminalRunStatuses.include
 export const resultStatuses = ['passed', 'failed', 'skipped', 'error', 'flaky'] as const;
 export type ResultStatus = (typeof resultStatuses)[number];
 
+// A run's selection, trigger and counts are schemas, not interfaces, for the same reason as a
+// result's (below): the API's run DTO and the JSON report show them as they are.
+
 /** How a run chose its tests. */
-export interface Selection {
-  suites?: string[];
-  tags?: string[];
-  testIds?: string[];
-}
+export const selectionSchema = z.object({
+  suites: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  testIds: z.array(z.string()).optional(),
+});
+export type Selection = z.output<typeof selectionSchema>;
 
-export interface TriggerInfo {
+export const triggerInfoSchema = z.object({
   /** `cli`, `api`, `ci`, `schedule`, `dashboard`. */
-  source: string;
+  source: z.string(),
   /** Who or what asked (user id, token prefix, …); never a secret. */
-  actor?: string;
-}
+  actor: z.string().optional(),
+});
+export type TriggerInfo = z.output<typeof triggerInfoSchema>;
 
-export interface RunCounts {
-  total: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  errored: number;
+const count = z.number().int();
+export const runCountsSchema = z.object({
+  total: count,
+  passed: count,
+  failed: count,
+  skipped: count,
+  errored: count,
   /** Passed only after a retry. */
-  flaky: number;
+  flaky: count,
   /** Results of quarantined tests, whatever their status; never part of the verdict. */
-  quarantined: number;
-}
+  quarantined: count,
+});
+export type RunCounts = z.output<typeof runCountsSchema>;
 
 export interface Run extends RunCounts {
   /** How the run executes (retries, browser, device, …), as resolved when it was created. */

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { ciStatusOf } from '../domain/ci-status.ts';
-import { runStatuses, stepResultSchema, testResultSchema, type TestResult } from '../domain/run.ts';
+import {
+  runStatuses,
+  selectionSchema,
+  stepResultSchema,
+  testResultSchema,
+  triggerInfoSchema,
+  type TestResult,
+} from '../domain/run.ts';
 import {
   finalResults,
   summarize,
@@ -103,12 +110,8 @@ export const jsonReportSchema = z
       /** Sentri-style pipeline status: running, completed, failed, aborted. */
       ciStatus: z.enum(['running', 'completed', 'failed', 'aborted']),
       error: z.string().nullable(),
-      trigger: z.object({ source: z.string(), actor: z.string().optional() }),
-      selection: z.object({
-        suites: z.array(z.string()).optional(),
-        tags: z.array(z.string()).optional(),
-        testIds: z.array(z.string()).optional(),
-      }),
+      trigger: triggerInfoSchema,
+      selection: selectionSchema,
       baseUrl: z.string(),
       environment: z.string().nullable(),
       parallelWorkers: z.number().int().positive(),
