@@ -1,4 +1,5 @@
-import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
+import { retriesSchema, runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
+import { rangeOf } from '../domain/option-text.ts';
 import { z } from 'zod';
 import {
   concurrencyPolicies,
@@ -42,7 +43,10 @@ export const projectDto = z
     name: z.string(),
     baseUrl: z.string(),
     parallelWorkers: z.number().int(),
-    retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
+    retries: z
+      .number()
+      .int()
+      .describe(`Default extra attempts of a failing test (${rangeOf(retriesSchema)})`),
     failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
     healing: z.boolean().describe('Default: runs heal locators that find nothing'),
     statusContext: z

@@ -25,7 +25,10 @@ export function registerWorker(program: Command): void {
     .action(async (o: { workers?: number }) => {
       const config = loadConfig(process.env, o.workers ? { workers: o.workers } : {});
       if (config.workers < 1) {
-        throw new Error('a worker with GREENLIGHT_WORKERS=0 would take no jobs: give it 1–16');
+        throw new Error(
+          'a worker with GREENLIGHT_WORKERS=0 would take no jobs: give it ' +
+            rangeOf(parallelWorkersSchema),
+        );
       }
       // The engine alone: no API, scheduler or demo. More of these on more machines share the
       // work of one `greenlight serve` (DATABASE_URL on PostgreSQL).
