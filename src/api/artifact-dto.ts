@@ -1,48 +1,40 @@
 import { z } from 'zod';
-import type { Artifacts } from '../domain/run.ts';
+import { artifactsSchema, namedScreenshotSchema, type Artifacts } from '../domain/run.ts';
 
 /** A URL for an artifact path (relative to the data dir), or undefined when it has none. */
 export type ArtifactUrlOf = (path: string) => string | undefined;
 
 const url = z.url().optional().describe('Absolute URL that serves the file (same credentials)');
+const a = artifactsSchema.shape;
 
-/** A result's files: paths relative to the data dir, each with its absolute URL. */
+/**
+ * A result's files (the domain's `Artifacts`): paths relative to the data dir, each with its
+ * absolute URL right after it. Listed field by field to keep that order on the wire.
+ */
 export const artifactsDto = z
   .object({
-    screenshot: z.string().optional().describe('Screenshot of the page when the test failed'),
+    screenshot: a.screenshot.describe('Screenshot of the page when the test failed'),
     screenshotUrl: url,
-    trace: z.string().optional().describe('Playwright trace (zip; npx playwright show-trace)'),
+    trace: a.trace.describe('Playwright trace (zip; npx playwright show-trace)'),
     traceUrl: url,
-    video: z.string().optional().describe('Recording of the test (webm; `video` run option)'),
+    video: a.video.describe('Recording of the test (webm; `video` run option)'),
     videoUrl: url,
     screenshots: z
       .array(
-        z.object({
-          name: z.string(),
-          path: z.string(),
-          step: z
-            .number()
-            .int()
-            .optional()
-            .describe('0-based index of the step after which it was taken (every-step)'),
+        namedScreenshotSchema.extend({
+          step: namedScreenshotSchema.shape.step.describe(
+            '0-based index of the step after which it was taken (every-step)',
+          ),
           url,
         }),
       )
       .optional(),
-    dropped: z
-      .array(
-        z.object({
-          name: z.string(),
-          bytes: z.number().int(),
-          reason: z.enum(['file_limit', 'run_limit']),
-        }),
-      )
-      .optional()
-      .describe('Files deleted for exceeding GREENLIGHT_ARTIFACT_MAX_FILE_MB / _MAX_RUN_MB'),
-    missing: z
-      .array(z.object({ name: z.string(), reason: z.string() }))
-      .optional()
-      .describe('Files that were due but could not be captured (a screenshot timing out), and why'),
+    dropped: a.dropped.describe(
+      'Files deleted for exceeding GREENLIGHT_ARTIFACT_MAX_FILE_MB / _MAX_RUN_MB',
+    ),
+    missing: a.missing.describe(
+      'Files that were due but could not be captured (a screenshot timing out), and why',
+    ),
   })
   .meta({ id: 'Artifacts' });
 export type ArtifactsDto = z.output<typeof artifactsDto>;

@@ -1,4 +1,5 @@
-import { runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
+import { retriesSchema, runOptionsInputShape, type RunOptions } from '../domain/run-options.ts';
+import { rangeOf } from '../domain/option-text.ts';
 import { z } from 'zod';
 import {
   concurrencyPolicies,
@@ -6,8 +7,17 @@ import {
   type Environment,
   type Project,
 } from '../domain/project.ts';
-import { resultStatuses, runStatuses, type Run, type TestResult } from '../domain/run.ts';
-import { healStrategies } from '../domain/locator-memory.ts';
+import {
+  attemptRecordSchema,
+  runCountsSchema,
+  runStatuses,
+  selectionSchema,
+  testResultSchema,
+  triggerInfoSchema,
+  type Run,
+  type TestResult,
+} from '../domain/run.ts';
+import { healedLocatorSchema } from '../domain/locator-memory.ts';
 import { testStatuses } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import { MASK } from '../domain/variables.ts';
@@ -33,7 +43,10 @@ export const projectDto = z
     name: z.string(),
     baseUrl: z.string(),
     parallelWorkers: z.number().int(),
-    retries: z.number().int().describe('Default extra attempts of a failing test (0–5)'),
+    retries: z
+      .number()
+      .int()
+      .describe(`Default extra attempts of a failing test (${rangeOf(retriesSchema)})`),
     failOnFlaky: z.boolean().describe('Default: a flaky test fails the run'),
     healing: z.boolean().describe('Default: runs heal locators that find nothing'),
     statusContext: z
@@ -170,17 +183,15 @@ export function toTestDto(t: Test): TestDto {
   };
 }
 
+const counts = runCountsSchema.shape;
+
 export const runDto = z
   .object({
     id: z.string(),
     projectId: z.string(),
     status: z.enum(runStatuses),
-    trigger: z.object({ source: z.string(), actor: z.string().optional() }),
-    selection: z.object({
-      suites: z.array(z.string()).optional(),
-      tags: z.array(z.string()).optional(),
-      testIds: z.array(z.string()).optional(),
-    }),
+    trigger: triggerInfoSchema,
+    selection: selectionSchema,
     testIds: z.array(z.string()).describe('Planned tests, in order'),
     selectionDetail: z
       .object({
@@ -193,13 +204,9 @@ export const runDto = z
     baseUrl: z.string(),
     environment: z.string().nullable(),
     parallelWorkers: z.number().int(),
-    total: z.number().int(),
-    passed: z.number().int(),
-    failed: z.number().int(),
-    skipped: z.number().int(),
-    errored: z.number().int(),
-    flaky: z.number().int().describe('Passed only after a retry'),
-    quarantined: z.number().int().describe('Results of quarantined tests (never gate)'),
+    ...counts,
+    flaky: counts.flaky.describe('Passed only after a retry'),
+    quarantined: counts.quarantined.describe('Results of quarantined tests (never gate)'),
     options: z
       .object(runOptionsInputShape)
       .nullable()
@@ -246,89 +253,52 @@ export function toRunDto(r: Run): RunDto {
   };
 }
 
-const stepResultDto = z.object({
-  index: z.number().int(),
-  action: z.string(),
-  description: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
-  durationMs: z.number(),
-  error: z.string().optional(),
-});
-
-// artifactsDto (paths, their URLs, dropped files) lives in artifact-dto.ts.
+// A result as the API writes it: the domain's result (domain/run.ts), with descriptions for the
+// OpenAPI document, artifact URLs beside the paths and `variant` as a number. Overridden fields
+// keep their place, so the wire order stays the domain's.
+const result = testResultSchema.shape;
 
 /** One earlier attempt of a retried test. */
-const attemptDto = z.object({
-  attempt: z.number().int(),
-  status: z.enum(resultStatuses),
-  error: z.string().nullable(),
-  failedStep: z.number().int().nullable(),
-  durationMs: z.number(),
-  steps: z.array(stepResultDto),
+const attemptDto = attemptRecordSchema.extend({
   artifacts: artifactsDto,
   startedAt: timestamp,
   finishedAt: timestamp,
 });
 
-export const testResultDto = z
-  .object({
-    id: z.string(),
-    runId: z.string(),
-    testId: z.string(),
-    testName: z.string(),
-    status: z.enum(resultStatuses),
-    attempt: z.number().int(),
-    durationMs: z.number(),
-    failedStep: z.number().int().nullable().describe('0-based index of the failed step'),
-    error: z.string().nullable(),
-    steps: z.array(stepResultDto),
-    consoleErrors: z.array(
-      z.object({ type: z.string(), text: z.string(), url: z.string().optional() }),
-    ),
-    failedRequests: z.array(
-      z.object({
-        url: z.string(),
-        method: z.string(),
-        status: z.number().int().optional(),
-        failure: z.string().optional(),
-      }),
-    ),
+const healed = healedLocatorSchema.shape;
+const healedDto = healedLocatorSchema.extend({
+  step: healed.step.describe('0-based index of the step'),
+  from: healed.from.describe('The locator as written, which found nothing'),
+  to: healed.to.describe('The recorded alternative used instead'),
+});
+
+export const testResultDto = testResultSchema
+  .extend({
+    failedStep: result.failedStep.describe('0-based index of the failed step'),
     artifacts: artifactsDto,
     visual: z.array(visualCheckDto).optional().describe('Screenshots compared with baselines'),
-    visitedUrls: z
-      .array(z.string())
-      .optional()
-      .describe('URL paths the main frame visited (strategy changed)'),
+    visitedUrls: result.visitedUrls.describe('URL paths the main frame visited (strategy changed)'),
     startedAt: timestamp,
     finishedAt: timestamp,
     retries: z
       .array(attemptDto)
       .optional()
       .describe('Earlier attempts of a retried test, oldest first'),
-    quarantined: z.boolean().optional().describe('The test was quarantined when it ran'),
+    quarantined: result.quarantined.describe('The test was quarantined when it ran'),
     healed: z
-      .array(
-        z.object({
-          step: z.number().int().describe('0-based index of the step'),
-          from: z.string().describe('The locator as written, which found nothing'),
-          to: z.string().describe('The recorded alternative used instead'),
-          strategy: z.enum(healStrategies),
-        }),
-      )
+      .array(healedDto)
       .optional()
       .describe('Locators healed from memory in this passing test; absent when none'),
+    // The domain keeps the row index as text (the store's key column); the API shows a number.
     variant: z
       .number()
       .int()
       .nonnegative()
       .optional()
       .describe('0-based data-set row index this result ran with; absent for a plain test'),
-    row: z
-      .string()
-      .optional()
-      .describe(
-        "The data-set row's label (its `name` column, else #1, #2 …); absent for a plain test",
-      ),
+    row: result.row.describe(
+      "The data-set row's label (its `name` column, else #1, #2 …); absent for a plain test",
+    ),
   })
   .meta({ id: 'TestResult' });
 export type TestResultDto = z.output<typeof testResultDto>;

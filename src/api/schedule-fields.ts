@@ -2,18 +2,20 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { resolveRunOptions, runOptionsInputSchema } from '../domain/run-options.ts';
 import type { RunOptionsInput } from '../domain/run-options.ts';
-import { strategies, type Strategy, type StrategyRequest } from '../domain/selection.ts';
+import {
+  scheduleStrategies,
+  strategies,
+  strategyInputShape,
+  type Strategy,
+  type StrategyRequest,
+} from '../domain/selection.ts';
 import { checkRunOptions } from '../engine/run-capabilities.ts';
 import type { Store } from '../store/connect.ts';
 import type { Schedule } from '../store/schedules.ts';
 import { strategyFields } from './selection-fields.ts';
 import { defined } from '../domain/defined.ts';
 
-/** Strategies a schedule may use: `changed` needs a push's changed files, which a clock lacks. */
-export const scheduleStrategies = strategies.filter((s) => s !== 'changed');
-
-const strategySchema = z
-  .enum(strategies)
+const strategySchema = strategyInputShape.strategy
   .nullable()
   .superRefine((s, ctx) => {
     if (s === 'changed') {

@@ -1,30 +1,37 @@
-import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
-import { strategies, type StrategyRequest } from '../domain/selection.ts';
+import {
+  DEFAULT_MIN_FLAKY_SCORE,
+  DEFAULT_RECENT_DAYS,
+  strategyInputShape as input,
+  type StrategyRequest,
+} from '../domain/selection.ts';
 import { defined } from '../domain/defined.ts';
-
-const paths = z.array(z.string().min(1).max(1000)).min(1).max(5000);
+import { rangeOf } from '../domain/option-text.ts';
 
 /** Body fields that pick a selection strategy; shared by POST /runs, triggers and /plan. */
 export const strategyFields = {
-  strategy: z
-    .enum(strategies)
+  strategy: input.strategy
     .optional()
     .describe(
       'Narrow the selection: failed (last finished run, of the git ref when given), flaky ' +
         '(score ≥ minFlakyScore), recent (created/changed in recentDays), changed (changedFiles/' +
         'changedUrls matched by covers globs, visited pages and goto paths)',
     ),
-  changedFiles: paths.optional().describe('Strategy changed: changed repository paths'),
-  changedUrls: paths.optional().describe('Strategy changed: changed URL paths (or URLs)'),
-  recentDays: z.number().int().min(1).max(365).optional().describe('Strategy recent; default 7'),
-  minFlakyScore: z
-    .number()
-    .int()
-    .min(0)
-    .max(100)
+  changedFiles: input.changedFiles
     .optional()
-    .describe('Strategy flaky: lowest flaky score (0–100); default 10'),
+    .describe('Strategy changed: changed repository paths'),
+  changedUrls: input.changedUrls
+    .optional()
+    .describe('Strategy changed: changed URL paths (or URLs)'),
+  recentDays: input.recentDays
+    .optional()
+    .describe(`Strategy recent; default ${DEFAULT_RECENT_DAYS}`),
+  minFlakyScore: input.minFlakyScore
+    .optional()
+    .describe(
+      `Strategy flaky: lowest flaky score (${rangeOf(input.minFlakyScore)}); ` +
+        `default ${DEFAULT_MIN_FLAKY_SCORE}`,
+    ),
 };
 
 export interface StrategyBody {

@@ -1,24 +1,19 @@
 import { z } from 'zod';
-import { visualStatuses, type VisualBaseline } from '../domain/visual.ts';
+import { visualCheckSchema, type VisualBaseline } from '../domain/visual.ts';
 
-/** One compared screenshot of a test result (visual regression). */
-export const visualCheckDto = z
-  .object({
-    name: z.string(),
-    variant: z.string().describe('Browser and viewport, e.g. chromium-1280x720'),
-    status: z
-      .enum(visualStatuses)
-      .describe('new: recorded as the baseline; matched; failed: differs from the baseline'),
-    width: z.number().int(),
-    height: z.number().int(),
-    diffPixels: z.number().int().optional(),
-    diffRatio: z.number().optional().describe('Share of pixels that differ'),
-    threshold: z.number(),
-    maxDiffRatio: z.number(),
-    message: z.string().optional(),
-    actual: z.string().describe('Artifact path of the image taken in this run'),
-    expected: z.string().optional().describe('Artifact path of the baseline (failed only)'),
-    diff: z.string().optional().describe('Artifact path of the diff image (failed only)'),
+const check = visualCheckSchema.shape;
+
+/** One compared screenshot of a test result (visual regression): the domain's, described. */
+export const visualCheckDto = visualCheckSchema
+  .extend({
+    variant: check.variant.describe('Browser and viewport, e.g. chromium-1280x720'),
+    status: check.status.describe(
+      'new: recorded as the baseline; matched; failed: differs from the baseline',
+    ),
+    diffRatio: check.diffRatio.describe('Share of pixels that differ'),
+    actual: check.actual.describe('Artifact path of the image taken in this run'),
+    expected: check.expected.describe('Artifact path of the baseline (failed only)'),
+    diff: check.diff.describe('Artifact path of the diff image (failed only)'),
   })
   .meta({ id: 'VisualCheck' });
 

@@ -3,13 +3,15 @@ import { Option, type Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import {
   browserNames,
+  defaultRunOptions,
   screenshotModes,
   type BrowserName,
   type ScreenshotMode,
 } from '../domain/run-options.ts';
+import { describeChoices } from '../domain/option-text.ts';
 import { strategies, type Strategy } from '../domain/selection.ts';
 import type { TriggerRequest } from './ci-client.ts';
-import { parseRetries } from './retry-flags.ts';
+import { parseRetries, retriesHelp } from './retry-flags.ts';
 import { defined } from '../domain/defined.ts';
 
 /** The `greenlight ci run` flags that reach the trigger body beyond the plain selection. */
@@ -29,7 +31,7 @@ export interface CiRunFlags {
 /** Add the execution and strategy flags of `ci run` to its command. */
 export function addCiRunFlags(cmd: Command): Command {
   return cmd
-    .option('--retries <n>', 'run a failing test up to n more times (0–5)', parseRetries)
+    .option('--retries <n>', retriesHelp, parseRetries)
     .option('--fail-on-flaky', 'a test that passes only on a retry fails the run')
     .option('--no-healing', 'fail a step whose locator finds nothing instead of healing it')
     .addOption(
@@ -45,9 +47,10 @@ export function addCiRunFlags(cmd: Command): Command {
         'e.g. `git diff --name-only` output',
     )
     .addOption(
-      new Option('--screenshots <mode>', 'failure (default) or every-step').choices(
-        screenshotModes,
-      ),
+      new Option(
+        '--screenshots <mode>',
+        describeChoices(screenshotModes, defaultRunOptions.screenshots),
+      ).choices(screenshotModes),
     )
     .option('--device <name>', 'desktop, mobile, tablet, or a Playwright device ("iPhone 13")')
     .addOption(

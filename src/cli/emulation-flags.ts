@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import { runOptionsInputSchema, type RunOptionsInput } from '../domain/run-options.ts';
 import { checkBrowserName } from '../engine/run-capabilities.ts';
+import { parseFlags } from './parse-flag.ts';
 
 /** The `greenlight run` flags (--browser, --device, …) that choose the browser the tests see. */
 export interface EmulationFlags {
@@ -12,7 +13,7 @@ export interface EmulationFlags {
   network?: string;
 }
 
-/** The run options the flags ask for; bad values fail with the flag's name. */
+/** The run options the flags ask for, checked by the schema POST /runs checks them with. */
 export function emulationOptionsOfFlags(o: EmulationFlags): RunOptionsInput {
   const raw: Record<string, unknown> = {};
   if (o.browser !== undefined) raw.browser = checkBrowserName(o.browser);
@@ -21,15 +22,10 @@ export function emulationOptionsOfFlags(o: EmulationFlags): RunOptionsInput {
   if (o.locale !== undefined) raw.locale = o.locale;
   if (o.timezone !== undefined) raw.timezone = o.timezone;
   if (o.network !== undefined) raw.network = o.network;
-  const parsed = runOptionsInputSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const flag = String(issue?.path[0] ?? 'option');
-  throw new AppError('validation_failed', `--${flag}: ${issue?.message ?? 'invalid value'}`, {
-    field: flag,
-  });
+  return parseFlags(runOptionsInputSchema, raw);
 }
 
+/** `1280x720` → { width, height }; the bounds are the schema's, checked with the rest. */
 function parseViewport(v: string): { width: number; height: number } {
   const m = /^(\d{1,5})x(\d{1,5})$/i.exec(v.trim());
   if (!m) {

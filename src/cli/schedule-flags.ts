@@ -1,15 +1,25 @@
-import { parseIntFlag } from './int-flag.ts';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
+import { describeChoices } from '../domain/option-text.ts';
 import {
+  browserNames,
+  defaultRunOptions,
   resolveRunOptions,
   runOptionsInputSchema,
+  screenshotModes,
   type RunOptionsInput,
 } from '../domain/run-options.ts';
-import { strategies, type StrategyRequest } from '../domain/selection.ts';
+import { scheduleStrategies, type StrategyRequest } from '../domain/selection.ts';
 import { checkRunOptions } from '../engine/run-capabilities.ts';
-import { parseRetries } from './retry-flags.ts';
+import { parseRetries, retriesHelp } from './retry-flags.ts';
+import {
+  minFlakyScoreHelp,
+  parseMinFlakyScore,
+  parseRecentDays,
+  recentDaysHelp,
+} from './selection-flags.ts';
 import { defined } from '../domain/defined.ts';
+import { parseFlags } from './parse-flag.ts';
 
 /** `schedule create` flags for the strategy and run options of every firing. */
 export interface ScheduleRunFlags {
@@ -23,19 +33,20 @@ export interface ScheduleRunFlags {
   screenshots?: string;
 }
 
-const scheduleStrategies = strategies.filter((s) => s !== 'changed');
-
 /** Add the strategy and run-option flags to `schedule create`. */
 export function addScheduleRunFlags(cmd: Command): Command {
   return cmd
     .option('--strategy <name>', `narrow each firing: ${scheduleStrategies.join(', ')}`)
-    .option('--recent-days <n>', 'strategy recent: days back (default 7)')
-    .option('--min-flaky-score <n>', 'strategy flaky: lowest flaky score 0–100 (default 10)')
-    .option('--retries <n>', 'extra attempts for a failing test (0–5)', parseRetries)
+    .option('--recent-days <n>', recentDaysHelp)
+    .option('--min-flaky-score <n>', minFlakyScoreHelp)
+    .option('--retries <n>', retriesHelp, parseRetries)
     .option('--fail-on-flaky', 'a test that passes only on retry fails the run')
-    .option('--browser <name>', 'chromium, firefox or webkit')
+    .option('--browser <name>', describeChoices(browserNames, defaultRunOptions.browser))
     .option('--device <name>', 'desktop, mobile, or a Playwright device name')
-    .option('--screenshots <mode>', 'failure (default) or every-step');
+    .option(
+      '--screenshots <mode>',
+      describeChoices(screenshotModes, defaultRunOptions.screenshots),
+    );
 }
 
 /** The strategy the flags ask for; `changed` and inputs without --strategy are refused. */
@@ -56,11 +67,9 @@ export function scheduleStrategyOfFlags(o: ScheduleRunFlags): StrategyRequest | 
   }
   return {
     strategy,
-    ...(o.recentDays !== undefined
-      ? { recentDays: parseIntFlag('--recent-days', o.recentDays, 1, 365) }
-      : {}),
+    ...(o.recentDays !== undefined ? { recentDays: parseRecentDays(o.recentDays) } : {}),
     ...(o.minFlakyScore !== undefined
-      ? { minFlakyScore: parseIntFlag('--min-flaky-score', o.minFlakyScore, 0, 100) }
+      ? { minFlakyScore: parseMinFlakyScore(o.minFlakyScore) }
       : {}),
   };
 }
@@ -73,14 +82,7 @@ export function scheduleOptionsOfFlags(o: ScheduleRunFlags): RunOptionsInput | n
     ...defined({ browser: o.browser, device: o.device, screenshots: o.screenshots }),
   };
   if (Object.keys(raw).length === 0) return null;
-  const parsed = runOptionsInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = String(issue?.path[0] ?? 'option');
-    throw new AppError('validation_failed', `--${flag}: ${issue?.message ?? 'invalid value'}`, {
-      field: flag,
-    });
-  }
-  checkRunOptions(resolveRunOptions(parsed.data));
-  return parsed.data;
+  const options = parseFlags(runOptionsInputSchema, raw);
+  checkRunOptions(resolveRunOptions(options));
+  return options;
 }

@@ -1,7 +1,15 @@
-import { parseIntFlag } from './int-flag.ts';
+import { intFlag } from './parse-flag.ts';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.ts';
-import { strategies, type Strategy, type StrategyRequest } from '../domain/selection.ts';
+import {
+  DEFAULT_MIN_FLAKY_SCORE,
+  DEFAULT_RECENT_DAYS,
+  strategies,
+  strategyInputShape,
+  type Strategy,
+  type StrategyRequest,
+} from '../domain/selection.ts';
+import { rangeOf } from '../domain/option-text.ts';
 import { defined } from '../domain/defined.ts';
 
 /** `--strategy` and its inputs, as `run` and `plan` take them. */
@@ -22,10 +30,13 @@ function parseStrategy(v: string): Strategy {
   );
 }
 
-const intIn =
-  (flag: string, min: number, max: number) =>
-  (v: string): number =>
-    parseIntFlag(flag, v, min, max);
+/** `--recent-days` and `--min-flaky-score`, checked with the bounds the API checks them with. */
+export const parseRecentDays = intFlag('--recent-days', strategyInputShape.recentDays);
+export const parseMinFlakyScore = intFlag('--min-flaky-score', strategyInputShape.minFlakyScore);
+export const recentDaysHelp = `strategy recent: days back (default ${DEFAULT_RECENT_DAYS})`;
+export const minFlakyScoreHelp =
+  `strategy flaky: lowest flaky score ${rangeOf(strategyInputShape.minFlakyScore)} ` +
+  `(default ${DEFAULT_MIN_FLAKY_SCORE})`;
 
 /** Add the strategy flags to a command. */
 export function addSelectionFlags(cmd: Command): Command {
@@ -37,16 +48,8 @@ export function addSelectionFlags(cmd: Command): Command {
     )
     .option('--changed-file <path...>', 'strategy changed: repository paths that changed')
     .option('--changed-url <path...>', 'strategy changed: URL paths that changed')
-    .option(
-      '--recent-days <n>',
-      'strategy recent: days back (default 7)',
-      intIn('--recent-days', 1, 365),
-    )
-    .option(
-      '--min-flaky-score <n>',
-      'strategy flaky: lowest flaky score 0–100 (default 10)',
-      intIn('--min-flaky-score', 0, 100),
-    )
+    .option('--recent-days <n>', recentDaysHelp, parseRecentDays)
+    .option('--min-flaky-score <n>', minFlakyScoreHelp, parseMinFlakyScore)
     .option('--branch <ref>', 'strategy failed: the last run triggered for this git ref');
 }
 

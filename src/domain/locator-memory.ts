@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Locator } from './locator.ts';
 
 /** The ways a remembered element can be found again, in the order healing tries them. */
@@ -47,15 +48,16 @@ export function isFreshMemory(m: LocatorMemory | undefined, now: number): boolea
 }
 
 /** A locator that found nothing and was replaced by a recorded alternative. */
-export interface HealedLocator {
+export const healedLocatorSchema = z.object({
   /** 0-based step index. */
-  step: number;
+  step: z.number().int(),
   /** The step's locator, e.g. `css="#buy-1"`. */
-  from: string;
+  from: z.string(),
   /** The alternative used, e.g. `role=button[name="Buy"]`. */
-  to: string;
-  strategy: HealStrategy;
-}
+  to: z.string(),
+  strategy: z.enum(healStrategies),
+});
+export type HealedLocator = z.output<typeof healedLocatorSchema>;
 
 /** `step 2: css="#buy-1" → role=button[name="Buy"]` (1-based, as people count). */
 export function describeHealed(h: HealedLocator): string {

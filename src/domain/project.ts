@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** A project: one site or app under test. */
 export interface Project {
   id: string;
@@ -54,6 +56,8 @@ export const DEFAULT_ENVIRONMENT = 'default';
 
 export const MIN_WORKERS = 1;
 export const MAX_WORKERS = 16;
+/** Browser contexts a run uses at once: the bounds of projects, runs, triggers and `--workers`. */
+export const parallelWorkersSchema = z.number().int().min(MIN_WORKERS).max(MAX_WORKERS);
 
 /** Slugs are lower-case words joined by dashes, as used in URLs and the CLI. */
 export const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;

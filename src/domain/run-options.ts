@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeChoices } from './option-text.ts';
 
 /**
  * How a run executes, beyond which tests it runs. Resolved once when the run is created
@@ -37,7 +38,7 @@ export interface RunOptions {
 
 export const browserNames = ['chromium', 'firefox', 'webkit'] as const;
 export type BrowserName = (typeof browserNames)[number];
-const networkPresets = ['slow-3g', 'fast-3g', '4g', 'offline'] as const;
+export const networkPresets = ['slow-3g', 'fast-3g', '4g', 'offline'] as const;
 export type NetworkPreset = (typeof networkPresets)[number];
 export const screenshotModes = ['failure', 'every-step'] as const;
 export type ScreenshotMode = (typeof screenshotModes)[number];
@@ -50,6 +51,8 @@ export const MAX_RETRIES = 5;
 /** Extra attempts of a failing test: the same bounds for runs, triggers, schedules and projects. */
 export const retriesSchema = z.number().int().min(0).max(MAX_RETRIES);
 export const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
+/** A whole-run time limit in ms: the API's `timeoutMs` and the CLI's `--timeout` both check it. */
+export const runTimeoutMsSchema = z.number().int().positive().max(MAX_RUN_TIMEOUT_MS);
 
 export const defaultRunOptions: Readonly<RunOptions> = Object.freeze({
   trace: false,
@@ -83,7 +86,10 @@ export const runOptionsInputShape = {
     .boolean()
     .optional()
     .describe('A test that failed and then passed on retry fails the run'),
-  browser: z.enum(browserNames).optional().describe('chromium (default), firefox, webkit'),
+  browser: z
+    .enum(browserNames)
+    .optional()
+    .describe(describeChoices(browserNames, defaultRunOptions.browser)),
   device: z
     .string()
     .min(1)
@@ -99,7 +105,7 @@ export const runOptionsInputShape = {
   network: z.enum(networkPresets).optional().describe('Throttling preset (Chromium)'),
   screenshots: z.enum(screenshotModes).optional(),
   video: z.boolean().optional(),
-  timeoutMs: z.number().int().positive().max(MAX_RUN_TIMEOUT_MS).optional(),
+  timeoutMs: runTimeoutMsSchema.optional(),
   dataSet: z.string().min(1).max(100).optional(),
   healing: z
     .boolean()

@@ -1,9 +1,27 @@
+import { z } from 'zod';
+
 /** Strategies that narrow a selection by history or by what changed. */
 export const strategies = ['failed', 'flaky', 'recent', 'changed'] as const;
 export type Strategy = (typeof strategies)[number];
+/** Strategies a schedule may use: `changed` needs a push's changed files, which a clock lacks. */
+export const scheduleStrategies = strategies.filter((s) => s !== 'changed');
 
 export const DEFAULT_MIN_FLAKY_SCORE = 10;
 export const DEFAULT_RECENT_DAYS = 7;
+
+const paths = z.array(z.string().min(1).max(1000)).min(1).max(5000);
+
+/**
+ * The bounds of a strategy's inputs, as a request may give them. API bodies and CLI flags both
+ * check with these, so a bound changed here changes both (and the OpenAPI document).
+ */
+export const strategyInputShape = {
+  strategy: z.enum(strategies),
+  changedFiles: paths,
+  changedUrls: paths,
+  recentDays: z.number().int().min(1).max(365),
+  minFlakyScore: z.number().int().min(0).max(100),
+};
 /** At most this many visited pages are kept per result. */
 export const MAX_VISITED_URLS = 50;
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Locator } from './locator.ts';
 
 /** Pixelmatch's per-pixel colour threshold when a step gives none. */
@@ -17,30 +18,30 @@ export interface VisualCompareSpec {
 
 /** `new`: no baseline yet, this image became it; `matched`/`failed`: compared with the baseline. */
 export const visualStatuses = ['new', 'matched', 'failed'] as const;
-export type VisualStatus = (typeof visualStatuses)[number];
 
 /** The outcome of one compared screenshot, as kept in a test result. */
-export interface VisualCheck {
-  name: string;
+export const visualCheckSchema = z.object({
+  name: z.string(),
   /** Browser and viewport the image belongs to, e.g. `chromium-1280x720`. */
-  variant: string;
-  status: VisualStatus;
+  variant: z.string(),
+  status: z.enum(visualStatuses),
   /** Size of the image taken in this run. */
-  width: number;
-  height: number;
+  width: z.number().int(),
+  height: z.number().int(),
   /** Pixels that differ (absent for `new` and for a size mismatch). */
-  diffPixels?: number;
+  diffPixels: z.number().int().optional(),
   /** diffPixels over all pixels. */
-  diffRatio?: number;
-  threshold: number;
-  maxDiffRatio: number;
+  diffRatio: z.number().optional(),
+  threshold: z.number(),
+  maxDiffRatio: z.number(),
   /** Why it failed, in words. */
-  message?: string;
+  message: z.string().optional(),
   /** Artifact paths relative to the data dir. */
-  actual: string;
-  expected?: string;
-  diff?: string;
-}
+  actual: z.string(),
+  expected: z.string().optional(),
+  diff: z.string().optional(),
+});
+export type VisualCheck = z.output<typeof visualCheckSchema>;
 
 /** A stored reference image of one screenshot of one test in one browser and viewport. */
 export interface VisualBaseline {

@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import type { Selection } from '../domain/run.ts';
 import type { SelectionDetail, StrategyRequest } from '../domain/selection.ts';
 import type { Test } from '../domain/test.ts';
 import type { Store } from '../store/connect.ts';
 import { normalizeSelection } from './plan.ts';
 import { selectTests } from './selection.ts';
+
+/** How many shards a plan may have: the API's `shards` and the CLI's `--shards` check this. */
+export const shardCountSchema = z.number().int().min(1).max(256);
 
 /** Passed/failed results per test the estimate is the median of. */
 const ESTIMATE_WINDOW = 10;

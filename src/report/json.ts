@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { ciStatusOf } from '../domain/ci-status.ts';
-import { resultStatuses, runStatuses, type TestResult } from '../domain/run.ts';
+import {
+  runStatuses,
+  selectionSchema,
+  stepResultSchema,
+  testResultSchema,
+  triggerInfoSchema,
+  type TestResult,
+} from '../domain/run.ts';
 import {
   finalResults,
   summarize,
@@ -25,59 +32,58 @@ const artifactSchema = z.object({
   url: z.string().optional(),
 });
 
+// A result as the report writes it. The fields it shares with the domain's result
+// (domain/run.ts) take their types from it; the rest is the report's own: steps counted from 1,
+// artifacts as one list, earlier attempts in brief, and bounds a finished result always meets.
+const result = testResultSchema.shape;
+const step = stepResultSchema.shape;
+
 const stepSchema = z.object({
   /** 1-based, as people count steps. */
   number: z.number().int().positive(),
-  action: z.string(),
-  description: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
+  action: step.action,
+  description: step.description,
+  status: step.status,
   durationMs: z.number().nonnegative(),
-  error: z.string().optional(),
+  error: step.error,
 });
+
+/** 1-based number of the failing step. */
+const failedStepNumber = z.number().int().positive().nullable();
 
 const attemptSchema = z.object({
   attempt: z.number().int().positive(),
-  status: z.enum(resultStatuses),
+  status: result.status,
   durationMs: z.number().nonnegative(),
-  error: z.string().nullable(),
-  failedStep: z.number().int().positive().nullable(),
+  error: result.error,
+  failedStep: failedStepNumber,
 });
 
 const resultSchema = z.object({
-  testId: z.string(),
-  testName: z.string(),
+  testId: result.testId,
+  testName: result.testName,
   suite: z.string().nullable(),
   tags: z.array(z.string()),
   key: z.string().nullable(),
   file: z.string().nullable(),
-  status: z.enum(resultStatuses),
+  status: result.status,
   /** Passed only after an earlier attempt failed. */
   flaky: z.boolean(),
   attempt: z.number().int().positive(),
   durationMs: z.number().nonnegative(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  error: z.string().nullable(),
-  /** 1-based number of the failing step. */
-  failedStep: z.number().int().positive().nullable(),
+  startedAt: result.startedAt,
+  finishedAt: result.finishedAt,
+  error: result.error,
+  failedStep: failedStepNumber,
   steps: z.array(stepSchema),
-  consoleErrors: z.array(
-    z.object({ type: z.string(), text: z.string(), url: z.string().optional() }),
-  ),
-  failedRequests: z.array(
-    z.object({
-      url: z.string(),
-      method: z.string(),
-      status: z.number().int().optional(),
-      failure: z.string().optional(),
-    }),
-  ),
+  consoleErrors: result.consoleErrors,
+  failedRequests: result.failedRequests,
   artifacts: z.array(artifactSchema),
   previousAttempts: z.array(attemptSchema),
   /** 0-based data-set row index; absent for a plain test. */
   variant: z.number().int().nonnegative().optional(),
   /** Label of the data-set row (its `name` column, else `#1`, `#2` …); absent for a plain test. */
-  row: z.string().optional(),
+  row: result.row,
 });
 
 const summarySchema = z.object({
@@ -104,12 +110,8 @@ export const jsonReportSchema = z
       /** Sentri-style pipeline status: running, completed, failed, aborted. */
       ciStatus: z.enum(['running', 'completed', 'failed', 'aborted']),
       error: z.string().nullable(),
-      trigger: z.object({ source: z.string(), actor: z.string().optional() }),
-      selection: z.object({
-        suites: z.array(z.string()).optional(),
-        tags: z.array(z.string()).optional(),
-        testIds: z.array(z.string()).optional(),
-      }),
+      trigger: triggerInfoSchema,
+      selection: selectionSchema,
       baseUrl: z.string(),
       environment: z.string().nullable(),
       parallelWorkers: z.number().int().positive(),

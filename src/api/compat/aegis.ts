@@ -6,6 +6,10 @@ import type { Principal } from '../../domain/principal.ts';
 import type { Project } from '../../domain/project.ts';
 import { isTerminal, runStatuses, type Run } from '../../domain/run.ts';
 import { strategies, trigger, type Strategy } from '../../engine/trigger.ts';
+import { describeChoices } from '../../domain/option-text.ts';
+import { browserNames, defaultRunOptions, runOptionsInputShape } from '../../domain/run-options.ts';
+import { strategyInputShape } from '../../domain/selection.ts';
+import { emulationFields } from '../emulation-fields.ts';
 import type { RunCrawlRequest } from '../../store/run-crawls.ts';
 import { withoutTokens, type FeedbackFields } from '../../integrations/pr-feedback-target.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
@@ -43,19 +47,13 @@ export const aegisTriggerBody = z
   .strictObject({
     suiteIds: ids.optional().describe('Suites to run (suite names); omit for all'),
     caseIds: ids.optional().describe('Test ids to run'),
-    browserProfile: z
-      .string()
-      .min(1)
-      .max(40)
-      .optional()
-      .describe('chromium (default), firefox, webkit: refused when not installed'),
+    browserProfile: emulationFields.browser.describe(
+      `${describeChoices(browserNames, defaultRunOptions.browser)}: refused when not installed`,
+    ),
     environmentId: z.string().min(1).max(63).optional().describe('Environment name'),
-    testDataSetId: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Data set name: data tests run once per row of it for this run'),
+    testDataSetId: runOptionsInputShape.dataSet.describe(
+      'Data set name: data tests run once per row of it for this run',
+    ),
     wait: z.boolean().optional(),
     crawl: z
       .boolean()
@@ -78,26 +76,21 @@ export const aegisTriggerBody = z
       .boolean()
       .optional()
       .describe('Draft tests from the crawl into the review queue; they do not run until approved'),
+    // Free text, refused by name when unknown (400 unsupported_field), as browserProfile is.
     selectionStrategy: z
       .string()
       .min(1)
       .max(40)
       .optional()
-      .describe('failed, flaky, recent or changed (with changedFiles)'),
-    changedFiles: z
-      .array(z.string().min(1).max(1000))
-      .min(1)
-      .max(5000)
+      .describe(`${describeChoices(strategies)} (changed with changedFiles)`),
+    changedFiles: strategyInputShape.changedFiles
       .optional()
       .describe('Greenlight: repository paths that changed, for selectionStrategy changed'),
     maxPages: z.number().int().min(1).max(2000).optional().describe('Crawl: pages at most (50)'),
     maxDepth: z.number().int().min(0).max(50).optional().describe('Crawl: link depth (3)'),
-    device: z
-      .string()
-      .min(1)
-      .max(40)
-      .optional()
-      .describe('desktop, mobile, tablet or a Playwright device name'),
+    device: runOptionsInputShape.device.describe(
+      'desktop, mobile, tablet or a Playwright device name',
+    ),
     fillForms: z
       .boolean()
       .optional()

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { planRunShards } from '../../engine/shard-plan.ts';
+import { planRunShards, shardCountSchema } from '../../engine/shard-plan.ts';
 import type { RouteOptions } from '../app.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
@@ -9,7 +9,7 @@ import { strategyFields, strategyOf } from '../selection-fields.ts';
 const names = z.array(z.string().min(1).max(200)).min(1).max(200);
 
 const planBody = z.strictObject({
-  shards: z.number().int().min(1).max(256).describe('How many machines share the run'),
+  shards: shardCountSchema.describe('How many machines share the run'),
   suites: names.optional(),
   tags: names.optional(),
   testIds: z.array(z.string().min(1).max(200)).min(1).max(5000).optional(),

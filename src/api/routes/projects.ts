@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   concurrencyPolicies,
-  MAX_WORKERS,
-  MIN_WORKERS,
+  parallelWorkersSchema,
   slugify,
   slugPattern,
 } from '../../domain/project.ts';
@@ -36,20 +35,18 @@ const slugSchema = z
   .string()
   .regex(slugPattern, 'lower-case letters, digits and dashes, at most 64 characters');
 
-const workersSchema = z.number().int().min(MIN_WORKERS).max(MAX_WORKERS);
-
 const createBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   slug: slugSchema.optional().describe('Defaults to a slug of the name'),
   baseUrl: baseUrlSchema,
-  parallelWorkers: workersSchema.optional(),
+  parallelWorkers: parallelWorkersSchema.optional(),
 });
 
 const patchBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   slug: slugSchema.optional(),
   baseUrl: baseUrlSchema.optional(),
-  parallelWorkers: workersSchema.optional(),
+  parallelWorkers: parallelWorkersSchema.optional(),
   retries: retriesSchema.optional().describe('Default extra attempts of a failing test in a run'),
   failOnFlaky: z.boolean().optional().describe('Default: a flaky test fails the run'),
   concurrencyPolicy: z

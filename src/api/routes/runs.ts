@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
-import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
 import { runStatuses, type Run } from '../../domain/run.ts';
 import { runOptionsInputShape } from '../../domain/run-options.ts';
 import type { Store } from '../../store/connect.ts';
@@ -32,8 +32,8 @@ const createBody = z.strictObject({
   testIds: z.array(z.string().min(1).max(200)).min(1).max(5000).optional(),
   baseUrl: baseUrlSchema.optional().describe("Overrides the environment's and project's baseUrl"),
   environment: z.string().min(1).max(63).optional().describe('Environment name'),
-  parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS).optional(),
-  trace: z.boolean().optional().describe('Record a Playwright trace of every test'),
+  parallelWorkers: parallelWorkersSchema.optional(),
+  trace: runOptionsInputShape.trace,
   ...strategyFields,
   branch: z
     .string()

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { DEFAULT_ENVIRONMENT, MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { DEFAULT_ENVIRONMENT, parallelWorkersSchema } from '../../domain/project.ts';
+import { selectionSchema as runSelectionSchema } from '../../domain/run.ts';
 import { normalizeSelection } from '../../engine/plan.ts';
 import { cronProblem, nextFireTimes, timezoneProblem } from '../../engine/schedule-cron.ts';
 import type { Store } from '../../store/connect.ts';
@@ -54,7 +55,7 @@ const fields = {
   selection: selectionSchema,
   environment: z.string().min(1).max(63).nullable().describe('Environment name; null for none'),
   baseUrl: baseUrlSchema.nullable().describe("Overrides the environment's and project's baseUrl"),
-  parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS).nullable(),
+  parallelWorkers: parallelWorkersSchema.nullable(),
 };
 
 const createBody = z.strictObject({
@@ -95,11 +96,7 @@ const scheduleDto = z
     cron: z.string(),
     timezone: z.string(),
     enabled: z.boolean(),
-    selection: z.object({
-      suites: z.array(z.string()).optional(),
-      tags: z.array(z.string()).optional(),
-      testIds: z.array(z.string()).optional(),
-    }),
+    selection: runSelectionSchema,
     environment: z.string().nullable(),
     baseUrl: z.string().nullable(),
     parallelWorkers: z.number().nullable(),

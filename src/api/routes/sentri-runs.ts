@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.ts';
-import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
 import type { RouteOptions } from '../app.ts';
 import { runDto, runPath, toRunDto } from '../dto.ts';
@@ -19,7 +19,7 @@ const sentriRunBody = z
   .strictObject({
     dialsConfig: z
       .looseObject({
-        parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS).optional(),
+        parallelWorkers: parallelWorkersSchema.optional(),
       })
       .optional()
       .describe('Sentri dials; `parallelWorkers` sets the browser contexts of this run'),

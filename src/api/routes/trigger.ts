@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ciStatusOf, ciSummaryOf } from '../../domain/ci-status.ts';
-import { MAX_WORKERS, MIN_WORKERS } from '../../domain/project.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
 import type { Run } from '../../domain/run.ts';
 import { runOptionsInputShape } from '../../domain/run-options.ts';
 import { concurrencyPolicies, trigger } from '../../engine/trigger.ts';
@@ -45,10 +45,7 @@ const names = z.array(z.string().min(1).max(200)).min(1).max(200);
 /** Sentri's trigger body (seed 000) plus Greenlight's own fields; every field is optional. */
 export const sentriTriggerBody = z
   .strictObject({
-    dialsConfig: z
-      .strictObject({ parallelWorkers: z.number().int().min(MIN_WORKERS).max(MAX_WORKERS) })
-      .partial()
-      .optional(),
+    dialsConfig: z.strictObject({ parallelWorkers: parallelWorkersSchema }).partial().optional(),
     callbackUrl: z
       .url({ protocol: /^https?$/ })
       .max(2000)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { closeOnSignals, startServer } from './serve.ts';
-import { parseWorkers, quietLogs, runProject } from './run.ts';
+import { parseWorkers, quietLogs, runProject, workersHelp } from './run.ts';
 import { DEMO_SLUG } from '../demo-project.ts';
 import { runPageUrl } from '../../domain/run-page.ts';
 
@@ -11,7 +11,7 @@ export function registerDemo(program: Command): void {
     .description(
       'start Greenlight and the bundled demo site, run the demo project and print the verdict',
     )
-    .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
+    .option('-w, --workers <n>', workersHelp, parseWorkers)
     .option('--serve', 'keep the server running afterwards (API on :3001, demo site on :3100)')
     .action(async (o: { workers?: number; serve?: boolean }) => {
       const base = loadConfig(process.env, quietLogs());

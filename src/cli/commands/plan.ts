@@ -1,8 +1,9 @@
-import { parseIntFlag } from '../int-flag.ts';
+import { intFlag } from '../parse-flag.ts';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
-import { planRunShards } from '../../engine/shard-plan.ts';
+import { planRunShards, shardCountSchema } from '../../engine/shard-plan.ts';
+import { rangeOf } from '../../domain/option-text.ts';
 import { plural } from '../plural.ts';
 import { openStore } from '../../store/connect.ts';
 import { storeOptions } from '../../store/secret-key.ts';
@@ -16,9 +17,7 @@ interface PlanFlags extends SelectionFlags, TagFlags {
   json?: boolean;
 }
 
-function parseShards(v: string): number {
-  return parseIntFlag('--shards', v, 1, 256);
-}
+const parseShards = intFlag('--shards', shardCountSchema);
 
 /** `greenlight plan <project> --shards N`: balanced shards for workers on several machines. */
 export function registerPlan(program: Command): void {
@@ -29,7 +28,7 @@ export function registerPlan(program: Command): void {
         'durations); each machine then runs `greenlight run <project> --test <ids of its shard>`',
     )
     .argument('<project>', 'project slug or id')
-    .requiredOption('--shards <n>', 'number of shards (1–256)', parseShards)
+    .requiredOption('--shards <n>', `number of shards (${rangeOf(shardCountSchema)})`, parseShards)
     .option('--suite <name...>', 'only tests of these suites')
     .option('--test <id...>', 'only these test ids')
     .option('--json', 'print the plan as JSON');

@@ -1,7 +1,16 @@
-import { parseIntFlag } from '../int-flag.ts';
+import { intFlag } from '../parse-flag.ts';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
+import { describeChoices, rangeOf } from '../../domain/option-text.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
+import {
+  browserNames,
+  defaultRunOptions,
+  networkPresets,
+  screenshotModes,
+  type ScreenshotMode,
+} from '../../domain/run-options.ts';
 import type { Run } from '../../domain/run.ts';
 import { exitCodeFor } from '../../domain/verdict.ts';
 import {
@@ -18,6 +27,7 @@ import { emulationOptionsOfFlags, type EmulationFlags } from '../emulation-flags
 import {
   parseRetries,
   parseTimeout,
+  retriesHelp,
   retryOptionsOfFlags,
   type RetryFlags,
 } from '../retry-flags.ts';
@@ -33,7 +43,7 @@ export interface RunOptions extends EmulationFlags, RetryFlags, SelectionFlags, 
   baseUrl?: string;
   env?: string;
   trace?: boolean;
-  screenshots?: 'failure' | 'every-step';
+  screenshots?: ScreenshotMode;
   video?: boolean;
   dataSet?: string;
   /** false with --no-healing. */
@@ -154,7 +164,7 @@ export function registerRun(program: Command): void {
     .argument('<project>', 'project slug or id (`demo` starts the bundled demo site when needed)')
     .option('--suite <name...>', 'only tests of these suites')
     .option('--test <id...>', 'only these test ids')
-    .option('-w, --workers <n>', 'browser contexts at once (1–16)', parseWorkers)
+    .option('-w, --workers <n>', workersHelp, parseWorkers)
     .option('--base-url <url>', 'run against this URL instead of the project’s')
     .option(
       '--env <name>',
@@ -162,23 +172,26 @@ export function registerRun(program: Command): void {
     )
     .option('--trace', 'record a Playwright trace for every test')
     .addOption(
-      new Option('--screenshots <mode>', 'failure (default) or every-step').choices([
-        'failure',
-        'every-step',
-      ]),
+      new Option(
+        '--screenshots <mode>',
+        describeChoices(screenshotModes, defaultRunOptions.screenshots),
+      ).choices(screenshotModes),
     )
     .option('--video', "record a video of every test (needs Playwright's ffmpeg)")
-    .option('--retries <n>', 'run a failing test up to n more times (0–5)', parseRetries)
+    .option('--retries <n>', retriesHelp, parseRetries)
     .option('--fail-on-flaky', 'a test that passes only on a retry fails the run')
     .option('--timeout <duration>', 'whole-run time limit: 90 (s), 90s, 15m, 1h', parseTimeout)
     .option('--data-set <name>', 'data set that tests with `data:` run once per row of')
     .option('--no-healing', 'fail a step whose locator finds nothing instead of healing it')
-    .option('--browser <name>', 'chromium (default), firefox or webkit (must be installed)')
+    .option(
+      '--browser <name>',
+      `${describeChoices(browserNames, defaultRunOptions.browser)} (must be installed)`,
+    )
     .option('--device <name>', 'desktop, mobile, tablet, or a Playwright device ("iPhone 13")')
     .option('--viewport <WxH>', 'custom viewport such as 1024x768 (wins over the device’s)')
     .option('--locale <tag>', 'browser locale such as de-DE')
     .option('--timezone <zone>', 'IANA time zone such as Europe/Berlin')
-    .option('--network <preset>', 'throttle: slow-3g, fast-3g, 4g, or offline')
+    .option('--network <preset>', `throttle: ${describeChoices(networkPresets)}`)
     .option('--json', 'print the run and its results as JSON on stdout')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--html <file>', 'write a self-contained HTML report')
@@ -198,9 +211,9 @@ export function registerRun(program: Command): void {
   });
 }
 
-export function parseWorkers(v: string): number {
-  return parseIntFlag('--workers', v, 1, 16);
-}
+/** `--workers N`, within the bounds the API checks `parallelWorkers` with. */
+export const parseWorkers = intFlag('--workers', parallelWorkersSchema);
+export const workersHelp = `browser contexts at once (${rangeOf(parallelWorkersSchema)})`;
 
 /** Commands that print their own progress keep server logs to warnings unless asked. */
 export function quietLogs(): { logLevel: string } {

@@ -4,6 +4,8 @@ import { startIdleCompaction } from '../idle-compaction.ts';
 import { openRuntime } from '../runtime.ts';
 import { closeOnSignals } from '../shutdown.ts';
 import { parseWorkers } from './run.ts';
+import { rangeOf } from '../../domain/option-text.ts';
+import { parallelWorkersSchema } from '../../domain/project.ts';
 
 /** Scheme of the database URL, for the start-up line (never the URL: it may hold a password). */
 function databaseKind(url: string): string {
@@ -18,13 +20,16 @@ export function registerWorker(program: Command): void {
     )
     .option(
       '-w, --workers <n>',
-      'tests this process runs at once (1–16, GREENLIGHT_WORKERS)',
+      `tests this process runs at once (${rangeOf(parallelWorkersSchema)}, GREENLIGHT_WORKERS)`,
       parseWorkers,
     )
     .action(async (o: { workers?: number }) => {
       const config = loadConfig(process.env, o.workers ? { workers: o.workers } : {});
       if (config.workers < 1) {
-        throw new Error('a worker with GREENLIGHT_WORKERS=0 would take no jobs: give it 1–16');
+        throw new Error(
+          'a worker with GREENLIGHT_WORKERS=0 would take no jobs: give it ' +
+            rangeOf(parallelWorkersSchema),
+        );
       }
       // The engine alone: no API, scheduler or demo. More of these on more machines share the
       // work of one `greenlight serve` (DATABASE_URL on PostgreSQL).
