@@ -4,7 +4,8 @@
 // prints the median of each start's settled RSS (8 samples 250 ms apart), so one change's effect
 // on idle memory is cheap to compare; the baseline is bare Node's RSS measured by the same
 // script (a ratio, not a timed assertion). `--idle-compaction off` measures without it.
-//   node bench/idle-rss.ts [--runs 3] [--settle 12] [--idle-compaction on|off]
+// `--demo off` starts it as production does (`serve --no-demo`).
+//   node bench/idle-rss.ts [--runs 3] [--settle 12] [--idle-compaction on|off] [--demo on|off]
 //                          [--entry ts|built] [--node-flags "..."] [--json]
 import { spawn } from 'node:child_process';
 import { argOf, captureStdout, emitResult, median } from './lib/result.ts';
@@ -18,6 +19,7 @@ const nodeFlags = argOf('node-flags', '').split(' ').filter(Boolean);
 const settleS = Number(argOf('settle', '12'));
 const compaction = argOf('idle-compaction', 'on');
 process.env.GREENLIGHT_IDLE_COMPACTION = compaction;
+const demo = argOf('demo', 'on') !== 'off';
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
 
 /** RSS of a bare Node process with the same flags: what Greenlight adds is measured against it. */
@@ -35,7 +37,7 @@ async function bareNodeRss(): Promise<number> {
 
 const samples: number[] = [];
 for (let i = 0; i < runs; i++) {
-  const server = await startServerProcess({ entry, nodeFlags });
+  const server = await startServerProcess({ entry, nodeFlags, demo });
   try {
     await new Promise((r) => setTimeout(r, settleS * 1000));
     samples.push(await settledRss(server.pid));
@@ -52,10 +54,10 @@ console.log(
 const flags = nodeFlags.length ? ` --node-flags "${nodeFlags.join(' ')}"` : '';
 emitResult({
   bench: 'idle-rss',
-  command: `node bench/idle-rss.ts --runs ${runs} --settle ${settleS} --idle-compaction ${compaction} --entry ${entry}${flags}`,
+  command: `node bench/idle-rss.ts --runs ${runs} --settle ${settleS} --idle-compaction ${compaction} --demo ${demo ? 'on' : 'off'} --entry ${entry}${flags}`,
   measures: [
     {
-      name: `idle server RSS (${entry}${flags}, idle compaction ${compaction})`,
+      name: `idle server RSS (${entry}${flags}, idle compaction ${compaction}${demo ? '' : ', no demo'})`,
       value: Number(mb(idle)),
       unit: 'MB',
       baseline: Number(mb(bare)),

@@ -38,7 +38,7 @@ const entryFile = (entry: Entry): string =>
 
 /** Start `greenlight serve` (the demo on) and wait until it answers its health check. */
 export async function startServerProcess(
-  opts: { entry?: Entry; nodeFlags?: string[] } = {},
+  opts: { entry?: Entry; nodeFlags?: string[]; demo?: boolean } = {},
 ): Promise<ServerProcess> {
   const entry = entryFile(opts.entry ?? 'ts');
   const dir = mkdtempSync(join(tmpdir(), 'gl-bench-server-'));
@@ -54,7 +54,14 @@ export async function startServerProcess(
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [...(opts.nodeFlags ?? []), entry, 'serve', '--port', String(port)],
+    [
+      ...(opts.nodeFlags ?? []),
+      entry,
+      'serve',
+      '--port',
+      String(port),
+      ...(opts.demo === false ? ['--no-demo'] : []),
+    ],
     { env, cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (let i = 0; ; i++) {
