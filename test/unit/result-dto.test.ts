@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { testResultDto, toTestResultDto } from '../../src/api/dto.ts';
 import { testResultSchema, type Artifacts, type TestResult } from '../../src/domain/run.ts';
+import { makeResult } from '../helpers/records.ts';
 
 // The API's result is the domain's result (domain/run.ts) with descriptions, artifact URLs and a
 // numeric variant. Fastify encodes a reply through the DTO, and zod writes keys in the schema's
@@ -164,24 +165,13 @@ describe('a test result on the wire', () => {
   });
 
   it('leaves out what a plain passing result does not have', () => {
-    const plain: TestResult = {
+    const plain: TestResult = makeResult('r1', 't2', {
       id: 'res2',
-      runId: 'r1',
-      testId: 't2',
       testName: 'U',
-      status: 'passed',
-      attempt: 1,
-      durationMs: 1,
-      failedStep: null,
-      error: null,
-      steps: [],
-      consoleErrors: [],
-      failedRequests: [],
-      artifacts: {},
       startedAt: at,
       finishedAt: at,
       variant: '',
-    };
+    });
     const encoded = z.safeEncode(testResultDto, toTestResultDto(plain));
     expect(JSON.stringify(encoded.data)).toBe(
       '{"id":"res2","runId":"r1","testId":"t2","testName":"U","status":"passed","attempt":1,' +
