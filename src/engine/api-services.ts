@@ -3,6 +3,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
 import { QueuedRunReleaser } from './concurrency.ts';
 import { IdempotencyPurge } from './idempotency.ts';
+import type { RunLogFeed } from './run-log-writer.ts';
 import { RunStream } from './run-stream.ts';
 
 /**
@@ -20,9 +21,11 @@ export interface ApiServices {
 export async function startApiServices(deps: {
   store: Store;
   events: EventBus;
+  /** Where the run stream hears that a run's log grew: the engine's `runLog`. */
+  runLog: RunLogFeed;
   logger?: Logger;
 }): Promise<ApiServices> {
-  const runStream = new RunStream(deps);
+  const runStream = new RunStream({ ...deps, feed: deps.runLog });
   const releaser = new QueuedRunReleaser(deps);
   const purge = new IdempotencyPurge(deps);
   runStream.start();
