@@ -5,6 +5,7 @@ import { EgressProxy } from '../browser/egress-proxy.ts';
 import { egressCheck } from '../integrations/ssrf.ts';
 import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
+import { defined } from '../domain/defined.ts';
 import { Engine } from '../engine/engine.ts';
 import { LiveView } from '../engine/live-view.ts';
 import { ProcessLeaseKeeper, newProcessId } from '../engine/process-lease.ts';
@@ -55,18 +56,19 @@ function createLogger(config: Config, level?: string): Logger {
 
 /**
  * On PostgreSQL, this process's one LISTEN/NOTIFY connection (store/pg-broadcast.ts). It carries
- * the run events every process shares (so a server sees the events of runs a worker executes)
- * and the queue's wake-ups (a job queued by any process wakes the idle workers of every other).
+ * the run events every process shares (so a server sees the events of runs a worker executes),
+ * the queue's wake-ups (a job queued by any process wakes the idle workers of every other) and
+ * the notices that a run's stream log grew (run id and event id; the events are in the table).
  * Its application_name names the process, as `process_leases` and the logs do.
  */
 function openBroadcast(
   config: Config,
   processId: string,
   logger: Logger,
-): Promise<PgBroadcast<'events' | 'jobs'>> {
+): Promise<PgBroadcast<'events' | 'jobs' | 'stream'>> {
   return PgBroadcast.open({
     databaseUrl: config.databaseUrl,
-    channels: ['events', 'jobs'],
+    channels: ['events', 'jobs', 'stream'],
     applicationName: `greenlight listen ${processId}`,
     onError: (err) =>
       logger.warn(
@@ -143,6 +145,7 @@ export async function openRuntime(
     logger,
     artifacts: artifactSettingsFrom(config),
     stopGraceMs: config.stopGraceMs,
+    ...defined({ streamChannel: broadcast?.channel('stream') }),
   });
   await engine.start();
   let closed = false;

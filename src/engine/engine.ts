@@ -12,6 +12,7 @@ import {
 import { resolveRunOptions, type RunOptionsInput } from '../domain/run-options.ts';
 import type { StrategyRequest } from '../domain/selection.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { Broadcast } from '../events/shared-event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.ts';
@@ -21,6 +22,7 @@ import { planJobs } from './data-variants.ts';
 import { ArtifactSweeper, defaultRetention, type SweepReport } from './artifact-retention.ts';
 import { checkVideo, type ArtifactSettings } from './artifact-settings.ts';
 import { JobRunner } from './job-runner.ts';
+import { RunLogWriter, type RunLogFeed } from './run-log-writer.ts';
 import { normalizeSelection, planOrder } from './plan.ts';
 import { recoverRuns } from './recovery.ts';
 import { selectTests } from './selection.ts';
@@ -48,6 +50,11 @@ export interface EngineDeps {
   stopGraceMs?: number;
   /** Artifact size limits, retention sweep and video support (artifact-settings.ts). */
   artifacts?: ArtifactSettings;
+  /**
+   * On PostgreSQL, the channel that tells every process a run's stream log grew (its messages
+   * carry the run and the id only). Without it only this process hears of its own writes.
+   */
+  streamChannel?: Broadcast;
 }
 
 export interface CreateRunRequest {
@@ -91,12 +98,13 @@ export interface WaitOptions {
  * that take jobs from the queue, and recovers unfinished runs at start-up.
  */
 export class Engine {
-  readonly #d: Required<Omit<EngineDeps, 'logger' | 'clock'>> & {
+  readonly #d: Required<Omit<EngineDeps, 'logger' | 'clock' | 'streamChannel'>> & {
     clock: () => Date;
     logger: Logger;
   };
   readonly #runner: JobRunner;
   readonly #sweeper: ArtifactSweeper;
+  readonly #log: RunLogWriter;
   #stopping = new AbortController();
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | null = null;
@@ -117,6 +125,20 @@ export class Engine {
       this.#d.artifacts.retention ?? defaultRetention,
       this.#d.artifacts.sweepIntervalMs,
     );
+    // From construction, not start(): a process that only queues and cancels runs (an API
+    // beside workers, an engine never started) publishes events its clients must see too.
+    this.#log = new RunLogWriter({
+      store: deps.store,
+      events: deps.events,
+      channel: deps.streamChannel,
+      logger: this.#d.logger,
+    });
+    this.#log.start();
+  }
+
+  /** The run stream logs this process writes, and word of every process's writes. */
+  get runLog(): RunLogFeed {
+    return this.#log;
   }
 
   /** Where this engine keeps artifacts and baselines; the API serves and deletes through it. */
@@ -133,6 +155,7 @@ export class Engine {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#log.start();
     this.#stopping = new AbortController();
     const { store, queue, events, logger } = this.#d;
     await recoverRuns(
@@ -154,8 +177,16 @@ export class Engine {
     for (let i = 0; i < n; i++) this.#loops.push(this.#loop(`w${i + 1}`));
   }
 
-  /** Stop taking jobs; running tests get stopGraceMs to finish, then are aborted and re-queued. */
+  /**
+   * Stop taking jobs; running tests get stopGraceMs to finish, then are aborted and re-queued.
+   * Resolves once the events published until then are in their runs' logs.
+   */
   async stop(): Promise<void> {
+    await this.#stopLoops();
+    await this.#log.stop();
+  }
+
+  async #stopLoops(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
     this.#stopping.abort();

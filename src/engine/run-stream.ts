@@ -1,20 +1,12 @@
 import type { Logger } from 'pino';
-import { describeHealed } from '../domain/locator-memory.ts';
-import { isTerminal, type ResultStatus, type Run } from '../domain/run.ts';
-import type { EventBus, RunEvent } from '../events/event-bus.ts';
+import { defined } from '../domain/defined.ts';
+import type { Run } from '../domain/run.ts';
 import type { Store } from '../store/connect.ts';
+import type { StoredStreamEvent } from '../store/run-stream-events.ts';
+import type { RunLogFeed } from './run-log-writer.ts';
+import type { DoneState, LogData, ResultLine, SnapshotState } from './run-stream-entries.ts';
 
-/** Event names of the seed-001 run stream (`frame`, the screencast, is not produced). */
-
-/** What a `result` event says about one test, and what a snapshot lists per result. */
-export interface ResultLine {
-  testId: string;
-  testName: string;
-  status: ResultStatus;
-  attempt: number;
-  durationMs: number;
-  error: string | null;
-}
+export type { ResultLine } from './run-stream-entries.ts';
 
 /**
  * The state of a run at one moment: the run (with its counts), its newest results (oldest of
@@ -31,59 +23,26 @@ export interface RunSnapshot {
 export const SNAPSHOT_RESULTS = 50;
 
 export type StreamEvent =
-  | {
-      id: number;
-      type: 'log';
-      data: {
-        message: string;
-        at: string;
-        testId?: string;
-        testName?: string;
-        started?: boolean;
-        /** Set on lines of a phase before the tests (the crawl). */
-        phase?: 'crawl';
-      };
-    }
+  | { id: number; type: 'log'; data: LogData }
   | { id: number; type: 'result'; data: ResultLine & { at: string } }
   | { id: number; type: 'snapshot'; data: RunSnapshot }
   | { id: number; type: 'done'; data: { run: Run } };
 
-/** A snapshot keeps the prefix length of the run's result list, not a copy of it. */
-type Stored =
-  | Exclude<StreamEvent, { type: 'snapshot' }>
-  | { id: number; type: 'snapshot'; run: Run; resultCount: number };
-
 export type StreamListener = (e: StreamEvent) => void;
-
-interface RunLog {
-  /** Every id of this log is above it; chosen from the clock so ids keep rising after a restart. */
-  base: number;
-  lastId: number;
-  events: Stored[];
-  run: Run | null;
-  /** The newest results, enough for every snapshot still in `events`; `results[0]` is number `resultsFrom`. */
-  results: ResultLine[];
-  resultsFrom: number;
-  resultCount: number;
-  seen: Set<string>;
-  listeners: Set<StreamListener>;
-  chain: Promise<void>;
-  touchedAt: number;
-  finished: boolean;
-}
 
 export interface RunStreamOptions {
   store: Store;
-  events: EventBus;
-  /** Events kept per run for resuming; older ones are answered by a snapshot. */
+  /** Tells when a run's log grew (run-log-writer.ts). */
+  feed: RunLogFeed;
+  /** Events replayed to a resuming client at most; further behind, it gets a snapshot. */
   maxEvents?: number;
-  /** A run's log is dropped this long after its last event (when nobody listens). */
-  retentionMs?: number;
-  /** Logs kept at most; the least recently active unwatched ones go first. */
-  maxRuns?: number;
   /** Results a snapshot lists at most (the newest). */
   snapshotResults?: number;
-  clock?: () => Date;
+  /**
+   * How often watched runs' logs are read besides the feed's notices: a NOTIFY lost while a
+   * LISTEN connection was down must not stall a stream (0: never).
+   */
+  pollMs?: number;
   logger?: Logger;
 }
 
@@ -95,66 +54,118 @@ export interface Attachment {
   detach: () => void;
 }
 
-// The name tells the rows of a data test apart (`Sign in [admin]`): they share id and attempt.
-const keyOf = (r: { testId: string; attempt: number; testName: string }): string =>
-  `${r.testId}#${r.attempt}#${r.testName}`;
-
 export function resultLineOf(r: ResultLine): ResultLine {
   const { testId, testName, status, attempt, durationMs, error } = r;
   return { testId, testName, status, attempt, durationMs, error };
 }
 
+interface Reader {
+  /** Events up to this id were sent to it (or are in its backlog). */
+  after: number;
+  /** False until its backlog is read: live events wait until then. */
+  ready: boolean;
+}
+
+/** A run some client of this process watches. */
+interface Watch {
+  runId: string;
+  readers: Map<StreamListener, Reader>;
+  /** The run as read from the store: snapshots lay their counts over it. */
+  run: Run | null;
+  /** The newest result lines up to the id `upTo`, for the next snapshots. */
+  recent: { upTo: number; lines: ResultLine[] } | null;
+  busy: boolean;
+  again: boolean;
+}
+
+/** Rows read per query when catching readers up. */
+const PAGE = 500;
+
 /**
- * The numbered event log behind `GET /runs/:runId/events`. One log per run, built once from the
- * bus (not per client), so every client sees the same ids and a client that reconnects with
- * `Last-Event-ID` is sent exactly what it missed. Bounded: the last `maxEvents` events of runs
- * active within `retentionMs`; anything older is answered with a snapshot read from the store.
+ * The numbered event log behind `GET /runs/:runId/events`, read from the database
+ * (`run_stream_events`, written by the process that published each event: run-log-writer.ts).
+ * Every process hands out the same ids, so a client that reconnects with `Last-Event-ID` to any
+ * process, or to one restarted since, is sent exactly what it missed. This process holds state
+ * only for runs a client watches here: the readers, the run, and the newest result lines.
  */
 export class RunStream {
   readonly #o: Required<Omit<RunStreamOptions, 'logger'>> & { logger: Logger | undefined };
-  readonly #logs = new Map<string, RunLog>();
+  readonly #watches = new Map<string, Watch>();
   #unsubscribe: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
 
   constructor(opts: RunStreamOptions) {
     this.#o = {
       maxEvents: 1000,
-      retentionMs: 60 * 60_000,
-      maxRuns: 500,
       snapshotResults: SNAPSHOT_RESULTS,
-      clock: () => new Date(),
+      pollMs: 2_000,
       ...opts,
       logger: opts.logger,
     };
   }
 
   start(): void {
-    this.#unsubscribe ??= this.#o.events.subscribe('*', (e) => this.#onBusEvent(e));
+    this.#unsubscribe ??= this.#o.feed.onAppended((runId) => {
+      const w = this.#watches.get(runId);
+      if (w) void this.#catchUp(w);
+    });
+    if (this.#o.pollMs > 0 && !this.#timer) {
+      this.#timer = setInterval(() => {
+        for (const w of this.#watches.values()) void this.#catchUp(w);
+      }, this.#o.pollMs);
+      this.#timer.unref();
+    }
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    for (const log of this.#logs.values()) log.listeners.clear();
-    this.#logs.clear();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#watches.clear();
   }
 
   /**
    * Start listening to a run. With `afterId`, the events after it are returned as backlog when
-   * the log still holds them all; otherwise backlog is null and the caller sends a snapshot.
-   * Events appended from now on go to `listener`, in order.
+   * the log still holds them all (and not more than `maxEvents`); otherwise backlog is null and
+   * the caller sends a snapshot. Events appended later go to `listener`, in order, once this
+   * resolves.
    */
-  attach(runId: string, afterId: number | null, listener: StreamListener): Attachment {
-    const log = this.#log(runId);
-    log.listeners.add(listener);
+  async attach(
+    runId: string,
+    afterId: number | null,
+    listener: StreamListener,
+  ): Promise<Attachment> {
+    const w = this.#watch(runId);
+    const reader: Reader = { after: Number.MAX_SAFE_INTEGER, ready: false };
+    w.readers.set(listener, reader);
     const detach = (): void => {
-      log.listeners.delete(listener);
+      w.readers.delete(listener);
+      if (w.readers.size === 0 && this.#watches.get(runId) === w) this.#watches.delete(runId);
     };
-    const oldest = log.events[0]?.id ?? log.lastId + 1;
-    let backlog: StreamEvent[] | null = null;
-    if (afterId !== null && afterId >= oldest - 1 && afterId <= log.lastId) {
-      backlog = log.events.filter((e) => e.id > afterId).map((e) => this.#materialize(log, e));
+    try {
+      const log = this.#o.store.runStreamEvents;
+      const lastId = await log.lastId(runId);
+      let backlog: StreamEvent[] | null = null;
+      let end = lastId;
+      if (afterId !== null && afterId <= lastId) {
+        const rows = await log.after(runId, afterId, this.#o.maxEvents + 1);
+        // Whole from afterId on: nothing pruned, and not so far behind that a snapshot is better.
+        const whole = afterId === lastId || rows[0]?.id === afterId + 1;
+        if (whole && rows.length <= this.#o.maxEvents) {
+          backlog = await this.#materialize(w, afterId, rows);
+          end = rows.at(-1)?.id ?? afterId;
+        }
+      }
+      reader.after = end;
+      reader.ready = true;
+      // Events written while the backlog was read.
+      void this.#catchUp(w);
+      return { backlog, lastId: end, detach };
+    } catch (e) {
+      detach();
+      throw e;
     }
-    return { backlog, lastId: log.lastId, detach };
   }
 
   /** The run and its results as stored now, for a client that cannot be caught up from the log. */
@@ -167,223 +178,138 @@ export class RunStream {
     return { run: fresh ?? run, results: latest.items, resultsTotal: latest.total };
   }
 
-  /** Resolves once every bus event of the run seen so far is in its log. */
-  async drain(runId: string): Promise<void> {
-    await this.#logs.get(runId)?.chain;
+  /** Resolves once the events this process published for the run so far are in its log. */
+  drain(runId: string): Promise<void> {
+    return this.#o.feed.drain(runId);
   }
 
-  /** Listeners of one run's log (for leak checks). */
+  /** Listeners of one run (for leak checks). */
   listenerCount(runId: string): number {
-    return this.#logs.get(runId)?.listeners.size ?? 0;
+    return this.#watches.get(runId)?.readers.size ?? 0;
   }
 
-  /** Result lines one run's log holds in memory (for leak checks). */
+  /** Result lines held in memory for one run (for leak checks). */
   retainedResults(runId: string): number {
-    return this.#logs.get(runId)?.results.length ?? 0;
+    return this.#watches.get(runId)?.recent?.lines.length ?? 0;
   }
 
-  /** Runs with a log in memory. */
+  /** Runs watched here. */
   get size(): number {
-    return this.#logs.size;
+    return this.#watches.size;
   }
 
-  #log(runId: string): RunLog {
-    let log = this.#logs.get(runId);
-    if (!log) {
-      this.#sweep();
-      const now = this.#o.clock().getTime();
-      // Ids are <ms at creation>·1000 + n: numbers a client can compare, and a log rebuilt after a
-      // restart starts above every id the previous process handed out for the run.
-      const base = now * 1000;
-      log = {
-        base,
-        lastId: base,
-        events: [],
-        run: null,
-        results: [],
-        resultsFrom: 0,
-        resultCount: 0,
-        seen: new Set(),
-        listeners: new Set(),
-        chain: Promise.resolve(),
-        touchedAt: now,
-        finished: false,
-      };
-      this.#logs.set(runId, log);
+  #watch(runId: string): Watch {
+    let w = this.#watches.get(runId);
+    if (!w) {
+      w = { runId, readers: new Map(), run: null, recent: null, busy: false, again: false };
+      this.#watches.set(runId, w);
     }
-    return log;
+    return w;
   }
 
-  /** Drop logs nobody watches that are idle past retention, then the oldest over maxRuns. */
-  #sweep(): void {
-    const now = this.#o.clock().getTime();
-    const idle = [...this.#logs.entries()].filter(([, l]) => l.listeners.size === 0);
-    for (const [id, l] of idle) {
-      if (now - l.touchedAt > this.#o.retentionMs) this.#logs.delete(id);
+  /** Read what the run's ready readers have not had yet and send it; one read at a time. */
+  async #catchUp(w: Watch): Promise<void> {
+    if (w.busy) {
+      w.again = true;
+      return;
     }
-    if (this.#logs.size < this.#o.maxRuns) return;
-    const victims = idle
-      .filter(([id]) => this.#logs.has(id))
-      .sort(
-        (a, b) => Number(b[1].finished) - Number(a[1].finished) || a[1].touchedAt - b[1].touchedAt,
-      );
-    for (const [id] of victims.slice(0, this.#logs.size - this.#o.maxRuns + 1)) {
-      this.#logs.delete(id);
-    }
-  }
-
-  #onBusEvent(e: RunEvent): void {
-    const log = this.#log(e.runId);
-    // One chain per run: loading the run from the store must not reorder its events.
-    log.chain = log.chain
-      .then(() => this.#apply(log, e))
-      .catch((err: unknown) => this.#o.logger?.error({ err, runId: e.runId }, 'run stream failed'));
-  }
-
-  async #apply(log: RunLog, e: RunEvent): Promise<void> {
-    if (!log.run) await this.#load(log, e);
-    const run = log.run;
-    if (!run) return;
-    log.touchedAt = this.#o.clock().getTime();
-    if (e.counts) Object.assign(run, e.counts);
-    switch (e.type) {
-      case 'run.queued':
-        this.#append(log, {
-          type: 'log',
-          data: { message: `queued ${run.total} tests`, at: e.at },
-        });
-        return;
-      case 'run.started':
-        run.status = 'running';
-        run.startedAt ??= e.at;
-        this.#append(log, { type: 'log', data: { message: 'run started', at: e.at } });
-        return;
-      case 'run.phase':
-        this.#append(log, {
-          type: 'log',
-          data: { message: e.message ?? '', at: e.at, ...(e.phase ? { phase: e.phase } : {}) },
-        });
-        return;
-      case 'test.started': {
-        const attempt = e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
-        const message = `started ${e.testName ?? e.testId}${attempt}`;
-        const data = { message, at: e.at, testId: e.testId, testName: e.testName, started: true };
-        this.#append(log, { type: 'log', data });
-        return;
-      }
-      case 'test.healed': {
-        const what = (e.healed ?? []).map(describeHealed).join('; ');
-        const message = `healed ${e.testName ?? e.testId}: ${what}`;
-        this.#append(log, { type: 'log', data: { message, at: e.at, testId: e.testId } });
-        return;
-      }
-      case 'test.finished':
-        this.#onResult(log, run, e);
-        return;
-      case 'run.finished':
-        run.status = (e.status as Run['status'] | undefined) ?? run.status;
-        run.error = e.error ?? null;
-        run.finishedAt = e.at;
-        log.finished = true;
-        this.#append(log, {
-          type: 'log',
-          data: { message: `run ${run.status}${run.error ? `: ${run.error}` : ''}`, at: e.at },
-        });
-        this.#append(log, { type: 'done', data: { run: { ...run } } });
-        return;
+    w.busy = true;
+    try {
+      do {
+        w.again = false;
+        const ready = [...w.readers.values()].filter((r) => r.ready);
+        if (ready.length === 0) break;
+        const from = Math.min(...ready.map((r) => r.after));
+        const rows = await this.#o.store.runStreamEvents.after(w.runId, from, PAGE);
+        if (rows.length === 0) break;
+        const events = await this.#materialize(w, from, rows);
+        for (const [listener, r] of [...w.readers]) {
+          if (!r.ready) continue;
+          for (const e of events) {
+            if (e.id <= r.after) continue;
+            r.after = e.id;
+            try {
+              listener(e);
+            } catch (err) {
+              this.#o.logger?.error({ err }, 'run stream listener failed');
+            }
+          }
+        }
+        if (rows.length === PAGE) w.again = true;
+      } while (w.again && this.#watches.get(w.runId) === w);
+    } catch (err) {
+      this.#o.logger?.error({ err, runId: w.runId }, 'reading the run event log failed');
+    } finally {
+      w.busy = false;
     }
   }
 
-  #onResult(log: RunLog, run: Run, e: RunEvent): void {
-    const line: ResultLine = {
-      testId: e.testId ?? '',
-      testName: e.testName ?? e.testId ?? '',
-      status: (e.status as ResultStatus | undefined) ?? 'error',
-      attempt: e.attempt ?? 1,
-      durationMs: e.durationMs ?? 0,
-      error: e.error ?? null,
-    };
-    if (log.seen.has(keyOf(line))) return;
-    if (line.status === 'failed' || line.status === 'error') {
-      const message = `${line.status} ${line.testName}${line.error ? `: ${line.error}` : ''}`;
-      this.#append(log, { type: 'log', data: { message, at: e.at, testId: line.testId } });
+  /** Stored rows (ids after `from`, in order) as the events clients are sent. */
+  async #materialize(w: Watch, from: number, rows: StoredStreamEvent[]): Promise<StreamEvent[]> {
+    const n = this.#o.snapshotResults;
+    // The result lines before `from`: kept from the last read when it ended there, else read
+    // (only when a snapshot needs them).
+    let lines: ResultLine[] | null = w.recent?.upTo === from ? [...w.recent.lines] : null;
+    if (lines === null && rows.some((r) => r.type === 'snapshot')) {
+      const before = await this.#o.store.runStreamEvents.resultsUpTo<ResultLine>(w.runId, from, n);
+      lines = before.reverse().map((r) => resultLineOf(r.data));
     }
-    log.seen.add(keyOf(line));
-    log.results.push(line);
-    log.resultCount++;
-    this.#append(log, { type: 'result', data: { ...line, at: e.at } });
-    this.#append(log, { type: 'snapshot', run: { ...run }, resultCount: log.resultCount });
-    this.#trimResults(log);
-  }
-
-  /** Keep only the results the snapshots still in the log list, in chunks. */
-  #trimResults(log: RunLog): void {
-    const oldest = log.events.find((e) => e.type === 'snapshot');
-    const firstNeeded =
-      (oldest?.type === 'snapshot' ? oldest.resultCount : log.resultCount) -
-      this.#o.snapshotResults;
-    const drop = firstNeeded - log.resultsFrom;
-    if (drop < 64) return;
-    log.results.splice(0, drop);
-    log.resultsFrom += drop;
-  }
-
-  /** First event of a run in this process: its stored state, with the results already written. */
-  async #load(log: RunLog, e: RunEvent): Promise<void> {
-    const { store } = this.#o;
-    const run = await store.runs.get(e.projectId, e.runId);
-    if (!run) return;
-    // The newest results are enough: a snapshot lists no more, and only results finished just
-    // before this event can still come in as bus events to be told apart from stored ones.
-    const latest = await store.results.latestByRun(run.id, run.projectId, this.#o.snapshotResults);
-    log.run = run;
-    log.resultsFrom = latest.total - latest.items.length;
-    log.resultCount = log.resultsFrom;
-    for (const r of latest.items) {
-      // The result this event announces is already stored: leave it for #onResult to add.
-      if (
-        e.type === 'test.finished' &&
-        r.testId === e.testId &&
-        r.attempt === e.attempt &&
-        r.testName === e.testName
-      ) {
-        continue;
-      }
-      log.seen.add(keyOf(r));
-      log.results.push(resultLineOf(r));
-      log.resultCount++;
-    }
-    if (isTerminal(run.status) && e.type !== 'run.finished') log.finished = true;
-  }
-
-  #append(log: RunLog, e: DistributiveOmit<Stored, 'id'>): void {
-    const stored = { ...e, id: ++log.lastId } as Stored;
-    log.events.push(stored);
-    // Trim in chunks so a long run does not shift the array on every event.
-    if (log.events.length > this.#o.maxEvents + 64) {
-      log.events.splice(0, log.events.length - this.#o.maxEvents);
-    }
-    if (log.listeners.size === 0) return;
-    const out = this.#materialize(log, stored);
-    for (const l of [...log.listeners]) {
-      try {
-        l(out);
-      } catch (err) {
-        this.#o.logger?.error({ err }, 'run stream listener failed');
+    const out: StreamEvent[] = [];
+    for (const row of rows) {
+      const { id } = row;
+      switch (row.type) {
+        case 'log':
+          out.push({ id, type: 'log', data: row.data as LogData });
+          break;
+        case 'result': {
+          const data = row.data as ResultLine & { at: string };
+          lines?.push(resultLineOf(data));
+          // Trim in chunks so a long run does not shift the array on every result.
+          if (lines && lines.length > 2 * n + 64) lines.splice(0, lines.length - n);
+          out.push({ id, type: 'result', data });
+          break;
+        }
+        case 'snapshot': {
+          const state = row.data as SnapshotState;
+          const run = await this.#run(w, state.status !== 'queued');
+          if (!run) break;
+          const now: Run = { ...run, ...state.counts, status: state.status };
+          now.startedAt ??= state.at;
+          out.push({
+            id,
+            type: 'snapshot',
+            data: { run: now, results: (lines ?? []).slice(-n), resultsTotal: row.results },
+          });
+          break;
+        }
+        case 'done': {
+          // The run has its verdict stored by now: send it as stored.
+          w.run = null;
+          const run = await this.#run(w, true);
+          const state = row.data as DoneState;
+          if (run) out.push({ id, type: 'done', data: { run: doneRun(run, state) } });
+          break;
+        }
       }
     }
+    const upTo = rows.at(-1)?.id ?? from;
+    if (lines && (w.recent === null || upTo >= w.recent.upTo)) {
+      w.recent = { upTo, lines: lines.slice(-n) };
+    }
+    return out;
   }
 
-  #materialize(log: RunLog, e: Stored): StreamEvent {
-    if (e.type !== 'snapshot') return e;
-    const end = e.resultCount - log.resultsFrom;
-    const start = Math.max(0, end - this.#o.snapshotResults);
-    return {
-      id: e.id,
-      type: 'snapshot',
-      data: { run: e.run, results: log.results.slice(start, end), resultsTotal: e.resultCount },
-    };
+  /** The run as stored, read once per watch; again when `started` and it was read queued. */
+  async #run(w: Watch, started: boolean): Promise<Run | null> {
+    if (!w.run || (started && w.run.status === 'queued')) {
+      w.run = (await this.#o.store.runs.get(null, w.runId)) ?? null;
+    }
+    return w.run;
   }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A run read just after its end may (on another process) not show the verdict the log does. */
+function doneRun(run: Run, state: DoneState): Run {
+  if (run.finishedAt !== null) return run;
+  return { ...run, ...defined({ status: state.status }), finishedAt: state.at };
+}

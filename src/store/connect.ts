@@ -36,6 +36,7 @@ import { runCrawlRepository, type RunCrawlRepository } from './run-crawls.ts';
 import { runNoteRepository, type RunNoteRepository } from './run-notes.ts';
 import { runTriggerRepository, type RunTriggerRepository } from './run-triggers.ts';
 import { runRepository, type RunRepository } from './runs.ts';
+import { runStreamEventRepository, type RunStreamEventRepository } from './run-stream-events.ts';
 import { scheduleRepository, type ScheduleRepository } from './schedules.ts';
 import { scanApprovalRepository, type ScanApprovalRepository } from './scan-approvals.ts';
 import { scanAuditRepository, type ScanAuditRepository } from './scan-audit.ts';
@@ -122,6 +123,8 @@ export interface Store {
   rateLimitCounters: RateLimitCounterRepository;
   /** Live processes and their leases: who owns a running crawl or scan. */
   processLeases: ProcessLeaseRepository;
+  /** Each run's live-stream event log, for resuming across processes and restarts. */
+  runStreamEvents: RunStreamEventRepository;
   /** Settings of a workspace: the AI provider, the recycle bin's retention. */
   workspaceSettings: WorkspaceSettingsRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
@@ -195,6 +198,7 @@ function buildStore(
     recycleBin: recycleBinRepository(ctx),
     rateLimitCounters: rateLimitCounterRepository(ctx, box),
     processLeases: processLeaseRepository(ctx),
+    runStreamEvents: runStreamEventRepository(ctx),
     workspaceSettings: workspaceSettingsRepository(ctx, box),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);

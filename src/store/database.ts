@@ -581,7 +581,29 @@ export interface ProcessLeasesTable {
   lease_until: string;
 }
 
+/** The head of a run's live-stream log: its last id and result count (migration 056). */
+export interface RunStreamHeadsTable {
+  run_id: string;
+  project_id: string;
+  last_id: number;
+  results: number;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** One event of a run's live stream (migration 056); `data` is JSON. */
+export interface RunStreamEventsTable {
+  run_id: string;
+  id: number;
+  project_id: string;
+  type: string;
+  data: string;
+  results: number;
+}
+
 export interface Database extends ScanTables {
+  run_stream_heads: RunStreamHeadsTable;
+  run_stream_events: RunStreamEventsTable;
   rate_limit_counters: RateLimitCountersTable;
   process_leases: ProcessLeasesTable;
   workspace_settings: WorkspaceSettingsTable;

@@ -56,6 +56,8 @@ export const PROJECT_TABLES = [
   'run_triggers',
   'run_crawls',
   'run_notes',
+  'run_stream_events',
+  'run_stream_heads',
   'scan_findings',
   'scan_approvals',
   'scans',

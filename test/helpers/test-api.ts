@@ -16,6 +16,7 @@ import { Engine } from '../../src/engine/engine.ts';
 import type { ExecutorJob, TestExecutor, TestOutcome } from '../../src/engine/executor.ts';
 import type { RunStream } from '../../src/engine/run-stream.ts';
 import { InProcessEventBus, type EventBus } from '../../src/events/event-bus.ts';
+import type { Broadcast } from '../../src/events/shared-event-bus.ts';
 import {
   CallbackDispatcher,
   type CallbackDispatcherOptions,
@@ -67,6 +68,8 @@ export interface TestApiOptions {
   store?: { store: Store; dir: string; databaseUrl: string };
   /** The run event bus (default: a new in-process one). */
   events?: EventBus;
+  /** On PostgreSQL, the channel of run-log notices shared with other processes (none: local). */
+  streamChannel?: Broadcast;
   /** false: the engine is built but not started, so its runs stay queued. */
   startEngine?: boolean;
   /** Tests the engine executes at once (default 2). */
@@ -150,12 +153,13 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
         artifacts: opts.artifacts,
         artifactStore: opts.artifactStore,
         logger: opts.logger,
+        streamChannel: opts.streamChannel,
       }),
     });
     stops.push(() => engine.stop());
     if (opts.startEngine !== false) await engine.start();
     const extra = await startExtras(opts, { store, events, engine, config }, stops);
-    const services = await startApiServices({ store, events });
+    const services = await startApiServices({ store, events, runLog: engine.runLog });
     stops.push(() => services.stop());
     const app = await buildApp({
       runStream: services.runStream,

@@ -78,13 +78,14 @@ async function apiProcess(t: TestStore) {
   const broadcast = await PgBroadcast.open({
     databaseUrl: t.databaseUrl,
     schema: t.schema!,
-    channels: ['events'],
+    channels: ['events', 'stream'],
   });
   cleanups.push(() => broadcast.close());
   // Not started: every job of the run is executed by the other process.
   const api = await startTestApi({
     store: t,
     events: new SharedEventBus(broadcast.channel('events')),
+    streamChannel: broadcast.channel('stream'),
     startEngine: false,
     workers: 1,
   });
@@ -126,7 +127,8 @@ describe('run events across processes on one PostgreSQL schema', () => {
     const stream = await openStream(`${api.url}/api/v1/runs/${run.id}/events`, api.auth);
     await stream.until('the first snapshot', (m) => m.event === 'snapshot');
     const worker = await otherProcess(t);
-    // test.finished of a test the other process executed, through NOTIFY → RunStream → SSE.
+    // test.finished of a test the other process executed: written to the run's log there,
+    // announced by NOTIFY (run and id), read here by RunStream and sent.
     const result = await stream.until(
       "the passing test's result",
       (m) => m.event === 'result' && m.data?.testId === passing!.id,

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyCounts } from '../../src/domain/run.ts';
+import { RunLogWriter } from '../../src/engine/run-log-writer.ts';
 import { RunStream, type StreamEvent } from '../../src/engine/run-stream.ts';
 import { InProcessEventBus } from '../../src/events/event-bus.ts';
 import {
@@ -7,13 +9,14 @@ import {
   openTestStore,
   type TestStore,
 } from '../fixtures/engine/test-stores.ts';
-import { makeResult, makeRun } from '../helpers/records.ts';
+import { makeRun } from '../helpers/records.ts';
+import { until } from '../helpers/until.ts';
 
-// The run event log must not hold a large run's every result: snapshots list the newest few,
-// and the log keeps only the lines those snapshots still need.
-const STORED_BEFORE = 120;
-const LIVE = 180;
+// A large run's stream stays bounded: stored snapshots are a few bytes of counts, a snapshot
+// sent lists the newest few results, and a reader holds only the lines the next snapshot needs.
+const RESULTS = 300;
 const SNAPSHOT = 10;
+const MAX_EVENTS = 60;
 
 describe.each(dialects)('run stream bounds on %s', (dialect) => {
   let t: TestStore | undefined;
@@ -26,26 +29,25 @@ describe.each(dialects)('run stream bounds on %s', (dialect) => {
     t = await openTestStore(dialect);
     const { store } = t;
     const p = await newProject(store);
-    const ids = Array.from({ length: STORED_BEFORE + LIVE }, (_, i) => `t${i}`);
+    const ids = Array.from({ length: RESULTS }, (_, i) => `t${i}`);
     const run = await store.runs.create(
       makeRun(p.id, ids, { status: 'running', startedAt: new Date().toISOString() }),
     );
-    const t0 = Date.parse('2026-12-01T00:00:00Z');
-    const result = (i: number) => {
-      const at = new Date(t0 + i * 1000).toISOString();
-      return makeResult(run.id, ids[i]!, { testName: `test ${i}`, startedAt: at, finishedAt: at });
-    };
-    // Results this process never saw as events (written before it started).
-    for (let i = 0; i < STORED_BEFORE; i++) await store.results.insert(p.id, result(i));
-
     const events = new InProcessEventBus();
-    const stream = new RunStream({ store, events, maxEvents: 60, snapshotResults: SNAPSHOT });
+    const writer = new RunLogWriter({ store, events });
+    writer.start();
+    const stream = new RunStream({
+      store,
+      feed: writer,
+      maxEvents: MAX_EVENTS,
+      snapshotResults: SNAPSHOT,
+      pollMs: 0,
+    });
     stream.start();
     try {
       const seen: StreamEvent[] = [];
-      const att = stream.attach(run.id, null, (e) => seen.push(e));
-      for (let i = STORED_BEFORE; i < STORED_BEFORE + LIVE; i++) {
-        await store.results.insert(p.id, result(i));
+      const att = await stream.attach(run.id, null, (e) => seen.push(e));
+      for (let i = 0; i < RESULTS; i++) {
         events.publish({
           type: 'test.finished',
           runId: run.id,
@@ -56,40 +58,63 @@ describe.each(dialects)('run stream bounds on %s', (dialect) => {
           attempt: 1,
           status: 'passed',
           durationMs: 1,
+          counts: { ...emptyCounts(RESULTS), passed: i + 1 },
         });
-        // The first event reads the run from the store; results stored meanwhile would be
-        // taken as already known, as they are in a real server, and get no snapshot of their own.
-        if (i === STORED_BEFORE) await stream.drain(run.id);
+        // Batches of several sizes: events published while a write is out go in the next one.
+        if (i % 7 === 0) await writer.drain(run.id);
       }
-      await stream.drain(run.id);
+      await writer.drain(run.id);
+      const snapshotsOf = (es: StreamEvent[]) =>
+        es.flatMap((e) => (e.type === 'snapshot' ? [e.data] : []));
+      await until('every snapshot', () => snapshotsOf(seen).length === RESULTS);
       att.detach();
 
-      const snapshots = seen.flatMap((e) => (e.type === 'snapshot' ? [e.data] : []));
-      expect(snapshots).toHaveLength(LIVE);
+      const snapshots = snapshotsOf(seen);
       snapshots.forEach((s, k) => {
-        const total = STORED_BEFORE + k + 1;
+        const total = k + 1;
         expect(s.resultsTotal).toBe(total);
+        expect(s.run.passed).toBe(total);
         expect(s.results.map((r) => r.testName)).toEqual(
-          Array.from({ length: SNAPSHOT }, (_, j) => `test ${total - SNAPSHOT + j}`),
+          Array.from(
+            { length: Math.min(SNAPSHOT, total) },
+            (_, j) => `test ${total - Math.min(SNAPSHOT, total) + j}`,
+          ),
         );
       });
-      // 300 results went by; the log holds the tail its retained snapshots list, in chunks.
-      expect(stream.retainedResults(run.id)).toBeLessThan(60 + SNAPSHOT + 64);
+      const ids2 = seen.map((e) => e.id);
+      expect(ids2).toEqual(Array.from({ length: 2 * RESULTS }, (_, i) => att.lastId + i + 1));
+      // Stored snapshots hold counts, not result lines: a row's size does not grow with the run.
+      const rows = await store.db
+        .selectFrom('run_stream_events')
+        .select(['type', 'data'])
+        .where('run_id', '=', run.id)
+        .where('type', '=', 'snapshot')
+        .execute();
+      expect(Math.max(...rows.map((r) => r.data.length))).toBeLessThan(400);
 
       // A client the log cannot catch up gets the same bounded snapshot from the store.
       const fromStore = await stream.snapshotFromStore(run);
-      expect(fromStore.resultsTotal).toBe(STORED_BEFORE + LIVE);
-      expect(fromStore.results.map((r) => r.testName)).toEqual(
-        snapshots.at(-1)!.results.map((r) => r.testName),
-      );
-      // Resuming from an id still in the log replays snapshots as they were.
+      expect(fromStore.results.length).toBeLessThanOrEqual(SNAPSHOT);
+
+      // Resuming from an id in the log replays snapshots as they were.
       const last = seen.at(-1)!.id;
-      const resumed = stream.attach(run.id, last - 4, () => {});
+      const resumed = await stream.attach(run.id, last - 4, () => {});
+      expect(stream.retainedResults(run.id)).toBeLessThanOrEqual(SNAPSHOT);
       resumed.detach();
-      const replayed = resumed.backlog!.flatMap((e) => (e.type === 'snapshot' ? [e.data] : []));
-      expect(replayed.at(-1)).toEqual(snapshots.at(-1));
+      expect(resumed.backlog!.map((e) => e.id)).toEqual([last - 3, last - 2, last - 1, last]);
+      expect(snapshotsOf(resumed.backlog!).at(-1)).toEqual(snapshots.at(-1));
+      // Further behind than maxEvents, or an id the log never gave: a snapshot instead.
+      const far = await stream.attach(run.id, last - MAX_EVENTS - 1, () => {});
+      far.detach();
+      expect(far.backlog).toBeNull();
+      const unknown = await stream.attach(run.id, last + 1, () => {});
+      unknown.detach();
+      expect(unknown.backlog).toBeNull();
+      expect(unknown.lastId).toBe(last);
+      expect(stream.size).toBe(0);
     } finally {
       stream.stop();
+      await writer.stop();
     }
   }, 180_000);
 });

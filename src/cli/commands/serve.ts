@@ -96,7 +96,12 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       await ensureDemoProject(rt.store, config.dataDir, demo.url);
     }
     // The run event log, the queued-run releaser and the Idempotency-Key purge.
-    services = await startApiServices({ store: rt.store, events: rt.events, logger: rt.logger });
+    services = await startApiServices({
+      store: rt.store,
+      events: rt.events,
+      runLog: rt.engine.runLog,
+      logger: rt.logger,
+    });
     const app = await buildApp({
       runStream: services.runStream,
       store: rt.store,
