@@ -152,10 +152,11 @@ export class LivePublisher {
         this.#d.live.watch(runId, testId, (f) => this.#frame(runId, f)),
       );
     }
-    if (watching?.size === 0) {
-      this.#watching.delete(runId);
-      // Nobody watches the run now: its rows go, so the table holds only what is watched.
-      for (const [id, row] of this.#rows) if (row.key.runId === runId) void this.#drop(id);
+    if (watching?.size === 0) this.#watching.delete(runId);
+    // Rows of tests nobody watches now go, so the table holds only what is watched.
+    for (const [id, row] of this.#rows) {
+      if (row.key.runId !== runId || wanted.has('*') || wanted.has(row.key.testId)) continue;
+      void this.#drop(id);
     }
   }
 
