@@ -88,11 +88,6 @@ export class LivePublisher {
     await Promise.all([...this.#rows.keys()].map((id) => this.#drop(id)));
   }
 
-  /** Runs some other process watches now (for tests and diagnostics). */
-  get watchedRuns(): number {
-    return this.#watching.size;
-  }
-
   #heard(m: LiveMessage): void {
     if (m.k === 'frame') return;
     let byOrigin = this.#interest.get(m.r);

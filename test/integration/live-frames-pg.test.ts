@@ -145,7 +145,9 @@ async function watch(on: ClusterProcess, runId: string, only?: string) {
 }
 
 /** The next frame on the stream, checked to be a real JPEG of the test's first attempt. */
-async function nextFrame(sse: { next(): Promise<SseMessage | null> }): Promise<Buffer> {
+async function nextFrame(sse: {
+  next(): Promise<SseMessage | null>;
+}): Promise<{ jpeg: Buffer; takenAt: number }> {
   for (;;) {
     const msg = await sse.next();
     if (msg === null) throw new Error('the stream ended before a frame');
@@ -154,7 +156,7 @@ async function nextFrame(sse: { next(): Promise<SseMessage | null> }): Promise<B
     const jpeg = Buffer.from(String(msg.data?.data), 'base64');
     // JPEG's start-of-image marker: a real image, not a placeholder.
     expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
-    return jpeg;
+    return { jpeg, takenAt: Date.parse(String(msg.data?.at)) };
   }
 }
 
@@ -175,10 +177,10 @@ async function finishRun(runId: string): Promise<void> {
 it('hands a worker’s screencast to a watcher on another process, and stops when it leaves', async () => {
   const runId = await startRun();
   const { sse, leave } = await watch(api, runId);
-  const frames: { at: number; bytes: number }[] = [];
+  const frames: { at: number; bytes: number; lagMs: number }[] = [];
   while (frames.length < FRAMES) {
-    const jpeg = await nextFrame(sse);
-    frames.push({ at: performance.now(), bytes: jpeg.length });
+    const { jpeg, takenAt } = await nextFrame(sse);
+    frames.push({ at: performance.now(), bytes: jpeg.length, lagMs: Date.now() - takenAt });
   }
   expect(await frameRows()).toBe(1);
   // Heap and TOAST with the dead versions of the row that autovacuum has not yet reclaimed.
@@ -204,11 +206,13 @@ it('hands a worker’s screencast to a watcher on another process, and stops whe
   const seconds = (last.at - first.at) / 1000;
   const avgBytes = frames.reduce((n, f) => n + f.bytes, 0) / frames.length;
   const writesPerSecond = heardWhileWatched / seconds;
+  const lags = frames.map((f) => f.lagMs).sort((a, b) => a - b);
   console.log(
     `live frames across processes: watcher ${((FRAMES - 1) / seconds).toFixed(2)} frames/s, ` +
       `worker ${writesPerSecond.toFixed(2)} writes/s, ${Math.round(avgBytes)} B per JPEG, ` +
       `${Math.round((writesPerSecond * avgBytes) / 1024)} KiB/s written while watched, ` +
-      `table ${Math.round(Number(size[0]?.bytes) / 1024)} KiB after ${writesThen} writes`,
+      `table ${Math.round(Number(size[0]?.bytes) / 1024)} KiB after ${writesThen} writes, ` +
+      `taken → watcher ${lags[Math.floor(lags.length / 2)]} ms median, ${lags.at(-1)} ms max`,
   );
 }, 420_000);
 
