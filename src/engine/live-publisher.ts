@@ -17,7 +17,7 @@ export interface LivePublisherDeps {
   /** This process's id (`process_leases.id`): its own notices are not for it. */
   origin: string;
   logger?: Logger;
-  /** Least time between two writes of one test's frame (default 250 ms: at most 4 a second). */
+  /** Time per write of one test's frame, on average (default 250 ms: at most 4 a second). */
   minFrameIntervalMs?: number;
   clock?: () => number;
 }
@@ -33,7 +33,12 @@ interface RowWriter {
   /** The write (or delete) in flight; writes of one row never overlap. */
   busy: Promise<void> | null;
   timer: NodeJS.Timeout | null;
-  lastWriteAt: number;
+  /**
+   * The rate cap's schedule (GCRA): when the next write would be due at the steady rate. A write
+   * may come up to one interval early, so the screencast's own jitter (it paces itself at the
+   * same rate) adds no delay, while writes still average at most one per interval.
+   */
+  nextAt: number;
   written: boolean;
 }
 
@@ -41,8 +46,8 @@ interface RowWriter {
  * The worker side of the live view across processes. API processes with watchers say so on the
  * `live` channel (live-feed.ts); while any does, this process watches that run in its own
  * `LiveView` exactly as a local SSE client would, so its pages of the run are screencast by the
- * same code. Each frame is written over the attempt's row in `live_frames` (at most every
- * `minFrameIntervalMs`, the latest frame wins when the database is slower) and announced with
+ * same code. Each frame is written over the attempt's row in `live_frames` (one write per
+ * `minFrameIntervalMs` on average; the latest frame wins when the database is slower) and announced with
  * its sequence number. When the interest ends (an `unwatch`, or no renewal within
  * `LIVE_INTEREST_TTL_MS`) the watcher goes and the screencast stops; a row goes when its page
  * closes or the interest ends, and rows of a process that died are swept after a minute.
@@ -160,7 +165,7 @@ export class LivePublisher {
     const id = rowId(key);
     let row = this.#rows.get(id);
     if (!row) {
-      row = { key, latest: null, busy: null, timer: null, lastWriteAt: 0, written: false };
+      row = { key, latest: null, busy: null, timer: null, nextAt: 0, written: false };
       this.#rows.set(id, row);
     }
     row.latest = f;
@@ -169,7 +174,8 @@ export class LivePublisher {
 
   #schedule(row: RowWriter): void {
     if (row.busy || row.timer || !row.latest) return;
-    const wait = row.lastWriteAt + this.#minInterval - this.#clock();
+    const now = this.#clock();
+    const wait = row.nextAt - this.#minInterval - now;
     if (wait > 0) {
       row.timer = setTimeout(() => {
         row.timer = null;
@@ -179,7 +185,7 @@ export class LivePublisher {
     }
     const frame = row.latest;
     row.latest = null;
-    row.lastWriteAt = this.#clock();
+    row.nextAt = Math.max(row.nextAt, now) + this.#minInterval;
     row.busy = this.#write(row, frame).finally(() => {
       row.busy = null;
       this.#schedule(row);
