@@ -61,6 +61,8 @@ export class LivePublisher {
   /** run → `*` or a test id → the LiveView watcher's stop. */
   readonly #watching = new Map<string, Map<string, () => void>>();
   readonly #rows = new Map<string, RowWriter>();
+  /** Rows being deleted, so `stop` can wait for them before the store closes. */
+  readonly #dropping = new Set<Promise<void>>();
   #tick: NodeJS.Timeout | null = null;
   #lastSweep = 0;
   #unlistenPages: (() => void) | null = null;
@@ -90,7 +92,8 @@ export class LivePublisher {
     this.#unlistenPages?.();
     this.#interest.clear();
     for (const runId of [...this.#watching.keys()]) this.#reconcile(runId);
-    await Promise.all([...this.#rows.keys()].map((id) => this.#drop(id)));
+    for (const id of [...this.#rows.keys()]) void this.#drop(id);
+    await Promise.all(this.#dropping);
   }
 
   #heard(m: LiveMessage): void {
@@ -205,13 +208,19 @@ export class LivePublisher {
   }
 
   /** The page closed or nobody watches: no more writes, and the row goes once the last is done. */
-  async #drop(id: string): Promise<void> {
+  #drop(id: string): Promise<void> {
     const row = this.#rows.get(id);
-    if (!row) return;
+    if (!row) return Promise.resolve();
     this.#rows.delete(id);
     row.latest = null;
     if (row.timer) clearTimeout(row.timer);
     row.timer = null;
+    const dropping = this.#remove(row).finally(() => this.#dropping.delete(dropping));
+    this.#dropping.add(dropping);
+    return dropping;
+  }
+
+  async #remove(row: RowWriter): Promise<void> {
     await row.busy;
     if (!row.written) return;
     await this.#d.store.liveFrames
