@@ -42,6 +42,8 @@ let auth: { authorization: string };
 let heard: { at: number; seq: number }[];
 /** The API process the watchers use; it runs no tests. */
 let api: ClusterProcess;
+/** The worker that runs the tests of the first two cases. */
+let worker: ClusterProcess;
 
 beforeAll(async () => {
   t = await openTestStore('postgres');
@@ -70,7 +72,7 @@ beforeAll(async () => {
   const admin = await createAdmin(t.store);
   auth = { authorization: `Bearer ${admin.apiKey}` };
   heard = await listenForFrames();
-  [api] = await Promise.all([
+  [api, worker] = await Promise.all([
     start('serve', { GREENLIGHT_WORKERS: '0' }),
     start('worker', { GREENLIGHT_WORKERS: '1' }),
   ]);
@@ -118,10 +120,10 @@ async function frameRows(): Promise<number> {
   return (await t.store.db.selectFrom('live_frames').select('test_id').execute()).length;
 }
 
-/** Queue a run of the one test on the API process; it starts on the worker. */
-async function startRun(): Promise<string> {
+/** Queue a run of the one test on an API process; a process that runs tests takes it. */
+async function startRun(on = api): Promise<string> {
   released = false;
-  const created = await fetch(`${api.url}/api/v1/projects/${projectId}/runs`, {
+  const created = await fetch(`${on.url}/api/v1/projects/${projectId}/runs`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
     body: '{}',
@@ -236,4 +238,22 @@ it('stops casting for a server that died once its watch lapses, and casts no tes
   expect(heard.length - leftAt).toBeLessThanOrEqual(1);
   expect(await other.sse.next()).toMatchObject({ event: 'done', data: { runId } });
   expect(await frameRows()).toBe(0);
+}, 420_000);
+
+it('keeps a server’s own tests in memory: its watchers get frames with nothing written', async () => {
+  // The last case: the worker goes, so the server started here runs the test itself.
+  await worker.stop('SIGTERM');
+  const both = await start('serve', { GREENLIGHT_WORKERS: '1' });
+  const heardBefore = heard.length;
+  const runId = await startRun(both);
+  const { sse, leave } = await watch(both, runId);
+  for (let i = 0; i < 4; i++) {
+    await nextFrame(sse);
+    // Its own watch notices are not for its own publisher: the frames go browser → watcher.
+    expect(await frameRows()).toBe(0);
+  }
+  expect(heard.length).toBe(heardBefore);
+  leave();
+  await finishRun(runId);
+  expect(heard.length).toBe(heardBefore);
 }, 420_000);
