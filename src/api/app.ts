@@ -20,7 +20,7 @@ import { SECRET_LOG_PATHS, type Config } from '../config.ts';
 import type { CrawlJobs } from '../crawl/crawl-jobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunCallbackRegistry } from '../engine/trigger.ts';
-import type { LiveView } from '../engine/live-view.ts';
+import type { LiveWatching } from '../engine/live-view.ts';
 import { ScanService } from '../engine/scan-service.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { RunFeedbackRegistry } from '../integrations/pr-feedback.ts';
@@ -101,8 +101,11 @@ export interface ApiDeps {
    * may ask to crawl before their tests; otherwise `crawl: true` is refused by name.
    */
   crawlPhases?: boolean;
-  /** Screencasts of tests running in this process; none: the live view answers 503. */
-  live?: LiveView;
+  /**
+   * Screencasts of running tests: this process's, and on PostgreSQL other processes' too
+   * (`Runtime.watching`); none: the live view answers 503.
+   */
+  live?: LiveWatching;
   /** Static scans; default: one built on the store and engine. */
   scans?: ScanService;
   /** The dashboard's built files (default: web/dist of this package). */

@@ -7,7 +7,9 @@ import { artifactSettingsFrom } from '../engine/artifact-settings.ts';
 import { chromiumExecutor } from '../engine/chromium-executor.ts';
 import { defined } from '../domain/defined.ts';
 import { Engine } from '../engine/engine.ts';
-import { LiveView } from '../engine/live-view.ts';
+import { LiveFeed, watchEverywhere } from '../engine/live-feed.ts';
+import { LivePublisher } from '../engine/live-publisher.ts';
+import { LiveView, type LiveWatching } from '../engine/live-view.ts';
 import { ProcessLeaseKeeper, newProcessId } from '../engine/process-lease.ts';
 import { InProcessEventBus, type EventBus } from '../events/event-bus.ts';
 import { SharedEventBus } from '../events/shared-event-bus.ts';
@@ -35,6 +37,11 @@ export interface Runtime {
   /** Screencasts of this process's running tests, for live-view watchers. */
   live: LiveView;
   /**
+   * What the live view's watchers use: `live` on SQLite; on PostgreSQL also the frames of tests
+   * other processes run (engine/live-feed.ts).
+   */
+  watching: LiveWatching;
+  /**
    * Stop taking jobs; running tests get `config.stopGraceMs` to finish, the rest are aborted and
    * handed back to the queue (another process runs them). Resolves when no test runs here.
    */
@@ -57,23 +64,24 @@ function createLogger(config: Config, level?: string): Logger {
 /**
  * On PostgreSQL, this process's one LISTEN/NOTIFY connection (store/pg-broadcast.ts). It carries
  * the run events every process shares (so a server sees the events of runs a worker executes),
- * the queue's wake-ups (a job queued by any process wakes the idle workers of every other) and
- * the notices that a run's stream log grew (run id and event id; the events are in the table).
+ * the queue's wake-ups (a job queued by any process wakes the idle workers of every other),
+ * the notices that a run's stream log grew (run id and event id; the events are in the table)
+ * and the live view's notices (who watches which run, which frame was written; engine/live-*.ts).
  * Its application_name names the process, as `process_leases` and the logs do.
  */
 function openBroadcast(
   config: Config,
   processId: string,
   logger: Logger,
-): Promise<PgBroadcast<'events' | 'jobs' | 'stream'>> {
+): Promise<PgBroadcast<'events' | 'jobs' | 'stream' | 'live'>> {
   return PgBroadcast.open({
     databaseUrl: config.databaseUrl,
-    channels: ['events', 'jobs', 'stream'],
+    channels: ['events', 'jobs', 'stream', 'live'],
     applicationName: `greenlight listen ${processId}`,
     onError: (err) =>
       logger.warn(
         { err },
-        'LISTEN/NOTIFY connection (run events, job wake-ups) failed; reconnecting',
+        'LISTEN/NOTIFY connection (run events, job wake-ups, live view) failed; reconnecting',
       ),
   });
 }
@@ -132,6 +140,27 @@ export async function openRuntime(
   const queue = new LocalQueue(store, broadcast ? { wakeChannel: broadcast.channel('jobs') } : {});
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
+  // Across processes: this one casts its tests for watchers elsewhere, and its watchers see
+  // tests that run elsewhere. Both ride the LISTEN connection; frames go through a table.
+  const relay = broadcast
+    ? {
+        publisher: new LivePublisher({
+          live,
+          store,
+          channel: broadcast.channel('live'),
+          origin: processId,
+          logger,
+        }),
+        feed: new LiveFeed({
+          store,
+          channel: broadcast.channel('live'),
+          origin: processId,
+          logger,
+        }),
+      }
+    : null;
+  relay?.publisher.start();
+  relay?.feed.start();
   // Run targets are user input: every request of every test passes the URL guard (SSRF).
   const egress = await EgressProxy.start(egressCheck(config));
   const engine = new Engine({
@@ -160,11 +189,14 @@ export async function openRuntime(
     engine,
     pool,
     live,
+    watching: relay ? watchEverywhere(live, relay.feed) : live,
     drain,
     async close() {
       if (closed) return;
       closed = true;
       await drain();
+      relay?.feed.stop();
+      await relay?.publisher.stop();
       await queue.close();
       await pool.close();
       await egress.close();

@@ -20,6 +20,12 @@ export interface LiveFrame {
 /** Starts a screencast of one page, sending its frames to `onFrame`. */
 export type StartCast = (onFrame: (frame: ScreencastFrame) => void) => Promise<StopScreencast>;
 
+/** What a live-view watcher needs: the route's view of `LiveView` and of `LiveFeed` (live-feed.ts). */
+export interface LiveWatching {
+  /** Watch a run (or one test of it); returns the function that stops watching. */
+  watch(runId: string, testId: string | null, send: (frame: LiveFrame) => void): () => void;
+}
+
 interface Watcher {
   testId: string | null;
   send: (frame: LiveFrame) => void;
@@ -38,7 +44,8 @@ interface LivePage {
  * run register here, and a page is screencast only while at least one watcher wants it. Frames
  * pass straight through and are never stored. Holds only what this process runs.
  */
-export class LiveView {
+export class LiveView implements LiveWatching {
+  readonly #closedListeners = new Set<(key: LivePageKey) => void>();
   readonly #watchers = new Map<string, Set<Watcher>>();
   readonly #pages = new Map<string, Set<LivePage>>();
   #active = 0;
@@ -90,7 +97,17 @@ export class LiveView {
       page.closed = true;
       removeFrom(this.#pages, key.runId, page);
       await this.#stop(page);
+      for (const fn of this.#closedListeners) fn(key);
     };
+  }
+
+  /**
+   * Called after a test's page closed and its screencast (if any) stopped: no frame of it comes
+   * after. The cross-process publisher (live-publisher.ts) drops its row then.
+   */
+  onPageClosed(fn: (key: LivePageKey) => void): () => void {
+    this.#closedListeners.add(fn);
+    return () => void this.#closedListeners.delete(fn);
   }
 
   #reconcileRun(runId: string): void {

@@ -24,6 +24,7 @@ import { projectSecretRepository, type ProjectSecretRepository } from './project
 import { projectRepository, type ProjectRepository } from './projects.ts';
 import { locatorMemoryRepository, type LocatorMemoryRepository } from './locator-memory.ts';
 import { recycleBinRepository, type RecycleBinRepository } from './recycle-bin.ts';
+import { liveFrameRepository, type LiveFrameRepository } from './live-frames.ts';
 import { processLeaseRepository, type ProcessLeaseRepository } from './process-leases.ts';
 import {
   rateLimitCounterRepository,
@@ -125,6 +126,8 @@ export interface Store {
   processLeases: ProcessLeaseRepository;
   /** Each run's live-stream event log, for resuming across processes and restarts. */
   runStreamEvents: RunStreamEventRepository;
+  /** The latest live-view frame of each watched test, for API processes on other machines. */
+  liveFrames: LiveFrameRepository;
   /** Settings of a workspace: the AI provider, the recycle bin's retention. */
   workspaceSettings: WorkspaceSettingsRepository;
   /** Run fn with a store whose every query is in one transaction (nested calls join it). */
@@ -199,6 +202,7 @@ function buildStore(
     rateLimitCounters: rateLimitCounterRepository(ctx, box),
     processLeases: processLeaseRepository(ctx),
     runStreamEvents: runStreamEventRepository(ctx),
+    liveFrames: liveFrameRepository(ctx),
     workspaceSettings: workspaceSettingsRepository(ctx, box),
     async transaction(fn) {
       if (pendingAfterCommit) return fn(store);

@@ -601,7 +601,22 @@ export interface RunStreamEventsTable {
   results: number;
 }
 
+/** The latest live-view frame of one watched test attempt (migration 058). */
+export interface LiveFramesTable {
+  run_id: string;
+  test_id: string;
+  attempt: number;
+  /** Counts the frames written to the row, so a reader skips one it already handed on. */
+  seq: number;
+  jpeg: Buffer;
+  /** When the browser took the frame (ISO). */
+  taken_at: string;
+  /** When the row was last written (ISO): rows not written for a while are swept. */
+  updated_at: string;
+}
+
 export interface Database extends ScanTables {
+  live_frames: LiveFramesTable;
   run_stream_heads: RunStreamHeadsTable;
   run_stream_events: RunStreamEventsTable;
   rate_limit_counters: RateLimitCountersTable;

@@ -29,8 +29,10 @@ export const runLiveRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
         description:
           'text/event-stream. `watching` first ({ runId, testId, status }), then `frame` ' +
           '({ testId, attempt, mime: "image/jpeg", data: base64, at }) a few times a second ' +
-          'while a watched test runs in this server, and `done` ({ runId, status }) when the ' +
-          'run ends. Screencasts run only while someone watches; frames are never stored. ' +
+          'while a watched test runs (in this server, or on PostgreSQL in any `serve` or ' +
+          '`worker` process on the database), and `done` ({ runId, status }) when the run ' +
+          'ends. Screencasts run only while someone watches; frames are not kept (across ' +
+          "processes only each watched test's latest frame passes through the database). " +
           "Same access as the run's events. 204 when the run is already over.",
         params,
         querystring: query,

@@ -113,7 +113,7 @@ export async function startServer(config: Config, opts: { demo: boolean }): Prom
       feedback,
       crawls,
       crawlPhases: true,
-      live: rt.live,
+      live: rt.watching,
       scans,
     });
     const url = await app.listen({ host: config.host, port: config.port });
