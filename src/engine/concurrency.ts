@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Store } from '../store/connect.ts';
-import type { GitInfo } from '../store/run-triggers.ts';
+import type { ActiveRun, GitInfo } from '../store/run-triggers.ts';
 
 /**
  * The default concurrency key: the PR when there is one, else the git ref, else the whole
@@ -21,6 +21,19 @@ export function runInProgress(key: string, runId: string): AppError {
       'wait for it, or send concurrency.policy "queue" or "supersede"',
     { runId, concurrencyKey: key },
   );
+}
+
+/**
+ * The run a new `queue` trigger of the key waits for: the end of the line, the active run no
+ * other active run waits for. Not the newest by `createdAt`: a run's time is taken before its
+ * transaction waits for the key's lock, so two processes' runs commit in another order than
+ * their times (or share a millisecond and sort by id), and "the newest" could be a run that
+ * already has a waiter; both waiters would then start together when it ends. Should a line
+ * ever have two ends (runs from before this rule), the newest of them.
+ */
+export function lastInLine(active: readonly ActiveRun[]): ActiveRun | undefined {
+  const waitedFor = new Set(active.map((a) => a.blockedBy));
+  return active.filter((a) => !waitedFor.has(a.runId)).at(-1) ?? active.at(-1);
 }
 
 /**

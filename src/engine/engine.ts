@@ -319,10 +319,18 @@ export class Engine {
   /**
    * Cancel a run: queued tests never start, running ones are aborted and their results dropped,
    * and the run is marked `cancelled` with the counts of what had finished. A finished run is
-   * returned unchanged. `reason` (who or why, never a secret) becomes the run's error.
+   * returned unchanged. `reason` (who or why, never a secret) becomes the run's error. With `tx`
+   * the cancellation is part of the caller's transaction (a `supersede` trigger cancels under
+   * its key's lock), and the abort and `run.finished` wait for its commit: a rolled-back
+   * cancellation must not stop tests or tell anyone.
    */
-  async cancelRun(projectId: string, runId: string, opts: { reason?: string } = {}): Promise<Run> {
-    const { store, queue } = this.#d;
+  async cancelRun(
+    projectId: string,
+    runId: string,
+    opts: { reason?: string; tx?: Store } = {},
+  ): Promise<Run> {
+    const { queue } = this.#d;
+    const store = opts.tx ?? this.#d.store;
     const run = await store.runs.get(projectId, runId);
     if (!run) throw notFound('run');
     if (isTerminal(run.status)) return run;
@@ -340,8 +348,9 @@ export class Engine {
       });
       return { changed, counts };
     });
-    this.#runner.abort(run.id, 'cancelled');
-    if (changed) {
+    store.afterCommit(() => {
+      this.#runner.abort(run.id, 'cancelled');
+      if (!changed) return;
       this.#d.events.publish({
         type: 'run.finished',
         runId: run.id,
@@ -351,7 +360,7 @@ export class Engine {
         error,
         counts,
       });
-    }
+    });
     const after = await store.runs.get(projectId, runId);
     if (!after) throw notFound('run');
     return after;

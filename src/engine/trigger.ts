@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../store/sql-helpers.ts';
 import {
   defaultConcurrencyKey,
   KeyedMutex,
+  lastInLine,
   releaseReadyRuns,
   runInProgress,
 } from './concurrency.ts';
@@ -166,17 +167,13 @@ export async function trigger(
   const created = await locksOf(deps.store).run(`${project.id}\0${key}`, async () => {
     const earlier = await replay();
     if (earlier) return earlier;
-    const active = await deps.store.runTriggers.activeForKey(project.id, key);
-    const newest = active.at(-1);
-    if (policy === 'reject' && newest) throw runInProgress(key, newest.runId);
-    if (policy === 'supersede') {
-      for (const a of active) {
-        await deps.engine.cancelRun(project.id, a.runId, {
-          reason: `superseded by a newer run of concurrency key "${key}"`,
-        });
-      }
+    // Answered here, before any work, when this process already knows; the decision that holds
+    // for every process is taken again under the key's lock below.
+    if (policy === 'reject') {
+      const newest = (await deps.store.runTriggers.activeForKey(project.id, key)).at(-1);
+      if (newest) throw runInProgress(key, newest.runId);
     }
-    let blockedBy = policy === 'queue' && newest ? newest.runId : null;
+    let blockedBy: string | null = null;
     try {
       const run = await deps.engine.createRun(project.id, {
         selection: req.selection ?? {},
@@ -189,12 +186,24 @@ export async function trigger(
         ...(req.crawl ? { crawl: req.crawl } : {}),
         onCreate: async (tx, run) => {
           // The mutex above serialises this process only: another process on the database may
-          // have recorded a run of the key since the check. Under the key's lock, look again.
-          if (policy !== 'supersede') {
-            await tx.runTriggers.lockKey(project.id, key);
-            const ahead = (await tx.runTriggers.activeForKey(project.id, key)).at(-1);
-            if (policy === 'reject' && ahead) throw runInProgress(key, ahead.runId);
-            blockedBy = ahead ? ahead.runId : null;
+          // have recorded a run of the key since. Under the key's lock, held to the commit, look
+          // and act in one step: the lock's holders take turns, so each sees every run of the
+          // key committed before it, and the last to take it is the newest run.
+          await tx.runTriggers.lockKey(project.id, key);
+          const active = await tx.runTriggers.activeForKey(project.id, key);
+          if (policy === 'reject' && active.length > 0) {
+            throw runInProgress(key, active.at(-1)!.runId);
+          }
+          if (policy === 'queue') blockedBy = lastInLine(active)?.runId ?? null;
+          if (policy === 'supersede') {
+            // In this transaction: a run that supersedes is never seen beside the runs it
+            // cancels, and a rollback (the commit fails) leaves them running.
+            for (const a of active) {
+              await deps.engine.cancelRun(project.id, a.runId, {
+                reason: `superseded by a newer run of concurrency key "${key}"`,
+                tx,
+              });
+            }
           }
           const at = now();
           await tx.runTriggers.insert({

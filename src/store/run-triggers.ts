@@ -41,6 +41,8 @@ export interface ActiveRun {
   runId: string;
   status: string;
   createdAt: string;
+  /** The run it waits for (policy queue), null when free to start. */
+  blockedBy: string | null;
 }
 
 export interface RunTriggerRepository {
@@ -183,7 +185,12 @@ export function runTriggerRepository({ db, dialect }: RepoContext): RunTriggerRe
       const rows = await db
         .selectFrom('run_triggers as t')
         .innerJoin('runs as r', 'r.id', 't.run_id')
-        .select(['r.id as runId', 'r.status as status', 'r.created_at as createdAt'])
+        .select([
+          'r.id as runId',
+          'r.status as status',
+          'r.created_at as createdAt',
+          't.blocked_by as blockedBy',
+        ])
         .where('t.project_id', '=', projectId)
         .where('t.concurrency_key', '=', key)
         .where('r.status', 'in', ['queued', 'running'])

@@ -242,6 +242,32 @@ describe('callbacks', () => {
     });
   });
 
+  it("a superseded run's callback reports it cancelled as superseded", async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    h.closeGate();
+    const older = await trigger('app', {
+      suites: ['gated'],
+      git: { ref: 'cb-supersede' },
+      callbackUrl: `http://127.0.0.1:${port}/hooks/older`,
+    });
+    expect(older.status).toBe(202);
+    const newer = await trigger('app', {
+      suites: ['red'],
+      git: { ref: 'cb-supersede' },
+      concurrency: { policy: 'supersede' },
+    });
+    expect(newer.status).toBe(202);
+    await until("the older run's callback", () =>
+      got.some((g) => g.body.runId === older.body.runId),
+    );
+    const sent = got.find((g) => g.body.runId === older.body.runId)!;
+    expect(sent.body.error).toBe(
+      'the run was cancelled: superseded by a newer run of concurrency key "ref:cb-supersede"',
+    );
+    h.openGate();
+    await pollUntilDone(h, newer.body.statusUrl, p.token);
+  });
+
   it('refuses a callback to a private address (SSRF guard)', async () => {
     const res = await trigger('app', { callbackUrl: 'http://10.0.0.1/hook', git: { ref: 'x' } });
     expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
