@@ -125,9 +125,7 @@ export async function streamRunEvents(
     if (e.type === 'result' && skip?.has(keyOf(e.data))) return;
     sendEvent(stream, run.id, e);
   };
-  const att = await runStream.attach(run.id, afterId, (e) =>
-    live ? forward(e) : pending.push(e),
-  );
+  const att = await runStream.attach(run.id, afterId, (e) => (live ? forward(e) : pending.push(e)));
 
   if (att.backlog !== null && att.backlog.length === 0 && terminal) {
     // The client has everything; 204 also stops an EventSource from reconnecting.
