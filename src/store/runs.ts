@@ -10,7 +10,7 @@ import {
 import { resolveRunOptions, type RunOptions } from '../domain/run-options.ts';
 import type { SelectionDetail } from '../domain/selection.ts';
 import type { RunsTable } from './database.ts';
-import { fromJson, toJson, toNumber, type RepoContext } from './sql-helpers.ts';
+import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
 
 export interface RunListQuery {
   limit: number;
@@ -119,6 +119,32 @@ function withProgress(r: ProgressRow): Run {
   };
 }
 
+/**
+ * A page of a project's runs, newest first, optionally of one status: an index range read in
+ * order (`runs_project_created_id`, `runs_project_status_created`; claim-plan.test.ts).
+ */
+export function runListPageQuery(db: Db, projectId: string, q: RunListQuery) {
+  let page = db
+    .selectFrom('runs')
+    .leftJoin('run_progress as p', 'p.run_id', 'runs.id')
+    .selectAll('runs')
+    .select(progressColumns)
+    .where('runs.project_id', '=', projectId);
+  if (q.status) page = page.where('runs.status', '=', q.status);
+  return page
+    .orderBy('runs.created_at', 'desc')
+    .orderBy('runs.id', 'desc')
+    .limit(q.limit)
+    .offset(q.offset);
+}
+
+/** How many runs the list has in all (same filter as the page). */
+export function runListCountQuery(db: Db, projectId: string, q: RunListQuery) {
+  let base = db.selectFrom('runs').where('project_id', '=', projectId);
+  if (q.status) base = base.where('status', '=', q.status);
+  return base.select((eb) => eb.fn.countAll<number>().as('n'));
+}
+
 export function runRepository({ db }: RepoContext): RunRepository {
   const runs = () =>
     db
@@ -177,18 +203,9 @@ export function runRepository({ db }: RepoContext): RunRepository {
     },
 
     async list(projectId, q) {
-      let base = db.selectFrom('runs').where('project_id', '=', projectId);
-      if (q.status) base = base.where('status', '=', q.status);
-      let page = runs().where('runs.project_id', '=', projectId);
-      if (q.status) page = page.where('runs.status', '=', q.status);
       const [rows, count] = await Promise.all([
-        page
-          .orderBy('runs.created_at', 'desc')
-          .orderBy('runs.id', 'desc')
-          .limit(q.limit)
-          .offset(q.offset)
-          .execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        runListPageQuery(db, projectId, q).execute(),
+        runListCountQuery(db, projectId, q).executeTakeFirstOrThrow(),
       ]);
       return { items: rows.map(withProgress), total: toNumber(count.n) };
     },

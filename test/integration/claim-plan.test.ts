@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompiledQuery } from 'kysely';
 import { nextJobQuery, pendingJobQuery } from '../../src/store/jobs.ts';
+import { runListCountQuery, runListPageQuery } from '../../src/store/runs.ts';
 import type { Store } from '../../src/store/connect.ts';
 import {
   addTests,
@@ -134,5 +135,30 @@ describe.each(dialects)('per-test queries on %s', (dialect) => {
     expect(await store.runs.get(null, runId)).toMatchObject(expected);
     const listed = await store.runs.list(run!.projectId, { limit: 10, offset: 0 });
     expect(listed.items[0]).toMatchObject(expected);
+  });
+
+  it('pages the runs list, filtered by status or not, from an index in its order', async () => {
+    const { store } = await storeWithRun();
+    const project = (await store.projects.list())[0]!;
+    for (const status of [undefined, 'failed'] as const) {
+      const q = { limit: 20, offset: 0, ...(status ? { status } : {}) };
+      const page = (await plan(store, runListPageQuery(store.db, project.id, q).compile())).join(
+        '\n',
+      );
+      const count = (await plan(store, runListCountQuery(store.db, project.id, q).compile())).join(
+        '\n',
+      );
+      const index = status ? 'runs_project_status_created' : 'runs_project_created_id';
+      expect(page).toMatch(index);
+      if (dialect === 'sqlite') {
+        // No sort of the matching runs for the order (the list went through `runs_status`
+        // and sorted every failed run of the workspace per page).
+        expect(page).not.toMatch(/TEMP B-TREE/);
+        expect(count).toMatch(status ? /COVERING INDEX runs_project_status_created/ : /INDEX/);
+      } else {
+        expect(page).not.toMatch(/Seq Scan on runs|Sort/);
+        expect(count).not.toMatch(/Seq Scan on runs/);
+      }
+    }
   });
 });
