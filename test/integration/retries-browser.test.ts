@@ -38,10 +38,16 @@ async function harness(dialect: TestDialect) {
 afterEach(stopEngines);
 
 /** A test that opens `path` and expects the welcome heading. */
-async function pageTest(store: Store, projectId: string, name: string, path: string) {
+async function pageTest(
+  store: Store,
+  projectId: string,
+  name: string,
+  path: string,
+  stepTimeout = 1_500,
+) {
   const document = parseTestDocument({
     name,
-    stepTimeout: 1_500,
+    stepTimeout,
     steps: [{ goto: path }, { expect: { visible: { role: 'heading', name: 'Welcome' } } }],
   });
   return store.tests.create(projectId, document, { source: 'api', status: 'approved' });
@@ -128,7 +134,9 @@ describe.each(dialects)('retries in Chromium on %s', (dialect) => {
   it('a run over its time limit ends as error, its hung test aborted', async () => {
     const { store, engine } = await harness(dialect);
     const p = await newProject(store, 1);
-    await pageTest(store, p.id, 'hangs', '/hang');
+    // Its step waits longer than the run may last, so only the run's limit can end it (with the
+    // usual 1.5 s the test failed by itself and a fast machine finished the run before 2 s).
+    await pageTest(store, p.id, 'hangs', '/hang', 30_000);
     await pageTest(store, p.id, 'home', '/ok');
     const run = await engine.waitForRun(
       (await engine.createRun(p.id, { trigger, baseUrl: site.url, options: { timeoutMs: 2_000 } }))
