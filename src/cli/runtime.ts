@@ -140,27 +140,25 @@ export async function openRuntime(
   const queue = new LocalQueue(store, broadcast ? { wakeChannel: broadcast.channel('jobs') } : {});
   const pool = new BrowserPool({ chromiumPath: config.chromiumPath, browserWs: config.browserWs });
   const live = new LiveView();
-  // Across processes: this one casts its tests for watchers elsewhere, and its watchers see
-  // tests that run elsewhere. Both ride the LISTEN connection; frames go through a table.
-  const relay = broadcast
-    ? {
-        publisher: new LivePublisher({
+  // Across processes: this one casts its tests for watchers elsewhere (when it runs tests), and
+  // the watchers of a `serve` see tests that run elsewhere. Both ride the LISTEN connection;
+  // frames go through a table.
+  const publisher =
+    broadcast && config.workers > 0
+      ? new LivePublisher({
           live,
           store,
           channel: broadcast.channel('live'),
           origin: processId,
           logger,
-        }),
-        feed: new LiveFeed({
-          store,
-          channel: broadcast.channel('live'),
-          origin: processId,
-          logger,
-        }),
-      }
-    : null;
-  relay?.publisher.start();
-  relay?.feed.start();
+        })
+      : null;
+  const feed =
+    broadcast && opts.kind === 'serve'
+      ? new LiveFeed({ store, channel: broadcast.channel('live'), origin: processId, logger })
+      : null;
+  publisher?.start();
+  feed?.start();
   // Run targets are user input: every request of every test passes the URL guard (SSRF).
   const egress = await EgressProxy.start(egressCheck(config));
   const engine = new Engine({
@@ -189,14 +187,14 @@ export async function openRuntime(
     engine,
     pool,
     live,
-    watching: relay ? watchEverywhere(live, relay.feed) : live,
+    watching: feed ? watchEverywhere(live, feed) : live,
     drain,
     async close() {
       if (closed) return;
       closed = true;
       await drain();
-      relay?.feed.stop();
-      await relay?.publisher.stop();
+      feed?.stop();
+      await publisher?.stop();
       await queue.close();
       await pool.close();
       await egress.close();
