@@ -15,7 +15,7 @@ import {
   createSchema,
   seedSuite,
   startProcess,
-  urlWithSchema,
+  clusterEnv,
   type ClusterProcess,
 } from '../test/helpers/cluster.ts';
 import { startStaticServer } from '../test/helpers/static-server.ts';
@@ -37,9 +37,7 @@ const store: Store = await openStore({
 });
 const procs: ClusterProcess[] = [];
 const env = (workers: number): Record<string, string> => ({
-  DATABASE_URL: urlWithSchema(PG_URL, schema),
-  GREENLIGHT_DATA_DIR: dataDir,
-  GREENLIGHT_SECRET_KEY: SECRET_KEY,
+  ...clusterEnv({ databaseUrl: PG_URL, schema, dataDir, secretKeyHex: SECRET_KEY }),
   GREENLIGHT_WORKERS: String(workers),
 });
 

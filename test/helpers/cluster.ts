@@ -33,6 +33,20 @@ export async function createSchema(
   return { schema, drop: () => run(`drop schema ${schema} cascade`) };
 }
 
+/** What every process of one cluster shares: the schema, the data folder and the secret key. */
+export function clusterEnv(c: {
+  databaseUrl: string;
+  schema: string;
+  dataDir: string;
+  secretKeyHex: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: urlWithSchema(c.databaseUrl, c.schema),
+    GREENLIGHT_DATA_DIR: c.dataDir,
+    GREENLIGHT_SECRET_KEY: c.secretKeyHex,
+  };
+}
+
 /** One started CLI process. */
 export interface ClusterProcess {
   child: ChildProcess;

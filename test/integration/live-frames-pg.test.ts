@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
 import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
-import { startProcess, urlWithSchema, type ClusterProcess } from '../helpers/cluster.ts';
+import { clusterEnv, startProcess, type ClusterProcess } from '../helpers/cluster.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
@@ -91,9 +91,12 @@ async function start(kind: 'serve' | 'worker', env: Record<string, string>) {
   const p = await startProcess(
     kind,
     {
-      DATABASE_URL: urlWithSchema(t.databaseUrl, t.schema!),
-      GREENLIGHT_DATA_DIR: dataDir,
-      GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY.toString('hex'),
+      ...clusterEnv({
+        databaseUrl: t.databaseUrl,
+        schema: t.schema!,
+        dataDir,
+        secretKeyHex: TEST_SECRET_KEY.toString('hex'),
+      }),
       GREENLIGHT_STOP_GRACE_MS: '1000',
       ...env,
     },

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
 import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
-import { seedSuite, startProcess, urlWithSchema, type ClusterProcess } from '../helpers/cluster.ts';
+import { clusterEnv, seedSuite, startProcess, type ClusterProcess } from '../helpers/cluster.ts';
 import { runCli } from '../helpers/cli.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
@@ -44,9 +44,12 @@ async function start(kind: 'serve' | 'worker', env: Record<string, string> = {})
   const p = await startProcess(
     kind,
     {
-      DATABASE_URL: urlWithSchema(t.databaseUrl, t.schema!),
-      GREENLIGHT_DATA_DIR: dataDir,
-      GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY.toString('hex'),
+      ...clusterEnv({
+        databaseUrl: t.databaseUrl,
+        schema: t.schema!,
+        dataDir,
+        secretKeyHex: TEST_SECRET_KEY.toString('hex'),
+      }),
       GREENLIGHT_STOP_GRACE_MS: '1000',
       ...env,
     },
