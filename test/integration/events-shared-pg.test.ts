@@ -15,6 +15,7 @@ import {
   type TestStore,
 } from '../fixtures/engine/test-stores.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
+import { openSharedBus } from '../helpers/shared-bus.ts';
 import { startTestApi } from '../helpers/test-api.ts';
 import { until } from '../helpers/until.ts';
 import { createAdmin } from './auth-helpers.ts';
@@ -75,24 +76,20 @@ async function otherProcess(t: TestStore): Promise<Child> {
 
 /** An API process (engine not executing) on the store, its events on the shared bus. */
 async function apiProcess(t: TestStore) {
-  const broadcast = await PgBroadcast.open({
-    databaseUrl: t.databaseUrl,
-    schema: t.schema!,
-    channels: ['events', 'stream'],
-  });
-  cleanups.push(() => broadcast.close());
+  const bus = await openSharedBus(t.databaseUrl, t.schema!);
+  cleanups.push(() => bus.close());
   // Not started: every job of the run is executed by the other process.
   const api = await startTestApi({
     store: t,
-    events: new SharedEventBus(broadcast.channel('events')),
-    streamChannel: broadcast.channel('stream'),
+    events: bus.events,
+    streamChannel: bus.streamChannel,
     startEngine: false,
     workers: 1,
   });
   cleanups.push(() => api.close());
   const admin = await createAdmin(t.store);
   const { url, engine, events } = api;
-  return { url, engine, events, broadcast, auth: { authorization: `Bearer ${admin.apiKey}` } };
+  return { url, engine, events, auth: { authorization: `Bearer ${admin.apiKey}` } };
 }
 
 /** An SSE stream read in the background; every message lands in `seen`. */

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestExecutor } from '../../src/engine/executor.ts';
 import { RunLogPrune } from '../../src/engine/run-log-prune.ts';
-import { SharedEventBus } from '../../src/events/shared-event-bus.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
-import { PgBroadcast } from '../../src/store/pg-broadcast.ts';
 import {
   addTests,
   dialects,
@@ -13,6 +11,7 @@ import {
   type TestStore,
 } from '../fixtures/engine/test-stores.ts';
 import { sseReader } from '../helpers/sse.ts';
+import { openSharedBus } from '../helpers/shared-bus.ts';
 import { passingExecutor, startTestApi, type TestApi } from '../helpers/test-api.ts';
 import { until } from '../helpers/until.ts';
 import { createAdmin } from './auth-helpers.ts';
@@ -116,16 +115,12 @@ describe('run stream resume across API processes on PostgreSQL', () => {
     const proc = async (executes: boolean): Promise<TestApi> => {
       const store = await reopen(t);
       cleanups.push(() => store.close());
-      const broadcast = await PgBroadcast.open({
-        databaseUrl: t.databaseUrl,
-        schema: t.schema!,
-        channels: ['events', 'stream'],
-      });
-      cleanups.push(() => broadcast.close());
+      const bus = await openSharedBus(t.databaseUrl, t.schema!);
+      cleanups.push(() => bus.close());
       const api = await startTestApi({
         store: { store, dir: t.dir, databaseUrl: t.databaseUrl },
-        events: new SharedEventBus(broadcast.channel('events')),
-        streamChannel: broadcast.channel('stream'),
+        events: bus.events,
+        streamChannel: bus.streamChannel,
         executor: gate.executor,
         startEngine: executes,
         workers: 1,
