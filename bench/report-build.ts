@@ -19,6 +19,7 @@ import { findRun, loadReportInput, type ReportSource } from '../src/report/repor
 import type { Store } from '../src/store/connect.ts';
 import { argOf, captureStdout, emitResult, median, table, type Measure } from './lib/result.ts';
 import { openBenchStore } from './lib/bench-store.ts';
+import { makeRun } from '../test/helpers/records.ts';
 
 captureStdout();
 const tests = Number(argOf('tests', '10000'));
@@ -51,28 +52,18 @@ async function fill(store: Store, n: number): Promise<{ run: Run; project: Proje
     });
   }
   const at = new Date().toISOString();
-  const run: Run = {
-    id: randomUUID(),
-    projectId: project.id,
+  const run = makeRun(project.id, testIds, {
     status: 'failed',
     trigger: { source: 'ci' },
-    selection: {},
-    testIds,
     baseUrl: project.baseUrl,
-    environment: null,
     parallelWorkers: 4,
-    error: null,
-    total: n,
     passed: n - Math.ceil(n / 10),
     failed: Math.ceil(n / 10),
-    skipped: 0,
-    errored: 0,
-    flaky: 0,
-    quarantined: 0,
     createdAt: at,
     startedAt: at,
     finishedAt: at,
-  };
+  });
+
   await store.runs.create(run);
   for (let i = 0; i < n; i += BATCH) {
     await store.transaction(async (tx) => {

@@ -3,6 +3,7 @@ import type { CompiledQuery } from 'kysely';
 import { nextJobQuery, pendingJobQuery } from '../../src/store/jobs.ts';
 import { runListCountQuery, runListPageQuery } from '../../src/store/runs.ts';
 import { testListQueries } from '../../src/store/tests.ts';
+import { makeRun } from '../helpers/records.ts';
 import type { Store } from '../../src/store/connect.ts';
 import {
   addTests,
@@ -58,31 +59,21 @@ describe.each(dialects)('per-test queries on %s', (dialect) => {
       project,
       Array.from({ length: 50 }, (_, i) => `t${i}`),
     );
-    const runId = crypto.randomUUID();
     const at = new Date().toISOString();
-    await store.runs.create({
-      id: runId,
-      projectId: project.id,
-      status: 'running',
-      trigger: { source: 'api' },
-      selection: {},
-      testIds: tests.map((x) => x.id),
-      baseUrl: 'http://app.invalid',
-      environment: null,
-      parallelWorkers: 2,
-      error: null,
-      total: tests.length,
-      passed: 0,
-      failed: 0,
-      skipped: 0,
-      errored: 0,
-      flaky: 0,
-      quarantined: 0,
-      createdAt: at,
-      startedAt: at,
-      finishedAt: null,
-      options: {} as never,
-    });
+    const run = makeRun(
+      project.id,
+      tests.map((x) => x.id),
+      {
+        status: 'running',
+        baseUrl: 'http://app.invalid',
+        parallelWorkers: 2,
+        createdAt: at,
+        startedAt: at,
+        options: {} as never,
+      },
+    );
+    const runId = run.id;
+    await store.runs.create(run);
     await store.jobs.insertMany(
       tests.map((x, seq) => ({ runId, projectId: project.id, testId: x.id, seq })),
     );
