@@ -26,6 +26,13 @@ if [ "$(node_major)" -lt 22 ]; then
   export PATH="$local_node/bin:$PATH"
   export npm_config_nodedir="$local_node"
 fi
+# Native modules (re2, better-sqlite3) must build against the headers of the Node that runs
+# them. node-gyp would otherwise look for headers it cached or downloads, which may belong to
+# another Node (a rehearsal with Node 24 on PATH once built re2 for Node 20's ABI).
+if [ -z "${npm_config_nodedir:-}" ]; then
+  node_prefix="$(dirname "$(dirname "$(node -p process.execPath)")")"
+  if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+fi
 log "node $(node -v)"
 # re2 builds from source here; never fetch a prebuilt binary from outside the npm registry.
 export RE2_DOWNLOAD_FORCE_BUILD=1

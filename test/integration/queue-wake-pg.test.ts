@@ -176,10 +176,17 @@ describe('one LISTEN connection per process (PostgreSQL)', () => {
     await terminate(before!.pid);
     await until('B to report the dropped connection', () => b.errors.length > 0);
     expect(String(b.errors[0])).toMatch(/terminating connection due to administrator command/);
+    // The new connection is idle between its schema lookup and its LISTEN: wait for the LISTEN.
     const after = await until('B to listen again', async () => {
       const rows = await backends(b.app);
       const [row] = rows;
-      return rows.length === 1 && row!.pid !== before!.pid && row!.state === 'idle' && row;
+      return (
+        rows.length === 1 &&
+        row!.pid !== before!.pid &&
+        row!.state === 'idle' &&
+        row!.query === listen &&
+        row
+      );
     });
     expect(after).toMatchObject({ query: listen });
     await bothCross(store, a, b);
