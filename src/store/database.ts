@@ -144,6 +144,14 @@ export interface RunProgressTable {
   artifact_bytes: Generated<number | string>;
 }
 
+/** How many runs a project has: status `*` for all, else per finished status (060). */
+export interface RunCountsTable {
+  project_id: string;
+  status: string;
+  /** bigint: text on PostgreSQL. */
+  runs: number | string;
+}
+
 export interface ResultsTable {
   id: string;
   run_id: string;
@@ -631,6 +639,7 @@ export interface Database extends ScanTables {
   test_versions: TestVersionsTable;
   runs: RunsTable;
   run_progress: RunProgressTable;
+  run_counts: RunCountsTable;
   results: ResultsTable;
   locator_memory: LocatorMemoryTable;
   jobs: JobsTable;

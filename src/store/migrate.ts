@@ -35,6 +35,7 @@ import * as m055 from './migrations/055-process-leases.ts';
 import * as m056 from './migrations/056-run-stream-events.ts';
 import * as m058 from './migrations/058-live-frames.ts';
 import * as m059 from './migrations/059-list-indexes.ts';
+import * as m060 from './migrations/060-run-counts.ts';
 import * as m040 from './migrations/040-project-concurrency.ts';
 import * as m030 from './migrations/030-account-tokens.ts';
 import * as m031 from './migrations/031-user-identities.ts';
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '056-run-stream-events': m056,
   '058-live-frames': m058,
   '059-list-indexes': m059,
+  '060-run-counts': m060,
   '040-project-concurrency': m040,
 };
 

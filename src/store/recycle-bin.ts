@@ -1,8 +1,13 @@
 import { sql } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { Database } from './database.ts';
-import { inTransaction } from './test-history.ts';
-import { isUniqueViolation, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+import {
+  inTransaction,
+  isUniqueViolation,
+  toNumber,
+  type Db,
+  type RepoContext,
+} from './sql-helpers.ts';
 
 /** A project in the recycle bin. */
 export interface DeletedProject {
@@ -68,6 +73,7 @@ export const PROJECT_TABLES = [
   'jobs',
   'results',
   'schedules',
+  'run_counts',
   'runs',
   'crawls',
   'locator_memory',

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { chunksOf, fromJson, toJson, type RepoContext } from './sql-helpers.ts';
-import { inTransaction } from './test-history.ts';
+import { chunksOf, fromJson, inTransaction, toJson, type RepoContext } from './sql-helpers.ts';
 
 /** The kinds of event a run's live stream holds. */
 export type StreamEventType = 'log' | 'result' | 'snapshot' | 'done';

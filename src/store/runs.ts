@@ -10,7 +10,14 @@ import {
 import { resolveRunOptions, type RunOptions } from '../domain/run-options.ts';
 import type { SelectionDetail } from '../domain/selection.ts';
 import type { RunsTable } from './database.ts';
-import { fromJson, toJson, toNumber, type Db, type RepoContext } from './sql-helpers.ts';
+import {
+  fromJson,
+  inTransaction,
+  toJson,
+  toNumber,
+  type Db,
+  type RepoContext,
+} from './sql-helpers.ts';
 
 export interface RunListQuery {
   limit: number;
@@ -138,11 +145,71 @@ export function runListPageQuery(db: Db, projectId: string, q: RunListQuery) {
     .offset(q.offset);
 }
 
-/** How many runs the list has in all (same filter as the page). */
+/** The `run_counts` row that counts all of a project's runs. */
+const ALL_RUNS = '*';
+
+/**
+ * How many runs the list has in all (same filter as the page). All runs and finished ones are
+ * counted as they are created and finished (one row read); queued and running runs, few at any
+ * time, are counted from their index.
+ */
 export function runListCountQuery(db: Db, projectId: string, q: RunListQuery) {
-  let base = db.selectFrom('runs').where('project_id', '=', projectId);
-  if (q.status) base = base.where('status', '=', q.status);
-  return base.select((eb) => eb.fn.countAll<number>().as('n'));
+  if (q.status && !isTerminal(q.status)) {
+    return db
+      .selectFrom('runs')
+      .where('project_id', '=', projectId)
+      .where('status', '=', q.status)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'));
+  }
+  return db
+    .selectFrom('run_counts')
+    .where('project_id', '=', projectId)
+    .where('status', '=', q.status ?? ALL_RUNS)
+    .select('runs as n');
+}
+
+/** One more run of `status` (or of all, `*`) in the project: in the caller's transaction. */
+async function countRun(db: Db, projectId: string, status: string): Promise<void> {
+  await db
+    .insertInto('run_counts')
+    .values({ project_id: projectId, status, runs: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['project_id', 'status'])
+        .doUpdateSet((eb) => ({ runs: eb('run_counts.runs', '+', 1) })),
+    )
+    .execute();
+}
+
+async function insertRun(db: Db, run: Run, opts: Partial<RunOptions>): Promise<void> {
+  await db
+    .insertInto('runs')
+    .values({
+      id: run.id,
+      project_id: run.projectId,
+      status: run.status,
+      trigger: toJson(run.trigger),
+      selection: toJson(run.selection),
+      test_ids: toJson(run.testIds),
+      base_url: run.baseUrl,
+      environment: run.environment,
+      parallel_workers: run.parallelWorkers,
+      trace: opts.trace ? 1 : 0,
+      options: toJson(resolveRunOptions(opts)),
+      selection_detail: run.selectionDetail ? toJson(run.selectionDetail) : null,
+      error: run.error,
+      total: run.total,
+      passed: run.passed,
+      failed: run.failed,
+      skipped: run.skipped,
+      errored: run.errored,
+      flaky: run.flaky,
+      quarantined: run.quarantined,
+      created_at: run.createdAt,
+      started_at: run.startedAt,
+      finished_at: run.finishedAt,
+    })
+    .execute();
 }
 
 export function runRepository({ db }: RepoContext): RunRepository {
@@ -155,34 +222,11 @@ export function runRepository({ db }: RepoContext): RunRepository {
 
   return {
     async create(run, opts = {}) {
-      await db
-        .insertInto('runs')
-        .values({
-          id: run.id,
-          project_id: run.projectId,
-          status: run.status,
-          trigger: toJson(run.trigger),
-          selection: toJson(run.selection),
-          test_ids: toJson(run.testIds),
-          base_url: run.baseUrl,
-          environment: run.environment,
-          parallel_workers: run.parallelWorkers,
-          trace: opts.trace ? 1 : 0,
-          options: toJson(resolveRunOptions(opts)),
-          selection_detail: run.selectionDetail ? toJson(run.selectionDetail) : null,
-          error: run.error,
-          total: run.total,
-          passed: run.passed,
-          failed: run.failed,
-          skipped: run.skipped,
-          errored: run.errored,
-          flaky: run.flaky,
-          quarantined: run.quarantined,
-          created_at: run.createdAt,
-          started_at: run.startedAt,
-          finished_at: run.finishedAt,
-        })
-        .execute();
+      await inTransaction(db, async (tx) => {
+        await insertRun(tx, run, opts);
+        await countRun(tx, run.projectId, ALL_RUNS);
+        if (isTerminal(run.status)) await countRun(tx, run.projectId, run.status);
+      });
       return { ...run, options: resolveRunOptions(opts) };
     },
 
@@ -205,9 +249,10 @@ export function runRepository({ db }: RepoContext): RunRepository {
     async list(projectId, q) {
       const [rows, count] = await Promise.all([
         runListPageQuery(db, projectId, q).execute(),
-        runListCountQuery(db, projectId, q).executeTakeFirstOrThrow(),
+        runListCountQuery(db, projectId, q).executeTakeFirst(),
       ]);
-      return { items: rows.map(withProgress), total: toNumber(count.n) };
+      // No count row: the project has had no run (of that status) yet.
+      return { items: rows.map(withProgress), total: toNumber(count?.n ?? 0) };
     },
 
     async markRunning(id, at) {
@@ -220,25 +265,30 @@ export function runRepository({ db }: RepoContext): RunRepository {
       return r.numUpdatedRows > 0n;
     },
 
-    async finish(id, f) {
-      const r = await db
-        .updateTable('runs')
-        .set({
-          status: f.status,
-          error: f.error,
-          total: f.counts.total,
-          passed: f.counts.passed,
-          failed: f.counts.failed,
-          skipped: f.counts.skipped,
-          errored: f.counts.errored,
-          flaky: f.counts.flaky,
-          quarantined: f.counts.quarantined,
-          finished_at: f.finishedAt,
-        })
-        .where('id', '=', id)
-        .where('status', 'in', unfinishedStatuses)
-        .executeTakeFirst();
-      return r.numUpdatedRows > 0n;
+    finish(id, f) {
+      return inTransaction(db, async (tx) => {
+        const row = await tx
+          .updateTable('runs')
+          .set({
+            status: f.status,
+            error: f.error,
+            total: f.counts.total,
+            passed: f.counts.passed,
+            failed: f.counts.failed,
+            skipped: f.counts.skipped,
+            errored: f.counts.errored,
+            flaky: f.counts.flaky,
+            quarantined: f.counts.quarantined,
+            finished_at: f.finishedAt,
+          })
+          .where('id', '=', id)
+          .where('status', 'in', unfinishedStatuses)
+          .returning('project_id')
+          .executeTakeFirst();
+        if (!row) return false;
+        if (isTerminal(f.status)) await countRun(tx, row.project_id, f.status);
+        return true;
+      });
     },
 
     async unfinished() {

@@ -57,3 +57,8 @@ export function chunksOf<T>(items: readonly T[], size = IN_LIST_CHUNK): T[][] {
 
 /** Escape LIKE wildcards so user text matches literally (used with `escape '\'`). */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Run fn in a transaction, joining the caller's when there is one. */
+export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

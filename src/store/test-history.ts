@@ -137,11 +137,6 @@ export async function recordVersions(db: Db, at: string, entries: VersionEntry[]
   await db.insertInto('test_versions').values(values).execute();
 }
 
-/** Run fn in a transaction, joining the caller's when there is one. */
-export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
-}
-
 function toVersion(r: Selectable<TestVersionsTable>): TestVersion {
   return {
     id: r.id,

@@ -11,15 +11,10 @@ import type { Step } from '../domain/steps.ts';
 import type { TestDocument, TestStatus } from '../domain/test-definition.ts';
 import type { Quarantine, Test } from '../domain/test.ts';
 import type { Database, TestsTable } from './database.ts';
-import {
-  actionOfChange,
-  inTransaction,
-  recordVersions,
-  snapshotOf,
-  statusAction,
-} from './test-history.ts';
+import { actionOfChange, recordVersions, snapshotOf, statusAction } from './test-history.ts';
 import {
   chunksOf,
+  inTransaction,
   escapeLike,
   fromJson,
   isUniqueViolation,

@@ -1,9 +1,17 @@
 import { defaultRunOptions } from '../../src/domain/run-options.ts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
-import { emptyCounts, type Run, type TestResult } from '../../src/domain/run.ts';
+import {
+  emptyCounts,
+  runStatuses,
+  type Run,
+  type RunStatus,
+  type TestResult,
+} from '../../src/domain/run.ts';
+import * as m060 from '../../src/store/migrations/060-run-counts.ts';
 import { openStore, type Store } from '../../src/store/connect.ts';
 import {
   addTests,
@@ -349,6 +357,63 @@ describe.each(dialects)('store on %s', (dialect) => {
       (await store.runs.list(p.id, { limit: 10, offset: 0, status: 'failed' })).items,
     ).toHaveLength(1);
     expect((await store.runs.list(q.id, { limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('keeps the runs list totals as runs are created and finished, and rebuilds them on migration', async () => {
+    const p = await newProject(store);
+    const statuses = [undefined, ...runStatuses] as const;
+    /** The list's totals and a count of the rows themselves, per status filter. */
+    const totals = async () => {
+      const listed: Record<string, number> = {};
+      const counted: Record<string, number> = {};
+      for (const status of statuses) {
+        const q = { limit: 1, offset: 0, ...(status ? { status } : {}) };
+        listed[status ?? 'all'] = (await store.runs.list(p.id, q)).total;
+        let rows = store.db.selectFrom('runs').select('id').where('project_id', '=', p.id);
+        if (status) rows = rows.where('status', '=', status);
+        counted[status ?? 'all'] = (await rows.execute()).length;
+      }
+      return { listed, counted };
+    };
+    const finish = (id: string, status: RunStatus) =>
+      store.runs.finish(id, {
+        status,
+        error: null,
+        counts: emptyCounts(1),
+        finishedAt: new Date().toISOString(),
+      });
+
+    const runs = [];
+    for (let i = 0; i < 6; i++) runs.push(await store.runs.create(makeRun(p.id, ['t1'])));
+    await store.runs.create(makeRun(p.id, ['t1'], { status: 'passed' }));
+    expect(await store.runs.markRunning(runs[0]!.id, new Date().toISOString())).toBe(true);
+    expect(await finish(runs[1]!.id, 'passed')).toBe(true);
+    expect(await finish(runs[2]!.id, 'failed')).toBe(true);
+    expect(await finish(runs[3]!.id, 'cancelled')).toBe(true);
+    // Finished twice, counted once.
+    expect(await finish(runs[3]!.id, 'error')).toBe(false);
+    // A rolled-back creation or verdict leaves the totals as they were.
+    await store
+      .transaction(async (tx) => {
+        await tx.runs.create(makeRun(p.id, ['t1']));
+        await tx.runs.finish(runs[4]!.id, {
+          status: 'error',
+          error: null,
+          counts: emptyCounts(1),
+          finishedAt: new Date().toISOString(),
+        });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+
+    const { listed, counted } = await totals();
+    expect(listed).toEqual(counted);
+    expect(listed).toMatchObject({ all: 7, queued: 2, running: 1, passed: 2, failed: 1, error: 0 });
+
+    // Migration 060 counts the runs already there.
+    await m060.down(store.db as unknown as Kysely<unknown>);
+    await m060.up(store.db as unknown as Kysely<unknown>);
+    expect((await totals()).listed).toEqual(counted);
   });
 
   it('rolls back a failed transaction and runs afterCommit hooks only on commit', async () => {
