@@ -18,6 +18,7 @@ import {
   type TestResult,
 } from '../domain/run.ts';
 import { healedLocatorSchema } from '../domain/locator-memory.ts';
+import { selectionDetailSchema } from '../domain/selection.ts';
 import { testStatuses } from '../domain/test-definition.ts';
 import type { Test } from '../domain/test.ts';
 import { MASK } from '../domain/variables.ts';
@@ -193,12 +194,7 @@ export const runDto = z
     trigger: triggerInfoSchema,
     selection: selectionSchema,
     testIds: z.array(z.string()).describe('Planned tests, in order'),
-    selectionDetail: z
-      .object({
-        strategy: z.string(),
-        inputs: z.record(z.string(), z.unknown()),
-        reasons: z.record(z.string(), z.string()).describe('Test id → why it was chosen'),
-      })
+    selectionDetail: selectionDetailSchema
       .nullable()
       .describe('The strategy that chose the tests and why each one; null: plain selection'),
     baseUrl: z.string(),

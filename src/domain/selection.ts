@@ -40,14 +40,15 @@ export interface StrategyRequest {
   branch?: string;
 }
 
-/** What a run records about how it chose its tests. */
-export interface SelectionDetail {
-  strategy: Strategy;
-  /** The strategy's effective inputs (defaults filled in). */
-  inputs: Record<string, unknown>;
-  /** Test id → why the strategy chose it. */
-  reasons: Record<string, string>;
-}
+/** What a run records about how it chose its tests (the API's run carries it as it is). */
+export const selectionDetailSchema = z.object({
+  strategy: z.enum(strategies),
+  inputs: z
+    .record(z.string(), z.unknown())
+    .describe("The strategy's effective inputs (defaults filled in)"),
+  reasons: z.record(z.string(), z.string()).describe('Test id → why it was chosen'),
+});
+export type SelectionDetail = z.infer<typeof selectionDetailSchema>;
 
 /**
  * The path of a URL (`/cart/items`), without query or fragment, trailing slash dropped (the root

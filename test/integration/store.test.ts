@@ -383,7 +383,7 @@ describe.each(dialects)('store on %s', (dialect) => {
         finishedAt: new Date().toISOString(),
       });
 
-    const runs = [];
+    const runs: Run[] = [];
     for (let i = 0; i < 6; i++) runs.push(await store.runs.create(makeRun(p.id, ['t1'])));
     await store.runs.create(makeRun(p.id, ['t1'], { status: 'passed' }));
     expect(await store.runs.markRunning(runs[0]!.id, new Date().toISOString())).toBe(true);
