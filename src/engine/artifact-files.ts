@@ -15,6 +15,8 @@ export interface ArtifactFile {
   stream: Readable;
   /** Size of the whole file. */
   bytes: number;
+  /** When it was last written. */
+  modifiedAt: Date;
   part?: ByteRange | 'unsatisfiable';
   /** File name for a download. */
   name: string;
@@ -67,6 +69,7 @@ export async function openRunArtifact(
   return {
     stream: found.stream,
     bytes: found.bytes,
+    modifiedAt: found.modifiedAt,
     ...(found.part ? { part: found.part } : {}),
     name,
     ext: dot > 0 ? name.slice(dot).toLowerCase() : '',

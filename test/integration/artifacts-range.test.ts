@@ -112,11 +112,47 @@ describe.each(stores)('artifact ranges on the %s store', (kind, openStore) => {
     }
   });
 
-  it('a malformed range, another unit, several ranges or an If-Range get the whole file', async () => {
+  it('a malformed range, another unit, several ranges or an If-Range of another version get the whole file', async () => {
     for (const range of ['bytes=5-2', 'bytes=abc', 'garbage', 'items=0-5', 'bytes=0-1,5-6']) {
       expectWhole(await get(range));
     }
     expectWhole(await get('bytes=0-9', { 'if-range': 'Sat, 05 Dec 2026 00:00:00 GMT' }));
+    expectWhole(await get('bytes=0-9', { 'if-range': '"5a-0"' }));
+  });
+
+  it('names the version with ETag and Last-Modified, and answers 304 to a client holding it', async () => {
+    const first = await get();
+    expectWhole(first);
+    const etag = first.headers.get('etag')!;
+    const lastModified = first.headers.get('last-modified')!;
+    expect(etag).toMatch(/^"5a-[0-9a-f]+"$/);
+    expect(Date.parse(lastModified)).not.toBeNaN();
+    // Every request sees the same version: the validators are the file's, not the request's.
+    expect((await get('bytes=0-9')).headers.get('etag')).toBe(etag);
+
+    // fetch adds `Cache-Control: no-cache` to a request with conditions of its own unless one
+    // is given; a browser revalidating its cached copy sends `max-age=0`.
+    const revalidate = { 'cache-control': 'max-age=0' };
+    for (const held of [
+      { 'if-none-match': etag },
+      { 'if-none-match': `"other", W/${etag}` },
+      { 'if-modified-since': lastModified },
+      { 'if-none-match': etag, range: 'bytes=0-9' },
+    ]) {
+      const res = await get(undefined, { ...revalidate, ...held });
+      expect(res.status, JSON.stringify(held)).toBe(304);
+      expect(res.body === '' || res.body === null || res.body === undefined).toBe(true);
+      expect(res.headers.get('etag')).toBe(etag);
+    }
+    // Another version named, or a cache told to look again: the whole file.
+    expectWhole(await get(undefined, { ...revalidate, 'if-none-match': '"5a-0"' }));
+    const long = 'Thu, 01 Jan 1970 00:00:00 GMT';
+    expectWhole(await get(undefined, { ...revalidate, 'if-modified-since': long }));
+    expectWhole(await get(undefined, { 'if-none-match': etag, 'cache-control': 'no-cache' }));
+
+    // If-Range naming this version keeps the range: a resumed download continues.
+    expectPart(await get('bytes=10-19', { 'if-range': etag }), 10, 19);
+    expectPart(await get('bytes=10-19', { 'if-range': lastModified }), 10, 19);
   });
 
   it('keeps Content-Disposition on a download, and serves ranges on the project route', async () => {
@@ -150,7 +186,9 @@ describe.each(stores)('artifact ranges on the %s store', (kind, openStore) => {
       '/api/v1/projects/{id}/runs/{runId}/artifacts/{*}',
     ]) {
       const responses = doc.paths[path]?.get?.responses ?? {};
-      expect(Object.keys(responses), path).toEqual(expect.arrayContaining(['200', '206', '416']));
+      expect(Object.keys(responses), path).toEqual(
+        expect.arrayContaining(['200', '206', '304', '416']),
+      );
       expect(responses['206'].content['video/webm']).toBeDefined();
     }
   });

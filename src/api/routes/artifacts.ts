@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import fresh from 'fresh';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, notFound } from '../../domain/errors.ts';
@@ -6,7 +7,7 @@ import type { Run } from '../../domain/run.ts';
 import { openRunArtifact } from '../../engine/artifact-files.ts';
 import { artifactContentTypes } from '../../store/artifacts/artifact-store.ts';
 import type { ApiDeps, RouteOptions } from '../app.ts';
-import { partOfRangeHeader } from '../byte-range.ts';
+import { partOfRangeHeader, validatorsOf } from '../byte-range.ts';
 import { errorResponses } from '../errors.ts';
 import { projectIdParam } from '../project-scope.ts';
 import { authorizedRun, scopedRun } from '../run-access.ts';
@@ -33,7 +34,9 @@ const description =
   'once retention deleted the run’s artifacts. One byte range (`Range: bytes=0-1023`, `bytes=-500`, ' +
   '`bytes=1024-`) answers 206 with that part, for seeking in a video or resuming a download; a ' +
   'range past the end answers 416 `range_not_satisfiable`; several ranges, a malformed one or an ' +
-  '`If-Range` get the whole file.';
+  '`If-Range` naming another version get the whole file. Every answer carries `ETag` and ' +
+  '`Last-Modified`; `If-None-Match` or `If-Modified-Since` naming the current version answer ' +
+  '304 without a body.';
 
 const fileContent = Object.fromEntries(
   [...new Set([...Object.values(contentTypes), 'application/octet-stream'])].map((t) => [
@@ -49,6 +52,9 @@ const responses = {
       'The one byte range asked for, named by `Content-Range: bytes <first>-<last>/<size>`',
     content: fileContent,
   },
+  304: z
+    .undefined()
+    .describe('The copy the client holds is current (If-None-Match, If-Modified-Since)'),
   ...errorResponses(401, 403, 404, 410, 416, 503),
 };
 
@@ -81,6 +87,9 @@ async function sendArtifact(
 ): Promise<FastifyReply> {
   const partOf = partOfRangeHeader(req.headers);
   const file = await openRunArtifact(deps.store, deps.engine.artifactStore, run, path, partOf);
+  const { etag, lastModified } = validatorsOf(file.bytes, file.modifiedAt);
+  reply.header('etag', etag);
+  reply.header('last-modified', lastModified);
   reply.header('accept-ranges', 'bytes');
   reply.header('x-content-type-options', 'nosniff');
   // Nothing served here is a page: never let a file run script in the API's origin.
@@ -88,6 +97,12 @@ async function sendArtifact(
   reply.header('cache-control', 'private, max-age=300');
   if (q.download === 'true' || q.download === '1') {
     reply.header('content-disposition', `attachment; filename="${file.name}"`);
+  }
+  // The copy the client holds is this one (If-None-Match, If-Modified-Since): nothing to send,
+  // whatever range it asked for (RFC 9110 §13.2.2 weighs the conditions before the range).
+  if (fresh(req.headers, { etag, 'last-modified': lastModified })) {
+    file.stream.destroy();
+    return reply.code(304).send();
   }
   if (file.part === 'unsatisfiable') {
     // The error handler keeps the headers set so far: the client learns the size from this one.

@@ -52,6 +52,8 @@ export interface ArtifactObject {
   stream: Readable;
   /** Size of the whole object, also when only a part is read. */
   bytes: number;
+  /** When the object was last written (HTTP validators: Last-Modified, ETag). */
+  modifiedAt: Date;
   part?: ByteRange | 'unsatisfiable';
 }
 
@@ -62,12 +64,13 @@ export interface ByteRange {
 }
 
 /**
- * Which part of an object of `size` bytes to read: a range, `'unsatisfiable'` (nothing is
- * read), or undefined for all of it. A callback rather than a range because a range can be
- * relative to the size (`bytes=-500`, `bytes=10-`) and only the store learns the size, from
- * the file it opened or the object's HEAD, so the part is checked against what is then read.
+ * Which part of an object of `size` bytes, last written at `modifiedAt`, to read: a range,
+ * `'unsatisfiable'` (nothing is read), or undefined for all of it. A callback rather than a range
+ * because a range can be relative to the size (`bytes=-500`, `bytes=10-`) and hold only for one
+ * version of the object (`If-Range`), and only the store learns those, from the file it opened
+ * or the object's HEAD, so the part is checked against what is then read.
  */
-export type PartOf = (size: number) => ByteRange | 'unsatisfiable' | undefined;
+export type PartOf = (size: number, modifiedAt: Date) => ByteRange | 'unsatisfiable' | undefined;
 
 /** An object's bytes in memory, or null when it is absent or larger than `maxBytes`. */
 export async function readWhole(

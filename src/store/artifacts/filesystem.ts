@@ -85,16 +85,17 @@ export class FilesystemArtifactStore implements ArtifactStore {
       await handle.close();
       return null;
     }
-    const part = partOf?.(st.size);
+    const found = { bytes: st.size, modifiedAt: st.mtime };
+    const part = partOf?.(st.size, st.mtime);
     if (part === 'unsatisfiable') {
       await handle.close();
-      return { stream: Readable.from([]), bytes: st.size, part };
+      return { stream: Readable.from([]), ...found, part };
     }
     // Closes the handle when the stream ends or the reader goes away.
-    if (!part) return { stream: handle.createReadStream(), bytes: st.size };
+    if (!part) return { stream: handle.createReadStream(), ...found };
     return {
       stream: handle.createReadStream({ start: part.start, end: part.end }),
-      bytes: st.size,
+      ...found,
       part,
     };
   }

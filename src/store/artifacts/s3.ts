@@ -145,12 +145,14 @@ export class S3ArtifactStore implements ArtifactStore {
       const Key = this.#objectKey(key);
       let part: ByteRange | undefined;
       let size = 0;
+      let modifiedAt = new Date(0);
       if (partOf) {
         const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }));
         size = head.ContentLength ?? 0;
-        const picked = partOf(size);
+        modifiedAt = head.LastModified ?? modifiedAt;
+        const picked = partOf(size, modifiedAt);
         if (picked === 'unsatisfiable')
-          return { stream: Readable.from([]), bytes: size, part: picked };
+          return { stream: Readable.from([]), bytes: size, modifiedAt, part: picked };
         part = picked;
       }
       const out = await this.#client.send(
@@ -161,8 +163,11 @@ export class S3ArtifactStore implements ArtifactStore {
         }),
       );
       if (!(out.Body instanceof Readable)) throw new Error('the S3 client returned no stream');
-      if (!part) return { stream: out.Body, bytes: out.ContentLength ?? 0 };
-      return { stream: out.Body, bytes: size, part };
+      if (!part) {
+        const whole = { bytes: out.ContentLength ?? 0, modifiedAt: out.LastModified ?? modifiedAt };
+        return { stream: out.Body, ...whole };
+      }
+      return { stream: out.Body, bytes: size, modifiedAt, part };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw new Error(`artifact store ${this.location} failed: ${describeError(err)}`, {
