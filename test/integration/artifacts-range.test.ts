@@ -133,12 +133,13 @@ describe.each(stores)('artifact ranges on the %s store', (kind, openStore) => {
     // fetch adds `Cache-Control: no-cache` to a request with conditions of its own unless one
     // is given; a browser revalidating its cached copy sends `max-age=0`.
     const revalidate = { 'cache-control': 'max-age=0' };
-    for (const held of [
+    const holding: Record<string, string>[] = [
       { 'if-none-match': etag },
       { 'if-none-match': `"other", W/${etag}` },
       { 'if-modified-since': lastModified },
       { 'if-none-match': etag, range: 'bytes=0-9' },
-    ]) {
+    ];
+    for (const held of holding) {
       const res = await get(undefined, { ...revalidate, ...held });
       expect(res.status, JSON.stringify(held)).toBe(304);
       expect(res.body === '' || res.body === null || res.body === undefined).toBe(true);
