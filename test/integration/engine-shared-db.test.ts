@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/connect.ts';
 import { scriptedExecutor } from '../fixtures/engine/scripted-executor.ts';
 import { addTests, dialects, newProject } from '../fixtures/engine/test-stores.ts';
 import { startEngine, stopEngines, type EngineHarness } from '../helpers/engine-harness.ts';
+import { until } from '../helpers/until.ts';
 
 const childScript = join(import.meta.dirname, '../fixtures/engine/shared-db-child.ts');
 const trigger = { source: 'test' };
@@ -87,6 +88,11 @@ describe.each(dialects)('two processes on one %s database', (dialect) => {
       expect((await jobsOf(h.store, run.id)).every((j) => j.attempt === 1)).toBe(true);
       expect(results.every((r) => r.attempt === 1)).toBe(true);
     }
+    // The other process reports what it executed on its stdout, which may still be on its way
+    // when the runs end in the database.
+    await until('both processes to report their tests', () =>
+      x.calls.length + other.executed.length >= 32 ? true : undefined,
+    );
     expect(x.calls.length + other.executed.length).toBe(32);
     expect(x.calls.length).toBeGreaterThan(0);
     expect(other.executed.length).toBeGreaterThan(0);

@@ -108,8 +108,12 @@ it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every
     async () => {
       if ((await t.store.results.listByRun(runId)).length < 10) return undefined;
       const jobs = await t.store.jobs.listByRun(runId);
+      // Taken less than 1.5 s ago: well inside its 4 s, so it cannot end before the kill lands
+      // (a slow test found near its end finished on the victim, attempt 1, in one CI run).
+      const fresh = (j: { lockedAt: string | null }) =>
+        j.lockedAt !== null && Date.now() - Date.parse(j.lockedAt) < 1_500;
       const job = jobs.find(
-        (j) => j.status === 'running' && slowIds.has(j.testId) && holderOf(j.lockedBy),
+        (j) => j.status === 'running' && slowIds.has(j.testId) && fresh(j) && holderOf(j.lockedBy),
       );
       return job && { worker: holderOf(job.lockedBy)!, job };
     },
