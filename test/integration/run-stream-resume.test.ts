@@ -83,6 +83,25 @@ async function openEvents(url: string, runId: string, headers: Record<string, st
   };
 }
 
+/**
+ * A client follows the run until the first test's result, then goes away; `lastId` is the id it
+ * would resume from. The snapshot is read before the first test may finish: a result stored
+ * before it is read is sent in it, not as a `result`.
+ */
+async function followUntilFirstResult(
+  url: string,
+  runId: string,
+  headers: Record<string, string>,
+  gate: { release(n: number): void },
+) {
+  const first = await openEvents(url, runId, headers);
+  await first.readUntil((m) => m.event === 'snapshot');
+  gate.release(1);
+  await first.readUntil((m) => m.event === 'result');
+  first.close();
+  return { first, lastId: first.got.at(-1)!.id };
+}
+
 /** Another store (its own pool or SQLite connection) on the test's database. */
 async function reopen(t: TestStore): Promise<Store> {
   return openStore({
@@ -132,12 +151,7 @@ describe('run stream resume across API processes on PostgreSQL', () => {
     const b = await proc(false);
     const run = await a.engine.createRun(p.id, { trigger: { source: 'test' } });
 
-    const first = await openEvents(a.url, run.id, auth);
-    await first.readUntil((m) => m.event === 'snapshot');
-    gate.release(1);
-    await first.readUntil((m) => m.event === 'result');
-    first.close();
-    const lastId = first.got.at(-1)!.id;
+    const { first, lastId } = await followUntilFirstResult(a.url, run.id, auth, gate);
 
     // Missed while away: steps 2 and 3, with their logs and snapshots.
     gate.release(3);
@@ -177,13 +191,7 @@ describe.each(dialects)('run stream resume after a restart on %s', (dialect) => 
       workers: 1,
     });
     const run = await a.engine.createRun(p.id, { trigger: { source: 'test' } });
-    const first = await openEvents(a.url, run.id, auth);
-    // The snapshot first: a result stored before it is read is sent in it, not as a `result`.
-    await first.readUntil((m) => m.event === 'snapshot');
-    gate.release(1);
-    await first.readUntil((m) => m.event === 'result');
-    first.close();
-    const lastId = first.got.at(-1)!.id;
+    const { lastId } = await followUntilFirstResult(a.url, run.id, auth, gate);
     gate.release(4);
     await a.engine.waitForRun(run.id, { timeoutMs: 60_000 });
     // The process that wrote the events goes away; a new one starts on the same database.
