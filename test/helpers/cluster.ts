@@ -107,6 +107,21 @@ export function startProcess(
 }
 
 /**
+ * Start one process of a test's cluster: the cluster's shared env, a 1 s stop grace (tests stop
+ * their processes quickly), then `env`; it joins `procs`, which the test's cleanup stops.
+ */
+export async function startInCluster(
+  kind: 'serve' | 'worker',
+  cluster: Parameters<typeof clusterEnv>[0],
+  opts: { env?: Record<string, string>; procs: ClusterProcess[]; timeoutMs: number },
+): Promise<ClusterProcess> {
+  const env = { ...clusterEnv(cluster), GREENLIGHT_STOP_GRACE_MS: '1000', ...opts.env };
+  const p = await startProcess(kind, env, opts.timeoutMs);
+  opts.procs.push(p);
+  return p;
+}
+
+/**
  * A project of `n` approved tests against `siteUrl`, each a page load and one expectation (a
  * few hundred ms in a warm browser), so a run's time is mostly the processes sharing it.
  */

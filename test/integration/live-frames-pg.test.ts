@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
 import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
-import { clusterEnv, startProcess, type ClusterProcess } from '../helpers/cluster.ts';
+import { startInCluster, type ClusterProcess } from '../helpers/cluster.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
@@ -87,23 +87,14 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(kind: 'serve' | 'worker', env: Record<string, string>) {
-  const p = await startProcess(
-    kind,
-    {
-      ...clusterEnv({
-        databaseUrl: t.databaseUrl,
-        schema: t.schema!,
-        dataDir,
-        secretKeyHex: TEST_SECRET_KEY.toString('hex'),
-      }),
-      GREENLIGHT_STOP_GRACE_MS: '1000',
-      ...env,
-    },
-    WAIT_MS,
-  );
-  procs.push(p);
-  return p;
+function start(kind: 'serve' | 'worker', env: Record<string, string>) {
+  const cluster = {
+    databaseUrl: t.databaseUrl,
+    schema: t.schema!,
+    dataDir,
+    secretKeyHex: TEST_SECRET_KEY.toString('hex'),
+  };
+  return startInCluster(kind, cluster, { env, procs, timeoutMs: WAIT_MS });
 }
 
 async function listenForFrames(): Promise<{ at: number; seq: number }[]> {
