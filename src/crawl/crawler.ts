@@ -6,6 +6,7 @@ import { assertPublicUrl, egressCheck } from '../integrations/ssrf.ts';
 import { fingerprint } from './fingerprint.ts';
 import { looksLikeFile, normalizeUrl, pathOf, pathPattern } from './normalize-url.ts';
 import { extractPage, jsonShape, PAGE_LIMITS, toPageParts } from './page-snapshot.ts';
+import { countPendingCalls, PENDING_CALLS_KEY, pendingCalls } from './page-pending.ts';
 import { isAllowed, parseRobots, type Robots } from './robots.ts';
 import { parseSitemap } from './sitemap-xml.ts';
 import {
@@ -132,6 +133,7 @@ export async function crawl(pool: BrowserPool, opts: CrawlOptions): Promise<Site
     if (await guard(route.request().url())) return route.fallback();
     return route.abort('blockedbyclient');
   });
+  await context.addInitScript(countPendingCalls, PENDING_CALLS_KEY);
 
   const pages: PageSnapshot[] = [];
   const skipped: { url: string; reason: SkipReason; status?: number }[] = [];
@@ -363,6 +365,9 @@ async function renderOne(context: BrowserContext, item: Item, rc: RenderContext)
     if (!/html/i.test(contentType)) {
       return { kind: 'skip', url: item.url, reason: 'not-html', status: response.status() };
     }
+    // Quiet is counted from `load` at the earliest: what the page did before it says nothing
+    // about the calls its scripts start as it finishes loading.
+    lastActivity = Math.max(lastActivity, Date.now());
     await settle(
       page,
       () => inFlight,
@@ -400,11 +405,16 @@ async function renderOne(context: BrowserContext, item: Item, rc: RenderContext)
   }
 }
 
-/** Wait (bounded) until no request has been in flight for QUIET_MS: client-side apps fetch late. */
+/**
+ * Wait (bounded) until no request has been in flight for QUIET_MS and the page itself has no
+ * fetch or XHR call running: client-side apps fetch late, and the browser can report their
+ * request after it reports `load`.
+ */
 async function settle(page: Page, inFlight: () => number, last: () => number): Promise<void> {
   const deadline = Date.now() + SETTLE_MAX_MS;
   while (Date.now() < deadline && !page.isClosed()) {
-    if (inFlight() <= 0 && Date.now() - last() >= QUIET_MS) return;
+    const quiet = inFlight() <= 0 && Date.now() - last() >= QUIET_MS;
+    if (quiet && (await pendingCalls(page)) === 0) return;
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -140,6 +140,20 @@ describe('crawling fixture sites', () => {
       'GET /secret/open': (_q, res) => page(res, 'Open', '<h1>Open</h1>'),
       'GET /from-sitemap': (_q, res) => page(res, 'From sitemap', '<h1>Mapped</h1>'),
       'GET /items': (_q, res) => page(res, 'Items', `<h1>Items</h1><ul>${list.join('')}</ul>`),
+      // Busy in its load handler, then fetches on the next tick: when the browser reports
+      // `load`, the network has long been quiet and the fetch has not started.
+      'GET /late-fetch': (_q, res) =>
+        page(
+          res,
+          'Late fetch',
+          `<h1>Late</h1><script>
+             addEventListener('load', () => {
+               const t = Date.now(); while (Date.now() - t < 300) {}
+               setTimeout(() => fetch('/api/late').then((r) => r.json()));
+             });
+           </script>`,
+        ),
+      'GET /api/late': (_q, res) => text(res, 'application/json', '{"items":[1,2,3]}'),
       // Answers only after a while: what an abort interrupts.
       '* /slow': (req, res) => {
         if (req.method === 'HEAD') return page(res, 'Slow', '');
@@ -203,6 +217,20 @@ describe('crawling fixture sites', () => {
     expect(map.skipped?.filter((s) => s.reason === 'duplicate-template')).toHaveLength(17);
     const opened = site.requests.filter((r) => r.startsWith('GET /items/')).length - before;
     expect(opened).toBeLessThanOrEqual(10);
+  });
+
+  it('records the API call a page starts just after load, however late the browser reports it', async () => {
+    for (let i = 0; i < 3; i++) {
+      const map = await crawl(pool, {
+        startUrl: `${site.url}/late-fetch`,
+        allowPrivateUrls,
+        maxDepth: 0,
+        useSitemap: false,
+      });
+      expect(map.pages[0]?.apiCalls).toEqual([
+        expect.objectContaining({ method: 'GET', status: 200, contentType: 'application/json' }),
+      ]);
+    }
   });
 
   it('stops when aborted and returns the pages found so far', async () => {
