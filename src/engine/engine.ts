@@ -119,12 +119,6 @@ export class Engine {
       artifacts: deps.artifacts ?? {},
       artifactStore: deps.artifactStore ?? new FilesystemArtifactStore(deps.dataDir),
     };
-    this.#runner = new JobRunner(this.#d);
-    this.#sweeper = new ArtifactSweeper(
-      this.#d,
-      this.#d.artifacts.retention ?? defaultRetention,
-      this.#d.artifacts.sweepIntervalMs,
-    );
     // From construction, not start(): a process that only queues and cancels runs (an API
     // beside workers, an engine never started) publishes events its clients must see too.
     this.#log = new RunLogWriter({
@@ -134,6 +128,12 @@ export class Engine {
       logger: this.#d.logger,
     });
     this.#log.start();
+    this.#runner = new JobRunner({ ...this.#d, runLog: this.#log });
+    this.#sweeper = new ArtifactSweeper(
+      this.#d,
+      this.#d.artifacts.retention ?? defaultRetention,
+      this.#d.artifacts.sweepIntervalMs,
+    );
   }
 
   /** The run stream logs this process writes, and word of every process's writes. */

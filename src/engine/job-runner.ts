@@ -32,6 +32,8 @@ import {
   type TestOutcome,
 } from './executor.ts';
 import { jobVariant } from './data-variants.ts';
+import type { RunLogFeed } from './run-log-writer.ts';
+import { streamEntriesOf } from './run-stream-entries.ts';
 import { RunTimeouts } from './run-timeout.ts';
 import { baselineSource, recordNewBaselines } from './visual-baselines.ts';
 import { loadLocatorMemory, rememberLocators } from './healing-memory.ts';
@@ -53,6 +55,8 @@ export interface JobRunnerDeps {
   logger: Logger;
   /** Size limits on artifacts (default: 50 MB a file, 500 MB a run). */
   artifacts?: ArtifactSettings;
+  /** The run stream logs this process writes: drained before a result's lines are written. */
+  runLog: Pick<RunLogFeed, 'drain'>;
 }
 
 /** Why an execution was aborted: a cancelled run discards it, a stopping engine gives it back. */
@@ -188,7 +192,34 @@ export class JobRunner {
       },
       mask,
     );
-    if (!(await queue.complete(job, result))) {
+    // The result's stream lines are written in the transaction that records it: a process
+    // killed after the commit leaves neither a result without its live event nor the reverse.
+    // Lines published before (the test's start) are written first, so the log keeps the order.
+    await this.#d.runLog.drain(run.id);
+    const events: RunEvent[] = [];
+    const recorded = await queue.complete(job, result, async (tx) => {
+      const counts = await this.#counts(run, tx);
+      if (result.healed?.length) {
+        // A healed test passes, but never silently: streams and the CLI say what was healed.
+        events.push(
+          this.#event(run, {
+            type: 'test.healed',
+            testId: result.testId,
+            testName: result.testName,
+            attempt: result.attempt,
+            healed: result.healed,
+          }),
+        );
+      }
+      events.push(this.#event(run, testFinished(result, counts)));
+      const lastId = await tx.runStreamEvents.append(
+        run.id,
+        run.projectId,
+        events.flatMap(streamEntriesOf),
+      );
+      for (const e of events) e.logged = lastId;
+    });
+    if (!recorded) {
       log.warn('job lock lost; result dropped');
       return;
     }
@@ -196,18 +227,7 @@ export class JobRunner {
       { status: result.status, attempt: result.attempt, durationMs: result.durationMs },
       'test finished',
     );
-    if (result.healed?.length) {
-      // A healed test passes, but never silently: streams and the CLI say what was healed.
-      this.#publish(run, {
-        type: 'test.healed',
-        testId: result.testId,
-        testName: result.testName,
-        attempt: result.attempt,
-        healed: result.healed,
-      });
-    }
-    const counts = await this.#counts(run);
-    this.#publish(run, testFinished(result, counts));
+    for (const e of events) this.#d.events.publish(e);
     if (!(await queue.hasPending(run.id))) await this.finishRun(run.id);
   }
 
@@ -459,9 +479,9 @@ export class JobRunner {
     return { variables, secrets, options: resolved };
   }
 
-  async #counts(run: Run): Promise<RunCounts> {
+  async #counts(run: Run, store: Store = this.#d.store): Promise<RunCounts> {
     // run.total counts jobs: a data test has one per row.
-    return { total: run.total, ...(await this.#d.store.results.tally(run.id)) };
+    return { total: run.total, ...(await store.results.tally(run.id)) };
   }
 
   #now(): string {
@@ -469,12 +489,17 @@ export class JobRunner {
   }
 
   #publish(run: Run, e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>): void {
+    this.#d.events.publish(this.#event(run, e));
+  }
+
+  /** The event as published: user text masked, the run and the time added. */
+  #event(run: Run, e: Omit<RunEvent, 'runId' | 'projectId' | 'at'>): RunEvent {
     const mask = this.#maskers.get(run.id);
     // Type, status and counts are ours; names, errors and healing notes are user text.
     const masked = mask
       ? { ...maskDeep(e, mask), type: e.type, ...('status' in e ? { status: e.status } : {}) }
       : e;
-    this.#d.events.publish({ ...masked, runId: run.id, projectId: run.projectId, at: this.#now() });
+    return { ...masked, runId: run.id, projectId: run.projectId, at: this.#now() };
   }
 }
 

@@ -40,7 +40,8 @@ const notice = z.object({ o: z.string(), r: z.string().min(1), i: z.number().int
  * Writes the run events this process publishes into their runs' stream logs (the table
  * `run_stream_events`), so the live stream of a run is the same on every process and survives
  * restarts. Each process writes only its own events (remote ones were written where they were
- * published). Events of one run are written in the order published; those published while a
+ * published); a result's lines are written with the result itself (`logged`), and only
+ * announced here. Events of one run are written in the order published; those published while a
  * write is out go together in the next one (one transaction), so a busy run costs a write per
  * batch rather than per event.
  */
@@ -82,6 +83,10 @@ export class RunLogWriter implements RunLogFeed {
 
   #onEvent(e: RunEvent): void {
     if (e.remote) return;
+    if (e.logged !== undefined) {
+      this.#announce(e.runId, e.logged);
+      return;
+    }
     const entries = streamEntriesOf(e);
     if (entries.length === 0) return;
     let p = this.#pending.get(e.runId);

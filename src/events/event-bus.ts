@@ -47,6 +47,12 @@ export interface RunEvent {
    * that act once per event across all processes (metrics of this process's work) skip these.
    */
   remote?: true;
+  /**
+   * Set when the publisher already wrote the event's stream-log lines, in the transaction that
+   * recorded the result: the id of the run's last line then. The run log writer only announces
+   * it, so a process killed after that commit has lost no line of the run's live stream.
+   */
+  logged?: number;
 }
 
 export type RunEventListener = (e: RunEvent) => void;

@@ -40,10 +40,12 @@ export interface JobQueue {
    */
   claim(workerId: string, signal: AbortSignal): Promise<Job | null>;
   /**
-   * Record the job's result and mark it done in one transaction. False when the job was no
-   * longer ours (recovered by another process); then nothing is written.
+   * Record the job's result and mark it done in one transaction, with whatever `alsoInTx`
+   * writes (the result's lines in the run's stream log): a process killed after the commit has
+   * written all of it, or none. False when the job was no longer ours (recovered by another
+   * process); then nothing is written and `alsoInTx` is not called.
    */
-  complete(job: Job, result: TestResult): Promise<boolean>;
+  complete(job: Job, result: TestResult, alsoInTx?: (tx: Store) => Promise<void>): Promise<boolean>;
   /** Give the job back as a new attempt, claimable after `delayMs`. */
   retry(job: Job, opts: { delayMs: number; error: string }): Promise<boolean>;
   /** Give the job back untouched (a worker stopping cleanly); it keeps its attempt number. */

@@ -138,12 +138,17 @@ export class LocalQueue implements JobQueue {
     return null;
   }
 
-  async complete(job: Job, result: TestResult): Promise<boolean> {
+  async complete(
+    job: Job,
+    result: TestResult,
+    alsoInTx?: (tx: Store) => Promise<void>,
+  ): Promise<boolean> {
     const lockedBy = this.#lockOf(job);
     this.#held.delete(job.id);
     const ok = await this.#store.transaction(async (tx) => {
       if (!(await tx.jobs.markDone(job.id, lockedBy))) return false;
       await tx.results.insert(job.projectId, result);
+      await alsoInTx?.(tx);
       return true;
     });
     // A finished job frees a slot of its run's parallelism limit, for any process.

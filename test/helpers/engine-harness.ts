@@ -19,6 +19,8 @@ export interface EngineHarnessOptions extends Partial<
   start?: boolean;
   /** A store already open (an executor needing its dir, a second engine); else a fresh one. */
   t?: TestStore;
+  /** The event bus (one that loses events, say); else a fresh in-process one. */
+  events?: InProcessEventBus;
 }
 
 const open: EngineHarness[] = [];
@@ -33,9 +35,8 @@ export async function startEngine(
   executor: TestExecutor,
   opts: EngineHarnessOptions = {},
 ): Promise<EngineHarness> {
-  const { start, t: given, ...deps } = opts;
+  const { start, t: given, events = new InProcessEventBus(), ...deps } = opts;
   const t = given ?? (await openTestStore(dialect));
-  const events = new InProcessEventBus();
   const queue = new LocalQueue(t.store, { pollIntervalMs: 50 });
   const engine = new Engine({
     store: t.store,

@@ -93,6 +93,38 @@ describe.each(dialects)('LocalQueue on %s', (dialect) => {
     expect(await queue.hasPending(run.id)).toBe(false);
   });
 
+  it("writes a completion's extra work with it, or nothing of either when that work fails", async () => {
+    const queue = new LocalQueue(store);
+    const run = await queuedRun(store, queue, 2, 2);
+    const a = (await queue.claim('w1', signal()))!;
+    const line = { type: 'log' as const, data: { message: 'x', at: new Date().toISOString() } };
+    await expect(
+      queue.complete(a, resultFor(a), async (tx) => {
+        await tx.runStreamEvents.append(run.id, run.projectId, [line]);
+        throw new Error('the stream log could not be written');
+      }),
+    ).rejects.toThrow(/stream log/);
+    // Rolled back whole: no result, no log line, and the job still ours to complete.
+    expect(await store.results.listByRun(run.id)).toEqual([]);
+    expect(await store.runStreamEvents.lastId(run.id)).toBe(0);
+    expect(
+      await queue.complete(a, resultFor(a), async (tx) => {
+        await tx.runStreamEvents.append(run.id, run.projectId, [line]);
+      }),
+    ).toBe(true);
+    expect(await store.results.listByRun(run.id)).toHaveLength(1);
+    expect(await store.runStreamEvents.lastId(run.id)).toBe(1);
+    // Not called when the job is no longer ours.
+    let called = false;
+    expect(
+      await queue.complete(a, resultFor(a), async () => {
+        called = true;
+      }),
+    ).toBe(false);
+    expect(called).toBe(false);
+    await queue.close();
+  });
+
   it('retries after a delay, releases, discards and cancels', async () => {
     // No polling: the due retry must wake its claimer by itself.
     const queue = new LocalQueue(store, { pollIntervalMs: 60_000 });
