@@ -6,12 +6,13 @@ import {
   emptyCounts,
   isTerminal,
   type Run,
+  type RunCounts,
   type Selection,
   type TriggerInfo,
 } from '../domain/run.ts';
 import { resolveRunOptions, type RunOptionsInput } from '../domain/run-options.ts';
 import type { StrategyRequest } from '../domain/selection.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { Broadcast } from '../events/shared-event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
@@ -22,6 +23,7 @@ import { planJobs } from './data-variants.ts';
 import { ArtifactSweeper, defaultRetention, type SweepReport } from './artifact-retention.ts';
 import { checkVideo, type ArtifactSettings } from './artifact-settings.ts';
 import { JobRunner } from './job-runner.ts';
+import { logInTransaction } from './log-in-transaction.ts';
 import { RunLogWriter, type RunLogFeed } from './run-log-writer.ts';
 import { normalizeSelection, planOrder } from './plan.ts';
 import { recoverRuns } from './recovery.ts';
@@ -337,7 +339,19 @@ export class Engine {
     const finishedAt = this.#d.clock().toISOString();
     const reason = opts.reason?.trim().slice(0, 500);
     const error = reason ? `the run was cancelled: ${reason}` : 'the run was cancelled';
-    const { changed, counts } = await store.transaction(async (tx) => {
+    const ended = (counts: RunCounts): RunEvent => ({
+      type: 'run.finished',
+      runId: run.id,
+      projectId: run.projectId,
+      at: finishedAt,
+      status: 'cancelled',
+      error,
+      counts,
+    });
+    // Inside a caller's open transaction the writer cannot be waited for (on SQLite its write
+    // would wait for that transaction): the lines it still holds may then follow `done`.
+    if (!opts.tx) await this.#log.drain(run.id);
+    const event = await store.transaction(async (tx) => {
       await queue.cancelRun(run.id, { tx });
       const counts = { total: run.total, ...(await tx.results.tally(run.id)) };
       const changed = await tx.runs.finish(run.id, {
@@ -346,20 +360,14 @@ export class Engine {
         counts,
         finishedAt,
       });
-      return { changed, counts };
+      if (!changed) return null;
+      const e = ended(counts);
+      await logInTransaction(tx, [e]);
+      return e;
     });
     store.afterCommit(() => {
       this.#runner.abort(run.id, 'cancelled');
-      if (!changed) return;
-      this.#d.events.publish({
-        type: 'run.finished',
-        runId: run.id,
-        projectId: run.projectId,
-        at: finishedAt,
-        status: 'cancelled',
-        error,
-        counts,
-      });
+      if (event) this.#d.events.publish(event);
     });
     const after = await store.runs.get(projectId, runId);
     if (!after) throw notFound('run');

@@ -33,7 +33,7 @@ import {
 } from './executor.ts';
 import { jobVariant } from './data-variants.ts';
 import type { RunLogFeed } from './run-log-writer.ts';
-import { streamEntriesOf } from './run-stream-entries.ts';
+import { logInTransaction } from './log-in-transaction.ts';
 import { RunTimeouts } from './run-timeout.ts';
 import { baselineSource, recordNewBaselines } from './visual-baselines.ts';
 import { loadLocatorMemory, rememberLocators } from './healing-memory.ts';
@@ -192,9 +192,7 @@ export class JobRunner {
       },
       mask,
     );
-    // The result's stream lines are written in the transaction that records it: a process
-    // killed after the commit leaves neither a result without its live event nor the reverse.
-    // Lines published before (the test's start) are written first, so the log keeps the order.
+    // The result's stream lines are written in the transaction that records it.
     await this.#d.runLog.drain(run.id);
     const events: RunEvent[] = [];
     const recorded = await queue.complete(job, result, async (tx) => {
@@ -212,12 +210,7 @@ export class JobRunner {
         );
       }
       events.push(this.#event(run, testFinished(result, counts)));
-      const lastId = await tx.runStreamEvents.append(
-        run.id,
-        run.projectId,
-        events.flatMap(streamEntriesOf),
-      );
-      for (const e of events) e.logged = lastId;
+      await logInTransaction(tx, events);
     });
     if (!recorded) {
       log.warn('job lock lost; result dropped');
@@ -272,9 +265,21 @@ export class JobRunner {
     const tests = computeVerdict(counts, { failOnFlaky: options?.failOnFlaky ?? false });
     const verdict = withScanVerdict(tests, scan);
     const f = { status: verdict.status, error: verdict.error, counts, finishedAt: this.#now() };
-    if (await store.runs.finish(run.id, f)) {
+    const event = this.#event(run, {
+      type: 'run.finished',
+      status: f.status,
+      error: f.error,
+      counts,
+    });
+    await this.#d.runLog.drain(run.id);
+    const finished = await store.transaction(async (tx) => {
+      if (!(await tx.runs.finish(run.id, f))) return false;
+      await logInTransaction(tx, [event]);
+      return true;
+    });
+    if (finished) {
       this.#d.logger.info({ runId: run.id, status: f.status, counts }, 'run finished');
-      this.#publish(run, { type: 'run.finished', status: f.status, error: f.error, counts });
+      this.#d.events.publish(event);
     }
     this.#forget(run.id);
   }

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { isTerminal, type RunCounts } from '../domain/run.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventBus, RunEvent } from '../events/event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
+import { logInTransaction } from './log-in-transaction.ts';
+import type { RunLogFeed } from './run-log-writer.ts';
 
 export interface RunTimeoutDeps {
   store: Store;
@@ -12,6 +14,8 @@ export interface RunTimeoutDeps {
   logger: Logger;
   /** Abort this process's running tests of the run; their results are dropped. */
   abortRun: (runId: string) => void;
+  /** The run stream logs this process writes: drained before the run's `done` is written. */
+  runLog: Pick<RunLogFeed, 'drain'>;
 }
 
 /** When a run with a time limit is due: its start plus the limit, on the engine's clock. */
@@ -89,26 +93,30 @@ export class RunTimeouts {
       return false;
     }
     const finishedAt = clock().toISOString();
-    const { changed, counts, error } = await store.transaction(async (tx) => {
+    await this.#d.runLog.drain(run.id);
+    const event = await store.transaction(async (tx) => {
       await queue.cancelRun(run.id, { tx });
       const counts = { total: run.total, ...(await tx.results.tally(run.id)) };
       const error = timeoutMessage(timeoutMs, counts);
       const changed = await tx.runs.finish(run.id, { status: 'error', error, counts, finishedAt });
-      return { changed, counts, error };
+      if (!changed) return null;
+      const e: RunEvent = {
+        type: 'run.finished',
+        runId: run.id,
+        projectId: run.projectId,
+        at: finishedAt,
+        status: 'error',
+        error,
+        counts,
+      };
+      await logInTransaction(tx, [e]);
+      return e;
     });
     this.#d.abortRun(run.id);
     this.disarm(run.id);
-    if (!changed) return false;
+    if (!event) return false;
     this.#d.logger.warn({ runId: run.id, timeoutMs }, 'run timed out');
-    events.publish({
-      type: 'run.finished',
-      runId: run.id,
-      projectId: run.projectId,
-      at: finishedAt,
-      status: 'error',
-      error,
-      counts,
-    });
+    events.publish(event);
     return true;
   }
 
