@@ -53,6 +53,12 @@ export interface PrFeedbackOptions {
   retryUnitMs?: number;
   /** The comment body (default: the run's Markdown summary report). */
   renderSummary?: (input: ReportInput) => string;
+  /**
+   * How often the runs still awaiting feedback are read (default 5 s): the end of a run that a
+   * process killed right after finishing it never reaches the bus, and would hold its token
+   * and its PR's pending status for good.
+   */
+  pollMs?: number;
 }
 
 interface Entry {
@@ -69,7 +75,8 @@ interface Entry {
  *
  * The forge token is request-scoped: it lives only in this process's memory, from the trigger
  * until the run's feedback is posted, and is never written to the database or a log. A server
- * restart in between loses the feedback of that run (the run itself goes on). Every failure
+ * restart in between loses the feedback of that run (the run itself goes on). A run's end is
+ * heard on the bus, or read from the store every `pollMs` when its event never came. Every failure
  * (bad scope, unknown repository, network) becomes a note on the run and never fails it.
  */
 export class PrFeedback implements RunFeedbackRegistry {
@@ -82,7 +89,9 @@ export class PrFeedback implements RunFeedbackRegistry {
   readonly #retryUnitMs: number | undefined;
   readonly #render: (input: ReportInput) => string;
   readonly #entries = new Map<string, Entry>();
+  readonly #pollMs: number;
   #unsubscribe: (() => void) | null = null;
+  #poll: NodeJS.Timeout | null = null;
 
   constructor(o: PrFeedbackOptions) {
     this.#store = o.store;
@@ -101,18 +110,23 @@ export class PrFeedback implements RunFeedbackRegistry {
         }),
       );
     this.#render = o.renderSummary ?? renderMarkdownSummary;
+    this.#pollMs = o.pollMs ?? 5_000;
   }
 
   /** Follow run events (start before the API takes triggers). */
   start(): void {
     if (this.#unsubscribe) return;
     this.#unsubscribe = this.#events.subscribe('*', (e) => this.#onEvent(e));
+    this.#poll = setInterval(() => void this.#checkEnded(), this.#pollMs);
+    this.#poll.unref();
   }
 
   /** Stop following events, let the work in flight end, and forget every token. */
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = null;
     await this.idle();
     this.#entries.clear();
   }
@@ -152,6 +166,19 @@ export class PrFeedback implements RunFeedbackRegistry {
       this.#enqueue(entry, () => this.#postRunning(entry));
     } else if (e.type === 'run.finished') {
       this.#enqueue(entry, () => this.#finish(entry));
+    }
+  }
+
+  /** Finish the feedback of runs that ended without their `run.finished` reaching this bus. */
+  async #checkEnded(): Promise<void> {
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.finished) continue;
+      try {
+        const status = await this.#store.runs.status(entry.reg.runId);
+        if (status && isTerminal(status)) this.#enqueue(entry, () => this.#finish(entry));
+      } catch (err) {
+        this.#logger.warn({ err, runId: entry.reg.runId }, 'reading a run for PR feedback failed');
+      }
     }
   }
 
