@@ -74,21 +74,32 @@ export async function releaseReadyRuns(
 }
 
 /**
- * Starts queued runs when the run ahead of them ends. Listens for `run.finished`; at start it
- * also sweeps once, so runs held when the process stopped are released after a restart.
+ * Starts queued runs when the run ahead of them ends. Listens for `run.finished`; at start, and
+ * every `pollMs` (default 5 s), it also sweeps: runs held when the process stopped are released
+ * after a restart, and so are runs whose blocker ended without its event reaching this bus (a
+ * worker killed right after finishing it).
  */
 export class QueuedRunReleaser {
   readonly #store: Store;
   readonly #events: EventBus;
   readonly #logger: Logger | undefined;
   readonly #now: () => Date;
+  readonly #pollMs: number;
   #unsubscribe: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
 
-  constructor(deps: { store: Store; events: EventBus; logger?: Logger; clock?: () => Date }) {
+  constructor(deps: {
+    store: Store;
+    events: EventBus;
+    logger?: Logger;
+    clock?: () => Date;
+    pollMs?: number;
+  }) {
     this.#store = deps.store;
     this.#events = deps.events;
     this.#logger = deps.logger;
     this.#now = deps.clock ?? (() => new Date());
+    this.#pollMs = deps.pollMs ?? 5_000;
   }
 
   async start(): Promise<void> {
@@ -97,11 +108,15 @@ export class QueuedRunReleaser {
       if (e.type === 'run.finished') void this.#release(e.runId);
     });
     await this.#release(undefined);
+    this.#timer = setInterval(() => void this.#release(undefined), this.#pollMs);
+    this.#timer.unref();
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
   async #release(blockerId: string | undefined): Promise<void> {

@@ -214,6 +214,8 @@ export function runTriggerRepository({ db, dialect }: RepoContext): RunTriggerRe
         .selectFrom('run_triggers as t')
         .innerJoin('runs as b', 'b.id', 't.blocked_by')
         .select('t.run_id')
+        // Held runs only, by their index, whatever the number of runs (the join implies it).
+        .where('t.blocked_by', 'is not', null)
         .where('b.status', 'in', terminal);
       if (blockerId !== undefined) q = q.where('t.blocked_by', '=', blockerId);
       const rows = await q.orderBy('t.created_at').execute();

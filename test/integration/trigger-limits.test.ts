@@ -70,6 +70,52 @@ describe('trigger limits and restarts', () => {
     h.openGate();
   });
 
+  it('releases a held run while running when its blocker ended without an event', async () => {
+    h.closeGate();
+    const t = await ids();
+    const deps = { store: h.store, engine: h.engine, config: h.config };
+    const principal = { kind: 'trigger' as const, tokenId: 't', projectId: p.id, workspaceId: 'w' };
+    const project = (await h.store.projects.get(p.id))!;
+    const req = (testId: string) => ({
+      shape: 'sentri' as const,
+      body: { testId },
+      selection: { testIds: [testId] },
+      concurrency: { key: 'release', policy: 'queue' as const },
+    });
+    // A releaser that hears nothing: what an API process sees of a worker killed right after
+    // finishing the run ahead.
+    const deaf = new QueuedRunReleaser({
+      store: h.store,
+      events: new InProcessEventBus(),
+      pollMs: 50,
+    });
+    await deaf.start();
+    try {
+      const older = await trigger(deps, project, req(t['gate b']!), principal);
+      const newer = await trigger(deps, project, req(t['pass a']!), principal);
+      expect((await h.store.runTriggers.get(newer.run.id))?.blockedBy).toBe(older.run.id);
+      await h.store.runs.finish(older.run.id, {
+        status: 'error',
+        error: 'the process stopped',
+        counts: {
+          total: 1,
+          passed: 0,
+          failed: 0,
+          skipped: 0,
+          errored: 1,
+          flaky: 0,
+          quarantined: 0,
+        },
+        finishedAt: new Date().toISOString(),
+      });
+      const done = await h.engine.waitForRun(newer.run.id, { timeoutMs: 10_000 });
+      expect(done.status).toBe('passed');
+    } finally {
+      deaf.stop();
+      h.openGate();
+    }
+  });
+
   it('documents every trigger route in the OpenAPI document', async () => {
     const doc = await h.call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
