@@ -120,13 +120,17 @@ describe('history, dispatch, storage, cookie, empty and focused steps', () => {
   it('pass and fail alike in the runner and the exported spec', async () => {
     const r = await runTest(pool, runnerInput(base, server.url, passing));
     expect(r.status === 'passed' ? 'passed' : `step ${r.failedStep}: ${r.error}`).toBe('passed');
-    for (const f of failing) {
-      const fr = await runTest(
-        pool,
-        runnerInput(base, server.url, [...setup, withTimeout(f.step)]),
-      );
-      expect(`${f.name}: ${fr.status} ${fr.error ?? ''}`).toBe(`${f.name}: failed ${f.error}`);
-    }
+    // Each wrong expectation waits out its timeout: side by side, in their own contexts.
+    const runner = await Promise.all(
+      failing.map(async (f) => {
+        const fr = await runTest(
+          pool,
+          runnerInput(base, server.url, [...setup, withTimeout(f.step)]),
+        );
+        return `${f.name}: ${fr.status} ${fr.error ?? ''}`;
+      }),
+    );
+    expect(runner).toEqual(failing.map((f) => `${f.name}: failed ${f.error}`));
 
     const cases = [
       { name: passingName, steps: passing },
