@@ -7,7 +7,7 @@ import { BrowserPool } from '../../src/browser/browser-pool.ts';
 import { describeStep } from '../../src/domain/describe-step.ts';
 import { exportPlaywrightSpec } from '../../src/export/playwright.ts';
 import { runTest } from '../../src/runner/run-test.ts';
-import { runnerInput, steps, tempBase } from '../helpers/runner-input.ts';
+import { runnerInput, runWrongExpectations, steps, tempBase } from '../helpers/runner-input.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { playwrightOutcomes, writeExportedConfig } from '../helpers/playwright-report.ts';
 
@@ -92,7 +92,8 @@ const failing: { name: string; step: unknown; error: string }[] = [
   },
 ];
 // Only the wrong expectation is short; the setup keeps the default timeout on a loaded machine.
-const withTimeout = (step: unknown): unknown => ({ ...(step as object), timeout: 1_500 });
+const TIMEOUT = 1_500;
+const withTimeout = (step: unknown): unknown => ({ ...(step as object), timeout: TIMEOUT });
 const passingName = 'state passes';
 const setup: unknown[] = [{ goto: '/state.html' }, { click: '#save' }, { wait: 600 }];
 
@@ -120,16 +121,7 @@ describe('history, dispatch, storage, cookie, empty and focused steps', () => {
   it('pass and fail alike in the runner and the exported spec', async () => {
     const r = await runTest(pool, runnerInput(base, server.url, passing));
     expect(r.status === 'passed' ? 'passed' : `step ${r.failedStep}: ${r.error}`).toBe('passed');
-    // Each wrong expectation waits out its timeout: side by side, in their own contexts.
-    const runner = await Promise.all(
-      failing.map(async (f) => {
-        const fr = await runTest(
-          pool,
-          runnerInput(base, server.url, [...setup, withTimeout(f.step)]),
-        );
-        return `${f.name}: ${fr.status} ${fr.error ?? ''}`;
-      }),
-    );
+    const runner = await runWrongExpectations(pool, base, server.url, setup, failing, TIMEOUT);
     expect(runner).toEqual(failing.map((f) => `${f.name}: failed ${f.error}`));
 
     const cases = [

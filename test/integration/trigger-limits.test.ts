@@ -40,28 +40,10 @@ describe('trigger limits and restarts', () => {
 
   it('releases a held (queued) run at start-up when its blocker finished meanwhile', async () => {
     h.closeGate();
-    const t = await ids();
-    // Straight through the core's store: the limiter above has spent this token's budget.
-    const deps = { store: h.store, engine: h.engine, config: h.config };
-    const principal = { kind: 'trigger' as const, tokenId: 't', projectId: p.id, workspaceId: 'w' };
-    const project = (await h.store.projects.get(p.id))!;
-    const req = (testId: string) => ({
-      shape: 'sentri' as const,
-      body: { testId },
-      selection: { testIds: [testId] },
-      concurrency: { key: 'deploy', policy: 'queue' as const },
-    });
-    const older = await trigger(deps, project, req(t['gate b']!), principal);
-    const newer = await trigger(deps, project, req(t['pass a']!), principal);
-    expect((await h.store.runTriggers.get(newer.run.id))?.blockedBy).toBe(older.run.id);
+    const { older, newer } = await heldPair('deploy');
     // The process "dies" after the older run ends but before anything released the newer one:
     // finish it in the store only, with no event published.
-    await h.store.runs.finish(older.run.id, {
-      status: 'error',
-      error: 'the process stopped',
-      counts: { total: 1, passed: 0, failed: 0, skipped: 0, errored: 1, flaky: 0, quarantined: 0 },
-      finishedAt: new Date().toISOString(),
-    });
+    await finishSilently(older);
     const restarted = new QueuedRunReleaser({ store: h.store, events: new InProcessEventBus() });
     await restarted.start();
     restarted.stop();
@@ -72,16 +54,6 @@ describe('trigger limits and restarts', () => {
 
   it('releases a held run while running when its blocker ended without an event', async () => {
     h.closeGate();
-    const t = await ids();
-    const deps = { store: h.store, engine: h.engine, config: h.config };
-    const principal = { kind: 'trigger' as const, tokenId: 't', projectId: p.id, workspaceId: 'w' };
-    const project = (await h.store.projects.get(p.id))!;
-    const req = (testId: string) => ({
-      shape: 'sentri' as const,
-      body: { testId },
-      selection: { testIds: [testId] },
-      concurrency: { key: 'release', policy: 'queue' as const },
-    });
     // A releaser that hears nothing: what an API process sees of a worker killed right after
     // finishing the run ahead.
     const deaf = new QueuedRunReleaser({
@@ -91,23 +63,8 @@ describe('trigger limits and restarts', () => {
     });
     await deaf.start();
     try {
-      const older = await trigger(deps, project, req(t['gate b']!), principal);
-      const newer = await trigger(deps, project, req(t['pass a']!), principal);
-      expect((await h.store.runTriggers.get(newer.run.id))?.blockedBy).toBe(older.run.id);
-      await h.store.runs.finish(older.run.id, {
-        status: 'error',
-        error: 'the process stopped',
-        counts: {
-          total: 1,
-          passed: 0,
-          failed: 0,
-          skipped: 0,
-          errored: 1,
-          flaky: 0,
-          quarantined: 0,
-        },
-        finishedAt: new Date().toISOString(),
-      });
+      const { older, newer } = await heldPair('release');
+      await finishSilently(older);
       const done = await h.engine.waitForRun(newer.run.id, { timeoutMs: 10_000 });
       expect(done.status).toBe('passed');
     } finally {
@@ -134,6 +91,38 @@ describe('trigger limits and restarts', () => {
     expect(paths.some((x) => x.startsWith('/api/*'))).toBe(false);
   });
 });
+
+/**
+ * Two runs of one key under the `queue` policy, straight through the trigger core (the limiter
+ * above has spent this token's budget): the newer is held behind the older, which is stopped
+ * at the gate.
+ */
+async function heldPair(key: string) {
+  const t = await ids();
+  const deps = { store: h.store, engine: h.engine, config: h.config };
+  const principal = { kind: 'trigger' as const, tokenId: 't', projectId: p.id, workspaceId: 'w' };
+  const project = (await h.store.projects.get(p.id))!;
+  const req = (testId: string) => ({
+    shape: 'sentri' as const,
+    body: { testId },
+    selection: { testIds: [testId] },
+    concurrency: { key, policy: 'queue' as const },
+  });
+  const older = await trigger(deps, project, req(t['gate b']!), principal);
+  const newer = await trigger(deps, project, req(t['pass a']!), principal);
+  expect((await h.store.runTriggers.get(newer.run.id))?.blockedBy).toBe(older.run.id);
+  return { older, newer };
+}
+
+/** End a run in the store only, publishing nothing: what a process killed right then leaves. */
+async function finishSilently(r: { run: { id: string } }): Promise<void> {
+  await h.store.runs.finish(r.run.id, {
+    status: 'error',
+    error: 'the process stopped',
+    counts: { total: 1, passed: 0, failed: 0, skipped: 0, errored: 1, flaky: 0, quarantined: 0 },
+    finishedAt: new Date().toISOString(),
+  });
+}
 
 async function ids(): Promise<Record<string, string>> {
   const tests = await h.store.tests.forSelection(p.id, {});
