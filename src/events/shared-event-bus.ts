@@ -27,12 +27,24 @@ export interface SharedEventBusOptions {
 }
 
 /**
- * Events shared by every process on one database: each event is delivered here at once (as the
- * in-process bus does) and broadcast; events broadcast by other processes are delivered here
- * with `remote: true`. So an SSE stream, a waitForRun or a cancel on one `greenlight serve`
- * sees the events of runs another process executes. Delivery across processes is best effort
- * (a dropped connection loses what was sent meanwhile): state lives in the database, events
- * only say when to look.
+ * What other processes act on: a run queued (a crawl phase to claim), started (GitLab's
+ * `running` status) and finished (waitForRun, cancels, callbacks, PR feedback, held runs).
+ * A test's events stay in their process: what watchers see of them is the run's stream log,
+ * whose NOTIFY carries only ids, so each test costs no notice of its own here.
+ */
+const BROADCAST: ReadonlySet<RunEvent['type']> = new Set([
+  'run.queued',
+  'run.started',
+  'run.finished',
+]);
+
+/**
+ * Run events shared by every process on one database: each event is delivered here at once (as
+ * the in-process bus does), and a run's own events are broadcast; those broadcast by other
+ * processes are delivered here with `remote: true`. So a waitForRun, a cancel or a callback on
+ * one `greenlight serve` hears the end of a run another process executes. Delivery across
+ * processes is best effort (a dropped connection loses what was sent meanwhile): state lives
+ * in the database, events only say when to look, and each listener also reads the store.
  */
 export class SharedEventBus implements EventBus {
   /** This bus's id in every envelope it sends, so it can skip its own echo. */
@@ -53,7 +65,7 @@ export class SharedEventBus implements EventBus {
   publish(e: RunEvent): void {
     this.#local.publish(e);
     // An event heard from elsewhere is never sent on again.
-    if (e.remote) return;
+    if (e.remote || !BROADCAST.has(e.type)) return;
     this.#broadcast.send(encodeEnvelope(this.origin, e, this.#broadcast.maxBytes));
   }
 

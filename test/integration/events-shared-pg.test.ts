@@ -192,10 +192,13 @@ describe('run events across processes on one PostgreSQL schema', () => {
     expect(otherSchema.b.name).toBe(`greenlight_events:${other}`);
 
     const base = { runId: 'r1', projectId: 'p1', at: new Date().toISOString() } as const;
-    // An error far over NOTIFY's 8000 bytes still goes out, cut.
+    // An error far over NOTIFY's 8000 bytes still goes out, cut. A test's events stay here:
+    // other processes follow tests through the run's stream log.
     const long = 'x'.repeat(20_000);
-    sender.bus.publish({ ...base, type: 'test.finished', testId: 't1', error: long });
-    sender.bus.publish({ ...base, type: 'run.finished', status: 'passed' });
+    sender.bus.publish({ ...base, type: 'run.queued' });
+    sender.bus.publish({ ...base, type: 'test.started', testId: 't1' });
+    sender.bus.publish({ ...base, type: 'test.finished', testId: 't1', error: 'no' });
+    sender.bus.publish({ ...base, type: 'run.finished', status: 'error', error: long });
     await sender.broadcast.flush();
     // Sent after the first schema's events were committed: PostgreSQL hands notifications out
     // in commit order, so had those been on this channel, they would arrive before this one.
@@ -207,14 +210,19 @@ describe('run events across processes on one PostgreSQL schema', () => {
     );
 
     expect(sameSchema.heard.map((e) => [e.type, e.remote])).toEqual([
-      ['test.finished', true],
+      ['run.queued', true],
       ['run.finished', true],
     ]);
-    expect(sameSchema.heard[0]!.error).toMatch(/^x{2000}…$/);
+    expect(sameSchema.heard[1]!.error).toMatch(/^x{2000}…$/);
     // The publisher got its own events once, at once and whole, not their echo.
-    expect(sender.heard.map((e) => e.type)).toEqual(['test.finished', 'run.finished']);
-    expect(sender.heard[0]!.error).toBe(long);
-    expect(sender.heard[0]!.remote).toBeUndefined();
+    expect(sender.heard.map((e) => e.type)).toEqual([
+      'run.queued',
+      'test.started',
+      'test.finished',
+      'run.finished',
+    ]);
+    expect(sender.heard[3]!.error).toBe(long);
+    expect(sender.heard[3]!.remote).toBeUndefined();
     expect(otherSchema.heard.map((e) => [e.runId, e.type, e.remote])).toEqual([
       ['r2', 'run.started', true],
     ]);
