@@ -142,6 +142,30 @@ describe('live view', () => {
     expect(live.watcherCount(runId)).toBe(0);
   });
 
+  it('ends with `done` when the run ended without its event reaching this server', async () => {
+    const runId = await startRun();
+    const res = await fetch(`${h.url}${P}/runs/${runId}/live`, authOf(h));
+    const sse = eventReader(res);
+    expect((await sse.next())?.event).toBe('watching');
+    // Ended in the store only, as by a worker killed right after finishing it: no run.finished.
+    const counts = {
+      total: 1,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      errored: 1,
+      flaky: 0,
+      quarantined: 0,
+    };
+    const ended = { status: 'error' as const, error: 'the worker stopped', counts };
+    await h.store.runs.finish(runId, { ...ended, finishedAt: new Date().toISOString() });
+    const done = await nextEvent(sse, 'done');
+    expect(done).toMatchObject({ event: 'done', data: { runId, status: 'error' } });
+    expect(await sse.next()).toBeNull();
+    released = true;
+    await until('the screencast to stop', () => live.activeScreencasts === 0);
+  });
+
   it('answers 204 for a finished run, 404 from another project, 401 without credentials', async () => {
     const runId = await startRun();
     await finish(runId);

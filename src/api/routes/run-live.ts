@@ -7,6 +7,9 @@ import { errorResponses } from '../errors.ts';
 import { projectIdParam, projectOf } from '../project-scope.ts';
 import { authorizedRun } from '../run-access.ts';
 
+/** How often a live view reads whether its run ended, beside hearing `run.finished`. */
+const END_POLL_MS = 5_000;
+
 const params = z.object({ id: projectIdParam, runId: z.string().min(1).max(200) });
 const query = z.object({
   testId: z.string().min(1).max(200).optional().describe('Watch only this test of the run'),
@@ -58,18 +61,29 @@ export const runLiveRoutes: FastifyPluginAsyncZod<RouteOptions> = async (
       const testId = req.query.testId ?? null;
       const stream = streams.open(reply);
       const finish = (status: string): void => {
+        if (stream.closed) return;
         stream.send('done', { runId: run.id, status });
         stream.close();
       };
       const unsubscribe = events.subscribe(run.id, (e) => {
         if (e.type === 'run.finished') finish(String(e.status));
       });
+      // The end is also read from the store: a worker killed right after finishing the run
+      // never sends its event, and the watcher would wait for good.
+      const poll = setInterval(() => {
+        store.runs.status(run.id).then(
+          (status) => status && isTerminal(status) && finish(status),
+          () => undefined,
+        );
+      }, END_POLL_MS);
+      poll.unref();
       const unwatch = live.watch(run.id, testId, (frame) => {
         // A client that cannot keep up misses frames rather than growing our buffer.
         if (reply.raw.writableNeedDrain) return;
         stream.send('frame', frame);
       });
       stream.onClose(() => {
+        clearInterval(poll);
         unwatch();
         unsubscribe();
       });
