@@ -57,6 +57,11 @@ export interface EngineDeps {
    * carry the run and the id only). Without it only this process hears of its own writes.
    */
   streamChannel?: Broadcast;
+  /**
+   * How often the runs of the tests running here are read for an end that no event announced
+   * (default 5 s): a run cancelled by a process killed right after its commit.
+   */
+  endPollMs?: number;
 }
 
 export interface CreateRunRequest {
@@ -110,6 +115,7 @@ export class Engine {
   #stopping = new AbortController();
   #loops: Promise<void>[] = [];
   #unsubscribe: (() => void) | null = null;
+  #endPoll: NodeJS.Timeout | null = null;
   #started = false;
 
   constructor(deps: EngineDeps) {
@@ -118,6 +124,7 @@ export class Engine {
       clock: deps.clock ?? (() => new Date()),
       logger: deps.logger ?? pino({ level: 'silent' }),
       stopGraceMs: deps.stopGraceMs ?? 5_000,
+      endPollMs: deps.endPollMs ?? 5_000,
       artifacts: deps.artifacts ?? {},
       artifactStore: deps.artifactStore ?? new FilesystemArtifactStore(deps.dataDir),
     };
@@ -167,12 +174,19 @@ export class Engine {
       logger,
       this.#runner.timeouts,
     );
-    // A run cancelled elsewhere (another process, via a shared bus) stops its tests here too.
+    // A run cancelled elsewhere (another process, via a shared bus) stops its tests here too,
+    // when its event arrives or, failing that, when the poll reads its end.
     this.#unsubscribe = events.subscribe('*', (e) => {
       if (e.type === 'run.finished' && e.status === 'cancelled') {
         this.#runner.abort(e.runId, 'cancelled');
       }
     });
+    this.#endPoll = setInterval(() => {
+      this.#runner
+        .abortEnded()
+        .catch((err: unknown) => logger.warn({ err }, 'reading the ends of running runs failed'));
+    }, this.#d.endPollMs);
+    this.#endPoll.unref();
     if (this.#d.artifacts.retention) this.#sweeper.start();
     // 0: an API process beside `greenlight worker`s; it queues, follows and finishes runs.
     const n = Math.max(0, Math.floor(this.#d.workers));
@@ -204,6 +218,8 @@ export class Engine {
     this.#runner.timeouts.clear();
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    if (this.#endPoll) clearInterval(this.#endPoll);
+    this.#endPoll = null;
     await this.#sweeper.stop();
   }
 

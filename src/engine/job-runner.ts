@@ -117,6 +117,19 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Abort the running tests of runs that have ended (cancelled or timed out elsewhere): what
+   * `run.finished` does when it arrives, for when it does not (the process that ended the run
+   * was killed right after its commit). Reads one status per run running here.
+   */
+  async abortEnded(): Promise<void> {
+    const runIds = new Set([...this.#active.values()].map((a) => a.runId));
+    for (const runId of runIds) {
+      const status = await this.#d.store.runs.status(runId);
+      if (status && isTerminal(status)) this.abort(runId, 'cancelled');
+    }
+  }
+
   async run(job: Job): Promise<void> {
     const { store, queue } = this.#d;
     // Every line logged for this job names it, its run and its test, whatever writes it.

@@ -13,7 +13,7 @@ export interface EngineHarness {
 }
 
 export interface EngineHarnessOptions extends Partial<
-  Pick<EngineDeps, 'workers' | 'clock' | 'stopGraceMs' | 'artifacts' | 'logger'>
+  Pick<EngineDeps, 'workers' | 'clock' | 'stopGraceMs' | 'artifacts' | 'logger' | 'endPollMs'>
 > {
   /** false: built but not started, so its runs stay queued. */
   start?: boolean;
