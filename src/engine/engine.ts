@@ -6,13 +6,12 @@ import {
   emptyCounts,
   isTerminal,
   type Run,
-  type RunCounts,
   type Selection,
   type TriggerInfo,
 } from '../domain/run.ts';
 import { resolveRunOptions, type RunOptionsInput } from '../domain/run-options.ts';
 import type { StrategyRequest } from '../domain/selection.ts';
-import type { EventBus, RunEvent } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { Broadcast } from '../events/shared-event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
@@ -23,7 +22,7 @@ import { planJobs } from './data-variants.ts';
 import { ArtifactSweeper, defaultRetention, type SweepReport } from './artifact-retention.ts';
 import { checkVideo, type ArtifactSettings } from './artifact-settings.ts';
 import { JobRunner } from './job-runner.ts';
-import { logInTransaction } from './log-in-transaction.ts';
+import { endRunEarly } from './end-run-early.ts';
 import { RunLogWriter, type RunLogFeed } from './run-log-writer.ts';
 import { normalizeSelection, planOrder } from './plan.ts';
 import { recoverRuns } from './recovery.ts';
@@ -355,32 +354,12 @@ export class Engine {
     const finishedAt = this.#d.clock().toISOString();
     const reason = opts.reason?.trim().slice(0, 500);
     const error = reason ? `the run was cancelled: ${reason}` : 'the run was cancelled';
-    const ended = (counts: RunCounts): RunEvent => ({
-      type: 'run.finished',
-      runId: run.id,
-      projectId: run.projectId,
-      at: finishedAt,
-      status: 'cancelled',
-      error,
-      counts,
-    });
     // Inside a caller's open transaction the writer cannot be waited for (on SQLite its write
     // would wait for that transaction): the lines it still holds may then follow `done`.
     if (!opts.tx) await this.#log.drain(run.id);
-    const event = await store.transaction(async (tx) => {
-      await queue.cancelRun(run.id, { tx });
-      const counts = { total: run.total, ...(await tx.results.tally(run.id)) };
-      const changed = await tx.runs.finish(run.id, {
-        status: 'cancelled',
-        error,
-        counts,
-        finishedAt,
-      });
-      if (!changed) return null;
-      const e = ended(counts);
-      await logInTransaction(tx, [e]);
-      return e;
-    });
+    const event = await store.transaction((tx) =>
+      endRunEarly(tx, queue, run, { status: 'cancelled', finishedAt, error: () => error }),
+    );
     store.afterCommit(() => {
       this.#runner.abort(run.id, 'cancelled');
       if (event) this.#d.events.publish(event);

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { isTerminal, type RunCounts } from '../domain/run.ts';
-import type { EventBus, RunEvent } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { Store } from '../store/connect.ts';
-import { logInTransaction } from './log-in-transaction.ts';
+import { endRunEarly } from './end-run-early.ts';
 import type { RunLogFeed } from './run-log-writer.ts';
 
 export interface RunTimeoutDeps {
@@ -94,24 +94,13 @@ export class RunTimeouts {
     }
     const finishedAt = clock().toISOString();
     await this.#d.runLog.drain(run.id);
-    const event = await store.transaction(async (tx) => {
-      await queue.cancelRun(run.id, { tx });
-      const counts = { total: run.total, ...(await tx.results.tally(run.id)) };
-      const error = timeoutMessage(timeoutMs, counts);
-      const changed = await tx.runs.finish(run.id, { status: 'error', error, counts, finishedAt });
-      if (!changed) return null;
-      const e: RunEvent = {
-        type: 'run.finished',
-        runId: run.id,
-        projectId: run.projectId,
-        at: finishedAt,
+    const event = await store.transaction((tx) =>
+      endRunEarly(tx, queue, run, {
         status: 'error',
-        error,
-        counts,
-      };
-      await logInTransaction(tx, [e]);
-      return e;
-    });
+        finishedAt,
+        error: (counts) => timeoutMessage(timeoutMs, counts),
+      }),
+    );
     this.#d.abortRun(run.id);
     this.disarm(run.id);
     if (!event) return false;
