@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
 import type { Store } from '../../src/store/connect.ts';
+import { TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
 import { startCli } from './cli.ts';
 
 /** The URL with `search_path` set, so a process given only DATABASE_URL uses that schema. */
@@ -104,6 +105,16 @@ export function startProcess(
       reject(new Error(`greenlight ${kind} exited before it was up:\n${out}`));
     });
   });
+}
+
+/** The cluster of a PostgreSQL test store: its schema, `dataDir` and the tests' secret key. */
+export function testCluster(
+  t: Pick<TestStore, 'databaseUrl' | 'schema'>,
+  dataDir: string,
+): Parameters<typeof clusterEnv>[0] {
+  if (!t.schema) throw new Error('a cluster needs a PostgreSQL test store');
+  const secretKeyHex = TEST_SECRET_KEY.toString('hex');
+  return { databaseUrl: t.databaseUrl, schema: t.schema, dataDir, secretKeyHex };
 }
 
 /**

@@ -5,9 +5,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
-import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { openTestStore, type TestStore } from '../fixtures/engine/test-stores.ts';
 import { parseTestDocument } from '../../src/domain/test-definition.ts';
-import { startInCluster, type ClusterProcess } from '../helpers/cluster.ts';
+import { startInCluster, testCluster, type ClusterProcess } from '../helpers/cluster.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
 import { until } from '../helpers/until.ts';
@@ -88,13 +88,7 @@ afterAll(async () => {
 });
 
 function start(kind: 'serve' | 'worker', env: Record<string, string>) {
-  const cluster = {
-    databaseUrl: t.databaseUrl,
-    schema: t.schema!,
-    dataDir,
-    secretKeyHex: TEST_SECRET_KEY.toString('hex'),
-  };
-  return startInCluster(kind, cluster, { env, procs, timeoutMs: WAIT_MS });
+  return startInCluster(kind, testCluster(t, dataDir), { env, procs, timeoutMs: WAIT_MS });
 }
 
 async function listenForFrames(): Promise<{ at: number; seq: number }[]> {

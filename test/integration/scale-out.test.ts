@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run.ts';
-import { openTestStore, TEST_SECRET_KEY, type TestStore } from '../fixtures/engine/test-stores.ts';
-import { seedSuite, startInCluster, type ClusterProcess } from '../helpers/cluster.ts';
+import { openTestStore, type TestStore } from '../fixtures/engine/test-stores.ts';
+import { seedSuite, startInCluster, testCluster, type ClusterProcess } from '../helpers/cluster.ts';
 import { runCli } from '../helpers/cli.ts';
 import { sseReader, type SseMessage } from '../helpers/sse.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
@@ -41,13 +41,7 @@ afterAll(async () => {
 });
 
 function start(kind: 'serve' | 'worker', env: Record<string, string> = {}) {
-  const cluster = {
-    databaseUrl: t.databaseUrl,
-    schema: t.schema!,
-    dataDir,
-    secretKeyHex: TEST_SECRET_KEY.toString('hex'),
-  };
-  return startInCluster(kind, cluster, { env, procs, timeoutMs: WAIT_MS });
+  return startInCluster(kind, testCluster(t, dataDir), { env, procs, timeoutMs: WAIT_MS });
 }
 
 it('runs 60 tests on three workers, survives a SIGKILL of one, and streams every event from a second server', async () => {
